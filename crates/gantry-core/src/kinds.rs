@@ -1,0 +1,345 @@
+//! Typed property structs, one per resource kind.
+//!
+//! The architect fills these in (reference fields hold `${ref:...}`
+//! placeholders made by [`crate::reference`]); providers deserialize the
+//! resolved properties back into the same struct. Field names are the
+//! property names users see in plans and state, so keep them stable.
+//! `name` fields become the AWS `Name` tag (EC2) or the resource's own name.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+macro_rules! kind_names {
+    ($($konst:ident = $s:literal),* $(,)?) => {
+        $(pub const $konst: &str = $s;)*
+        /// Every kind this crate knows.
+        pub const ALL: &[&str] = &[$($s),*];
+    };
+}
+
+kind_names! {
+    VPC = "vpc",
+    INTERNET_GATEWAY = "internet_gateway",
+    SUBNET = "subnet",
+    ROUTE_TABLE = "route_table",
+    ROUTE_TABLE_ASSOCIATION = "route_table_association",
+    EIP = "eip",
+    NAT_GATEWAY = "nat_gateway",
+    VPC_ENDPOINT = "vpc_endpoint",
+    SECURITY_GROUP = "security_group",
+    LB = "lb",
+    LB_TARGET_GROUP = "lb_target_group",
+    LB_LISTENER = "lb_listener",
+    LB_LISTENER_RULE = "lb_listener_rule",
+    ECS_CLUSTER = "ecs_cluster",
+    LOG_GROUP = "log_group",
+    IAM_ROLE = "iam_role",
+    ECR_REPOSITORY = "ecr_repository",
+    ECS_TASK_DEFINITION = "ecs_task_definition",
+    ECS_SERVICE = "ecs_service",
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vpc {
+    pub name: String,
+    pub cidr_block: String,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InternetGateway {
+    pub name: String,
+    /// The VPC it is attached to.
+    pub vpc_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subnet {
+    pub name: String,
+    pub vpc_id: String,
+    pub cidr_block: String,
+    pub availability_zone: String,
+    pub map_public_ip_on_launch: bool,
+}
+
+/// One route. Exactly one target field is set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Route {
+    pub destination_cidr_block: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteTable {
+    pub name: String,
+    pub vpc_id: String,
+    /// Routes besides the implicit `local` one, sorted by destination.
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteTableAssociation {
+    pub subnet_id: String,
+    pub route_table_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Eip {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NatGateway {
+    pub name: String,
+    /// A public subnet.
+    pub subnet_id: String,
+    /// The Elastic IP allocation id.
+    pub allocation_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcEndpoint {
+    pub name: String,
+    pub vpc_id: String,
+    /// For example `com.amazonaws.us-east-1.ecr.api`.
+    pub service_name: String,
+    /// `Interface` or `Gateway`.
+    pub vpc_endpoint_type: String,
+    /// Interface endpoints: the subnets to place them in.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Interface endpoints: their security groups.
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    /// Gateway endpoints: the route tables that get a route to the service.
+    #[serde(default)]
+    pub route_table_ids: Vec<String>,
+    pub private_dns_enabled: bool,
+}
+
+/// One security group rule. Exactly one source is set.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SgRule {
+    /// `tcp`, `udp` or `-1` for all.
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_ipv6: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_security_group_id: Option<String>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    /// The group name (also the `Name` tag).
+    pub name: String,
+    pub description: String,
+    pub vpc_id: String,
+    pub ingress: Vec<SgRule>,
+    pub egress: Vec<SgRule>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lb {
+    /// At most 32 characters.
+    pub name: String,
+    pub internal: bool,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub idle_timeout_seconds: i32,
+    pub drop_invalid_header_fields: bool,
+    /// `monitor`, `defensive` or `strictest`.
+    pub desync_mitigation_mode: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    pub path: String,
+    /// HTTP codes that count as healthy, for example `200-399`.
+    pub matcher: String,
+    pub interval_seconds: i32,
+    pub timeout_seconds: i32,
+    pub healthy_threshold: i32,
+    pub unhealthy_threshold: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LbTargetGroup {
+    /// At most 32 characters.
+    pub name: String,
+    pub port: i32,
+    /// `HTTP` or `HTTPS`.
+    pub protocol: String,
+    /// Always `ip` for Fargate.
+    pub target_type: String,
+    pub vpc_id: String,
+    pub health_check: HealthCheck,
+    pub deregistration_delay_seconds: i32,
+}
+
+/// A listener's default action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ListenerAction {
+    Forward {
+        target_group_arn: String,
+    },
+    Redirect {
+        protocol: String,
+        port: String,
+        status_code: String,
+    },
+    FixedResponse {
+        status_code: String,
+        content_type: String,
+        message_body: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LbListener {
+    pub load_balancer_arn: String,
+    pub port: i32,
+    /// `HTTP` or `HTTPS`.
+    pub protocol: String,
+    pub default_action: ListenerAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LbListenerRule {
+    pub listener_arn: String,
+    pub priority: i32,
+    /// Path patterns (`/api/*`); empty means any path.
+    #[serde(default)]
+    pub path_patterns: Vec<String>,
+    /// Host headers; empty means any host.
+    #[serde(default)]
+    pub host_headers: Vec<String>,
+    pub target_group_arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcsCluster {
+    pub name: String,
+    pub container_insights: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGroup {
+    pub name: String,
+    pub retention_in_days: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamRole {
+    pub name: String,
+    pub description: String,
+    /// The service principal allowed to assume it (`ecs-tasks.amazonaws.com`).
+    pub assume_role_service: String,
+    /// Inline policies by name; each value is an IAM policy document.
+    pub inline_policies: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcrRepository {
+    pub name: String,
+    /// `IMMUTABLE` or `MUTABLE`.
+    pub image_tag_mutability: String,
+    pub scan_on_push: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortMapping {
+    pub container_port: i32,
+    /// `tcp`.
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerHealthCheck {
+    /// For example `["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"]`.
+    pub command: Vec<String>,
+    pub interval_seconds: i32,
+    pub timeout_seconds: i32,
+    pub retries: i32,
+    pub start_period_seconds: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    pub essential: bool,
+    /// CPU units (1024 = one vCPU) reserved for this container.
+    pub cpu: i32,
+    /// Soft memory limit in MiB (ECS `memoryReservation`).
+    pub memory_reservation: i32,
+    pub port_mappings: Vec<PortMapping>,
+    /// Plain environment variables, sorted by name.
+    pub environment: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<ContainerHealthCheck>,
+    pub readonly_root_filesystem: bool,
+    /// awslogs configuration.
+    pub log_group: String,
+    pub log_region: String,
+    pub log_stream_prefix: String,
+    /// Names of containers that must be healthy/started first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ContainerDependency>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerDependency {
+    pub container_name: String,
+    /// `START`, `HEALTHY`, `COMPLETE` or `SUCCESS`.
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcsTaskDefinition {
+    pub family: String,
+    /// Task CPU units, for example 512.
+    pub cpu: i32,
+    /// Task memory in MiB, for example 1024.
+    pub memory: i32,
+    pub execution_role_arn: String,
+    pub task_role_arn: String,
+    /// `X86_64` or `ARM64`.
+    pub cpu_architecture: String,
+    pub containers: Vec<ContainerDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ServiceLoadBalancer {
+    pub target_group_arn: String,
+    pub container_name: String,
+    pub container_port: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EcsService {
+    pub name: String,
+    pub cluster_arn: String,
+    pub task_definition_arn: String,
+    pub desired_count: i32,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub assign_public_ip: bool,
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    pub circuit_breaker_enable: bool,
+    pub circuit_breaker_rollback: bool,
+    pub minimum_healthy_percent: i32,
+    pub maximum_percent: i32,
+    pub health_check_grace_period_seconds: i32,
+    /// `FARGATE` or `FARGATE_SPOT` capacity provider.
+    pub capacity_provider: String,
+}

@@ -1,0 +1,96 @@
+//! Static facts about each resource kind that the plan and engine need
+//! without talking to AWS.
+
+use crate::kinds;
+
+/// Metadata for one resource kind.
+#[derive(Debug)]
+pub struct KindMeta {
+    pub kind: &'static str,
+    /// The AWS service the kind's API belongs to; the engine bounds
+    /// concurrency per service.
+    pub service: &'static str,
+    /// Top-level properties whose change forces replacement.
+    pub force_new: &'static [&'static str],
+    /// Top-level properties never shown in plans or written to state in
+    /// plaintext.
+    pub secret: &'static [&'static str],
+    /// When replaced, create the new one before deleting the old (possible
+    /// when names do not collide, as with task definition revisions).
+    pub create_before_destroy: bool,
+    /// Holds user data: replacing or deleting it needs an explicit flag.
+    pub data: bool,
+    /// Carries the `gantry:*` tags.
+    pub taggable: bool,
+    /// A short human noun for messages ("VPC", "target group").
+    pub noun: &'static str,
+}
+
+const fn meta(kind: &'static str, service: &'static str, noun: &'static str, force_new: &'static [&'static str]) -> KindMeta {
+    KindMeta {
+        kind,
+        service,
+        force_new,
+        secret: &[],
+        create_before_destroy: false,
+        data: false,
+        taggable: true,
+        noun,
+    }
+}
+
+static KINDS: &[KindMeta] = &[
+    meta(kinds::VPC, "ec2", "VPC", &["cidr_block"]),
+    meta(kinds::INTERNET_GATEWAY, "ec2", "internet gateway", &["vpc_id"]),
+    meta(kinds::SUBNET, "ec2", "subnet", &["vpc_id", "cidr_block", "availability_zone"]),
+    meta(kinds::ROUTE_TABLE, "ec2", "route table", &["vpc_id"]),
+    KindMeta {
+        taggable: false,
+        ..meta(kinds::ROUTE_TABLE_ASSOCIATION, "ec2", "route table association", &["subnet_id", "route_table_id"])
+    },
+    meta(kinds::EIP, "ec2", "Elastic IP", &[]),
+    meta(kinds::NAT_GATEWAY, "ec2", "NAT gateway", &["subnet_id", "allocation_id"]),
+    meta(kinds::VPC_ENDPOINT, "ec2", "VPC endpoint", &["vpc_id", "service_name", "vpc_endpoint_type"]),
+    meta(kinds::SECURITY_GROUP, "ec2", "security group", &["name", "description", "vpc_id"]),
+    meta(kinds::LB, "elbv2", "load balancer", &["name", "internal"]),
+    meta(kinds::LB_TARGET_GROUP, "elbv2", "target group", &["name", "port", "protocol", "target_type", "vpc_id"]),
+    meta(kinds::LB_LISTENER, "elbv2", "listener", &["load_balancer_arn", "port"]),
+    meta(kinds::LB_LISTENER_RULE, "elbv2", "listener rule", &["listener_arn"]),
+    meta(kinds::ECS_CLUSTER, "ecs", "ECS cluster", &["name"]),
+    meta(kinds::LOG_GROUP, "logs", "log group", &["name"]),
+    meta(kinds::IAM_ROLE, "iam", "IAM role", &["name"]),
+    meta(kinds::ECR_REPOSITORY, "ecr", "ECR repository", &["name"]),
+    KindMeta {
+        create_before_destroy: true,
+        ..meta(
+            kinds::ECS_TASK_DEFINITION,
+            "ecs",
+            "task definition",
+            &["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers"],
+        )
+    },
+    meta(kinds::ECS_SERVICE, "ecs", "ECS service", &["name", "cluster_arn"]),
+];
+
+/// Metadata for `kind`, if Gantry knows it.
+pub fn kind_meta(kind: &str) -> Option<&'static KindMeta> {
+    KINDS.iter().find(|m| m.kind == kind)
+}
+
+/// Metadata of every known kind.
+pub fn all() -> &'static [KindMeta] {
+    KINDS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_metadata() {
+        for k in kinds::ALL {
+            assert!(kind_meta(k).is_some(), "{k} has no metadata");
+        }
+        assert_eq!(all().len(), kinds::ALL.len());
+    }
+}
