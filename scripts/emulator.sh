@@ -8,6 +8,7 @@
 # Usage: eval "$(scripts/emulator.sh start)"
 # The virtualenv lives in $GANTRY_VENV (default: <repo>/.venv); the server's
 # pid and log go to $GANTRY_EMULATOR_DIR (default: <repo>/target/emulator).
+# With GANTRY_EMULATOR_OWNER_PID set, the server stops when that process exits.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${GANTRY_VENV:-$root/.venv}
@@ -37,7 +38,13 @@ start() {
   MOTO_ECS_SERVICE_RUNNING=${MOTO_ECS_SERVICE_RUNNING:-100} \
   MOTO_ACM_VALIDATION_WAIT=${MOTO_ACM_VALIDATION_WAIT:-0} \
     nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$run_dir/moto.log" 2>&1 &
-  echo $! >"$run_dir/moto.pid"
+  local server=$!
+  echo $server >"$run_dir/moto.pid"
+  # A test harness that cannot run teardown code names itself here: the
+  # server is stopped once that process is gone, so no emulator outlives it.
+  if [ -n "${GANTRY_EMULATOR_OWNER_PID:-}" ]; then
+    nohup bash -c "while kill -0 $GANTRY_EMULATOR_OWNER_PID 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done; kill $server 2>/dev/null" >/dev/null 2>&1 &
+  fi
   echo "$port" >"$run_dir/moto.port"
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
