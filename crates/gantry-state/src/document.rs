@@ -1,0 +1,229 @@
+//! The state snapshot: what Gantry last applied for one stack and
+//! environment, and the atomic write that replaces it on disk.
+
+use crate::{io_err, MetaLookup, StateError};
+use gantry_core::{Address, Props};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// The snapshot format version this crate writes and reads.
+pub const STATE_VERSION: u32 = 1;
+
+/// The state of one stack + environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub version: u32,
+    /// Goes up each time a changed snapshot is written; only comparable
+    /// within one lineage.
+    pub serial: u64,
+    /// Fixed when the state is first created, so a snapshot from another
+    /// stack (or a re-created one) is never mistaken for this one.
+    pub lineage: String,
+    pub stack: String,
+    pub env: String,
+    /// The next journal sequence number. Kept in the snapshot so sequence
+    /// numbers, and the idempotency tokens derived from them, are never
+    /// reused within a lineage.
+    #[serde(default)]
+    pub next_seq: u64,
+    pub resources: BTreeMap<Address, ResourceState>,
+}
+
+/// One resource as last applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    pub kind: String,
+    /// The physical id.
+    pub id: String,
+    /// The resolved properties last applied (secrets as markers).
+    pub props: Props,
+    pub outputs: Props,
+    /// What this resource depended on when it was applied, so deletes can be
+    /// ordered after its configuration is gone.
+    pub dependencies: Vec<Address>,
+    pub status: Status,
+    /// Older objects at this address still to be deleted: what a
+    /// create-before-destroy replacement leaves until the old one is gone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<Deposed>,
+}
+
+/// An object replaced at an address but not yet deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deposed {
+    pub id: String,
+    pub props: Props,
+    pub outputs: Props,
+    pub dependencies: Vec<Address>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Created but not known to be healthy: the next plan replaces it.
+    Tainted,
+}
+
+impl State {
+    pub fn new(stack: &str, env: &str) -> State {
+        State {
+            version: STATE_VERSION,
+            serial: 0,
+            lineage: uuid::Uuid::new_v4().to_string(),
+            stack: stack.to_string(),
+            env: env.to_string(),
+            next_seq: 1,
+            resources: BTreeMap::new(),
+        }
+    }
+
+    pub fn get(&self, a: &Address) -> Option<&ResourceState> {
+        self.resources.get(a)
+    }
+
+    /// Output `attr` of the resource at `a`, if recorded.
+    pub fn output(&self, a: &Address, attr: &str) -> Option<&Value> {
+        self.resources.get(a)?.outputs.get(attr)
+    }
+
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    pub(crate) fn load(path: &Path, stack: &str, env: &str) -> Result<Option<State>, StateError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(path)(e)),
+        };
+        // Read the version first so a newer format gets a clear error instead
+        // of a confusing field mismatch.
+        let probe: Value = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let version = probe.get("version").and_then(Value::as_u64).unwrap_or(0) as u32;
+        if version > STATE_VERSION {
+            return Err(StateError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: STATE_VERSION,
+            });
+        }
+        let state: State = serde_json::from_value(probe).map_err(|e| StateError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        if state.stack != stack || state.env != env {
+            return Err(StateError::WrongStack {
+                path: path.to_path_buf(),
+                found: format!("{}/{}", state.stack, state.env),
+                expected: format!("{stack}/{env}"),
+            });
+        }
+        Ok(Some(state))
+    }
+}
+
+/// The marker stored in place of a secret value. Deterministic, so a plan
+/// can tell whether the secret changed without ever storing it.
+pub fn secret_marker(v: &Value) -> Value {
+    if let Value::String(s) = v {
+        if s.starts_with("sha256:") {
+            return v.clone();
+        }
+    }
+    let canonical = serde_json::to_string(v).expect("JSON values serialize");
+    let digest = Sha256::digest(canonical.as_bytes());
+    Value::String(format!("sha256:{}", hex::encode(digest)))
+}
+
+/// Replaces the secret fields of `kind` in `props` by their markers.
+pub fn redact(meta: MetaLookup, kind: &str, props: &Props) -> Props {
+    let Some(m) = meta(kind) else {
+        return props.clone();
+    };
+    if m.secret.is_empty() {
+        return props.clone();
+    }
+    props
+        .iter()
+        .map(|(k, v)| {
+            let v = if m.secret.contains(&k.as_str()) && !v.is_null() {
+                secret_marker(v)
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect()
+}
+
+/// Writes `bytes` to `path` so that a reader sees either the old file or the
+/// new one, never a torn one, even across power loss: temp file in the same
+/// directory, fsync, rename, fsync the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let dir = path.parent().expect("state files live in a directory");
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(bytes).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(io_err(path))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), StateError> {
+    // Directory fsync makes the rename itself durable; only Unix supports it.
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn markers_are_stable_and_idempotent() {
+        let a = secret_marker(&json!("hunter2"));
+        assert_eq!(a, secret_marker(&json!("hunter2")));
+        assert_ne!(a, secret_marker(&json!("hunter3")));
+        assert_eq!(secret_marker(&a), a);
+        assert!(!a.as_str().unwrap().contains("hunter2"));
+    }
+
+    #[test]
+    fn atomic_write_replaces() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,444 @@
+//! The state store of one run: the in-memory state, kept in step with the
+//! journal, and the compaction that folds the journal into the snapshot.
+
+use crate::document::{redact, write_atomic, State};
+use crate::journal::{self, Intent, Op, Outcome, Record, Writer};
+use crate::{io_err, MetaLookup, StateError, JOURNAL_FILE, STATE_FILE};
+use gantry_core::{Address, Props};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Where a simulated `kill -9` strikes (tests only): the run stops writing
+/// right after the Nth intent is durable (the provider call never happens),
+/// or right before the Nth result would be written (the call happened but
+/// was never recorded). Counts start at 1 and are per store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    AfterIntent(u64),
+    BeforeResult(u64),
+}
+
+struct Inner {
+    state: State,
+    /// Intents without a result: the interrupted operations found at open,
+    /// then the operations in flight.
+    open: BTreeMap<u64, Intent>,
+    /// The state as last written to `state.json`, to skip no-op snapshots.
+    written: Option<State>,
+    intents: u64,
+    results: u64,
+    crash: Option<CrashPoint>,
+    dead: bool,
+}
+
+/// Opened state for one stack + environment. Cheap to share behind an
+/// `Arc`; every method takes `&self`.
+pub struct Store {
+    dir: PathBuf,
+    meta: MetaLookup,
+    writer: Writer,
+    inner: Mutex<Inner>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the state in `dir`: loads the snapshot,
+    /// replays the journal onto it and compacts. Interrupted operations are
+    /// then listed by [`Store::pending`] until resolved.
+    pub fn open(dir: &Path, stack: &str, env: &str) -> Result<Store, StateError> {
+        Self::open_with_meta(dir, stack, env, gantry_core::kind_meta)
+    }
+
+    pub fn open_with_meta(
+        dir: &Path,
+        stack: &str,
+        env: &str,
+        meta: MetaLookup,
+    ) -> Result<Store, StateError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let snap_path = dir.join(STATE_FILE);
+        let loaded = State::load(&snap_path, stack, env)?;
+        let written = loaded.clone();
+        let mut state = loaded.unwrap_or_else(|| State::new(stack, env));
+        let jpath = dir.join(JOURNAL_FILE);
+        let open = journal::replay(&jpath, &mut state)?;
+        let writer = Writer::open(&jpath)?;
+        let store = Store {
+            dir: dir.to_path_buf(),
+            meta,
+            writer,
+            inner: Mutex::new(Inner {
+                state,
+                open,
+                written,
+                intents: 0,
+                results: 0,
+                crash: None,
+                dead: false,
+            }),
+        };
+        store.compact()?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A copy of the current state.
+    pub fn state(&self) -> State {
+        self.inner.lock().expect("state lock").state.clone()
+    }
+
+    /// Runs `f` on the current state without copying it.
+    pub fn with_state<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        f(&self.inner.lock().expect("state lock").state)
+    }
+
+    /// Operations whose intent was journaled but whose result never was: a
+    /// previous run died during them. Resolve each with [`Store::finish`].
+    pub fn pending(&self) -> Vec<Intent> {
+        self.inner
+            .lock()
+            .expect("state lock")
+            .open
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Arms a simulated crash (tests and the benchmark's crash mode).
+    pub fn set_crash_point(&self, p: Option<CrashPoint>) {
+        self.inner.lock().expect("state lock").crash = p;
+    }
+
+    /// The deterministic idempotency token of an intent.
+    pub fn token_for(lineage: &str, address: &Address, seq: u64) -> String {
+        let d = Sha256::digest(format!("{lineage}/{address}/{seq}").as_bytes());
+        format!("gantry-{}", &hex::encode(d)[..32])
+    }
+
+    /// Journals the intent of a mutating call and returns it (with its seq
+    /// and token) once it is durable. Call the provider only after this.
+    pub async fn begin(
+        &self,
+        op: Op,
+        address: &Address,
+        kind: &str,
+        id: Option<&str>,
+        props: &Props,
+        dependencies: &[Address],
+    ) -> Result<Intent, StateError> {
+        let intent = {
+            let mut g = self.inner.lock().expect("state lock");
+            if g.dead {
+                return Err(StateError::Crashed);
+            }
+            let seq = g.state.next_seq;
+            g.state.next_seq += 1;
+            let intent = Intent {
+                seq,
+                op,
+                address: address.clone(),
+                kind: kind.to_string(),
+                token: Self::token_for(&g.state.lineage, address, seq),
+                id: id.map(str::to_string),
+                props: redact(self.meta, kind, props),
+                dependencies: dependencies.to_vec(),
+            };
+            g.open.insert(seq, intent.clone());
+            intent
+        };
+        self.writer
+            .append(&[Record::Intent(intent.clone())])
+            .await?;
+        let mut g = self.inner.lock().expect("state lock");
+        if g.dead {
+            return Err(StateError::Crashed);
+        }
+        g.intents += 1;
+        if g.crash == Some(CrashPoint::AfterIntent(g.intents)) {
+            g.dead = true;
+            return Err(StateError::Crashed);
+        }
+        Ok(intent)
+    }
+
+    /// Journals how the operation `seq` ended and applies it to the state.
+    pub async fn finish(&self, seq: u64, outcome: Outcome) -> Result<(), StateError> {
+        let (kind, outcome) = {
+            let mut g = self.inner.lock().expect("state lock");
+            if g.dead {
+                return Err(StateError::Crashed);
+            }
+            let kind = g
+                .open
+                .get(&seq)
+                .ok_or(StateError::UnknownSeq(seq))?
+                .kind
+                .clone();
+            let n = g.results + 1;
+            if g.crash == Some(CrashPoint::BeforeResult(n)) {
+                g.dead = true;
+                return Err(StateError::Crashed);
+            }
+            g.results = n;
+            (kind, outcome)
+        };
+        let outcome = match outcome {
+            Outcome::Ok { id, outputs } => Outcome::Ok {
+                id,
+                outputs: redact(self.meta, &kind, &outputs),
+            },
+            other => other,
+        };
+        self.writer
+            .append(&[Record::Result {
+                seq,
+                outcome: outcome.clone(),
+            }])
+            .await?;
+        let mut g = self.inner.lock().expect("state lock");
+        if g.dead {
+            return Err(StateError::Crashed);
+        }
+        if let Some(intent) = g.open.remove(&seq) {
+            journal::apply(&mut g.state, &intent, &outcome);
+        }
+        Ok(())
+    }
+
+    /// Writes the snapshot (when it changed) and truncates the journal to the
+    /// intents still open. Runs at open and at the end of every run.
+    pub fn compact(&self) -> Result<(), StateError> {
+        let mut g = self.inner.lock().expect("state lock");
+        if g.dead {
+            return Err(StateError::Crashed);
+        }
+        let changed = match &g.written {
+            Some(w) => w.resources != g.state.resources || w.next_seq != g.state.next_seq,
+            None => true,
+        };
+        if changed {
+            if g.written
+                .as_ref()
+                .is_some_and(|w| w.resources != g.state.resources)
+            {
+                g.state.serial += 1;
+            }
+            let bytes = serde_json::to_vec_pretty(&g.state).expect("state serializes");
+            write_atomic(&self.dir.join(STATE_FILE), &bytes)?;
+            g.written = Some(g.state.clone());
+        }
+        // Open intents must survive compaction: they are how the next run
+        // learns an operation may have happened.
+        let keep: Vec<Record> = g.open.values().cloned().map(Record::Intent).collect();
+        self.writer.rewrite(&keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gantry_core::{kinds, KindMeta};
+    use serde_json::json;
+
+    static SECRET: KindMeta = KindMeta {
+        kind: "secret_thing",
+        service: "secretsmanager",
+        force_new: &[],
+        secret: &["value"],
+        create_before_destroy: false,
+        data: false,
+        taggable: true,
+        noun: "secret",
+    };
+
+    fn meta(k: &str) -> Option<&'static KindMeta> {
+        if k == "secret_thing" {
+            Some(&SECRET)
+        } else {
+            gantry_core::kind_meta(k)
+        }
+    }
+
+    fn props(v: serde_json::Value) -> Props {
+        v.as_object().unwrap().clone()
+    }
+
+    fn ok(id: &str) -> Outcome {
+        Outcome::Ok {
+            id: Some(id.into()),
+            outputs: props(json!({"id": id})),
+        }
+    }
+
+    #[tokio::test]
+    async fn journal_replays_into_snapshot() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Address::of(kinds::VPC, "main");
+        let lineage;
+        {
+            let s = Store::open(d.path(), "app", "dev").unwrap();
+            lineage = s.state().lineage;
+            let i = s
+                .begin(
+                    Op::Create,
+                    &a,
+                    kinds::VPC,
+                    None,
+                    &props(json!({"cidr_block": "10.0.0.0/16"})),
+                    &[],
+                )
+                .await
+                .unwrap();
+            s.finish(i.seq, ok("vpc-1")).await.unwrap();
+            // No compaction: the record lives only in the journal.
+        }
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        let st = s.state();
+        assert_eq!(st.lineage, lineage);
+        assert_eq!(st.resources[&a].id, "vpc-1");
+        assert_eq!(st.serial, 1);
+        assert!(s.pending().is_empty());
+        let j = std::fs::read_to_string(d.path().join(JOURNAL_FILE)).unwrap();
+        assert!(j.is_empty(), "compaction truncates the journal: {j}");
+    }
+
+    #[tokio::test]
+    async fn open_intent_is_pending_and_survives_compaction() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Address::of(kinds::VPC, "main");
+        let token;
+        {
+            let s = Store::open(d.path(), "app", "dev").unwrap();
+            token = s
+                .begin(Op::Create, &a, kinds::VPC, None, &Props::new(), &[])
+                .await
+                .unwrap()
+                .token;
+        }
+        for _ in 0..2 {
+            let s = Store::open(d.path(), "app", "dev").unwrap();
+            let p = s.pending();
+            assert_eq!(p.len(), 1);
+            assert_eq!(p[0].token, token);
+        }
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        let seq = s.pending()[0].seq;
+        s.finish(seq, Outcome::Gone).await.unwrap();
+        s.compact().unwrap();
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        assert!(s.pending().is_empty());
+        // A new intent never reuses the old sequence number (or token).
+        let i = s
+            .begin(Op::Create, &a, kinds::VPC, None, &Props::new(), &[])
+            .await
+            .unwrap();
+        assert!(i.seq > seq);
+        assert_ne!(i.token, token);
+    }
+
+    #[tokio::test]
+    async fn secrets_never_reach_disk() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Address::of("secret_thing", "db");
+        let s = Store::open_with_meta(d.path(), "app", "dev", meta).unwrap();
+        let i = s
+            .begin(
+                Op::Create,
+                &a,
+                "secret_thing",
+                None,
+                &props(json!({"value": "hunter2", "name": "db"})),
+                &[],
+            )
+            .await
+            .unwrap();
+        let j = std::fs::read_to_string(d.path().join(JOURNAL_FILE)).unwrap();
+        assert!(!j.contains("hunter2"));
+        s.finish(
+            i.seq,
+            Outcome::Ok {
+                id: Some("s-1".into()),
+                outputs: props(json!({"id": "s-1", "value": "hunter2"})),
+            },
+        )
+        .await
+        .unwrap();
+        s.compact().unwrap();
+        let snap = std::fs::read_to_string(d.path().join(STATE_FILE)).unwrap();
+        assert!(!snap.contains("hunter2"), "{snap}");
+        assert!(snap.contains("sha256:"));
+        assert_eq!(s.state().resources[&a].props["name"], "db");
+    }
+
+    #[tokio::test]
+    async fn create_over_existing_deposes_old_until_deleted() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Address::of(kinds::ECS_TASK_DEFINITION, "web");
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        let k = kinds::ECS_TASK_DEFINITION;
+        let i = s
+            .begin(Op::Create, &a, k, None, &Props::new(), &[])
+            .await
+            .unwrap();
+        s.finish(i.seq, ok("td:1")).await.unwrap();
+        let i = s
+            .begin(Op::Create, &a, k, None, &Props::new(), &[])
+            .await
+            .unwrap();
+        s.finish(i.seq, ok("td:2")).await.unwrap();
+        let st = s.state();
+        assert_eq!(st.resources[&a].id, "td:2");
+        assert_eq!(st.resources[&a].deposed[0].id, "td:1");
+        let i = s
+            .begin(Op::Delete, &a, k, Some("td:1"), &Props::new(), &[])
+            .await
+            .unwrap();
+        s.finish(
+            i.seq,
+            Outcome::Ok {
+                id: None,
+                outputs: Props::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let st = s.state();
+        assert_eq!(st.resources[&a].id, "td:2");
+        assert!(st.resources[&a].deposed.is_empty());
+    }
+
+    #[tokio::test]
+    async fn crash_point_stops_all_writes() {
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        s.set_crash_point(Some(CrashPoint::BeforeResult(1)));
+        let a = Address::of(kinds::VPC, "main");
+        let i = s
+            .begin(Op::Create, &a, kinds::VPC, None, &Props::new(), &[])
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.finish(i.seq, ok("vpc-1")).await,
+            Err(StateError::Crashed)
+        ));
+        assert!(matches!(s.compact(), Err(StateError::Crashed)));
+        drop(s);
+        let s = Store::open(d.path(), "app", "dev").unwrap();
+        assert_eq!(s.pending().len(), 1);
+        assert!(s.state().is_empty());
+    }
+
+    #[test]
+    fn refuses_other_stack() {
+        let d = tempfile::tempdir().unwrap();
+        Store::open(d.path(), "app", "dev").unwrap();
+        assert!(matches!(
+            Store::open(d.path(), "app", "prod"),
+            Err(StateError::WrongStack { .. })
+        ));
+    }
+}
