@@ -330,10 +330,7 @@ fn writer_loop(path: PathBuf, mut file: std::fs::File, rx: std::sync::mpsc::Rece
                     for a in acks.drain(..) {
                         let _ = a.send(clone_result(&r));
                     }
-                    let r = rewrite(&path, &bytes).and_then(|f| {
-                        file = f;
-                        Ok(())
-                    });
+                    let r = rewrite(&path, &bytes).map(|f| file = f);
                     let _ = ack.send(r);
                 }
             }
