@@ -1,0 +1,129 @@
+//! Gantry's spec file, `gantry.yaml` (Spec v1).
+//!
+//! [`parse_str`] and [`load_file`] parse with serde-saphyr, keeping the source
+//! position of every value ([`Sp`]), then validate strictly and return every
+//! problem found as a miette diagnostic pointing at `file:line:col`.
+//! [`json_schema`] exports the JSON Schema for editors (`gantry schema`).
+//! Defaults are applied by `gantry-model`, not here; see `docs/spec.md`.
+
+pub mod diag;
+pub mod fargate;
+pub mod overlay;
+pub mod span;
+pub mod types;
+mod validate;
+
+pub use diag::{Problem, Source, SpecError};
+pub use overlay::DEFAULT_ENV;
+pub use span::{Pos, Sp};
+pub use types::*;
+pub use validate::{DEFAULT_CIDR, MAX_AZS, MAX_STACK_NAME};
+
+use diag::{choice_hint, Problems};
+use std::path::Path;
+
+/// Reads, parses and validates a spec file.
+pub fn load_file(path: impl AsRef<Path>) -> Result<Spec, SpecError> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_str(&path.display().to_string(), &text)
+}
+
+/// Parses and validates spec text; `name` is the file name used in messages.
+pub fn parse_str(name: &str, text: &str) -> Result<Spec, SpecError> {
+    let src = Source::new(name, text);
+    let mut problems = Problems::new(&src);
+    match serde_saphyr::from_str::<Spec>(text) {
+        Ok(spec) => validate::validate(&spec, &mut problems),
+        Err(e) => syntax_problem(&e, &mut problems),
+    }
+    if problems.list.is_empty() {
+        // Unreachable on the error path: a serde error always yields a problem.
+        return serde_saphyr::from_str::<Spec>(text).map_err(|_| SpecError::Invalid {
+            file: name.to_string(),
+            problems: Vec::new(),
+        });
+    }
+    Err(SpecError::Invalid {
+        file: name.to_string(),
+        problems: problems.list,
+    })
+}
+
+/// Turns a serde-saphyr error into a problem with a readable message; the
+/// raw error text is kept only for error kinds we do not recognise.
+fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
+    use serde_saphyr::Error as E;
+    let pos = e
+        .location()
+        .map_or(Pos::UNKNOWN, |l| Pos::from_location(&l));
+    let (message, hint) = match e.without_snippet() {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => (
+            format!("unknown key `{field}`"),
+            Some(choice_hint(field, "keys here", expected)),
+        ),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => (
+            format!("unknown value `{variant}`"),
+            Some(choice_hint(variant, "values", expected)),
+        ),
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => (
+            format!("wrong type: expected {expected}, found {unexpected}"),
+            None,
+        ),
+        E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => (
+            format!("invalid value: expected {expected}, found {unexpected}"),
+            None,
+        ),
+        E::SerdeMissingField { field, .. } => (
+            format!("missing required key `{field}`"),
+            Some(format!("add `{field}:` here; see docs/spec.md")),
+        ),
+        E::InvalidScalar { ty, .. } => (format!("wrong type: expected {}", type_noun(ty)), None),
+        E::DuplicateMappingKey { key, .. } => (
+            format!("duplicate key `{}`", key.as_deref().unwrap_or("?")),
+            Some("each key may appear once in a mapping".to_string()),
+        ),
+        other => {
+            let text = other.to_string();
+            let text = match text.rfind(" at line ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            if text.starts_with("expected ") {
+                (format!("wrong type: {text}"), None)
+            } else {
+                (format!("invalid YAML: {text}"), None)
+            }
+        }
+    };
+    p.push(pos, message, hint);
+}
+
+fn type_noun(ty: &str) -> String {
+    match ty {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative whole number".to_string(),
+        "i32" | "i64" => "a whole number".to_string(),
+        "bool" => "`true` or `false`".to_string(),
+        other => format!("a {other}"),
+    }
+}
+
+/// JSON Schema of Spec v1, for editors and `gantry schema`.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Spec)).expect("schemas serialize")
+}

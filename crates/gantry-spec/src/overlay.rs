@@ -1,0 +1,77 @@
+//! Applying an environment overlay to the base spec.
+//!
+//! The merge happens on spec types (not the model) so that every merged value
+//! keeps the position it was written at: a bad `memory` set by the `prod`
+//! overlay is reported at the overlay's line, not the base's.
+
+use crate::types::{Overlay, Spec};
+
+/// The environment used when the user names none.
+pub const DEFAULT_ENV: &str = "dev";
+
+impl Spec {
+    /// Environment names the spec accepts: the overlays' plus `dev`, which
+    /// always exists (the base spec unchanged) so a spec without overlays works.
+    pub fn environment_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.environments.keys().map(|k| k.value.clone()).collect();
+        if !names.iter().any(|n| n == DEFAULT_ENV) {
+            names.push(DEFAULT_ENV.to_string());
+        }
+        names.sort();
+        names
+    }
+
+    /// The spec with environment `env`'s overlay applied, or `None` when the
+    /// environment is unknown. Overlay entries naming unknown services or
+    /// containers are ignored here; validation reports them.
+    pub fn for_env(&self, env: &str) -> Option<Spec> {
+        match self.environments.get(env) {
+            Some(o) => Some(self.merged(o)),
+            None if env == DEFAULT_ENV => Some(self.clone()),
+            None => None,
+        }
+    }
+
+    fn merged(&self, o: &Overlay) -> Spec {
+        let mut s = self.clone();
+        if let Some(n) = &o.network {
+            if n.azs.is_some() {
+                s.network.azs = n.azs.clone();
+            }
+            if n.egress.is_some() {
+                s.network.egress = n.egress.clone();
+            }
+        }
+        for (name, so) in &o.services {
+            let Some(svc) = s.services.get_mut(&name.value) else {
+                continue;
+            };
+            set(&mut svc.desired_count, &so.desired_count);
+            set(&mut svc.cpu, &so.cpu);
+            set(&mut svc.memory, &so.memory);
+            for (cname, co) in &so.containers {
+                let Some(c) = svc.containers.get_mut(&cname.value) else {
+                    continue;
+                };
+                set(&mut c.cpu, &co.cpu);
+                set(&mut c.memory, &co.memory);
+                if co.image.is_some() {
+                    // An explicit image replaces a local build for this environment.
+                    c.image = co.image.clone();
+                    c.build = None;
+                }
+                for (k, v) in &co.environment {
+                    c.environment.remove(&k.value);
+                    c.environment.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        s
+    }
+}
+
+fn set<T: Clone>(dst: &mut Option<T>, src: &Option<T>) {
+    if src.is_some() {
+        *dst = src.clone();
+    }
+}
