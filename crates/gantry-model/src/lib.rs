@@ -1,0 +1,333 @@
+//! The application model: what `gantry.yaml` means for one environment.
+//!
+//! [`Model::build`] applies an environment overlay to a validated spec and
+//! fills in every default, so the architect never has to know what the user
+//! left out. Pure and I/O-free; [`load`] is the one convenience that reads a
+//! file, for the CLI.
+
+pub use gantry_spec::{Capacity, Egress};
+use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
+use ipnet::Ipv4Net;
+use miette::Diagnostic;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Default task size: the smallest Fargate task.
+pub const DEFAULT_CPU: u32 = 256;
+pub const DEFAULT_MEMORY: u32 = 512;
+pub const DEFAULT_AZS: u32 = 2;
+/// Environment names treated as production (longer log retention, ...).
+pub const PROD_ENVS: &[&str] = &["prod", "production"];
+
+/// One environment of one application, with every default filled in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Model {
+    pub stack: String,
+    pub env: String,
+    pub region: String,
+    pub network: Network,
+    /// Services sorted by name.
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Network {
+    pub cidr: Ipv4Net,
+    pub egress: Egress,
+    /// In AZ order (`{region}a`, `{region}b`, ...).
+    pub azs: Vec<Az>,
+}
+
+/// One availability zone and its subnets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Az {
+    /// For example `us-east-1a`.
+    pub name: String,
+    /// The letter suffix, `a`, `b`, ...; used in resource names.
+    pub suffix: String,
+    pub public_cidr: Ipv4Net,
+    pub private_cidr: Ipv4Net,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub cpu: u32,
+    pub memory: u32,
+    pub desired_count: u32,
+    pub capacity: Capacity,
+    /// Containers sorted by name.
+    pub containers: Vec<Container>,
+}
+
+/// Where a container's image comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Image {
+    /// A registry image used as is.
+    Registry(String),
+    /// A directory built by Gantry and pushed to the stack's ECR repository.
+    Build(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Container {
+    pub name: String,
+    pub image: Image,
+    pub port: Option<u16>,
+    pub cpu: u32,
+    /// Memory reservation in MiB.
+    pub memory: u32,
+    pub environment: BTreeMap<String, String>,
+    pub health_check: Option<HealthCheck>,
+    /// Path patterns the load balancer routes here (empty: not exposed).
+    pub routes: Vec<String>,
+    pub health_path: String,
+    pub depends_on: Vec<String>,
+    pub readonly_root_filesystem: bool,
+    pub essential: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthCheck {
+    /// ECS form: starts with `CMD` or `CMD-SHELL`.
+    pub command: Vec<String>,
+    pub interval: u32,
+    pub timeout: u32,
+    pub retries: u32,
+    pub start_period: u32,
+}
+
+/// Why a model could not be built.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ModelError {
+    #[error("unknown environment `{env}`")]
+    #[diagnostic(
+        code(gantry::model::unknown_env),
+        help("known environments: {}; add `environments: {{ {env}: {{}} }}` to the spec to create it", known.join(", "))
+    )]
+    UnknownEnv { env: String, known: Vec<String> },
+    /// The spec was not validated (built by hand) and holds a bad value.
+    #[error("invalid spec: {0}")]
+    #[diagnostic(code(gantry::model::invalid))]
+    Invalid(String),
+}
+
+impl Model {
+    /// The model of environment `env` of a validated spec.
+    pub fn build(spec: &Spec, env: &str) -> Result<Model, ModelError> {
+        let view = spec.for_env(env).ok_or_else(|| ModelError::UnknownEnv {
+            env: env.to_string(),
+            known: spec.environment_names(),
+        })?;
+        Ok(Model {
+            stack: view.name.value.clone(),
+            env: env.to_string(),
+            region: view.region.value.clone(),
+            network: network(&view)?,
+            services: view
+                .services
+                .iter()
+                .map(|(name, s)| service(name, s))
+                .collect(),
+        })
+    }
+
+    /// Production environments keep logs longer.
+    pub fn is_prod(&self) -> bool {
+        PROD_ENVS.contains(&self.env.as_str())
+    }
+
+    /// `{stack}-{env}`: the prefix of every physical name.
+    pub fn prefix(&self) -> String {
+        format!("{}-{}", self.stack, self.env)
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+impl Service {
+    pub fn container(&self, name: &str) -> Option<&Container> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// Containers the load balancer sends traffic to.
+    pub fn routed(&self) -> impl Iterator<Item = &Container> {
+        self.containers.iter().filter(|c| !c.routes.is_empty())
+    }
+
+    /// Whether any container is built by Gantry (needs ECR pull rights).
+    pub fn has_builds(&self) -> bool {
+        self.containers
+            .iter()
+            .any(|c| matches!(c.image, Image::Build(_)))
+    }
+}
+
+/// Reads, validates and models `path` for `env`, as one rendered diagnostic.
+pub fn load(path: impl AsRef<Path>, env: &str) -> Result<Model, miette::Report> {
+    let spec = gantry_spec::load_file(path)?;
+    Ok(Model::build(&spec, env)?)
+}
+
+/// The environment to use when the user names none.
+pub fn default_env() -> &'static str {
+    DEFAULT_ENV
+}
+
+fn network(spec: &Spec) -> Result<Network, ModelError> {
+    let n = &spec.network;
+    let cidr_text = n.cidr.as_ref().map_or(DEFAULT_CIDR, |c| c.value.as_str());
+    let cidr: Ipv4Net = cidr_text
+        .parse()
+        .map_err(|_| ModelError::Invalid(format!("VPC CIDR `{cidr_text}`")))?;
+    let count = n.azs.as_ref().map_or(DEFAULT_AZS, |a| a.value) as usize;
+    if !(1..=6).contains(&count) {
+        return Err(ModelError::Invalid(format!("{count} availability zones")));
+    }
+    let (public, private) = match &n.subnets {
+        Some(s) => (parse_all(&s.public)?, parse_all(&s.private)?),
+        None => derive_subnets(cidr, count)?,
+    };
+    if public.len() < count || private.len() < count {
+        return Err(ModelError::Invalid(format!(
+            "fewer subnets than {count} AZs"
+        )));
+    }
+    let azs = (0..count)
+        .map(|i| {
+            let suffix = ((b'a' + i as u8) as char).to_string();
+            Az {
+                name: format!("{}{suffix}", spec.region.value),
+                suffix,
+                public_cidr: public[i],
+                private_cidr: private[i],
+            }
+        })
+        .collect();
+    Ok(Network {
+        cidr,
+        egress: n.egress.as_ref().map_or(Egress::Nat, |e| e.value),
+        azs,
+    })
+}
+
+fn parse_all(list: &[gantry_spec::Sp<String>]) -> Result<Vec<Ipv4Net>, ModelError> {
+    list.iter()
+        .map(|s| {
+            s.parse()
+                .map_err(|_| ModelError::Invalid(format!("subnet CIDR `{}`", s.value)))
+        })
+        .collect()
+}
+
+/// Splits the VPC into 16 equal blocks (a /16 gives /20s of 4096 addresses):
+/// public subnets take blocks 0..6, private ones 8..14, by AZ index. Fixed
+/// slots mean adding an AZ never moves an existing subnet (which would force
+/// its replacement), and blocks 6-7 and 14-15 stay free for later tiers.
+pub fn derive_subnets(
+    cidr: Ipv4Net,
+    azs: usize,
+) -> Result<(Vec<Ipv4Net>, Vec<Ipv4Net>), ModelError> {
+    let blocks: Vec<Ipv4Net> = cidr
+        .subnets(cidr.prefix_len() + 4)
+        .map_err(|_| ModelError::Invalid(format!("VPC CIDR {cidr} is too small to split")))?
+        .collect();
+    if blocks.len() < 16 || azs > 6 {
+        return Err(ModelError::Invalid(format!(
+            "cannot fit {azs} AZs in {cidr}"
+        )));
+    }
+    Ok((blocks[..azs].to_vec(), blocks[8..8 + azs].to_vec()))
+}
+
+fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service {
+    let cpu = s.cpu.as_ref().map_or(DEFAULT_CPU, |c| c.value);
+    let memory = s.memory.as_ref().map_or(DEFAULT_MEMORY, |m| m.value);
+    // Containers without an explicit size share what the others leave, so
+    // every container has a memory reservation (ECS and the emulator need one).
+    let share = |total: u32, explicit: Vec<Option<u32>>| -> u32 {
+        let set: u32 = explicit.iter().flatten().sum();
+        let unset = explicit.iter().filter(|v| v.is_none()).count() as u32;
+        if unset == 0 {
+            0
+        } else {
+            total.saturating_sub(set) / unset
+        }
+    };
+    let cpu_share = share(
+        cpu,
+        s.containers
+            .values()
+            .map(|c| c.cpu.as_ref().map(|v| v.value))
+            .collect(),
+    );
+    let mem_share = share(
+        memory,
+        s.containers
+            .values()
+            .map(|c| c.memory.as_ref().map(|v| v.value))
+            .collect(),
+    );
+    Service {
+        name: name.value.clone(),
+        cpu,
+        memory,
+        desired_count: s.desired_count.as_ref().map_or(1, |d| d.value),
+        capacity: s.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value),
+        containers: s
+            .containers
+            .iter()
+            .map(|(cname, c)| Container {
+                name: cname.value.clone(),
+                image: match (&c.image, &c.build) {
+                    (Some(i), _) => Image::Registry(i.value.clone()),
+                    (None, Some(b)) => Image::Build(b.value.clone()),
+                    (None, None) => Image::Registry(String::new()),
+                },
+                port: c.port.as_ref().map(|p| p.value as u16),
+                cpu: c.cpu.as_ref().map_or(cpu_share, |v| v.value),
+                memory: c.memory.as_ref().map_or(mem_share, |v| v.value),
+                environment: c
+                    .environment
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .collect(),
+                health_check: c.health_check.as_ref().map(|h| HealthCheck {
+                    command: match &h.command.value {
+                        Command::Shell(s) => vec!["CMD-SHELL".to_string(), s.clone()],
+                        Command::Exec(v)
+                            if matches!(
+                                v.first().map(String::as_str),
+                                Some("CMD" | "CMD-SHELL")
+                            ) =>
+                        {
+                            v.clone()
+                        }
+                        Command::Exec(v) => std::iter::once("CMD".to_string())
+                            .chain(v.iter().cloned())
+                            .collect(),
+                    },
+                    interval: h.interval.as_ref().map_or(30, |v| v.value),
+                    timeout: h.timeout.as_ref().map_or(5, |v| v.value),
+                    retries: h.retries.as_ref().map_or(3, |v| v.value),
+                    start_period: h.start_period.as_ref().map_or(0, |v| v.value),
+                }),
+                routes: c.routes.iter().map(|r| r.value.clone()).collect(),
+                health_path: c
+                    .health_path
+                    .as_ref()
+                    .map_or_else(|| "/".to_string(), |h| h.value.clone()),
+                depends_on: c.depends_on.iter().map(|d| d.value.clone()).collect(),
+                readonly_root_filesystem: c
+                    .readonly_root_filesystem
+                    .as_ref()
+                    .is_some_and(|v| v.value),
+                essential: c.essential.as_ref().is_none_or(|v| v.value),
+            })
+            .collect(),
+    }
+}
