@@ -19,7 +19,7 @@ pub mod journal;
 pub mod lock;
 pub mod store;
 
-pub use document::{secret_marker, Deposed, ResourceState, State, Status, STATE_VERSION};
+pub use document::{redact, secret_marker, Deposed, ResourceState, State, Status, STATE_VERSION};
 pub use journal::{Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
 pub use store::{CrashPoint, Store};

@@ -1,0 +1,449 @@
+//! The planner: compares the desired resource graph with what the state
+//! recorded (overlaid with what a refresh observed) and decides, per
+//! resource, create / update in place / replace / delete / no-op, with the
+//! changed fields and the values not known until apply.
+//!
+//! Rules (see the tests for each):
+//! - References resolve against recorded outputs, except those of resources
+//!   being created or replaced: such a field is "known after apply", counts
+//!   as changed, and forces replacement if it is a force-new field.
+//! - Observed fields win over recorded ones; fields a provider did not return
+//!   keep their recorded value (so write-only fields do not show as drift).
+//! - `null`, missing, `[]` and `{}` compare equal at any depth, because
+//!   providers and serializers disagree on which of them means "none".
+//! - Secret fields are compared by marker ([`gantry_state::secret_marker`])
+//!   and never carried in the plan.
+
+pub mod render;
+
+pub use render::render_text;
+
+use gantry_core::{find_refs, resolve, Address, DesiredGraph, GraphError, Observed, Props, Ref};
+use gantry_state::{secret_marker, MetaLookup, State, Status};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The version of the plan JSON format.
+pub const PLAN_FORMAT: &str = "1";
+
+/// What a refresh observed, per address: `Some` = read back, `None` = gone.
+/// Addresses absent from the map were not refreshed (recorded values stand).
+#[derive(Debug, Clone, Default)]
+pub struct Refreshed {
+    pub observed: BTreeMap<Address, Option<Observed>>,
+}
+
+impl Refreshed {
+    /// No refresh at all: plan against the recorded state only.
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    NoOp,
+}
+
+/// One top-level field that changes. Values are `None` when absent, unknown
+/// or sensitive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// The new value is known only after apply (it references a resource
+    /// being created or replaced).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forces_replacement: bool,
+}
+
+/// What will happen to one address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedAction {
+    pub address: Address,
+    pub kind: String,
+    pub action: Action,
+    /// The current physical id, when the resource exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Set on the deletion of an object left over by an interrupted
+    /// create-before-destroy replacement: the id of that object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// Why a replace or delete happens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The fields that force a replacement.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replace_fields: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    /// The kind holds user data (database, bucket...): replacing or deleting
+    /// it loses data, and the CLI should refuse without an explicit flag.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub data: bool,
+    /// Desired dependencies (create, update, replace) or recorded ones
+    /// (delete): what the engine orders this action after (or before).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Address>,
+}
+
+impl PlannedAction {
+    /// True when applying this action destroys user data.
+    pub fn destroys_data(&self) -> bool {
+        self.data && matches!(self.action, Action::Replace | Action::Delete)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+    pub no_op: usize,
+}
+
+/// The result of planning; serializable for `plan --json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: String,
+    pub stack: String,
+    pub env: String,
+    /// The state this plan was made against: a saved plan is stale once the
+    /// state's lineage or serial differs.
+    pub lineage: String,
+    pub serial: u64,
+    /// Made for `destroy`.
+    #[serde(default)]
+    pub destroy: bool,
+    /// Desired resources in dependency order, then deletions.
+    pub actions: Vec<PlannedAction>,
+    pub summary: PlanSummary,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.actions.iter().any(|a| a.action != Action::NoOp)
+    }
+
+    /// Actions that would destroy user data.
+    pub fn data_loss(&self) -> Vec<&PlannedAction> {
+        self.actions.iter().filter(|a| a.destroys_data()).collect()
+    }
+
+    pub fn get(&self, address: &Address) -> Option<&PlannedAction> {
+        self.actions
+            .iter()
+            .find(|a| &a.address == address && a.deposed.is_none())
+    }
+
+    fn new(state: &State, destroy: bool, actions: Vec<PlannedAction>) -> Plan {
+        let mut s = PlanSummary::default();
+        for a in &actions {
+            match a.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.destroy += 1,
+                Action::NoOp => s.no_op += 1,
+            }
+        }
+        Plan {
+            format_version: PLAN_FORMAT.into(),
+            stack: state.stack.clone(),
+            env: state.env.clone(),
+            lineage: state.lineage.clone(),
+            serial: state.serial,
+            destroy,
+            actions,
+            summary: s,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+/// Plans `desired` against `state` as refreshed, with Gantry's kind metadata.
+pub fn plan(
+    desired: &DesiredGraph,
+    state: &State,
+    refreshed: &Refreshed,
+) -> Result<Plan, PlanError> {
+    plan_with(desired, state, refreshed, gantry_core::kind_meta)
+}
+
+/// [`plan`] with another source of kind metadata (tests add kinds).
+pub fn plan_with(
+    desired: &DesiredGraph,
+    state: &State,
+    refreshed: &Refreshed,
+    meta: MetaLookup,
+) -> Result<Plan, PlanError> {
+    let order = desired.topo_order()?;
+    for r in desired.resources.values() {
+        if meta(&r.kind).is_none() {
+            return Err(GraphError::UnknownKind {
+                address: r.address.clone(),
+                kind: r.kind.clone(),
+            }
+            .into());
+        }
+    }
+    // Outputs as they stand now: recorded, overlaid with observed.
+    let mut outputs: BTreeMap<&Address, Props> = BTreeMap::new();
+    for (a, rs) in &state.resources {
+        let mut o = rs.outputs.clone();
+        if let Some(Some(obs)) = refreshed.observed.get(a) {
+            o.extend(obs.outputs.clone());
+        }
+        outputs.insert(a, o);
+    }
+    // Resources whose identity changes: references to them are unknown.
+    let mut changing: BTreeSet<Address> = BTreeSet::new();
+    let mut actions = Vec::new();
+    for addr in &order {
+        let r = &desired.resources[addr];
+        let m = meta(&r.kind).expect("checked above");
+        let lookup = |rf: &Ref| -> Option<Value> {
+            if changing.contains(&rf.address) {
+                return None;
+            }
+            outputs.get(&rf.address)?.get(&rf.attr).cloned()
+        };
+        let (resolved, _) = resolve(&Value::Object(r.props.clone()), &lookup);
+        let Value::Object(resolved) = resolved else {
+            unreachable!("objects resolve to objects")
+        };
+        let unknown: BTreeSet<&String> = resolved
+            .iter()
+            .filter(|(_, v)| !find_refs(v).is_empty())
+            .map(|(k, _)| k)
+            .collect();
+        let secret = |f: &str| m.secret.contains(&f);
+        let deps: Vec<Address> = r.dependencies().into_iter().collect();
+        let mut pa = PlannedAction {
+            address: addr.clone(),
+            kind: r.kind.clone(),
+            action: Action::NoOp,
+            id: None,
+            deposed: None,
+            changes: Vec::new(),
+            reason: None,
+            replace_fields: Vec::new(),
+            create_before_destroy: m.create_before_destroy,
+            data: m.data,
+            dependencies: deps,
+        };
+        let recorded = state.resources.get(addr);
+        let gone = matches!(refreshed.observed.get(addr), Some(None));
+        let Some(rec) = recorded.filter(|_| !gone) else {
+            pa.action = Action::Create;
+            if gone {
+                pa.reason = Some("it no longer exists".into());
+            }
+            pa.changes = resolved
+                .iter()
+                .filter(|(k, v)| unknown.contains(k) || !is_empty(v))
+                .map(|(k, v)| FieldChange {
+                    field: k.clone(),
+                    before: None,
+                    after: shown(v, unknown.contains(k), secret(k)),
+                    unknown: unknown.contains(k),
+                    sensitive: secret(k),
+                    forces_replacement: false,
+                })
+                .collect();
+            changing.insert(addr.clone());
+            actions.push(pa);
+            continue;
+        };
+        pa.id = Some(rec.id.clone());
+        let mut current = rec.props.clone();
+        if let Some(Some(obs)) = refreshed.observed.get(addr) {
+            for (k, v) in &obs.props {
+                let v = if secret(k) {
+                    secret_marker(v)
+                } else {
+                    v.clone()
+                };
+                current.insert(k.clone(), v);
+            }
+        }
+        let fields: BTreeSet<&String> = resolved.keys().chain(current.keys()).collect();
+        for f in fields {
+            let is_unknown = unknown.contains(f);
+            let after = resolved.get(f).map(|v| {
+                if secret(f) {
+                    secret_marker(v)
+                } else {
+                    v.clone()
+                }
+            });
+            let before = current.get(f);
+            if !is_unknown && same(before, after.as_ref()) {
+                continue;
+            }
+            let forces = m.force_new.contains(&f.as_str());
+            pa.changes.push(FieldChange {
+                field: f.clone(),
+                before: before.filter(|v| !secret(f) && !is_empty(v)).cloned(),
+                after: after
+                    .as_ref()
+                    .and_then(|v| shown(v, is_unknown, secret(f)))
+                    .filter(|v| !is_empty(v)),
+                unknown: is_unknown,
+                sensitive: secret(f),
+                forces_replacement: forces,
+            });
+            if forces {
+                pa.replace_fields.push(f.clone());
+            }
+        }
+        if rec.status == Status::Tainted {
+            pa.action = Action::Replace;
+            pa.reason = Some("it is tainted (its creation did not complete)".into());
+        } else if !pa.replace_fields.is_empty() {
+            pa.action = Action::Replace;
+            pa.reason = Some(format!(
+                "cannot update in place: {}",
+                pa.replace_fields.join(", ")
+            ));
+        } else if !pa.changes.is_empty() {
+            pa.action = Action::Update;
+        }
+        if pa.action == Action::Replace {
+            changing.insert(addr.clone());
+        }
+        actions.push(pa);
+    }
+    for (addr, rs) in &state.resources {
+        if !desired.resources.contains_key(addr) {
+            actions.push(delete_action(
+                meta,
+                addr,
+                &rs.kind,
+                &rs.id,
+                None,
+                &rs.dependencies,
+                "not in the spec",
+            ));
+        }
+    }
+    push_deposed(meta, state, &mut actions);
+    Ok(Plan::new(state, false, actions))
+}
+
+/// A plan that deletes everything recorded in `state` (`gantry destroy`).
+pub fn plan_destroy(state: &State) -> Plan {
+    plan_destroy_with(state, gantry_core::kind_meta)
+}
+
+pub fn plan_destroy_with(state: &State, meta: MetaLookup) -> Plan {
+    let mut actions: Vec<PlannedAction> = state
+        .resources
+        .iter()
+        .map(|(a, rs)| delete_action(meta, a, &rs.kind, &rs.id, None, &rs.dependencies, "destroy"))
+        .collect();
+    push_deposed(meta, state, &mut actions);
+    Plan::new(state, true, actions)
+}
+
+fn push_deposed(meta: MetaLookup, state: &State, actions: &mut Vec<PlannedAction>) {
+    for (addr, rs) in &state.resources {
+        for d in &rs.deposed {
+            actions.push(delete_action(
+                meta,
+                addr,
+                &rs.kind,
+                &d.id,
+                Some(&d.id),
+                &d.dependencies,
+                "replaced by a newer object",
+            ));
+        }
+    }
+}
+
+fn delete_action(
+    meta: MetaLookup,
+    addr: &Address,
+    kind: &str,
+    id: &str,
+    deposed: Option<&str>,
+    deps: &[Address],
+    reason: &str,
+) -> PlannedAction {
+    PlannedAction {
+        address: addr.clone(),
+        kind: kind.to_string(),
+        action: Action::Delete,
+        id: Some(id.to_string()),
+        deposed: deposed.map(str::to_string),
+        changes: Vec::new(),
+        reason: Some(reason.to_string()),
+        replace_fields: Vec::new(),
+        create_before_destroy: false,
+        data: meta(kind).is_some_and(|m| m.data),
+        dependencies: deps.to_vec(),
+    }
+}
+
+fn shown(v: &Value, unknown: bool, sensitive: bool) -> Option<Value> {
+    if unknown || sensitive {
+        None
+    } else {
+        Some(v.clone())
+    }
+}
+
+/// Drops `null`, empty arrays and empty objects inside objects, at any
+/// depth, so that "absent" has one spelling.
+pub fn normalize(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalize(v)))
+                .filter(|(_, v)| !is_empty(v))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.values().all(is_empty),
+        _ => false,
+    }
+}
+
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let norm = |v: Option<&Value>| v.map(normalize).filter(|v| !is_empty(v));
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,359 @@
+//! Diff-rule tests and rendering snapshots.
+
+use super::*;
+use gantry_core::{kinds, reference, KindMeta, Resource};
+use gantry_state::ResourceState;
+use serde_json::json;
+
+static DB: KindMeta = KindMeta {
+    kind: "db_instance",
+    service: "rds",
+    force_new: &["engine"],
+    secret: &["password"],
+    create_before_destroy: false,
+    data: true,
+    taggable: true,
+    noun: "database",
+};
+
+fn meta(k: &str) -> Option<&'static KindMeta> {
+    if k == "db_instance" {
+        Some(&DB)
+    } else {
+        gantry_core::kind_meta(k)
+    }
+}
+
+fn obj(v: Value) -> Props {
+    v.as_object().unwrap().clone()
+}
+
+fn res(kind: &str, name: &str, props: Value) -> Resource {
+    Resource::new(kind, name, &props)
+}
+
+fn vpc() -> Address {
+    Address::of(kinds::VPC, "main")
+}
+
+fn desired() -> DesiredGraph {
+    let mut g = DesiredGraph::new();
+    g.add(res(
+        kinds::VPC,
+        "main",
+        json!({"name": "app", "cidr_block": "10.0.0.0/16", "tags": {}}),
+    ))
+    .unwrap();
+    g.add(res(
+        kinds::SUBNET,
+        "a",
+        json!({"name": "a", "vpc_id": reference(&vpc(), "id"), "cidr_block": "10.0.1.0/24", "map_public_ip_on_launch": false}),
+    ))
+    .unwrap();
+    g.add(res(
+        kinds::SECURITY_GROUP,
+        "web",
+        json!({"name": "web", "description": "web", "vpc_id": reference(&vpc(), "id"), "ingress": [], "egress": []}),
+    ))
+    .unwrap();
+    g
+}
+
+fn empty_state() -> State {
+    let mut s = State::new("app", "dev");
+    s.lineage = "00000000-0000-0000-0000-000000000000".into();
+    s
+}
+
+/// The state a successful apply of `g` would leave (ids `<name>-id`).
+fn applied(g: &DesiredGraph) -> State {
+    let mut s = empty_state();
+    for a in g.topo_order().unwrap() {
+        let r = &g.resources[&a];
+        let (v, missing) = resolve(&Value::Object(r.props.clone()), &|rf: &Ref| {
+            s.output(&rf.address, &rf.attr).cloned()
+        });
+        assert!(missing.0.is_empty());
+        let id = format!("{}-id", a.name());
+        let props = gantry_state::document::redact(meta, &r.kind, v.as_object().unwrap());
+        s.resources.insert(
+            a.clone(),
+            ResourceState {
+                kind: r.kind.clone(),
+                id: id.clone(),
+                props,
+                outputs: obj(json!({"id": id})),
+                dependencies: r.dependencies().into_iter().collect(),
+                status: Status::Ok,
+                deposed: vec![],
+            },
+        );
+    }
+    s
+}
+
+fn p(g: &DesiredGraph, s: &State) -> Plan {
+    plan_with(g, s, &Refreshed::none(), meta).unwrap()
+}
+
+#[test]
+fn empty_state_creates_everything_with_unknown_references() {
+    let g = desired();
+    let plan = p(&g, &empty_state());
+    assert_eq!(plan.summary.add, 3);
+    let sub = plan.get(&Address::of(kinds::SUBNET, "a")).unwrap();
+    let vpc_id = sub.changes.iter().find(|c| c.field == "vpc_id").unwrap();
+    assert!(vpc_id.unknown && vpc_id.after.is_none());
+    // Empty maps are not shown as fields being set.
+    let v = plan.get(&vpc()).unwrap();
+    assert!(v.changes.iter().all(|c| c.field != "tags"));
+}
+
+#[test]
+fn applied_state_plans_no_changes() {
+    let g = desired();
+    let plan = p(&g, &applied(&g));
+    assert!(!plan.has_changes(), "{plan:#?}");
+    assert_eq!(plan.summary.no_op, 3);
+    assert!(render_text(&plan, false).starts_with("No changes."));
+}
+
+#[test]
+fn missing_empty_and_null_are_the_same() {
+    let g = desired();
+    let mut s = applied(&g);
+    let sg = s
+        .resources
+        .get_mut(&Address::of(kinds::SECURITY_GROUP, "web"))
+        .unwrap();
+    sg.props.remove("ingress");
+    sg.props.insert("egress".into(), Value::Null);
+    sg.props.insert("extra".into(), json!({"a": [], "b": null}));
+    assert!(!p(&g, &s).has_changes());
+    assert_eq!(
+        normalize(&json!({"a": {"b": []}, "c": [1, {}]})),
+        json!({"c": [1, {}]})
+    );
+}
+
+#[test]
+fn changed_plain_field_updates_in_place() {
+    let mut g = desired();
+    let s = applied(&g);
+    let sub = Address::of(kinds::SUBNET, "a");
+    g.resources.get_mut(&sub).unwrap().props["map_public_ip_on_launch"] = json!(true);
+    let plan = p(&g, &s);
+    let a = plan.get(&sub).unwrap();
+    assert_eq!(a.action, Action::Update);
+    assert_eq!(a.changes.len(), 1);
+    assert_eq!(a.changes[0].before, Some(json!(false)));
+    assert_eq!(a.changes[0].after, Some(json!(true)));
+    assert_eq!(plan.summary.change, 1);
+}
+
+#[test]
+fn force_new_change_replaces_and_propagates_unknowns() {
+    let mut g = desired();
+    let s = applied(&g);
+    g.resources.get_mut(&vpc()).unwrap().props["cidr_block"] = json!("10.1.0.0/16");
+    let plan = p(&g, &s);
+    let v = plan.get(&vpc()).unwrap();
+    assert_eq!(v.action, Action::Replace);
+    assert_eq!(v.replace_fields, vec!["cidr_block"]);
+    // subnet.vpc_id is force-new and now unknown: the subnet is replaced too.
+    let sub = plan.get(&Address::of(kinds::SUBNET, "a")).unwrap();
+    assert_eq!(sub.action, Action::Replace);
+    assert_eq!(sub.replace_fields, vec!["vpc_id"]);
+    assert!(sub.changes[0].unknown);
+    assert_eq!(plan.summary.replace, 3);
+}
+
+#[test]
+fn unknown_reference_in_plain_field_is_an_update() {
+    let mut g = desired();
+    g.add(res(
+        kinds::ECS_SERVICE,
+        "web",
+        json!({"name": "web", "cluster_arn": "c", "security_group_ids": [reference(&Address::of(kinds::SECURITY_GROUP, "web"), "id")]}),
+    ))
+    .unwrap();
+    let s = applied(&g);
+    g.resources
+        .get_mut(&Address::of(kinds::SECURITY_GROUP, "web"))
+        .unwrap()
+        .props["description"] = json!("changed");
+    let plan = p(&g, &s);
+    let svc = plan.get(&Address::of(kinds::ECS_SERVICE, "web")).unwrap();
+    assert_eq!(svc.action, Action::Update);
+    assert!(svc.changes[0].unknown && !svc.changes[0].forces_replacement);
+}
+
+#[test]
+fn undesired_resources_are_deleted_with_recorded_dependencies() {
+    let g = desired();
+    let s = applied(&g);
+    let mut smaller = g.clone();
+    smaller.resources.remove(&Address::of(kinds::SUBNET, "a"));
+    let plan = p(&smaller, &s);
+    let d = plan.get(&Address::of(kinds::SUBNET, "a")).unwrap();
+    assert_eq!(d.action, Action::Delete);
+    assert_eq!(d.dependencies, vec![vpc()]);
+    assert_eq!(plan.summary.destroy, 1);
+    let all = plan_destroy_with(&s, meta);
+    assert_eq!(all.summary.destroy, 3);
+    assert!(all.destroy);
+}
+
+#[test]
+fn refresh_overlays_observed_fields_and_detects_gone() {
+    let g = desired();
+    let s = applied(&g);
+    let sub = Address::of(kinds::SUBNET, "a");
+    let mut r = Refreshed::none();
+    // Drift in one field; `name` not returned keeps its recorded value.
+    r.observed.insert(
+        sub.clone(),
+        Some(Observed {
+            props: obj(json!({"map_public_ip_on_launch": true, "cidr_block": "10.0.1.0/24"})),
+            outputs: Props::new(),
+        }),
+    );
+    r.observed
+        .insert(Address::of(kinds::SECURITY_GROUP, "web"), None);
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    let a = plan.get(&sub).unwrap();
+    assert_eq!(a.action, Action::Update);
+    assert_eq!(a.changes.len(), 1);
+    assert_eq!(a.changes[0].field, "map_public_ip_on_launch");
+    let sg = plan
+        .get(&Address::of(kinds::SECURITY_GROUP, "web"))
+        .unwrap();
+    assert_eq!(sg.action, Action::Create);
+}
+
+#[test]
+fn secrets_are_compared_by_marker_and_never_shown() {
+    let mut g = DesiredGraph::new();
+    g.add(res(
+        "db_instance",
+        "main",
+        json!({"engine": "postgres", "password": "hunter2"}),
+    ))
+    .unwrap();
+    let create = p(&g, &empty_state());
+    let json = serde_json::to_string(&create).unwrap();
+    assert!(!json.contains("hunter2"));
+    assert!(render_text(&create, false).contains("password = (sensitive)"));
+    let s = applied(&g);
+    assert!(!serde_json::to_string(&s).unwrap().contains("hunter2"));
+    assert!(!p(&g, &s).has_changes());
+    g.resources.values_mut().next().unwrap().props["password"] = json!("hunter3");
+    let plan = p(&g, &s);
+    let a = &plan.actions[0];
+    assert_eq!(a.action, Action::Update);
+    assert!(
+        a.changes[0].sensitive && a.changes[0].before.is_none() && a.changes[0].after.is_none()
+    );
+    assert!(!render_text(&plan, false).contains("sha256"));
+}
+
+#[test]
+fn data_kinds_are_flagged_when_replaced() {
+    let mut g = DesiredGraph::new();
+    g.add(res(
+        "db_instance",
+        "main",
+        json!({"engine": "postgres", "password": "x"}),
+    ))
+    .unwrap();
+    let s = applied(&g);
+    g.resources.values_mut().next().unwrap().props["engine"] = json!("mysql");
+    let plan = p(&g, &s);
+    assert!(plan.actions[0].destroys_data());
+    assert_eq!(plan.data_loss().len(), 1);
+    assert!(render_text(&plan, false).contains("destroys data held by db_instance.main"));
+}
+
+#[test]
+fn tainted_is_replaced_and_deposed_objects_are_deleted() {
+    let g = desired();
+    let mut s = applied(&g);
+    let sub = Address::of(kinds::SUBNET, "a");
+    s.resources.get_mut(&sub).unwrap().status = Status::Tainted;
+    s.resources
+        .get_mut(&vpc())
+        .unwrap()
+        .deposed
+        .push(gantry_state::Deposed {
+            id: "old-vpc".into(),
+            props: Props::new(),
+            outputs: Props::new(),
+            dependencies: vec![],
+        });
+    let plan = p(&g, &s);
+    assert_eq!(plan.get(&sub).unwrap().action, Action::Replace);
+    let dep = plan.actions.iter().find(|a| a.deposed.is_some()).unwrap();
+    assert_eq!(dep.action, Action::Delete);
+    assert_eq!(dep.id.as_deref(), Some("old-vpc"));
+}
+
+/// A plan with one of every action, for the rendering snapshots.
+fn mixed_plan() -> Plan {
+    let mut g = desired();
+    g.add(res(
+        kinds::ECS_TASK_DEFINITION,
+        "web",
+        json!({"family": "web", "cpu": 256, "memory": 512, "containers": [{"name": "app", "image": "app:1"}]}),
+    ))
+    .unwrap();
+    g.add(res(
+        "db_instance",
+        "main",
+        json!({"engine": "postgres", "password": "x"}),
+    ))
+    .unwrap();
+    let s = applied(&g);
+    g.add(res(
+        kinds::LOG_GROUP,
+        "web",
+        json!({"name": "/app/web", "retention_in_days": 30}),
+    ))
+    .unwrap();
+    g.resources
+        .get_mut(&Address::of(kinds::SUBNET, "a"))
+        .unwrap()
+        .props["map_public_ip_on_launch"] = json!(true);
+    g.resources
+        .get_mut(&Address::of(kinds::ECS_TASK_DEFINITION, "web"))
+        .unwrap()
+        .props["containers"] = json!([{"name": "app", "image": "app:2"}, {"name": "sidecar", "image": "envoy:1.30", "essential": false}]);
+    g.resources
+        .get_mut(&Address::of(kinds::SECURITY_GROUP, "web"))
+        .unwrap()
+        .props["name"] = json!("web2");
+    g.resources.remove(&Address::of("db_instance", "main"));
+    p(&g, &s)
+}
+
+#[test]
+fn renders_mixed_plan() {
+    insta::assert_snapshot!(render_text(&mixed_plan(), false));
+}
+
+#[test]
+fn renders_color() {
+    let out = render_text(&mixed_plan(), true);
+    assert!(out.contains("\x1b[32m  +"));
+    assert!(out.contains("\x1b[0m"));
+}
+
+#[test]
+fn plan_json_shape() {
+    insta::assert_json_snapshot!(mixed_plan());
+}
+
+#[test]
+fn renders_no_changes() {
+    let g = desired();
+    insta::assert_snapshot!(render_text(&p(&g, &applied(&g)), false));
+}
