@@ -252,11 +252,7 @@ fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service 
     let share = |total: u32, explicit: Vec<Option<u32>>| -> u32 {
         let set: u32 = explicit.iter().flatten().sum();
         let unset = explicit.iter().filter(|v| v.is_none()).count() as u32;
-        if unset == 0 {
-            0
-        } else {
-            total.saturating_sub(set) / unset
-        }
+        total.saturating_sub(set).checked_div(unset).unwrap_or(0)
     };
     let cpu_share = share(
         cpu,

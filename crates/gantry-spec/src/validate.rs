@@ -68,7 +68,7 @@ fn check_stack(spec: &Spec, p: &mut Problems) {
             "use an AWS region code such as `us-east-1` or `eu-west-3`".to_string(),
         );
     }
-    for (env, _) in &spec.environments {
+    for env in spec.environments.keys() {
         check_name(p, "environment name", env, 16);
     }
     if spec.services.is_empty() {
@@ -129,7 +129,7 @@ fn check_overlay_names(spec: &Spec, p: &mut Problems) {
                 continue;
             };
             let containers: Vec<&str> = svc.containers.keys().map(|k| k.as_str()).collect();
-            for (cname, _) in &so.containers {
+            for cname in so.containers.keys() {
                 if !svc.containers.contains_key(&cname.value) {
                     p.push(
                         cname.pos,

@@ -1,0 +1,232 @@
+//! Running the containers: ECS cluster, log groups, IAM roles, ECR
+//! repositories, task definitions and services.
+
+use crate::naming::{partition, short_name};
+use crate::network::{ids, Net};
+use crate::routing::Routing;
+use crate::Graph;
+use gantry_core::kinds::{self, *};
+use gantry_core::{reference, Address, Resource};
+use gantry_model::{Capacity, Image, Model, Service};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Log retention in days: production keeps three months, the rest a month.
+pub const RETENTION_DAYS: i32 = 30;
+pub const PROD_RETENTION_DAYS: i32 = 90;
+
+pub(crate) fn build(m: &Model, net: &Net, routing: &Routing, g: &mut Graph) {
+    let prefix = m.prefix();
+    let cluster = g.add(Resource::new(
+        kinds::ECS_CLUSTER,
+        "main",
+        &EcsCluster {
+            name: prefix.clone(),
+            container_insights: true,
+        },
+    ));
+    for s in &m.services {
+        service(m, net, routing, &cluster, s, g);
+    }
+}
+
+fn trust_ecs_tasks(
+    name: String,
+    description: String,
+    inline_policies: BTreeMap<String, serde_json::Value>,
+) -> IamRole {
+    IamRole {
+        name,
+        description,
+        assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        inline_policies,
+    }
+}
+
+fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Service, g: &mut Graph) {
+    let prefix = m.prefix();
+    let log_name = format!("/gantry/{}/{}/{}", m.stack, m.env, s.name);
+    let log_group = g.add(Resource::new(
+        kinds::LOG_GROUP,
+        &s.name,
+        &LogGroup {
+            name: log_name.clone(),
+            retention_in_days: if m.is_prod() {
+                PROD_RETENTION_DAYS
+            } else {
+                RETENTION_DAYS
+            },
+        },
+    ));
+
+    // Repositories are namespaced by environment: dev and prod are separate
+    // stacks, and destroying one must not delete the other's images.
+    let mut repos: BTreeMap<&str, Address> = BTreeMap::new();
+    for c in &s.containers {
+        if let Image::Build(_) = c.image {
+            let repo = g.add(Resource::new(
+                kinds::ECR_REPOSITORY,
+                &format!("{}-{}", s.name, c.name),
+                &EcrRepository {
+                    name: format!("{}/{}/{}-{}", m.stack, m.env, s.name, c.name),
+                    image_tag_mutability: "IMMUTABLE".into(),
+                    scan_on_push: true,
+                },
+            ));
+            repos.insert(c.name.as_str(), repo);
+        }
+    }
+
+    // The log group ARN is written out rather than referenced because ARNs
+    // of log groups differ in whether they end in `:*`; the account is a
+    // wildcard since the role can only be used in its own account anyway.
+    let mut statements = vec![json!({
+        "Sid": "WriteLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [format!("arn:{}:logs:{}:*:log-group:{log_name}:*", partition(&m.region), m.region)],
+    })];
+    if !repos.is_empty() {
+        statements.push(json!({
+            "Sid": "EcrAuth",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": ["*"],
+        }));
+        statements.push(json!({
+            "Sid": "PullOwnImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Resource": repos.values().map(|r| reference(r, "arn")).collect::<Vec<_>>(),
+        }));
+    }
+    let exec_role = g.add(Resource::new(
+        kinds::IAM_ROLE,
+        &format!("{}-execution", s.name),
+        &trust_ecs_tasks(
+            short_name(&format!("{prefix}-{}-exec", s.name), 64),
+            format!("ECS agent for service {}: pull images, write logs", s.name),
+            BTreeMap::from([(
+                "execution".to_string(),
+                json!({"Version": "2012-10-17", "Statement": statements}),
+            )]),
+        ),
+    ));
+    let task_role = g.add(Resource::new(
+        kinds::IAM_ROLE,
+        &format!("{}-task", s.name),
+        &trust_ecs_tasks(
+            short_name(&format!("{prefix}-{}-task", s.name), 64),
+            format!("Application code of service {}", s.name),
+            BTreeMap::new(),
+        ),
+    ));
+
+    let containers = s
+        .containers
+        .iter()
+        .map(|c| ContainerDefinition {
+            name: c.name.clone(),
+            // A built image is the repository URL without a tag: `deploy`
+            // pushes an immutable tag and records it, so `plan` leaves it be.
+            image: match &c.image {
+                Image::Registry(i) => i.clone(),
+                Image::Build(_) => reference(&repos[c.name.as_str()], "repository_url"),
+            },
+            essential: c.essential,
+            cpu: c.cpu as i32,
+            memory_reservation: c.memory as i32,
+            port_mappings: c
+                .port
+                .map(|p| PortMapping {
+                    container_port: i32::from(p),
+                    protocol: "tcp".into(),
+                })
+                .into_iter()
+                .collect(),
+            environment: c.environment.clone(),
+            health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
+                command: h.command.clone(),
+                interval_seconds: h.interval as i32,
+                timeout_seconds: h.timeout as i32,
+                retries: h.retries as i32,
+                start_period_seconds: h.start_period as i32,
+            }),
+            readonly_root_filesystem: c.readonly_root_filesystem,
+            log_group: reference(&log_group, "name"),
+            log_region: m.region.clone(),
+            log_stream_prefix: c.name.clone(),
+            depends_on: c
+                .depends_on
+                .iter()
+                .map(|d| ContainerDependency {
+                    container_name: d.clone(),
+                    // Wait for health when the dependency can report it.
+                    condition: match s.container(d).and_then(|x| x.health_check.as_ref()) {
+                        Some(_) => "HEALTHY".into(),
+                        None => "START".into(),
+                    },
+                })
+                .collect(),
+        })
+        .collect();
+    let task = g.add(Resource::new(
+        kinds::ECS_TASK_DEFINITION,
+        &s.name,
+        &EcsTaskDefinition {
+            family: format!("{prefix}-{}", s.name),
+            cpu: s.cpu as i32,
+            memory: s.memory as i32,
+            execution_role_arn: reference(&exec_role, "arn"),
+            task_role_arn: reference(&task_role, "arn"),
+            cpu_architecture: "X86_64".into(),
+            containers,
+        },
+    ));
+
+    let mut load_balancers: Vec<ServiceLoadBalancer> = s
+        .routed()
+        .map(|c| ServiceLoadBalancer {
+            target_group_arn: reference(
+                &routing.target_groups[&(s.name.clone(), c.name.clone())],
+                "arn",
+            ),
+            container_name: c.name.clone(),
+            container_port: i32::from(c.port.unwrap_or(80)),
+        })
+        .collect();
+    load_balancers.sort();
+    let has_lb = !load_balancers.is_empty();
+    g.add(
+        Resource::new(
+            kinds::ECS_SERVICE,
+            &s.name,
+            &EcsService {
+                name: s.name.clone(),
+                cluster_arn: reference(cluster, "arn"),
+                task_definition_arn: reference(&task, "arn"),
+                desired_count: s.desired_count as i32,
+                subnet_ids: ids(&net.private_subnets),
+                security_group_ids: vec![reference(&routing.service_sgs[&s.name], "id")],
+                assign_public_ip: false,
+                load_balancers,
+                circuit_breaker_enable: true,
+                circuit_breaker_rollback: true,
+                minimum_healthy_percent: 100,
+                maximum_percent: 200,
+                health_check_grace_period_seconds: if has_lb { 60 } else { 0 },
+                capacity_provider: match s.capacity {
+                    Capacity::Fargate => "FARGATE".into(),
+                    Capacity::FargateSpot => "FARGATE_SPOT".into(),
+                },
+            },
+        )
+        .with_depends_on(
+            routing
+                .listener_deps
+                .get(&s.name)
+                .cloned()
+                .unwrap_or_default(),
+        ),
+    );
+}

@@ -1,0 +1,78 @@
+//! The architect: application model → desired AWS resource graph.
+//!
+//! [`architect`] is a pure function; this is where the seeds' architecture
+//! and Gantry's secure defaults live (tasks in private subnets without public
+//! IPs, security groups chained ALB → service port, least-privilege roles,
+//! log retention, immutable scanned ECR repositories, circuit breakers).
+//! Addresses and physical names are listed in `docs/spec.md`.
+//!
+//! Resources carry no tags: providers add the `gantry:*` tags.
+
+mod compute;
+pub mod naming;
+mod network;
+pub mod priority;
+mod routing;
+
+use gantry_core::{DesiredGraph, GraphError, Resource};
+use gantry_model::Model;
+use miette::Diagnostic;
+
+/// ALB's default quota of rules per listener.
+pub const MAX_RULES: usize = 100;
+
+/// Why the architecture could not be produced.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ArchitectError {
+    /// A bug in the architect: the graph it built is inconsistent.
+    #[error("internal error: the architecture graph is invalid: {0}")]
+    #[diagnostic(
+        code(gantry::architect::graph),
+        help("please report this with your gantry.yaml")
+    )]
+    Graph(#[from] GraphError),
+    #[error("{count} routes need {count} listener rules; an ALB listener allows {MAX_RULES}")]
+    #[diagnostic(
+        code(gantry::architect::too_many_routes),
+        help("merge routes with wildcards, like `/api/*`")
+    )]
+    TooManyRoutes { count: usize },
+}
+
+/// The desired resources for one environment of an application.
+pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
+    let mut g = Graph::default();
+    let net = network::build(model, &mut g);
+    let routing = routing::build(model, &net, &mut g)?;
+    network::endpoints(model, &net, &routing.service_sgs, &mut g);
+    compute::build(model, &net, &routing, &mut g);
+    let graph = g.finish()?;
+    graph.topo_order()?;
+    graph.check_kinds()?;
+    Ok(graph)
+}
+
+/// Collects resources, deferring duplicate-address errors to the end so the
+/// builders stay straight-line code.
+#[derive(Default)]
+pub(crate) struct Graph {
+    graph: DesiredGraph,
+    error: Option<GraphError>,
+}
+
+impl Graph {
+    pub fn add(&mut self, r: Resource) -> gantry_core::Address {
+        let addr = r.address.clone();
+        if let Err(e) = self.graph.add(r) {
+            self.error.get_or_insert(e);
+        }
+        addr
+    }
+
+    fn finish(self) -> Result<DesiredGraph, GraphError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.graph),
+        }
+    }
+}

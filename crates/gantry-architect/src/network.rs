@@ -1,0 +1,264 @@
+//! The VPC: subnets per AZ and tier, gateways, route tables, and for
+//! `egress: endpoints` the VPC endpoints that replace the NAT gateway.
+
+use crate::Graph;
+use gantry_core::kinds::{self, *};
+use gantry_core::{reference, Address, Resource};
+use gantry_model::{Egress, Model};
+use std::collections::BTreeMap;
+
+/// What later builders need from the network.
+pub(crate) struct Net {
+    pub vpc: Address,
+    pub public_subnets: Vec<Address>,
+    pub private_subnets: Vec<Address>,
+    pub private_route_tables: Vec<Address>,
+}
+
+impl Net {
+    pub fn vpc_id(&self) -> String {
+        reference(&self.vpc, "id")
+    }
+}
+
+pub(crate) fn ids(addrs: &[Address]) -> Vec<String> {
+    addrs.iter().map(|a| reference(a, "id")).collect()
+}
+
+pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
+    let prefix = m.prefix();
+    let vpc = g.add(Resource::new(
+        kinds::VPC,
+        "main",
+        &Vpc {
+            name: prefix.clone(),
+            cidr_block: m.network.cidr.to_string(),
+            // Both are needed for interface endpoints' private DNS and for
+            // ECS tasks to resolve AWS service names inside the VPC.
+            enable_dns_support: true,
+            enable_dns_hostnames: true,
+        },
+    ));
+    let vpc_id = reference(&vpc, "id");
+    let igw = g.add(Resource::new(
+        kinds::INTERNET_GATEWAY,
+        "main",
+        &InternetGateway {
+            name: prefix.clone(),
+            vpc_id: vpc_id.clone(),
+        },
+    ));
+
+    let public_rt = g.add(Resource::new(
+        kinds::ROUTE_TABLE,
+        "public",
+        &RouteTable {
+            name: format!("{prefix}-public"),
+            vpc_id: vpc_id.clone(),
+            routes: vec![Route {
+                destination_cidr_block: "0.0.0.0/0".into(),
+                gateway_id: Some(reference(&igw, "id")),
+                nat_gateway_id: None,
+            }],
+        },
+    ));
+
+    let mut public_subnets = Vec::new();
+    let mut private_subnets = Vec::new();
+    for az in &m.network.azs {
+        for (tier, cidr, list) in [
+            ("public", az.public_cidr, &mut public_subnets),
+            ("private", az.private_cidr, &mut private_subnets),
+        ] {
+            let name = format!("{tier}-{}", az.suffix);
+            let subnet = g.add(Resource::new(
+                kinds::SUBNET,
+                &name,
+                &Subnet {
+                    name: format!("{prefix}-{name}"),
+                    vpc_id: vpc_id.clone(),
+                    cidr_block: cidr.to_string(),
+                    availability_zone: az.name.clone(),
+                    // Only the ALB and NAT gateways live in public subnets and
+                    // neither needs auto-assigned public IPs.
+                    map_public_ip_on_launch: false,
+                },
+            ));
+            list.push(subnet);
+        }
+        let public = public_subnets.last().expect("just pushed");
+        g.add(Resource::new(
+            kinds::ROUTE_TABLE_ASSOCIATION,
+            &format!("public-{}", az.suffix),
+            &RouteTableAssociation {
+                subnet_id: reference(public, "id"),
+                route_table_id: reference(&public_rt, "id"),
+            },
+        ));
+    }
+
+    // NAT gateways: one in the first AZ for `nat`, one per AZ for `nat-per-az`.
+    let nat_azs = match m.network.egress {
+        Egress::Nat => 1,
+        Egress::NatPerAz => m.network.azs.len(),
+        Egress::Endpoints | Egress::None => 0,
+    };
+    let mut nats = Vec::new();
+    for (az, public) in m.network.azs.iter().zip(&public_subnets).take(nat_azs) {
+        let name = format!("nat-{}", az.suffix);
+        let eip = g.add(Resource::new(
+            kinds::EIP,
+            &name,
+            &Eip {
+                name: format!("{prefix}-{name}"),
+            },
+        ));
+        let nat = g.add(
+            Resource::new(
+                kinds::NAT_GATEWAY,
+                &name,
+                &NatGateway {
+                    name: format!("{prefix}-{name}"),
+                    subnet_id: reference(public, "id"),
+                    allocation_id: reference(&eip, "id"),
+                },
+            )
+            // A NAT gateway in a VPC without an attached internet gateway
+            // fails to become available.
+            .with_depends_on([igw.clone()]),
+        );
+        nats.push(nat);
+    }
+
+    // One private route table per AZ whatever the egress mode: tables are
+    // free, and switching `nat` ↔ `nat-per-az` then only edits routes
+    // instead of replacing tables and their associations.
+    let mut private_route_tables = Vec::new();
+    for (i, (az, subnet)) in m.network.azs.iter().zip(&private_subnets).enumerate() {
+        let routes = match nats.get(i).or(nats.first()) {
+            Some(nat) => vec![Route {
+                destination_cidr_block: "0.0.0.0/0".into(),
+                gateway_id: None,
+                nat_gateway_id: Some(reference(nat, "id")),
+            }],
+            None => Vec::new(),
+        };
+        let name = format!("private-{}", az.suffix);
+        let rt = g.add(Resource::new(
+            kinds::ROUTE_TABLE,
+            &name,
+            &RouteTable {
+                name: format!("{prefix}-{name}"),
+                vpc_id: vpc_id.clone(),
+                routes,
+            },
+        ));
+        g.add(Resource::new(
+            kinds::ROUTE_TABLE_ASSOCIATION,
+            &name,
+            &RouteTableAssociation {
+                subnet_id: reference(subnet, "id"),
+                route_table_id: reference(&rt, "id"),
+            },
+        ));
+        private_route_tables.push(rt);
+    }
+
+    Net {
+        vpc,
+        public_subnets,
+        private_subnets,
+        private_route_tables,
+    }
+}
+
+/// Interface endpoints a Fargate task needs to start without a NAT gateway:
+/// pulling from ECR (api + dkr), shipping logs, and reading secrets.
+const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
+    ("ecr-api", "ecr.api"),
+    ("ecr-dkr", "ecr.dkr"),
+    ("logs", "logs"),
+    ("secretsmanager", "secretsmanager"),
+];
+
+/// For `egress: endpoints`: interface endpoints in the private subnets,
+/// reachable on 443 from the service security groups only, and an S3
+/// gateway endpoint (ECR stores image layers in S3) on the private route
+/// tables.
+pub(crate) fn endpoints(
+    m: &Model,
+    net: &Net,
+    service_sgs: &BTreeMap<String, Address>,
+    g: &mut Graph,
+) {
+    if m.network.egress != Egress::Endpoints {
+        return;
+    }
+    let prefix = m.prefix();
+    let ingress = if service_sgs.is_empty() {
+        vec![SgRule {
+            protocol: "tcp".into(),
+            from_port: 443,
+            to_port: 443,
+            cidr_ipv4: Some(m.network.cidr.to_string()),
+            cidr_ipv6: None,
+            source_security_group_id: None,
+            description: "HTTPS to AWS APIs from inside the VPC".into(),
+        }]
+    } else {
+        service_sgs
+            .iter()
+            .map(|(svc, sg)| SgRule {
+                protocol: "tcp".into(),
+                from_port: 443,
+                to_port: 443,
+                cidr_ipv4: None,
+                cidr_ipv6: None,
+                source_security_group_id: Some(reference(sg, "id")),
+                description: format!("HTTPS to AWS APIs from service {svc}"),
+            })
+            .collect()
+    };
+    let sg = g.add(Resource::new(
+        kinds::SECURITY_GROUP,
+        "endpoints",
+        &SecurityGroup {
+            name: crate::routing::sg_name(&format!("{prefix}-endpoints")),
+            description: "VPC interface endpoints: HTTPS from Gantry services".into(),
+            vpc_id: net.vpc_id(),
+            ingress,
+            // Endpoints answer; they never open connections.
+            egress: Vec::new(),
+        },
+    ));
+    for (name, service) in INTERFACE_ENDPOINTS {
+        g.add(Resource::new(
+            kinds::VPC_ENDPOINT,
+            name,
+            &VpcEndpoint {
+                name: format!("{prefix}-{name}"),
+                vpc_id: net.vpc_id(),
+                service_name: format!("com.amazonaws.{}.{service}", m.region),
+                vpc_endpoint_type: "Interface".into(),
+                subnet_ids: ids(&net.private_subnets),
+                security_group_ids: vec![reference(&sg, "id")],
+                route_table_ids: Vec::new(),
+                private_dns_enabled: true,
+            },
+        ));
+    }
+    g.add(Resource::new(
+        kinds::VPC_ENDPOINT,
+        "s3",
+        &VpcEndpoint {
+            name: format!("{prefix}-s3"),
+            vpc_id: net.vpc_id(),
+            service_name: format!("com.amazonaws.{}.s3", m.region),
+            vpc_endpoint_type: "Gateway".into(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            route_table_ids: ids(&net.private_route_tables),
+            private_dns_enabled: false,
+        },
+    ));
+}
