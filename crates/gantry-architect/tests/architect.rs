@@ -34,13 +34,13 @@ services:
         health_check:
           command: [curl, -f, http://localhost:8000/health]
       mercure:
-        image: dunglas/mercure:v0.16
+        image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/mercure:v0.16
         port: 3701
         routes: [\"/.well-known/mercure*\"]
   worker:
     containers:
       main:
-        image: busybox:1.36
+        build: ./worker
 ";
 
 fn graph(text: &str, env: &str) -> DesiredGraph {
@@ -202,8 +202,19 @@ fn execution_role_pulls_only_its_own_repositories() {
         ])
     );
     let worker = &g.resources[&Address::new("iam_role.worker-execution")].props;
+    let stmts = worker["inline_policies"]["execution"]["Statement"]
+        .as_array()
+        .unwrap();
+    let pull = stmts.iter().find(|s| s["Sid"] == "PullOwnImages").unwrap();
     assert_eq!(
-        worker["inline_policies"]["execution"]["Statement"]
+        pull["Resource"],
+        serde_json::json!(["${ref:ecr_repository.worker-main.arn}"])
+    );
+    // Registry images need no ECR rights at all.
+    let g = graph(EXAMPLE, "dev");
+    let web = &g.resources[&Address::new("iam_role.web-execution")].props;
+    assert_eq!(
+        web["inline_policies"]["execution"]["Statement"]
             .as_array()
             .unwrap()
             .len(),

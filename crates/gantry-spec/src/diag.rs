@@ -102,11 +102,15 @@ impl Problem {
     }
 }
 
-/// Labels sit under the code; keep them to the gist of the message.
+/// Labels sit under the code, right below the message; keep them to its
+/// gist (the part before the first name or colon) so they do not repeat it.
 fn short_label(message: &str) -> String {
-    match message.split_once(':') {
-        Some((head, _)) if head.len() < message.len() => head.to_string(),
-        _ => message.to_string(),
+    let cut = message.find(['`', ':']).unwrap_or(message.len());
+    let head = message[..cut].trim();
+    if head.len() < 8 {
+        message.to_string()
+    } else {
+        head.to_string()
     }
 }
 
@@ -133,9 +137,9 @@ pub enum SpecError {
 }
 
 fn summary(file: &str, problems: &[Problem]) -> String {
-    match problems {
-        [one] => one.to_string(),
-        many => format!("{file}: {} problems", many.len()),
+    match problems.len() {
+        1 => format!("{file}: invalid spec (1 problem)"),
+        n => format!("{file}: invalid spec ({n} problems)"),
     }
 }
 

@@ -36,20 +36,24 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Spec, SpecError> {
 pub fn parse_str(name: &str, text: &str) -> Result<Spec, SpecError> {
     let src = Source::new(name, text);
     let mut problems = Problems::new(&src);
-    match serde_saphyr::from_str::<Spec>(text) {
-        Ok(spec) => validate::validate(&spec, &mut problems),
-        Err(e) => syntax_problem(&e, &mut problems),
+    let spec = match serde_saphyr::from_str::<Spec>(text) {
+        Ok(spec) => {
+            validate::validate(&spec, &mut problems);
+            Some(spec)
+        }
+        Err(e) => {
+            syntax_problem(&e, &mut problems);
+            None
+        }
+    };
+    if let (Some(spec), true) = (spec, problems.list.is_empty()) {
+        return Ok(spec);
     }
-    if problems.list.is_empty() {
-        // Unreachable on the error path: a serde error always yields a problem.
-        return serde_saphyr::from_str::<Spec>(text).map_err(|_| SpecError::Invalid {
-            file: name.to_string(),
-            problems: Vec::new(),
-        });
-    }
+    let mut list = problems.list;
+    list.sort_by_key(|p| (p.line, p.column));
     Err(SpecError::Invalid {
         file: name.to_string(),
-        problems: problems.list,
+        problems: list,
     })
 }
 

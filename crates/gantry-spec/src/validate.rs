@@ -7,7 +7,7 @@
 use crate::diag::{choice_hint, Problems};
 use crate::fargate;
 use crate::span::{Pos, Sp};
-use crate::types::{Command, Container, HealthCheck, Network, Service, Spec};
+use crate::types::{Command, Container, Egress, HealthCheck, Network, Service, Spec};
 use gantry_core::reference::looks_like_reference;
 use ipnet::Ipv4Net;
 use std::collections::BTreeMap;
@@ -173,6 +173,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     check_network(&spec.network, p);
     for (sname, svc) in &spec.services {
         check_service(sname, svc, p);
+        check_pullable(spec, svc, p);
     }
 }
 
@@ -274,6 +275,34 @@ fn check_network(n: &Network, p: &mut Problems) {
                     "write an IPv4 network like `10.0.0.0/20`".to_string(),
                 ),
             }
+        }
+    }
+}
+
+/// Without a NAT gateway the only registry a task can reach is private ECR
+/// (through the `ecr.api`/`ecr.dkr` endpoints); other images would fail at
+/// deploy time with an opaque pull timeout, so say it now.
+fn check_pullable(spec: &Spec, svc: &Service, p: &mut Problems) {
+    let Some(egress) = &spec.network.egress else {
+        return;
+    };
+    if !matches!(egress.value, Egress::Endpoints | Egress::None) {
+        return;
+    }
+    for c in svc.containers.values() {
+        let Some(image) = &c.image else {
+            continue;
+        };
+        let host = image.split('/').next().unwrap_or("");
+        let private_ecr = image.contains('/')
+            && host.contains(".dkr.ecr.")
+            && (host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn"));
+        if !private_ecr {
+            p.push(
+                image.pos,
+                format!("image `{}` cannot be pulled with `egress: {}` (line {})", image.value, egress.value.as_str(), egress.pos.line),
+                "without a NAT gateway tasks reach only private ECR: use `build:`, copy the image into ECR, or use `egress: nat`".to_string(),
+            );
         }
     }
 }

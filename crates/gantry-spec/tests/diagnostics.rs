@@ -309,3 +309,20 @@ fn schema_describes_top_level_keys() {
         assert!(props.contains_key(k), "{k} missing from {s}");
     }
 }
+
+#[test]
+fn public_images_need_a_nat_gateway() {
+    let text = BASE.replace("services:\n", "network:\n  egress: endpoints\nservices:\n");
+    let p = one(
+        &text,
+        11,
+        16,
+        "image `nginx:1.27` cannot be pulled with `egress: endpoints` (line 4)",
+    );
+    assert!(p.hint.as_deref().unwrap().contains("build:"));
+    let ok = text.replace(
+        "nginx:1.27",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/nginx:1.27",
+    );
+    parse_str("gantry.yaml", &ok).unwrap();
+}
