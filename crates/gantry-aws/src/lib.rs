@@ -1,1 +1,32 @@
-//! AWS providers.
+//! AWS providers for Gantry: the only crate of the workspace that talks to AWS.
+//!
+//! [`AwsContext`] loads credentials, region, endpoint and retry settings from
+//! the standard AWS chain (so `AWS_ENDPOINT_URL` points every client at a
+//! local emulator and `AWS_MAX_ATTEMPTS` tunes the SDK's one retry budget),
+//! and [`AwsContext::providers`] hands the engine one [`gantry_core::Provider`]
+//! per resource kind (see [`providers`]). [`status`] and [`inventory`] serve
+//! the CLI's `status` command and the end-to-end checks that `destroy` leaves
+//! nothing behind.
+//!
+//! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
+//! AWS without listing them in their own manifests (they are slow to build,
+//! and one copy in one crate keeps it that way).
+
+mod context;
+mod error;
+pub mod inventory;
+pub mod providers;
+pub mod status;
+mod util;
+
+pub use context::{AwsContext, ContextError};
+pub use error::aws_error;
+
+pub use aws_config;
+pub use aws_sdk_cloudwatchlogs;
+pub use aws_sdk_ec2;
+pub use aws_sdk_ecr;
+pub use aws_sdk_ecs;
+pub use aws_sdk_elasticloadbalancingv2;
+pub use aws_sdk_iam;
+pub use aws_sdk_sts;

@@ -1,0 +1,122 @@
+//! Loading AWS configuration once and sharing the service clients.
+
+use crate::error::aws_error;
+use aws_config::{BehaviorVersion, Region};
+use gantry_core::{ProviderError, ProviderSet};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// Why the AWS configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error("no AWS region configured: set AWS_REGION, a profile region, or pass --region")]
+    NoRegion,
+}
+
+/// Shared, cheaply clonable handle on AWS: the loaded configuration and one
+/// client per service (clients are internally reference counted).
+#[derive(Clone)]
+pub struct AwsContext {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub config: aws_config::SdkConfig,
+    pub region: String,
+    pub account: OnceCell<String>,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+impl AwsContext {
+    /// Loads credentials, region, endpoint (`AWS_ENDPOINT_URL`) and retry
+    /// settings (standard mode, `AWS_MAX_ATTEMPTS`) from the standard chain.
+    /// `region` overrides the chain's region.
+    pub async fn load(region: Option<String>) -> Result<AwsContext, ContextError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(r) = region {
+            loader = loader.region(Region::new(r));
+        }
+        let config = loader.load().await;
+        Self::from_config(config)
+    }
+
+    /// Builds the clients from an already loaded configuration.
+    pub fn from_config(config: aws_config::SdkConfig) -> Result<AwsContext, ContextError> {
+        let region = config.region().ok_or(ContextError::NoRegion)?.to_string();
+        Ok(AwsContext {
+            inner: Arc::new(Inner {
+                region,
+                account: OnceCell::new(),
+                ec2: aws_sdk_ec2::Client::new(&config),
+                ecs: aws_sdk_ecs::Client::new(&config),
+                elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+                iam: aws_sdk_iam::Client::new(&config),
+                logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+                ecr: aws_sdk_ecr::Client::new(&config),
+                sts: aws_sdk_sts::Client::new(&config),
+                config,
+            }),
+        })
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The loaded SDK configuration (for building further clients).
+    pub fn sdk_config(&self) -> &aws_config::SdkConfig {
+        &self.inner.config
+    }
+
+    /// The account the credentials belong to (STS GetCallerIdentity, asked once).
+    pub async fn account_id(&self) -> Result<String, ProviderError> {
+        self.inner
+            .account
+            .get_or_try_init(|| async {
+                let out = self
+                    .inner
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(e, &[]))?;
+                out.account
+                    .ok_or_else(|| ProviderError::msg("GetCallerIdentity returned no account"))
+            })
+            .await
+            .cloned()
+    }
+
+    pub fn ec2(&self) -> &aws_sdk_ec2::Client {
+        &self.inner.ec2
+    }
+    pub fn ecs(&self) -> &aws_sdk_ecs::Client {
+        &self.inner.ecs
+    }
+    pub fn elb(&self) -> &aws_sdk_elasticloadbalancingv2::Client {
+        &self.inner.elb
+    }
+    pub fn iam(&self) -> &aws_sdk_iam::Client {
+        &self.inner.iam
+    }
+    pub fn logs(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        &self.inner.logs
+    }
+    pub fn ecr(&self) -> &aws_sdk_ecr::Client {
+        &self.inner.ecr
+    }
+    pub fn sts(&self) -> &aws_sdk_sts::Client {
+        &self.inner.sts
+    }
+
+    /// One provider per kind in [`gantry_core::kinds::ALL`].
+    pub fn providers(&self) -> ProviderSet {
+        crate::providers::all(self)
+    }
+}

@@ -1,0 +1,1 @@
+//! Inventory of tagged resources.

@@ -1,0 +1,192 @@
+//! `ecr_repository`: a private ECR repository. Its id is the name; outputs
+//! add `arn` and `repository_url`. Delete is forced: `destroy` must leave
+//! nothing behind, images included.
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Repository, Tag};
+use gantry_core::kinds::{self, EcrRepository};
+use gantry_core::*;
+use std::collections::HashMap;
+
+const NOT_FOUND: &[&str] = &["RepositoryNotFoundException"];
+
+pub struct EcrRepositoryProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(r: &Repository) -> Applied {
+    let name = r.repository_name().unwrap_or_default().to_string();
+    Applied {
+        outputs: outputs([
+            ("id", name.clone()),
+            ("arn", r.repository_arn().unwrap_or_default().to_string()),
+            (
+                "repository_url",
+                r.repository_uri().unwrap_or_default().to_string(),
+            ),
+            ("name", name.clone()),
+        ]),
+        id: name,
+    }
+}
+
+fn scanning(on: bool) -> ImageScanningConfiguration {
+    ImageScanningConfiguration::builder()
+        .scan_on_push(on)
+        .build()
+}
+
+impl EcrRepositoryProvider {
+    async fn describe(&self, names: Vec<String>) -> Result<Vec<Repository>, ProviderError> {
+        let out = self
+            .ctx
+            .ecr()
+            .describe_repositories()
+            .set_repository_names(Some(names))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(out.repositories.unwrap_or_default())
+    }
+
+    async fn describe_one(&self, name: &str) -> Result<Repository, ProviderError> {
+        self.describe(vec![name.to_string()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ProviderError::not_found(format!("repository {name} is gone")))
+    }
+}
+
+#[async_trait]
+impl Provider for EcrRepositoryProvider {
+    fn kind(&self) -> &'static str {
+        kinds::ECR_REPOSITORY
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: EcrRepository = parse(kinds::ECR_REPOSITORY, req.props)?;
+        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let out = self
+            .ctx
+            .ecr()
+            .create_repository()
+            .repository_name(&p.name)
+            .image_tag_mutability(ImageTagMutability::from(p.image_tag_mutability.as_str()))
+            .image_scanning_configuration(scanning(p.scan_on_push))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let r = out.repository.ok_or_else(|| {
+            ProviderError::new("MissingId", "CreateRepository returned no repository")
+        })?;
+        Ok(applied(&r))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+        let mut found = HashMap::new();
+        for chunk in chunks(&ids, 100) {
+            for r in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
+                if let Some(n) = r.repository_name.clone() {
+                    found.insert(n, r);
+                }
+            }
+        }
+        Ok(reqs
+            .iter()
+            .map(|r| {
+                let repo = found.get(r.id)?;
+                let scan = repo
+                    .image_scanning_configuration()
+                    .map(|c| c.scan_on_push());
+                let props = EcrRepository {
+                    name: repo.repository_name().unwrap_or_default().to_string(),
+                    image_tag_mutability: repo
+                        .image_tag_mutability()
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default(),
+                    scan_on_push: scan.unwrap_or(false),
+                };
+                let unread: &[&str] = if scan.is_none() {
+                    &["scan_on_push"]
+                } else {
+                    &[]
+                };
+                Some(Observed {
+                    props: to_props_without(&props, unread),
+                    outputs: applied(repo).outputs,
+                })
+            })
+            .collect())
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: EcrRepository = parse(kinds::ECR_REPOSITORY, req.old)?;
+        let new: EcrRepository = parse(kinds::ECR_REPOSITORY, req.new)?;
+        if old.image_tag_mutability != new.image_tag_mutability {
+            self.ctx
+                .ecr()
+                .put_image_tag_mutability()
+                .repository_name(req.id)
+                .image_tag_mutability(ImageTagMutability::from(new.image_tag_mutability.as_str()))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        if old.scan_on_push != new.scan_on_push {
+            self.ctx
+                .ecr()
+                .put_image_scanning_configuration()
+                .repository_name(req.id)
+                .image_scanning_configuration(scanning(new.scan_on_push))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        Ok(applied(&self.describe_one(req.id).await?))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .ecr()
+            .delete_repository()
+            .repository_name(req.id)
+            .force(true)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let p: EcrRepository = parse(kinds::ECR_REPOSITORY, req.props)?;
+        let repo = match self.describe_one(&p.name).await {
+            Err(e) if e.not_found => return Ok(None),
+            other => other?,
+        };
+        let out = self
+            .ctx
+            .ecr()
+            .list_tags_for_resource()
+            .resource_arn(repo.repository_arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        let ours = tags_match(
+            out.tags().iter().map(|t| (t.key(), t.value())),
+            req.tags,
+            req.address,
+        );
+        Ok(ours.then(|| applied(&repo)))
+    }
+}

@@ -1,0 +1,349 @@
+//! `ecs_task_definition`: a Fargate task definition revision (awsvpc, Linux).
+//! Its id is the revision's ARN; every property forces a new revision, so
+//! update has nothing to do and delete deregisters the revision.
+
+use super::ecs_cluster::{ecs_tags, ecs_tags_match};
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerCondition, ContainerDefinition as AwsContainer,
+    ContainerDependency as AwsDependency, CpuArchitecture, HealthCheck as AwsHealthCheck,
+    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily,
+    PortMapping as AwsPortMapping, RuntimePlatform, TaskDefinition, TaskDefinitionField,
+    TaskDefinitionStatus, TransportProtocol,
+};
+use futures::future::try_join_all;
+use gantry_core::kinds::{
+    self, ContainerDefinition, ContainerDependency, ContainerHealthCheck, EcsTaskDefinition,
+    PortMapping,
+};
+use gantry_core::*;
+
+/// DescribeTaskDefinition says `ClientException` for an unknown revision.
+const NOT_FOUND: &[&str] = &["ClientException"];
+
+pub struct EcsTaskDefinitionProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn build_err(e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::new("InvalidProperties", format!("ecs_task_definition: {e}"))
+}
+
+fn container(c: &ContainerDefinition) -> Result<AwsContainer, ProviderError> {
+    let health = match &c.health_check {
+        Some(h) => Some(
+            AwsHealthCheck::builder()
+                .set_command(Some(h.command.clone()))
+                .interval(h.interval_seconds)
+                .timeout(h.timeout_seconds)
+                .retries(h.retries)
+                .start_period(h.start_period_seconds)
+                .build()
+                .map_err(build_err)?,
+        ),
+        None => None,
+    };
+    let logs = LogConfiguration::builder()
+        .log_driver(LogDriver::Awslogs)
+        .options("awslogs-group", &c.log_group)
+        .options("awslogs-region", &c.log_region)
+        .options("awslogs-stream-prefix", &c.log_stream_prefix)
+        .build()
+        .map_err(build_err)?;
+    let depends_on = c
+        .depends_on
+        .iter()
+        .map(|d| {
+            AwsDependency::builder()
+                .container_name(&d.container_name)
+                .condition(ContainerCondition::from(d.condition.as_str()))
+                .build()
+                .map_err(build_err)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AwsContainer::builder()
+        .name(&c.name)
+        .image(&c.image)
+        .essential(c.essential)
+        .cpu(c.cpu)
+        // Fargate does not need it, but the emulator fails tasks without it.
+        .memory_reservation(c.memory_reservation)
+        .set_port_mappings(Some(
+            c.port_mappings
+                .iter()
+                .map(|p| {
+                    AwsPortMapping::builder()
+                        .container_port(p.container_port)
+                        .protocol(TransportProtocol::from(p.protocol.as_str()))
+                        .build()
+                })
+                .collect(),
+        ))
+        .set_environment(Some(
+            c.environment
+                .iter()
+                .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                .collect(),
+        ))
+        .set_health_check(health)
+        .readonly_root_filesystem(c.readonly_root_filesystem)
+        .log_configuration(logs)
+        .set_depends_on((!depends_on.is_empty()).then_some(depends_on))
+        .build())
+}
+
+fn container_of(c: &AwsContainer) -> ContainerDefinition {
+    let opt = |k: &str| {
+        c.log_configuration()
+            .and_then(|l| l.options())
+            .and_then(|o| o.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    ContainerDefinition {
+        name: c.name().unwrap_or_default().to_string(),
+        image: c.image().unwrap_or_default().to_string(),
+        essential: c.essential().unwrap_or(true),
+        cpu: c.cpu(),
+        memory_reservation: c.memory_reservation().unwrap_or_default(),
+        port_mappings: c
+            .port_mappings()
+            .iter()
+            .map(|p| PortMapping {
+                container_port: p.container_port().unwrap_or_default(),
+                protocol: p
+                    .protocol()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "tcp".into()),
+            })
+            .collect(),
+        environment: c
+            .environment()
+            .iter()
+            .filter_map(|kv| {
+                Some((
+                    kv.name()?.to_string(),
+                    kv.value().unwrap_or_default().to_string(),
+                ))
+            })
+            .collect(),
+        health_check: c.health_check().map(|h| ContainerHealthCheck {
+            command: h.command().to_vec(),
+            interval_seconds: h.interval().unwrap_or(30),
+            timeout_seconds: h.timeout().unwrap_or(5),
+            retries: h.retries().unwrap_or(3),
+            start_period_seconds: h.start_period().unwrap_or(0),
+        }),
+        readonly_root_filesystem: c.readonly_root_filesystem().unwrap_or(false),
+        log_group: opt("awslogs-group"),
+        log_region: opt("awslogs-region"),
+        log_stream_prefix: opt("awslogs-stream-prefix"),
+        depends_on: c
+            .depends_on()
+            .iter()
+            .map(|d| ContainerDependency {
+                container_name: d.container_name().to_string(),
+                condition: d.condition().as_str().to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// The canonical props of a revision; `fallback` fills what the API did not
+/// report (the emulator may omit the runtime platform).
+fn props_of(
+    td: &TaskDefinition,
+    fallback: Option<&EcsTaskDefinition>,
+) -> (EcsTaskDefinition, Vec<&'static str>) {
+    let mut unread = Vec::new();
+    let arch = match td.runtime_platform().and_then(|r| r.cpu_architecture()) {
+        Some(a) => a.as_str().to_string(),
+        None => {
+            unread.push("cpu_architecture");
+            fallback
+                .map(|f| f.cpu_architecture.clone())
+                .unwrap_or_default()
+        }
+    };
+    let p = EcsTaskDefinition {
+        family: td.family().unwrap_or_default().to_string(),
+        cpu: td.cpu().and_then(|c| c.parse().ok()).unwrap_or_default(),
+        memory: td.memory().and_then(|m| m.parse().ok()).unwrap_or_default(),
+        execution_role_arn: td.execution_role_arn().unwrap_or_default().to_string(),
+        task_role_arn: td.task_role_arn().unwrap_or_default().to_string(),
+        cpu_architecture: arch,
+        containers: td
+            .container_definitions()
+            .iter()
+            .map(container_of)
+            .collect(),
+    };
+    (p, unread)
+}
+
+fn applied(td: &TaskDefinition) -> Applied {
+    let arn = td.task_definition_arn().unwrap_or_default().to_string();
+    Applied {
+        outputs: outputs([
+            ("id", arn.clone()),
+            ("arn", arn.clone()),
+            ("family", td.family().unwrap_or_default().to_string()),
+            ("revision", td.revision().to_string()),
+        ]),
+        id: arn,
+    }
+}
+
+impl EcsTaskDefinitionProvider {
+    /// The revision if it exists and is still ACTIVE (a deregistered revision
+    /// is gone as far as Gantry is concerned), with its tags.
+    async fn describe(
+        &self,
+        arn: &str,
+    ) -> Result<Option<(TaskDefinition, Vec<aws_sdk_ecs::types::Tag>)>, ProviderError> {
+        let out = self
+            .ctx
+            .ecs()
+            .describe_task_definition()
+            .task_definition(arn)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        let out = match out {
+            Err(e) if e.not_found => return Ok(None),
+            other => other?,
+        };
+        let tags = out.tags.unwrap_or_default();
+        Ok(out
+            .task_definition
+            .filter(|td| td.status() != Some(&TaskDefinitionStatus::Inactive))
+            .map(|td| (td, tags)))
+    }
+}
+
+#[async_trait]
+impl Provider for EcsTaskDefinitionProvider {
+    fn kind(&self) -> &'static str {
+        kinds::ECS_TASK_DEFINITION
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: EcsTaskDefinition = parse(kinds::ECS_TASK_DEFINITION, req.props)?;
+        let tags = tag_set(req.tags, req.address, None);
+        let containers = p
+            .containers
+            .iter()
+            .map(container)
+            .collect::<Result<Vec<_>, _>>()?;
+        let nonempty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let out = self
+            .ctx
+            .ecs()
+            .register_task_definition()
+            .family(&p.family)
+            .cpu(p.cpu.to_string())
+            .memory(p.memory.to_string())
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .set_execution_role_arn(nonempty(&p.execution_role_arn))
+            .set_task_role_arn(nonempty(&p.task_role_arn))
+            .runtime_platform(
+                RuntimePlatform::builder()
+                    .cpu_architecture(CpuArchitecture::from(p.cpu_architecture.as_str()))
+                    .operating_system_family(OsFamily::Linux)
+                    .build(),
+            )
+            .set_container_definitions(Some(containers))
+            .set_tags(Some(ecs_tags(&tags)))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let td = out.task_definition.ok_or_else(|| {
+            ProviderError::new("MissingId", "RegisterTaskDefinition returned nothing")
+        })?;
+        Ok(applied(&td))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        // No batch form exists; the calls run concurrently instead.
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some((td, _)) = self.describe(r.id).await? else {
+                return Ok(None);
+            };
+            let rec: Option<EcsTaskDefinition> = recorded(r.props);
+            let (props, unread) = props_of(&td, rec.as_ref());
+            Ok(Some(Observed {
+                props: to_props_without(&props, &unread),
+                outputs: applied(&td).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let (td, _) = self.describe(req.id).await?.ok_or_else(|| {
+            ProviderError::not_found(format!("task definition {} is gone", req.id))
+        })?;
+        Ok(applied(&td))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .ecs()
+            .deregister_task_definition()
+            .task_definition(req.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)?;
+        // Deregistered revisions linger as INACTIVE; deleting them is tidier
+        // but not essential (and not every partition offers it).
+        if let Err(e) = self
+            .ctx
+            .ecs()
+            .delete_task_definitions()
+            .task_definitions(req.id)
+            .send()
+            .await
+        {
+            tracing::debug!("DeleteTaskDefinitions {}: {}", req.id, aws_error(e, &[]));
+        }
+        Ok(())
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let want: EcsTaskDefinition = parse(kinds::ECS_TASK_DEFINITION, req.props)?;
+        let out = self
+            .ctx
+            .ecs()
+            .list_task_definitions()
+            .family_prefix(&want.family)
+            .status(TaskDefinitionStatus::Active)
+            .sort(aws_sdk_ecs::types::SortOrder::Desc)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        // Newest first; only a revision with exactly the wanted content counts
+        // (an older one tagged for the same address is being replaced).
+        for arn in out.task_definition_arns().iter().take(20) {
+            let Some((td, tags)) = self.describe(arn).await? else {
+                continue;
+            };
+            if td.family() != Some(want.family.as_str())
+                || !ecs_tags_match(&tags, req.tags, req.address)
+            {
+                continue;
+            }
+            if props_of(&td, Some(&want)).0 == want {
+                return Ok(Some(applied(&td)));
+            }
+        }
+        Ok(None)
+    }
+}

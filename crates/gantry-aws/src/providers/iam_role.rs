@@ -1,0 +1,345 @@
+//! `iam_role`: an IAM role assumable by one AWS service, with inline
+//! policies. Its id is the role name.
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_iam::types::{Role, Tag};
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, IamRole};
+use gantry_core::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const NOT_FOUND: &[&str] = &["NoSuchEntity"];
+
+pub struct IamRoleProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn trust_policy(service: &str) -> String {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+    .to_string()
+}
+
+/// The service principal of the (first) trust statement.
+fn trusted_service(doc: &Value) -> Option<String> {
+    let stmt = match &doc["Statement"] {
+        Value::Array(a) => a.first()?.clone(),
+        other => other.clone(),
+    };
+    match &stmt["Principal"]["Service"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(a) => a.first()?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn applied(name: &str, arn: &str) -> Applied {
+    Applied {
+        id: name.to_string(),
+        outputs: outputs([
+            ("id", name.to_string()),
+            ("arn", arn.to_string()),
+            ("name", name.to_string()),
+        ]),
+    }
+}
+
+impl IamRoleProvider {
+    async fn get(&self, name: &str) -> Result<Option<Role>, ProviderError> {
+        match self.ctx.iam().get_role().role_name(name).send().await {
+            Ok(out) => Ok(out.role),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn policy_names(&self, name: &str) -> Result<Vec<String>, ProviderError> {
+        let mut names = Vec::new();
+        let mut pages = self
+            .ctx
+            .iam()
+            .list_role_policies()
+            .role_name(name)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            names.extend(page.map_err(|e| aws_error(e, NOT_FOUND))?.policy_names);
+        }
+        Ok(names)
+    }
+
+    async fn inline_policies(&self, name: &str) -> Result<BTreeMap<String, Value>, ProviderError> {
+        let names = self.policy_names(name).await?;
+        let docs = try_join_all(names.iter().map(|p| async move {
+            let out = self
+                .ctx
+                .iam()
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(p)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+            Ok::<_, ProviderError>((p.clone(), decode_policy(&out.policy_document)))
+        }))
+        .await?;
+        Ok(docs.into_iter().collect())
+    }
+
+    async fn put_policy(&self, role: &str, name: &str, doc: &Value) -> Result<(), ProviderError> {
+        self.ctx
+            .iam()
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(doc.to_string())
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(())
+    }
+
+    async fn delete_policy(&self, role: &str, name: &str) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .iam()
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    /// Makes the role's inline policies exactly `want`.
+    async fn sync_policies(
+        &self,
+        role: &str,
+        want: &BTreeMap<String, Value>,
+    ) -> Result<(), ProviderError> {
+        let have = self.inline_policies(role).await?;
+        for (name, doc) in want {
+            if have.get(name) != Some(doc) {
+                self.put_policy(role, name, doc).await?;
+            }
+        }
+        for name in have.keys().filter(|n| !want.contains_key(*n)) {
+            self.delete_policy(role, name).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Provider for IamRoleProvider {
+    fn kind(&self) -> &'static str {
+        kinds::IAM_ROLE
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: IamRole = parse(kinds::IAM_ROLE, req.props)?;
+        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect();
+        let out = self
+            .ctx
+            .iam()
+            .create_role()
+            .role_name(&p.name)
+            .description(&p.description)
+            .assume_role_policy_document(trust_policy(&p.assume_role_service))
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let arn = out.role.map(|r| r.arn).unwrap_or_default();
+        for (name, doc) in &p.inline_policies {
+            self.put_policy(&p.name, name, doc).await?;
+        }
+        Ok(applied(&p.name, &arn))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        // IAM has no batch read; the calls run concurrently instead.
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some(role) = self.get(r.id).await? else {
+                return Ok(None);
+            };
+            let policies = match self.inline_policies(r.id).await {
+                Err(e) if e.not_found => return Ok(None),
+                other => other?,
+            };
+            let trust = role
+                .assume_role_policy_document()
+                .map(decode_policy)
+                .unwrap_or_default();
+            let mut unread = Vec::new();
+            let props = IamRole {
+                name: role.role_name.clone(),
+                description: role.description().unwrap_or_default().to_string(),
+                assume_role_service: trusted_service(&trust).unwrap_or_else(|| {
+                    unread.push("assume_role_service");
+                    String::new()
+                }),
+                inline_policies: policies,
+            };
+            Ok(Some(Observed {
+                props: to_props_without(&props, &unread),
+                outputs: applied(&role.role_name, &role.arn).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: IamRole = parse(kinds::IAM_ROLE, req.old)?;
+        let new: IamRole = parse(kinds::IAM_ROLE, req.new)?;
+        let iam = self.ctx.iam();
+        if old.description != new.description {
+            iam.update_role()
+                .role_name(req.id)
+                .description(&new.description)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        if old.assume_role_service != new.assume_role_service {
+            iam.update_assume_role_policy()
+                .role_name(req.id)
+                .policy_document(trust_policy(&new.assume_role_service))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        self.sync_policies(req.id, &new.inline_policies).await?;
+        let role = self
+            .get(req.id)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("role {} is gone", req.id)))?;
+        Ok(applied(req.id, &role.arn))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let iam = self.ctx.iam();
+        // DeleteRole refuses while policies or instance profiles hang on it.
+        let names = match self.policy_names(req.id).await {
+            Err(e) if e.not_found => return Ok(()),
+            other => other?,
+        };
+        for name in names {
+            self.delete_policy(req.id, &name).await?;
+        }
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name(req.id)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        for p in ignore_missing(attached)?
+            .map(|o| o.attached_policies.unwrap_or_default())
+            .unwrap_or_default()
+        {
+            if let Some(arn) = p.policy_arn() {
+                let r = iam
+                    .detach_role_policy()
+                    .role_name(req.id)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| aws_error(e, NOT_FOUND));
+                ignore_not_found(r)?;
+            }
+        }
+        let profiles = iam
+            .list_instance_profiles_for_role()
+            .role_name(req.id)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        for ip in ignore_missing(profiles)?
+            .map(|o| o.instance_profiles)
+            .unwrap_or_default()
+        {
+            let r = iam
+                .remove_role_from_instance_profile()
+                .role_name(req.id)
+                .instance_profile_name(ip.instance_profile_name)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND));
+            ignore_not_found(r)?;
+        }
+        let r = iam
+            .delete_role()
+            .role_name(req.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let p: IamRole = parse(kinds::IAM_ROLE, req.props)?;
+        let Some(role) = self.get(&p.name).await? else {
+            return Ok(None);
+        };
+        let out = self
+            .ctx
+            .iam()
+            .list_role_tags()
+            .role_name(&p.name)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        let ours = tags_match(
+            out.tags().iter().map(|t| (t.key(), t.value())),
+            req.tags,
+            req.address,
+        );
+        Ok(ours.then(|| applied(&role.role_name, &role.arn)))
+    }
+}
+
+fn ignore_missing<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.not_found => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trust_policy_round_trips() {
+        let doc: Value = serde_json::from_str(&trust_policy("ecs-tasks.amazonaws.com")).unwrap();
+        assert_eq!(
+            trusted_service(&doc).as_deref(),
+            Some("ecs-tasks.amazonaws.com")
+        );
+    }
+}

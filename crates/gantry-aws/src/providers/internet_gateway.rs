@@ -1,0 +1,187 @@
+//! `internet_gateway`: an internet gateway attached to one VPC.
+
+use super::ec2::*;
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::ResourceType;
+use gantry_core::kinds::{self, InternetGateway};
+use gantry_core::*;
+use std::collections::HashMap;
+
+const NOT_FOUND: &[&str] = &["InvalidInternetGatewayID.NotFound"];
+
+pub struct InternetGatewayProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+impl InternetGatewayProvider {
+    async fn attach(&self, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
+        self.ctx
+            .ec2()
+            .attach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(vpc_id)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Provider for InternetGatewayProvider {
+    fn kind(&self) -> &'static str {
+        kinds::INTERNET_GATEWAY
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.props)?;
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
+        let out = self
+            .ctx
+            .ec2()
+            .create_internet_gateway()
+            .tag_specifications(tag_spec(ResourceType::InternetGateway, &tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let id = out
+            .internet_gateway
+            .and_then(|g| g.internet_gateway_id)
+            .ok_or_else(|| missing_id("CreateInternetGateway"))?;
+        self.attach(&id, &p.vpc_id).await?;
+        Ok(applied_id(id))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+        let mut found = HashMap::new();
+        for chunk in chunks(&ids, 200) {
+            let out = self
+                .ctx
+                .ec2()
+                .describe_internet_gateways()
+                .filters(filter("internet-gateway-id", chunk))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+            for g in out.internet_gateways.unwrap_or_default() {
+                let Some(id) = g.internet_gateway_id.clone() else {
+                    continue;
+                };
+                let vpc_id = g
+                    .attachments()
+                    .iter()
+                    .find_map(|a| a.vpc_id.clone())
+                    .unwrap_or_default();
+                let props = InternetGateway {
+                    name: name_of(g.tags.as_deref()),
+                    vpc_id,
+                };
+                found.insert(
+                    id.clone(),
+                    Observed {
+                        props: to_props(&props),
+                        outputs: applied_id(id).outputs,
+                    },
+                );
+            }
+        }
+        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.old)?;
+        let new: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.new)?;
+        if old.name != new.name {
+            put_tags(
+                &self.ctx,
+                req.id,
+                &tag_set(req.tags, req.address, Some(&new.name)),
+            )
+            .await?;
+        }
+        Ok(applied_id(req.id.to_string()))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let out = self
+            .ctx
+            .ec2()
+            .describe_internet_gateways()
+            .filters(filter("internet-gateway-id", [req.id.to_string()]))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        let Some(gw) = out.internet_gateways.unwrap_or_default().into_iter().next() else {
+            return Ok(());
+        };
+        for a in gw.attachments() {
+            let Some(vpc) = a.vpc_id() else { continue };
+            // Detaching fails while public addresses in the VPC are still
+            // mapped (a NAT gateway's EIP being released, say).
+            let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+                self.ctx
+                    .ec2()
+                    .detach_internet_gateway()
+                    .internet_gateway_id(req.id)
+                    .vpc_id(vpc)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        aws_error(
+                            e,
+                            &["InvalidInternetGatewayID.NotFound", "Gateway.NotAttached"],
+                        )
+                    })
+            })
+            .await;
+            ignore_not_found(r)?;
+        }
+        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+            self.ctx
+                .ec2()
+                .delete_internet_gateway()
+                .internet_gateway_id(req.id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND))
+        })
+        .await;
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let out = self
+            .ctx
+            .ec2()
+            .describe_internet_gateways()
+            .set_filters(Some(stack_filters(req.tags, req.address)))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let Some(gw) = out
+            .internet_gateways
+            .unwrap_or_default()
+            .into_iter()
+            .find(|g| ec2_tags_match(g.tags.as_deref(), req.tags, req.address))
+        else {
+            return Ok(None);
+        };
+        let id = gw
+            .internet_gateway_id
+            .clone()
+            .ok_or_else(|| missing_id("DescribeInternetGateways"))?;
+        // The crash may have come between create and attach.
+        if gw.attachments().is_empty() {
+            if let Ok(p) = parse::<InternetGateway>(kinds::INTERNET_GATEWAY, req.props) {
+                self.attach(&id, &p.vpc_id).await?;
+            }
+        }
+        Ok(Some(applied_id(id)))
+    }
+}

@@ -1,0 +1,75 @@
+//! One provider per resource kind, one module per kind.
+//!
+//! Every provider follows the same conventions: create tags in the create
+//! call where the API allows and passes an idempotency token derived from the
+//! journal's intent where it has one; read is batched and maps AWS back to the
+//! kind's canonical typed struct (leaving out what it cannot observe); delete
+//! treats "already gone" as success and waits where later deletes depend on
+//! it; find adopts by `gantry:*` tags or deterministic name.
+
+mod ec2;
+mod elb;
+
+pub mod ecr_repository;
+pub mod ecs_cluster;
+pub mod ecs_service;
+pub mod ecs_task_definition;
+pub mod eip;
+pub mod iam_role;
+pub mod internet_gateway;
+pub mod lb;
+pub mod lb_listener;
+pub mod lb_listener_rule;
+pub mod lb_target_group;
+pub mod log_group;
+pub mod nat_gateway;
+pub mod route_table;
+pub mod route_table_association;
+pub mod security_group;
+pub mod subnet;
+pub mod vpc;
+pub mod vpc_endpoint;
+
+use crate::context::AwsContext;
+use gantry_core::ProviderSet;
+use std::sync::Arc;
+
+/// Every provider, sharing `ctx`'s clients.
+pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
+    let ctx = || ctx.clone();
+    let mut set = ProviderSet::new();
+    set.insert(Arc::new(vpc::VpcProvider { ctx: ctx() }));
+    set.insert(Arc::new(subnet::SubnetProvider { ctx: ctx() }));
+    set.insert(Arc::new(internet_gateway::InternetGatewayProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(route_table::RouteTableProvider { ctx: ctx() }));
+    set.insert(Arc::new(
+        route_table_association::RouteTableAssociationProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(eip::EipProvider { ctx: ctx() }));
+    set.insert(Arc::new(nat_gateway::NatGatewayProvider { ctx: ctx() }));
+    set.insert(Arc::new(vpc_endpoint::VpcEndpointProvider { ctx: ctx() }));
+    set.insert(Arc::new(security_group::SecurityGroupProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(lb::LbProvider { ctx: ctx() }));
+    set.insert(Arc::new(lb_target_group::LbTargetGroupProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(lb_listener::LbListenerProvider { ctx: ctx() }));
+    set.insert(Arc::new(lb_listener_rule::LbListenerRuleProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(ecs_cluster::EcsClusterProvider { ctx: ctx() }));
+    set.insert(Arc::new(log_group::LogGroupProvider { ctx: ctx() }));
+    set.insert(Arc::new(iam_role::IamRoleProvider { ctx: ctx() }));
+    set.insert(Arc::new(ecr_repository::EcrRepositoryProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(ecs_task_definition::EcsTaskDefinitionProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(ecs_service::EcsServiceProvider { ctx: ctx() }));
+    set
+}

@@ -1,0 +1,232 @@
+//! `route_table`: a route table and its routes (besides the implicit `local`
+//! one and those that gateway VPC endpoints add, which are not ours).
+
+use super::ec2::*;
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::ResourceType;
+use gantry_core::kinds::{self, Route, RouteTable};
+use gantry_core::*;
+use std::collections::{BTreeMap, HashMap};
+
+const NOT_FOUND: &[&str] = &["InvalidRouteTableID.NotFound"];
+
+pub struct RouteTableProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn routes_of(rt: &aws_sdk_ec2::types::RouteTable) -> Vec<Route> {
+    let mut routes: Vec<Route> = rt
+        .routes()
+        .iter()
+        .filter(|r| r.gateway_id() != Some("local"))
+        .filter_map(|r| {
+            Some(Route {
+                destination_cidr_block: r.destination_cidr_block()?.to_string(),
+                gateway_id: r.gateway_id().map(str::to_string),
+                nat_gateway_id: r.nat_gateway_id().map(str::to_string),
+            })
+        })
+        .filter(|r| r.gateway_id.is_some() || r.nat_gateway_id.is_some())
+        .collect();
+    routes.sort();
+    routes
+}
+
+impl RouteTableProvider {
+    /// Brings the table's routes from `have` to `want`, keyed by destination.
+    async fn sync_routes(
+        &self,
+        id: &str,
+        have: &[Route],
+        want: &[Route],
+    ) -> Result<(), ProviderError> {
+        let have: BTreeMap<&str, &Route> = have
+            .iter()
+            .map(|r| (r.destination_cidr_block.as_str(), r))
+            .collect();
+        let want: BTreeMap<&str, &Route> = want
+            .iter()
+            .map(|r| (r.destination_cidr_block.as_str(), r))
+            .collect();
+        for (dest, r) in &want {
+            match have.get(dest) {
+                Some(h) if h == r => {}
+                Some(_) => {
+                    self.ctx
+                        .ec2()
+                        .replace_route()
+                        .route_table_id(id)
+                        .destination_cidr_block(*dest)
+                        .set_gateway_id(r.gateway_id.clone())
+                        .set_nat_gateway_id(r.nat_gateway_id.clone())
+                        .send()
+                        .await
+                        .map_err(|e| aws_error(e, NOT_FOUND))?;
+                }
+                None => {
+                    self.ctx
+                        .ec2()
+                        .create_route()
+                        .route_table_id(id)
+                        .destination_cidr_block(*dest)
+                        .set_gateway_id(r.gateway_id.clone())
+                        .set_nat_gateway_id(r.nat_gateway_id.clone())
+                        .send()
+                        .await
+                        .map_err(|e| aws_error(e, NOT_FOUND))?;
+                }
+            }
+        }
+        for dest in have.keys().filter(|d| !want.contains_key(*d)) {
+            let r = self
+                .ctx
+                .ec2()
+                .delete_route()
+                .route_table_id(id)
+                .destination_cidr_block(*dest)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, &["InvalidRoute.NotFound"]));
+            ignore_not_found(r)?;
+        }
+        Ok(())
+    }
+
+    async fn describe(
+        &self,
+        id: &str,
+    ) -> Result<Option<aws_sdk_ec2::types::RouteTable>, ProviderError> {
+        let out = self
+            .ctx
+            .ec2()
+            .describe_route_tables()
+            .filters(filter("route-table-id", [id.to_string()]))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(out.route_tables.unwrap_or_default().into_iter().next())
+    }
+}
+
+#[async_trait]
+impl Provider for RouteTableProvider {
+    fn kind(&self) -> &'static str {
+        kinds::ROUTE_TABLE
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: RouteTable = parse(kinds::ROUTE_TABLE, req.props)?;
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
+        let out = self
+            .ctx
+            .ec2()
+            .create_route_table()
+            .vpc_id(&p.vpc_id)
+            .client_token(client_token(req.token))
+            .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let rt = out
+            .route_table
+            .ok_or_else(|| missing_id("CreateRouteTable"))?;
+        let id = rt
+            .route_table_id
+            .clone()
+            .ok_or_else(|| missing_id("CreateRouteTable"))?;
+        // A token replay returns the existing table, which may have routes.
+        self.sync_routes(&id, &routes_of(&rt), &p.routes).await?;
+        Ok(applied_id(id))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+        let mut found = HashMap::new();
+        for chunk in chunks(&ids, 200) {
+            let out = self
+                .ctx
+                .ec2()
+                .describe_route_tables()
+                .filters(filter("route-table-id", chunk))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+            for rt in out.route_tables.unwrap_or_default() {
+                let Some(id) = rt.route_table_id.clone() else {
+                    continue;
+                };
+                let props = RouteTable {
+                    name: name_of(rt.tags.as_deref()),
+                    vpc_id: rt.vpc_id.clone().unwrap_or_default(),
+                    routes: routes_of(&rt),
+                };
+                found.insert(
+                    id.clone(),
+                    Observed {
+                        props: to_props(&props),
+                        outputs: applied_id(id).outputs,
+                    },
+                );
+            }
+        }
+        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: RouteTable = parse(kinds::ROUTE_TABLE, req.old)?;
+        let new: RouteTable = parse(kinds::ROUTE_TABLE, req.new)?;
+        if old.name != new.name {
+            put_tags(
+                &self.ctx,
+                req.id,
+                &tag_set(req.tags, req.address, Some(&new.name)),
+            )
+            .await?;
+        }
+        // Diff against what AWS has, not the record, so drift is repaired too.
+        let rt = self
+            .describe(req.id)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("route table {} is gone", req.id)))?;
+        self.sync_routes(req.id, &routes_of(&rt), &new.routes)
+            .await?;
+        Ok(applied_id(req.id.to_string()))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+            self.ctx
+                .ec2()
+                .delete_route_table()
+                .route_table_id(req.id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND))
+        })
+        .await;
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let out = self
+            .ctx
+            .ec2()
+            .describe_route_tables()
+            .set_filters(Some(stack_filters(req.tags, req.address)))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        Ok(out
+            .route_tables
+            .unwrap_or_default()
+            .into_iter()
+            .find(|t| ec2_tags_match(t.tags.as_deref(), req.tags, req.address))
+            .and_then(|t| t.route_table_id)
+            .map(applied_id))
+    }
+}

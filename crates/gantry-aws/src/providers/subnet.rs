@@ -1,0 +1,149 @@
+//! `subnet`: a subnet in one availability zone.
+
+use super::ec2::*;
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use gantry_core::kinds::{self, Subnet};
+use gantry_core::*;
+use std::collections::HashMap;
+
+const NOT_FOUND: &[&str] = &["InvalidSubnetID.NotFound"];
+
+pub struct SubnetProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+impl SubnetProvider {
+    async fn set_public_ip(&self, id: &str, v: bool) -> Result<(), ProviderError> {
+        self.ctx
+            .ec2()
+            .modify_subnet_attribute()
+            .subnet_id(id)
+            .map_public_ip_on_launch(AttributeBooleanValue::builder().value(v).build())
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Provider for SubnetProvider {
+    fn kind(&self) -> &'static str {
+        kinds::SUBNET
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: Subnet = parse(kinds::SUBNET, req.props)?;
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
+        let out = self
+            .ctx
+            .ec2()
+            .create_subnet()
+            .vpc_id(&p.vpc_id)
+            .cidr_block(&p.cidr_block)
+            .availability_zone(&p.availability_zone)
+            .tag_specifications(tag_spec(ResourceType::Subnet, &tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let id = out
+            .subnet
+            .and_then(|s| s.subnet_id)
+            .ok_or_else(|| missing_id("CreateSubnet"))?;
+        if p.map_public_ip_on_launch {
+            self.set_public_ip(&id, true).await?;
+        }
+        Ok(applied_id(id))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+        let mut found = HashMap::new();
+        for chunk in chunks(&ids, 200) {
+            let out = self
+                .ctx
+                .ec2()
+                .describe_subnets()
+                .filters(filter("subnet-id", chunk))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+            for s in out.subnets.unwrap_or_default() {
+                let Some(id) = s.subnet_id.clone() else {
+                    continue;
+                };
+                let props = Subnet {
+                    name: name_of(s.tags.as_deref()),
+                    vpc_id: s.vpc_id.clone().unwrap_or_default(),
+                    cidr_block: s.cidr_block.clone().unwrap_or_default(),
+                    availability_zone: s.availability_zone.clone().unwrap_or_default(),
+                    map_public_ip_on_launch: s.map_public_ip_on_launch.unwrap_or(false),
+                };
+                found.insert(
+                    id.clone(),
+                    Observed {
+                        props: to_props(&props),
+                        outputs: applied_id(id).outputs,
+                    },
+                );
+            }
+        }
+        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: Subnet = parse(kinds::SUBNET, req.old)?;
+        let new: Subnet = parse(kinds::SUBNET, req.new)?;
+        if old.name != new.name {
+            put_tags(
+                &self.ctx,
+                req.id,
+                &tag_set(req.tags, req.address, Some(&new.name)),
+            )
+            .await?;
+        }
+        if old.map_public_ip_on_launch != new.map_public_ip_on_launch {
+            self.set_public_ip(req.id, new.map_public_ip_on_launch)
+                .await?;
+        }
+        Ok(applied_id(req.id.to_string()))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        // ENIs of deleted load balancers, NAT gateways and tasks linger a while.
+        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+            self.ctx
+                .ec2()
+                .delete_subnet()
+                .subnet_id(req.id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND))
+        })
+        .await;
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let out = self
+            .ctx
+            .ec2()
+            .describe_subnets()
+            .set_filters(Some(stack_filters(req.tags, req.address)))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        Ok(out
+            .subnets
+            .unwrap_or_default()
+            .into_iter()
+            .find(|s| ec2_tags_match(s.tags.as_deref(), req.tags, req.address))
+            .and_then(|s| s.subnet_id)
+            .map(applied_id))
+    }
+}

@@ -1,0 +1,1 @@
+//! Service status for `gantry status`.

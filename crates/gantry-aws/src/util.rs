@@ -1,0 +1,286 @@
+//! Small helpers shared by the providers: typed props, outputs, idempotency
+//! tokens, tag sets, and the bounded waits AWS's eventual consistency needs.
+
+use crate::error::has_code;
+use gantry_core::{Address, Props, ProviderError, StackTags};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How long a delete keeps retrying `DependencyViolation` and friends while
+/// AWS catches up with the deletion of dependents (Terraform waits as long).
+pub(crate) const DEPENDENCY_WAIT: Duration = Duration::from_secs(300);
+/// How long to wait for something AWS creates or deletes asynchronously
+/// (NAT gateways, load balancers, ECS services draining).
+pub(crate) const STATE_WAIT: Duration = Duration::from_secs(900);
+
+/// Deserializes resolved properties into the kind's typed struct.
+pub(crate) fn parse<T: DeserializeOwned>(kind: &str, props: &Props) -> Result<T, ProviderError> {
+    serde_json::from_value(Value::Object(props.clone()))
+        .map_err(|e| ProviderError::new("InvalidProperties", format!("{kind}: {e}")))
+}
+
+/// Serializes a typed struct into the canonical property map.
+pub(crate) fn to_props<T: Serialize>(t: &T) -> Props {
+    match serde_json::to_value(t) {
+        Ok(Value::Object(m)) => m,
+        _ => Props::new(),
+    }
+}
+
+/// Like [`to_props`], minus the fields a read could not observe reliably
+/// (the engine keeps their recorded value).
+pub(crate) fn to_props_without<T: Serialize>(t: &T, unread: &[&str]) -> Props {
+    let mut p = to_props(t);
+    for k in unread {
+        p.remove(*k);
+    }
+    p
+}
+
+/// Builds an output map; `id` should always be among the pairs.
+pub(crate) fn outputs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> Props {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v)))
+        .collect()
+}
+
+/// A stable 64-bit FNV-1a hash; std's hasher is randomly seeded per process,
+/// and tokens must be the same across runs.
+fn fnv1a(seed: u64, data: &[u8]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Derives a UUID-shaped idempotency token from the journal's intent token:
+/// fits both EC2's `ClientToken` (64 ASCII) and ECS's `clientToken` (36).
+pub(crate) fn client_token(token: &str) -> String {
+    let a = fnv1a(0, token.as_bytes());
+    let b = fnv1a(0x9e37_79b9_7f4a_7c15, token.as_bytes());
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Returns `actual` in the order of `recorded` when both hold the same set,
+/// sorted otherwise: AWS returns these lists in arbitrary order, and an
+/// order-only difference must not show as drift.
+pub(crate) fn order_like(mut actual: Vec<String>, recorded: &[String]) -> Vec<String> {
+    let a: BTreeSet<&String> = actual.iter().collect();
+    let r: BTreeSet<&String> = recorded.iter().collect();
+    if a == r && actual.len() == recorded.len() {
+        return recorded.to_vec();
+    }
+    actual.sort();
+    actual.dedup();
+    actual
+}
+
+/// The recorded props of a read request, parsed when possible (reads use them
+/// to keep list order and to fill fields AWS does not return).
+pub(crate) fn recorded<T: DeserializeOwned>(props: &Props) -> Option<T> {
+    serde_json::from_value(Value::Object(props.clone())).ok()
+}
+
+/// The full tag set of a resource: the stack tags plus `Name` when the kind
+/// has a name.
+pub(crate) fn tag_set(
+    tags: &StackTags,
+    address: &Address,
+    name: Option<&str>,
+) -> BTreeMap<String, String> {
+    let mut t = tags.for_address(address);
+    if let Some(n) = name {
+        t.insert("Name".to_string(), n.to_string());
+    }
+    t
+}
+
+/// True when a resource's tags say it was made for this address of this stack.
+pub(crate) fn tags_match<'a>(
+    found: impl IntoIterator<Item = (&'a str, &'a str)>,
+    tags: &StackTags,
+    address: &Address,
+) -> bool {
+    let want = tags.for_address(address);
+    let have: BTreeMap<&str, &str> = found.into_iter().collect();
+    want.iter()
+        .all(|(k, v)| have.get(k.as_str()) == Some(&v.as_str()))
+}
+
+/// Retries `f` while it fails with one of `codes`, backing off up to `limit`.
+/// For eventual consistency only (a dependent whose deletion AWS has not
+/// finished propagating); throttling is left to the SDK's retry policy.
+pub(crate) async fn retry_codes<T, F, Fut>(
+    codes: &[&str],
+    limit: Duration,
+    mut f: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(500);
+    loop {
+        match f().await {
+            Err(e) if has_code(&e, codes) && start.elapsed() + delay < limit => {
+                tracing::debug!(code = ?e.code, "waiting for AWS to catch up: {}", e.message);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(15));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Polls `f` until it returns `Some`, backing off up to `limit`.
+pub(crate) async fn wait_for<T, F, Fut>(
+    what: &str,
+    limit: Duration,
+    mut f: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ProviderError>>,
+{
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        if let Some(v) = f().await? {
+            return Ok(v);
+        }
+        if start.elapsed() + delay >= limit {
+            return Err(ProviderError::new(
+                "WaitTimeout",
+                format!("timed out after {}s waiting for {what}", limit.as_secs()),
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Treats "not found" as success, for idempotent deletes.
+pub(crate) fn ignore_not_found(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
+    match r {
+        Err(e) if e.not_found => Ok(()),
+        other => other,
+    }
+}
+
+/// Runs a batched describe; when the batch fails because one id is gone (the
+/// APIs that reject the whole request for one missing id), falls back to one
+/// call per id and drops the missing ones.
+pub(crate) async fn batch_or_each<T, F, Fut>(ids: &[String], f: F) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    match f(ids.to_vec()).await {
+        Err(e) if e.not_found && ids.len() > 1 => {
+            let mut out = Vec::new();
+            for id in ids {
+                match f(vec![id.clone()]).await {
+                    Ok(v) => out.extend(v),
+                    Err(e) if e.not_found => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        }
+        Err(e) if e.not_found => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+/// Splits ids into chunks of `n` (the per-call limits of describe APIs).
+pub(crate) fn chunks(ids: &[String], n: usize) -> impl Iterator<Item = Vec<String>> + '_ {
+    ids.chunks(n).map(|c| c.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_stable_and_uuid_shaped() {
+        let t = client_token("intent-42");
+        assert_eq!(t, client_token("intent-42"));
+        assert_ne!(t, client_token("intent-43"));
+        assert_eq!(t.len(), 36);
+    }
+
+    #[test]
+    fn order_follows_record_when_sets_match() {
+        let rec = vec!["b".to_string(), "a".to_string()];
+        assert_eq!(order_like(vec!["a".into(), "b".into()], &rec), rec);
+        assert_eq!(
+            order_like(vec!["c".into(), "a".into()], &rec),
+            vec!["a".to_string(), "c".to_string()]
+        );
+    }
+
+    #[test]
+    fn policies_decode_either_way() {
+        let v = serde_json::json!({"Version": "2012-10-17", "Statement": []});
+        assert_eq!(decode_policy(&v.to_string()), v);
+        let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(decode_policy(enc), v);
+    }
+}
+
+/// Decodes an IAM policy document: AWS returns them URL-encoded; the
+/// emulator sometimes returns the plain JSON.
+pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
+    let plain = if doc.trim_start().starts_with('{') {
+        doc.to_string()
+    } else {
+        let bytes = doc.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        Some(b) => {
+                            out.push(b);
+                            i += 3;
+                        }
+                        None => {
+                            out.push(b'%');
+                            i += 1;
+                        }
+                    }
+                }
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    serde_json::from_str(&plain).unwrap_or(serde_json::Value::String(plain))
+}
