@@ -108,8 +108,28 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
                 Some(i) => text[..i].to_string(),
                 None => text,
             };
-            if text.starts_with("expected ") {
+            if text.contains("did not match any variant of untagged enum Command") {
+                (
+                    "wrong type: expected a string or a list of strings".to_string(),
+                    Some("write `command: curl -f http://localhost:8080/` or `command: [curl, -f, http://localhost:8080/]`".to_string()),
+                )
+            } else if text.contains("expected mapping") {
+                (
+                    "wrong type: expected a mapping of `key: value` entries".to_string(),
+                    None,
+                )
+            } else if text.contains("expected sequence") {
+                ("wrong type: expected a list".to_string(), None)
+            } else if text.starts_with("expected ") {
                 (format!("wrong type: {text}"), None)
+            } else if p.src.text.trim().is_empty() {
+                (
+                    "the spec file is empty".to_string(),
+                    Some(
+                        "start with `name:`, `region:` and `services:`; see docs/spec.md"
+                            .to_string(),
+                    ),
+                )
             } else {
                 (format!("invalid YAML: {text}"), None)
             }

@@ -326,3 +326,29 @@ fn public_images_need_a_nat_gateway() {
     );
     parse_str("gantry.yaml", &ok).unwrap();
 }
+
+#[test]
+fn wrong_shapes_have_plain_messages() {
+    let text = format!("{BASE}        health_check:\n          command: 5\n");
+    one(
+        &text,
+        13,
+        20,
+        "wrong type: expected a string or a list of strings",
+    );
+    one(
+        "name: a\nregion: us-east-1\nservices: 3\n",
+        3,
+        11,
+        "wrong type: expected a mapping",
+    );
+    let text = BASE.replace("cpu: 256", "cpu: -1");
+    one(
+        &text,
+        5,
+        10,
+        "wrong type: expected a non-negative whole number",
+    );
+    let p = one("", 1, 1, "the spec file is empty");
+    assert!(p.hint.is_some());
+}
