@@ -140,7 +140,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
                 cidr_ipv4: Some("0.0.0.0/0".into()),
                 cidr_ipv6: None,
                 source_security_group_id: None,
-                description: "all outbound through the NAT gateway: image pulls, AWS APIs, the app's own calls".into(),
+                description: "all outbound through the NAT gateway: image pulls, AWS APIs and calls made by the app".into(),
             }],
             // Without NAT only the VPC endpoints and the S3 gateway (public
             // S3 addresses) are reachable, all over HTTPS.

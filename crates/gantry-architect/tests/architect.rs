@@ -140,13 +140,19 @@ fn secure_defaults_hold() {
                     }
                 }
                 kinds::SECURITY_GROUP => {
+                    assert!(
+                        sg_text_ok(p["description"].as_str().unwrap()),
+                        "{}",
+                        p["description"]
+                    );
                     for rule in p["ingress"]
                         .as_array()
                         .unwrap()
                         .iter()
                         .chain(p["egress"].as_array().unwrap())
                     {
-                        assert!(!rule["description"].as_str().unwrap().is_empty());
+                        let d = rule["description"].as_str().unwrap();
+                        assert!(!d.is_empty() && sg_text_ok(d), "{d:?}");
                     }
                 }
                 kinds::LB | kinds::LB_TARGET_GROUP => {
@@ -263,4 +269,11 @@ fn rule_priorities_survive_an_unrelated_new_route() {
     for (addr, prio) in rule_priorities(&before) {
         assert_eq!(after[&addr], prio, "{addr} was renumbered");
     }
+}
+
+/// EC2 accepts only these characters in security group and rule descriptions.
+fn sg_text_ok(s: &str) -> bool {
+    s.len() <= 255
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c))
 }
