@@ -35,6 +35,15 @@ pub(crate) fn sg_name(name: &str) -> String {
     }
 }
 
+/// ALB reserves names starting with `internal-`.
+fn lb_name(prefix: &str) -> String {
+    if prefix.starts_with("internal-") {
+        short_name(&format!("gantry-{prefix}"), 32)
+    } else {
+        short_name(prefix, 32)
+    }
+}
+
 fn tcp(port: i32, description: String) -> SgRule {
     SgRule {
         protocol: "tcp".into(),
@@ -177,7 +186,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
         kinds::LB,
         "main",
         &Lb {
-            name: short_name(&prefix, 32),
+            name: lb_name(&prefix),
             internal: false,
             subnet_ids: ids(&net.public_subnets),
             security_group_ids: vec![reference(&alb_sg, "id")],

@@ -117,7 +117,7 @@ pub struct HealthCheck {
     pub command: Sp<Command>,
     /// Seconds between checks (5-300). Default 30.
     pub interval: Option<Sp<u32>>,
-    /// Seconds before a check fails (2-120). Default 5.
+    /// Seconds before a check fails (2-60). Default 5.
     pub timeout: Option<Sp<u32>>,
     /// Failures before unhealthy (1-10). Default 3.
     pub retries: Option<Sp<u32>>,

@@ -473,10 +473,9 @@ fn check_container(cname: &Sp<String>, c: &Container, p: &mut Problems) {
     }
     for r in &c.routes {
         check_reserved(p, r);
-        if !r.starts_with('/')
-            || r.len() > 128
-            || r.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        // The characters ALB accepts in path patterns.
+        let alb_ok = |c: char| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c);
+        if !r.starts_with('/') || r.len() > 128 || !r.chars().all(alb_ok) {
             p.push(r.pos, format!("invalid route `{}`", r.value), "write a URL path pattern starting with `/`, at most 128 characters, like `/*` or `/api/*`".to_string());
         }
     }
@@ -520,7 +519,7 @@ fn check_health(hc: &HealthCheck, p: &mut Problems) {
     }
     for (what, v, lo, hi) in [
         ("interval", &hc.interval, 5, 300),
-        ("timeout", &hc.timeout, 2, 120),
+        ("timeout", &hc.timeout, 2, 60),
         ("retries", &hc.retries, 1, 10),
         ("start_period", &hc.start_period, 0, 300),
     ] {

@@ -352,3 +352,20 @@ fn wrong_shapes_have_plain_messages() {
     let p = one("", 1, 1, "the spec file is empty");
     assert!(p.hint.is_some());
 }
+
+#[test]
+fn invalid_route_pattern() {
+    let text = BASE.replace("routes: [\"/*\"]", "routes: [\"api/*\", \"/a b\"]");
+    let ps = problems(&text);
+    assert_eq!(ps.len(), 2, "{ps:#?}");
+    assert!(ps[0].message.contains("invalid route `api/*`"));
+    assert_eq!((ps[0].line, ps[0].column), (11, 18));
+}
+
+#[test]
+fn health_check_ranges() {
+    let text = format!(
+        "{BASE}        health_check:\n          command: [\"true\"]\n          timeout: 90\n"
+    );
+    one(&text, 14, 20, "health check timeout 90 is out of range");
+}
