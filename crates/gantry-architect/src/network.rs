@@ -97,6 +97,30 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
         ));
     }
 
+    if let Some(extra) = &m.network.lb_extra_public {
+        let name = format!("public-{}", extra.suffix);
+        let subnet = g.add(Resource::new(
+            kinds::SUBNET,
+            &name,
+            &Subnet {
+                name: format!("{prefix}-{name}"),
+                vpc_id: vpc_id.clone(),
+                cidr_block: extra.public_cidr.to_string(),
+                availability_zone: extra.name.clone(),
+                map_public_ip_on_launch: false,
+            },
+        ));
+        g.add(Resource::new(
+            kinds::ROUTE_TABLE_ASSOCIATION,
+            &name,
+            &RouteTableAssociation {
+                subnet_id: reference(&subnet, "id"),
+                route_table_id: reference(&public_rt, "id"),
+            },
+        ));
+        public_subnets.push(subnet);
+    }
+
     // NAT gateways: one in the first AZ for `nat`, one per AZ for `nat-per-az`.
     let nat_azs = match m.network.egress {
         Egress::Nat => 1,

@@ -277,3 +277,20 @@ fn sg_text_ok(s: &str) -> bool {
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c))
 }
+
+#[test]
+fn single_az_alb_still_spans_two_subnets() {
+    let text = EXAMPLE.replace("  azs: 2\n", "  azs: 1\n");
+    let g = graph(&text, "dev");
+    let lb = &g.resources[&Address::new("lb.main")].props;
+    assert_eq!(
+        lb["subnet_ids"],
+        serde_json::json!(["${ref:subnet.public-a.id}", "${ref:subnet.public-b.id}"])
+    );
+    let svc = &g.resources[&Address::new("ecs_service.web")].props;
+    assert_eq!(
+        svc["subnet_ids"],
+        serde_json::json!(["${ref:subnet.private-a.id}"])
+    );
+    assert_eq!(addrs(&g, kinds::SUBNET).len(), 3);
+}

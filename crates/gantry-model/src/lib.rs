@@ -37,6 +37,17 @@ pub struct Network {
     pub egress: Egress,
     /// In AZ order (`{region}a`, `{region}b`, ...).
     pub azs: Vec<Az>,
+    /// A public subnet in a second AZ for the load balancer alone, when the
+    /// app runs in one AZ but has routes: an ALB needs two AZs.
+    pub lb_extra_public: Option<PublicOnlyAz>,
+}
+
+/// An AZ holding only a public subnet (see [`Network::lb_extra_public`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicOnlyAz {
+    pub name: String,
+    pub suffix: String,
+    pub public_cidr: Ipv4Net,
 }
 
 /// One availability zone and its subnets.
@@ -188,18 +199,39 @@ fn network(spec: &Spec) -> Result<Network, ModelError> {
     if !(1..=6).contains(&count) {
         return Err(ModelError::Invalid(format!("{count} availability zones")));
     }
+    let has_routes = spec
+        .services
+        .values()
+        .flat_map(|s| s.containers.values())
+        .any(|c| !c.routes.is_empty());
     let (public, private) = match &n.subnets {
         Some(s) => (parse_all(&s.public)?, parse_all(&s.private)?),
-        None => derive_subnets(cidr, count)?,
+        None => {
+            let (mut public, private) = derive_subnets(cidr, count)?;
+            if has_routes && count == 1 {
+                // Slot 1 is where AZ b's public subnet would go anyway.
+                public.push(derive_subnets(cidr, 2)?.0[1]);
+            }
+            (public, private)
+        }
     };
     if public.len() < count || private.len() < count {
         return Err(ModelError::Invalid(format!(
             "fewer subnets than {count} AZs"
         )));
     }
+    let suffix_of = |i: usize| ((b'a' + i as u8) as char).to_string();
+    let lb_extra_public = (has_routes && count == 1)
+        .then(|| public.get(1))
+        .flatten()
+        .map(|cidr| PublicOnlyAz {
+            name: format!("{}{}", spec.region.value, suffix_of(1)),
+            suffix: suffix_of(1),
+            public_cidr: *cidr,
+        });
     let azs = (0..count)
         .map(|i| {
-            let suffix = ((b'a' + i as u8) as char).to_string();
+            let suffix = suffix_of(i);
             Az {
                 name: format!("{}{suffix}", spec.region.value),
                 suffix,
@@ -212,6 +244,7 @@ fn network(spec: &Spec) -> Result<Network, ModelError> {
         cidr,
         egress: n.egress.as_ref().map_or(Egress::Nat, |e| e.value),
         azs,
+        lb_extra_public,
     })
 }
 

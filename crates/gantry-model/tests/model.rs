@@ -158,12 +158,23 @@ fn unknown_env_lists_known_ones() {
 fn explicit_subnets_are_used() {
     let text = SMALL.replace(
         "services:\n",
-        "network:\n  cidr: 10.20.0.0/16\n  azs: 1\n  egress: endpoints\n  subnets:\n    public: [10.20.0.0/24]\n    private: [10.20.10.0/24]\nservices:\n",
+        "network:\n  cidr: 10.20.0.0/16\n  azs: 1\n  egress: endpoints\n  subnets:\n    public: [10.20.0.0/24, 10.20.1.0/24]\n    private: [10.20.10.0/24]\nservices:\n",
     );
+    // Without NAT only private ECR is reachable.
+    let text = text.replace("image: busybox", "build: ./sidecar");
     let m = Model::build(&parse_str("g.yaml", &text).unwrap(), "dev").unwrap();
     assert_eq!(m.network.egress, Egress::Endpoints);
     assert_eq!(m.network.azs.len(), 1);
     assert_eq!(m.network.azs[0].private_cidr.to_string(), "10.20.10.0/24");
+    assert_eq!(
+        m.network
+            .lb_extra_public
+            .as_ref()
+            .unwrap()
+            .public_cidr
+            .to_string(),
+        "10.20.1.0/24"
+    );
 }
 
 #[test]
@@ -176,4 +187,20 @@ fn load_reports_spec_errors_as_diagnostics() {
     )
     .unwrap();
     assert_eq!(m.prefix(), "minimal-prod");
+}
+
+#[test]
+fn single_az_with_routes_gets_a_second_public_subnet_for_the_alb() {
+    let text = SMALL.replace("services:\n", "network:\n  azs: 1\nservices:\n");
+    let m = Model::build(&parse_str("g.yaml", &text).unwrap(), "dev").unwrap();
+    assert_eq!(m.network.azs.len(), 1);
+    let extra = m.network.lb_extra_public.as_ref().unwrap();
+    assert_eq!(
+        (extra.name.as_str(), extra.public_cidr.to_string()),
+        ("eu-west-3b", "10.0.16.0/20".to_string())
+    );
+    // Without routes there is no load balancer, so no extra subnet.
+    let text = text.replace("        routes: [/api/*]\n", "");
+    let m = Model::build(&parse_str("g.yaml", &text).unwrap(), "dev").unwrap();
+    assert!(m.network.lb_extra_public.is_none());
 }

@@ -170,14 +170,19 @@ fn check_routes_unique(spec: &Spec, p: &mut Problems) {
 
 /// Checks of one (possibly overlay-merged) view of the spec.
 fn check_view(spec: &Spec, p: &mut Problems) {
-    check_network(&spec.network, p);
+    let has_routes = spec
+        .services
+        .values()
+        .flat_map(|s| s.containers.values())
+        .any(|c| !c.routes.is_empty());
+    check_network(&spec.network, has_routes, p);
     for (sname, svc) in &spec.services {
         check_service(sname, svc, p);
         check_pullable(spec, svc, p);
     }
 }
 
-fn check_network(n: &Network, p: &mut Problems) {
+fn check_network(n: &Network, has_routes: bool, p: &mut Problems) {
     let azs = n.azs.as_ref().map_or(2, |a| a.value);
     if let Some(a) = &n.azs {
         if !(1..=MAX_AZS).contains(&a.value) {
@@ -223,14 +228,27 @@ fn check_network(n: &Network, p: &mut Problems) {
     };
     let mut all: Vec<(Ipv4Net, Pos, &str)> = Vec::new();
     for (tier, list) in [("public", &subnets.public), ("private", &subnets.private)] {
-        if list.len() != azs as usize {
+        // An ALB needs subnets in two AZs, so a single-AZ app with routes
+        // has a second public subnet that only the load balancer uses.
+        let want = if tier == "public" && has_routes && azs == 1 {
+            2
+        } else {
+            azs as usize
+        };
+        if list.len() != want {
             let pos = list.first().map_or(Pos::UNKNOWN, |s| s.pos);
+            let hint = if want != azs as usize {
+                "the load balancer needs public subnets in two AZs: list a second public subnet"
+                    .to_string()
+            } else {
+                format!(
+                    "list exactly one {tier} subnet CIDR per AZ, or omit `subnets` to derive them"
+                )
+            };
             p.push(
                 pos,
                 format!("{} {tier} subnets for {azs} availability zones", list.len()),
-                format!(
-                    "list exactly one {tier} subnet CIDR per AZ, or omit `subnets` to derive them"
-                ),
+                hint,
             );
         }
         for s in list {

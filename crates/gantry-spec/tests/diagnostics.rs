@@ -369,3 +369,13 @@ fn health_check_ranges() {
     );
     one(&text, 14, 20, "health check timeout 90 is out of range");
 }
+
+#[test]
+fn single_az_alb_needs_two_public_subnets() {
+    let net = "network:\n  azs: 1\n  subnets:\n    public: [10.0.0.0/20]\n    private: [10.0.128.0/20]\nservices:\n";
+    let text = BASE.replace("services:\n", net);
+    let p = one(&text, 6, 14, "1 public subnets for 1 availability zones");
+    assert!(p.hint.as_deref().unwrap().contains("two AZs"));
+    let ok = text.replace("[10.0.0.0/20]", "[10.0.0.0/20, 10.0.16.0/20]");
+    parse_str("gantry.yaml", &ok).unwrap();
+}
