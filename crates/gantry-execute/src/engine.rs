@@ -11,7 +11,8 @@ use gantry_plan::{plan_destroy_with, plan_with, Plan, PlanError, Refreshed};
 use gantry_state::{MetaLookup, Op, Outcome, State, StateError, Store};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -500,9 +501,17 @@ impl Engine {
         }
         let services: Vec<&'static str> = nodes.iter().map(|x| self.service(&x.kind)).collect();
         let mut status = vec![St::Waiting; n];
-        let mut queues: BTreeMap<&'static str, VecDeque<usize>> = BTreeMap::new();
+        // Within a service, launch the node with the longest chain of work
+        // still behind it first (critical-path-first list scheduling): a
+        // FIFO queue lets a slot go to a leaf while a long chain waits.
+        let rank = ranks(n, &users);
+        let mut queues: BTreeMap<&'static str, BinaryHeap<(usize, Reverse<usize>)>> =
+            BTreeMap::new();
         for i in (0..n).filter(|&i| waiting[i] == 0) {
-            queues.entry(services[i]).or_default().push_back(i);
+            queues
+                .entry(services[i])
+                .or_default()
+                .push((rank[i], Reverse(i)));
         }
         let mut running: HashMap<&'static str, usize> = HashMap::new();
         let mut set: JoinSet<(usize, Result<Duration, NodeError>)> = JoinSet::new();
@@ -521,7 +530,9 @@ impl Engine {
                     let limit = self.limits.for_service(svc);
                     let r = running.entry(svc).or_insert(0);
                     while *r < limit {
-                        let Some(i) = q.pop_front() else { break };
+                        let Some((_, Reverse(i))) = q.pop() else {
+                            break;
+                        };
                         *r += 1;
                         status[i] = St::Running;
                         let node = &nodes[i];
@@ -560,7 +571,10 @@ impl Engine {
                     for &u in &users[i] {
                         waiting[u] -= 1;
                         if waiting[u] == 0 && status[u] == St::Waiting {
-                            queues.entry(services[u]).or_default().push_back(u);
+                            queues
+                                .entry(services[u])
+                                .or_default()
+                                .push((rank[u], Reverse(u)));
                         }
                     }
                 }
@@ -619,6 +633,31 @@ impl Engine {
         }
         fatal
     }
+}
+
+/// For each node, the number of nodes on the longest path from it to a sink.
+fn ranks(n: usize, users: &[Vec<usize>]) -> Vec<usize> {
+    let mut rank = vec![0usize; n];
+    let mut done = vec![false; n];
+    for start in 0..n {
+        // Iterative post-order DFS: graphs can be thousands deep.
+        let mut stack = vec![(start, 0usize)];
+        while let Some((i, next)) = stack.pop() {
+            if done[i] {
+                continue;
+            }
+            if let Some(&u) = users[i].get(next) {
+                stack.push((i, next + 1));
+                if !done[u] {
+                    stack.push((u, 0));
+                }
+            } else {
+                rank[i] = 1 + users[i].iter().map(|&u| rank[u]).max().unwrap_or(0);
+                done[i] = true;
+            }
+        }
+    }
+    rank
 }
 
 /// One provider call, journaled before and after.
