@@ -243,6 +243,20 @@ impl Engine {
                         })
                         .await
                         .map_err(fail)?;
+                    // A create always makes a new object: finding one this
+                    // address already records (the old object of a
+                    // create-before-destroy replacement) means the new one
+                    // was never made.
+                    let known = store.with_state(|s| {
+                        s.get(&it.address)
+                            .map(|r| {
+                                let mut ids = vec![r.id.clone()];
+                                ids.extend(r.deposed.iter().map(|d| d.id.clone()));
+                                ids
+                            })
+                            .unwrap_or_default()
+                    });
+                    let found = found.filter(|a| !known.contains(&a.id));
                     match found {
                         Some(applied) => {
                             store

@@ -365,9 +365,12 @@ impl Provider for FakeProvider {
         let kind = self.kind;
         self.cloud
             .call(kind, FakeOp::Find, vec![req.address.clone()], |g| {
+                // The newest match, as a find by name or tag on AWS returns
+                // the latest revision or most recent object.
                 let found = g
                     .objects
                     .values()
+                    .rev()
                     .find(|o| o.kind == kind && want.iter().all(|(k, v)| o.tags.get(k) == Some(v)))
                     .map(|o| Applied {
                         id: o.id.clone(),

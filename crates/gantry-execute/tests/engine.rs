@@ -344,6 +344,7 @@ async fn destroy_crashed_at_every_journal_point_resumes_to_empty() {
         let e = engine(&cloud, Limits::aws_defaults());
         let store = open(d.path());
         assert!(up(&e, &g, &store).await.unwrap().is_success());
+        drop(store);
         let store = open(d.path());
         store.set_crash_point(Some(point));
         let err = e
@@ -647,4 +648,97 @@ async fn resumed_create_reuses_the_intent_token() {
     );
     assert!(up(&e, &g, &store).await.unwrap().is_success());
     assert_eq!(cloud.objects().len(), 1);
+}
+
+/// The stack with an in-place update, a create-before-destroy replacement
+/// (task definition, whose service is updated) and a delete-before-create
+/// replacement (subnet, whose association is replaced and load balancer
+/// updated).
+fn changed_stack() -> DesiredGraph {
+    let mut g = stack();
+    g.resources
+        .get_mut(&a(kinds::SECURITY_GROUP, "web"))
+        .unwrap()
+        .props
+        .insert(
+            "ingress".into(),
+            json!([{"protocol": "tcp", "from_port": 443, "to_port": 443}]),
+        );
+    g.resources
+        .get_mut(&a(kinds::ECS_TASK_DEFINITION, "web"))
+        .unwrap()
+        .props["containers"][0]["image"] = json!("app:2");
+    g.resources.get_mut(&a(kinds::SUBNET, "b")).unwrap().props["cidr_block"] = json!("10.0.3.0/24");
+    g
+}
+
+#[tokio::test]
+async fn change_crashed_at_every_journal_point_resumes_cleanly() {
+    let g0 = stack();
+    let g1 = changed_stack();
+    let n = {
+        let d = tempfile::tempdir().unwrap();
+        let cloud = FakeCloud::new();
+        let e = engine(&cloud, Limits::aws_defaults());
+        let store = open(d.path());
+        up(&e, &g0, &store).await.unwrap();
+        let s = up(&e, &g1, &store).await.unwrap();
+        assert!(s.is_success());
+        s.done.len() as u64
+    };
+    assert!(n >= 8, "{n}");
+    for point in crash_points(n) {
+        let d = tempfile::tempdir().unwrap();
+        let cloud = FakeCloud::with_latency(Duration::from_millis(1));
+        let e = engine(&cloud, Limits::aws_defaults());
+        let store = open(d.path());
+        assert!(up(&e, &g0, &store).await.unwrap().is_success());
+        drop(store);
+        let store = open(d.path());
+        store.set_crash_point(Some(point));
+        let err = up(&e, &g1, &store).await.unwrap_err();
+        assert!(
+            matches!(err, EngineError::State(StateError::Crashed)),
+            "{point:?}: {err}"
+        );
+        drop(store);
+        let store = open(d.path());
+        let s = up(&e, &g1, &store).await.unwrap();
+        assert!(s.is_success(), "{point:?}: {s:#?}");
+        assert_converged(&cloud, &e, &g1, &store).await;
+        let td = &cloud.by_address()[&a(kinds::ECS_TASK_DEFINITION, "web")][0];
+        assert_eq!(td.props["containers"][0]["image"], "app:2", "{point:?}");
+    }
+}
+
+#[tokio::test]
+async fn failed_delete_keeps_what_it_depends_on() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    cloud.fail(
+        &a(kinds::SUBNET, "a"),
+        FakeOp::Delete,
+        None,
+        "DependencyViolation",
+    );
+    let s = e
+        .destroy(&store, Arc::new(NullReporter), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(s.failed.len(), 1);
+    assert_eq!(s.failed[0].code.as_deref(), Some("DependencyViolation"));
+    let skipped: Vec<String> = s.skipped.iter().map(|x| x.address.to_string()).collect();
+    assert_eq!(skipped, vec!["vpc.main"]);
+    let left: Vec<String> = store
+        .state()
+        .resources
+        .keys()
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(left, vec!["subnet.a", "vpc.main"]);
+    assert_eq!(cloud.objects().len(), 2);
 }

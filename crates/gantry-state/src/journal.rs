@@ -241,6 +241,8 @@ enum Msg {
 pub(crate) struct Writer {
     tx: std::sync::mpsc::Sender<Msg>,
     pub(crate) path: PathBuf,
+    /// fsyncs of appended batches so far (to observe group commit).
+    pub(crate) syncs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
@@ -248,15 +250,18 @@ impl Writer {
         let file = open_append(path).map_err(io_err(path))?;
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
         let p = path.to_path_buf();
+        let syncs = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = syncs.clone();
         // A plain thread, not a tokio task: fsync blocks, and the batch is
         // whatever piled up while the previous fsync ran.
         std::thread::Builder::new()
             .name("gantry-journal".into())
-            .spawn(move || writer_loop(p, file, rx))
+            .spawn(move || writer_loop(p, file, rx, &counter))
             .map_err(io_err(path))?;
         Ok(Writer {
             tx,
             path: path.to_path_buf(),
+            syncs,
         })
     }
 
@@ -308,7 +313,12 @@ fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-fn writer_loop(path: PathBuf, mut file: std::fs::File, rx: std::sync::mpsc::Receiver<Msg>) {
+fn writer_loop(
+    path: PathBuf,
+    mut file: std::fs::File,
+    rx: std::sync::mpsc::Receiver<Msg>,
+    syncs: &std::sync::atomic::AtomicU64,
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while let Ok(m) = rx.try_recv() {
@@ -337,6 +347,7 @@ fn writer_loop(path: PathBuf, mut file: std::fs::File, rx: std::sync::mpsc::Rece
         }
         if !acks.is_empty() {
             let r = flush(&mut file, &buf);
+            syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             for a in acks {
                 let _ = a.send(clone_result(&r));
             }

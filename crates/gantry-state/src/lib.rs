@@ -17,11 +17,13 @@
 pub mod document;
 pub mod journal;
 pub mod lock;
+pub mod peek;
 pub mod store;
 
 pub use document::{redact, secret_marker, Deposed, ResourceState, State, Status, STATE_VERSION};
 pub use journal::{Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
+pub use peek::read_state;
 pub use store::{CrashPoint, Store};
 
 use gantry_core::KindMeta;
