@@ -409,6 +409,25 @@ impl Engine {
         Ok(out)
     }
 
+    /// [`Engine::refresh`] of the store's state that also folds what was
+    /// observed into it (persisted by the apply's final compaction), the way
+    /// Terraform's apply saves the refreshed state. Use before planning an
+    /// apply; plain `refresh` suits read-only commands.
+    pub async fn refresh_store(
+        &self,
+        store: &Store,
+        reporter: &dyn Reporter,
+    ) -> Result<Refreshed, EngineError> {
+        let refreshed = self.refresh(&store.state(), reporter).await?;
+        store.absorb_observed(
+            refreshed
+                .observed
+                .iter()
+                .filter_map(|(a, o)| o.as_ref().map(|o| (a, o))),
+        );
+        Ok(refreshed)
+    }
+
     /// Recovery, refresh, plan and apply in one call (what `up --yes` does).
     pub async fn up(
         &self,
@@ -418,7 +437,7 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<(Plan, Summary), EngineError> {
         self.recover(store, &*reporter).await?;
-        let refreshed = self.refresh(&store.state(), &*reporter).await?;
+        let refreshed = self.refresh_store(store, &*reporter).await?;
         let plan = plan_with(desired, &store.state(), &refreshed, self.meta)?;
         let summary = self.apply(&plan, desired, store, reporter, cancel).await?;
         Ok((plan, summary))

@@ -706,6 +706,13 @@ async fn change_crashed_at_every_journal_point_resumes_cleanly() {
         let s = up(&e, &g1, &store).await.unwrap();
         assert!(s.is_success(), "{point:?}: {s:#?}");
         assert_converged(&cloud, &e, &g1, &store).await;
+        // The state records what was applied, not only the cloud.
+        let sg = a(kinds::SECURITY_GROUP, "web");
+        assert_eq!(
+            open_state(&d).get(&sg).unwrap().props["ingress"],
+            g1.get(&sg).unwrap().props["ingress"],
+            "{point:?}"
+        );
         let td = &cloud.by_address()[&a(kinds::ECS_TASK_DEFINITION, "web")][0];
         assert_eq!(td.props["containers"][0]["image"], "app:2", "{point:?}");
     }
@@ -741,4 +748,9 @@ async fn failed_delete_keeps_what_it_depends_on() {
         .collect();
     assert_eq!(left, vec!["subnet.a", "vpc.main"]);
     assert_eq!(cloud.objects().len(), 2);
+}
+
+/// The state as on disk (snapshot + journal), without opening a store.
+fn open_state(d: &tempfile::TempDir) -> gantry_state::State {
+    gantry_state::read_state(d.path(), "app", "test").unwrap()
 }

@@ -51,6 +51,8 @@ pub struct StateLock {
     /// The lock this one replaced and why, for the CLI's warning.
     took_over: Option<(LockInfo, String)>,
     heartbeat: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Set when a renewal found the lock taken by someone else.
+    lost: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl StateLock {
@@ -82,6 +84,7 @@ impl StateLock {
                         info: Mutex::new(info),
                         took_over,
                         heartbeat: Mutex::new(None),
+                        lost: Arc::new(tokio::sync::watch::channel(false).0),
                     })
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -135,7 +138,25 @@ impl StateLock {
     /// Extends the lease. Fails with [`StateError::LockLost`] if the lock
     /// file no longer holds our lock (someone judged it stale and took it).
     pub fn renew(&self) -> Result<(), StateError> {
-        renew(&self.path, &self.info, self.lease)
+        let r = renew(&self.path, &self.info, self.lease);
+        if matches!(r, Err(StateError::LockLost { .. })) {
+            self.lost.send_replace(true);
+        }
+        r
+    }
+
+    /// True once a renewal found that another process took the lock over.
+    pub fn is_lost(&self) -> bool {
+        *self.lost.borrow()
+    }
+
+    /// Resolves when the lock is found lost: the CLI cancels the run then,
+    /// since another process now believes it owns the state.
+    pub fn lost(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.lost.subscribe();
+        async move {
+            let _ = rx.wait_for(|lost| *lost).await;
+        }
     }
 
     /// Renews the lease every third of its length in a background task
@@ -147,9 +168,8 @@ impl StateLock {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(lock) = me.upgrade() else { return };
-                let (path, lease) = (lock.path.clone(), lock.lease);
                 // Blocking file I/O off the async workers.
-                let r = tokio::task::spawn_blocking(move || renew(&path, &lock.info, lease)).await;
+                let r = tokio::task::spawn_blocking(move || lock.renew()).await;
                 if !matches!(r, Ok(Ok(()))) {
                     return;
                 }
@@ -352,7 +372,25 @@ mod tests {
         l.renew().unwrap();
         assert!(read_lock(d.path()).unwrap().unwrap().lease_expires > before);
         force_unlock(d.path()).unwrap();
+        assert!(!l.is_lost());
         assert!(matches!(l.renew(), Err(StateError::LockLost { .. })));
+        assert!(l.is_lost());
+    }
+
+    #[tokio::test]
+    async fn heartbeat_reports_a_lost_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let l = Arc::new(StateLock::acquire(d.path(), "up", Duration::from_millis(150)).unwrap());
+        l.spawn_heartbeat();
+        let lost = l.lost();
+        force_unlock(d.path()).unwrap();
+        StateLock::acquire(d.path(), "other", Duration::from_secs(60))
+            .map(std::mem::forget)
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(2), lost)
+            .await
+            .expect("loss noticed");
+        assert!(l.is_lost());
     }
 
     #[tokio::test]

@@ -215,6 +215,26 @@ impl Store {
         Ok(())
     }
 
+    /// Folds what a refresh read back into the recorded state (observed
+    /// fields win, unreturned fields keep their value), so the next snapshot
+    /// records reality even for resources the plan leaves alone. In memory
+    /// only until the next compaction: a refresh can always be redone.
+    pub fn absorb_observed<'a>(
+        &self,
+        observed: impl IntoIterator<Item = (&'a Address, &'a gantry_core::Observed)>,
+    ) {
+        let mut g = self.inner.lock().expect("state lock");
+        for (a, o) in observed {
+            let meta = self.meta;
+            if let Some(rs) = g.state.resources.get_mut(a) {
+                let props = redact(meta, &rs.kind, &o.props);
+                let outputs = redact(meta, &rs.kind, &o.outputs);
+                rs.props.extend(props);
+                rs.outputs.extend(outputs);
+            }
+        }
+    }
+
     /// Writes the snapshot (when it changed) and truncates the journal to the
     /// intents still open. Runs at open and at the end of every run.
     pub fn compact(&self) -> Result<(), StateError> {
