@@ -754,3 +754,38 @@ async fn failed_delete_keeps_what_it_depends_on() {
 fn open_state(d: &tempfile::TempDir) -> gantry_state::State {
     gantry_state::read_state(d.path(), "app", "test").unwrap()
 }
+
+#[tokio::test]
+async fn replacing_a_dependency_of_a_cbd_resource_does_not_deadlock() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = stack();
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    // The role is replaced delete-first (its name is force-new), the task
+    // definition that names it create-before-destroy.
+    g.resources
+        .get_mut(&a(kinds::IAM_ROLE, "exec"))
+        .unwrap()
+        .props["name"] = json!("app-exec-2");
+    let (p, s) = e
+        .up(
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        p.get(&a(kinds::IAM_ROLE, "exec")).unwrap().action,
+        Action::Replace
+    );
+    assert_eq!(
+        p.get(&a(kinds::ECS_TASK_DEFINITION, "web")).unwrap().action,
+        Action::Replace
+    );
+    assert!(s.is_success(), "{s:#?}");
+    assert_converged(&cloud, &e, &g, &store).await;
+}
