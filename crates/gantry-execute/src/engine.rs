@@ -234,29 +234,10 @@ impl Engine {
             };
             match it.op {
                 Op::Create => {
-                    let found = p
-                        .find(FindRequest {
-                            address: &it.address,
-                            props: &it.props,
-                            tags: &self.tags,
-                            token: &it.token,
-                        })
-                        .await
-                        .map_err(fail)?;
-                    // A create always makes a new object: finding one this
-                    // address already records (the old object of a
-                    // create-before-destroy replacement) means the new one
-                    // was never made.
-                    let known = store.with_state(|s| {
-                        s.get(&it.address)
-                            .map(|r| {
-                                let mut ids = vec![r.id.clone()];
-                                ids.extend(r.deposed.iter().map(|d| d.id.clone()));
-                                ids
-                            })
-                            .unwrap_or_default()
-                    });
-                    let found = found.filter(|a| !known.contains(&a.id));
+                    let found =
+                        find_new(&**p, store, &it.address, &it.props, &self.tags, &it.token)
+                            .await
+                            .map_err(fail)?;
                     match found {
                         Some(applied) => {
                             store
@@ -668,6 +649,38 @@ impl Engine {
     }
 }
 
+/// Looks for an object created for `address` by the intent with `token`.
+/// A create always makes a new object, so one the state already records
+/// at this address (the old object of a create-before-destroy replacement)
+/// does not count.
+async fn find_new(
+    p: &dyn gantry_core::Provider,
+    store: &Store,
+    address: &Address,
+    props: &Props,
+    tags: &StackTags,
+    token: &str,
+) -> Result<Option<gantry_core::Applied>, ProviderError> {
+    let found = p
+        .find(FindRequest {
+            address,
+            props,
+            tags,
+            token,
+        })
+        .await?;
+    let known = store.with_state(|s| {
+        s.get(address)
+            .map(|r| {
+                let mut ids = vec![r.id.clone()];
+                ids.extend(r.deposed.iter().map(|d| d.id.clone()));
+                ids
+            })
+            .unwrap_or_default()
+    });
+    Ok(found.filter(|a| !known.contains(&a.id)))
+}
+
 /// For each node, the number of nodes on the longest path from it to a sink.
 fn ranks(n: usize, users: &[Vec<usize>]) -> Vec<usize> {
     let mut rank = vec![0usize; n];
@@ -850,13 +863,31 @@ async fn run_node(
             Ok(elapsed)
         }
         Err(e) => {
+            // A create can fail after AWS made the object (a wait that timed
+            // out): record such an object as tainted, so the next plan
+            // replaces it instead of creating a second one.
+            let leftover = match &work {
+                Work::Create { .. } => find_new(
+                    &*p,
+                    &ctx.store,
+                    &address,
+                    &resolved,
+                    &ctx.tags,
+                    &intent.token,
+                )
+                .await
+                .ok()
+                .flatten()
+                .map(|a| a.id),
+                _ => None,
+            };
             ctx.store
                 .finish(
                     intent.seq,
                     Outcome::Err {
                         error: e.message.clone(),
                         code: e.code.clone(),
-                        id: None,
+                        id: leftover,
                     },
                 )
                 .await?;

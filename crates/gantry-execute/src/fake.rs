@@ -58,6 +58,8 @@ struct Injected {
     op: FakeOp,
     /// `None` = always.
     remaining: Option<u32>,
+    /// Do the work, then report the error (a create whose wait timed out).
+    after: bool,
     error: ProviderError,
 }
 
@@ -129,10 +131,22 @@ impl FakeCloud {
     /// Makes `op` on `address` fail with AWS-style `code`, `times` times
     /// (`None`: always).
     pub fn fail(&self, address: &Address, op: FakeOp, times: Option<u32>, code: &str) {
+        self.inject(address, op, times, code, false);
+    }
+
+    /// Like [`FakeCloud::fail`], but the call does its work before failing:
+    /// a create leaves an object behind (as when AWS created the resource
+    /// and the wait for it to become available timed out).
+    pub fn fail_after(&self, address: &Address, op: FakeOp, times: Option<u32>, code: &str) {
+        self.inject(address, op, times, code, true);
+    }
+
+    fn inject(&self, address: &Address, op: FakeOp, times: Option<u32>, code: &str, after: bool) {
         self.lock().failures.push(Injected {
             address: address.clone(),
             op,
             remaining: times,
+            after,
             error: ProviderError::new(code, format!("injected failure of {op:?} on {address}")),
         });
     }
@@ -220,13 +234,14 @@ impl FakeCloud {
                     if let Some(n) = f.remaining.as_mut() {
                         *n -= 1;
                     }
-                    f.error.clone()
+                    (f.error.clone(), f.after)
                 })
             }
             _ => None,
         };
         let result = match injected {
-            Some(e) => Err(e),
+            Some((e, true)) => f(&mut g).and(Err(e)),
+            Some((e, false)) => Err(e),
             None => f(&mut g),
         };
         let id = result.as_ref().ok().and_then(|(_, id)| id.clone());

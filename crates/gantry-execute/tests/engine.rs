@@ -789,3 +789,35 @@ async fn replacing_a_dependency_of_a_cbd_resource_does_not_deadlock() {
     assert!(s.is_success(), "{s:#?}");
     assert_converged(&cloud, &e, &g, &store).await;
 }
+
+#[tokio::test]
+async fn object_left_by_a_failed_create_is_tainted_then_replaced() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let lg = a(kinds::LOG_GROUP, "web");
+    cloud.fail_after(&lg, FakeOp::Create, Some(1), "ResourceNotReady");
+    let s = up(&e, &g, &store_for(&d)).await.unwrap();
+    assert_eq!(s.failed.len(), 1);
+    let store = store_for(&d);
+    let st = store.state();
+    assert_eq!(st.get(&lg).unwrap().status, gantry_state::Status::Tainted);
+    assert_eq!(st.get(&lg).unwrap().id, cloud.by_address()[&lg][0].id);
+    let (p, s) = e
+        .up(
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.get(&lg).unwrap().action, Action::Replace);
+    assert!(s.is_success(), "{s:#?}");
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+fn store_for(d: &tempfile::TempDir) -> Arc<Store> {
+    open(d.path())
+}
