@@ -4,13 +4,13 @@
 //! call is journaled before and after (see `gantry-state`), a failure skips
 //! only what depends on it, and cancellation lets in-flight calls finish.
 //!
-//! Typical `up`:
+//! Typical `up` (take the lock before opening the store: opening compacts):
 //!
 //! ```text
 //! let lock = StateLock::acquire(&dir, "up", LEASE)?;       // gantry-state
 //! let store = Arc::new(Store::open(&dir, stack, env)?);
 //! engine.recover(&store, &*reporter).await?;               // adopt or drop pending ops
-//! let refreshed = engine.refresh(&store.state(), &*reporter).await?;
+//! let refreshed = engine.refresh_store(&store, &*reporter).await?; // `refresh` for read-only commands
 //! let plan = gantry_plan::plan(&desired, &store.state(), &refreshed)?;
 //! print!("{}", gantry_plan::render_text(&plan, color));
 //! let summary = engine.apply(&plan, &desired, &store, reporter, &cancel).await?;
