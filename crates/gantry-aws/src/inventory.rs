@@ -1,1 +1,516 @@
-//! Inventory of tagged resources.
+//! Everything in the account and region that carries a stack's `gantry:*`
+//! tags, across every service Gantry creates resources in. `destroy` is
+//! checked against this: after it, the list must be empty.
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use aws_sdk_ec2::types::{Filter, Tag as Ec2Tag};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use gantry_core::kinds;
+use gantry_core::{ProviderError, StackTags};
+use std::collections::HashMap;
+
+/// One resource that belongs to the stack.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct InventoryItem {
+    /// The Gantry kind (`vpc`, `lb`, ...).
+    pub kind: String,
+    /// The physical id (as the kind's provider uses it).
+    pub id: String,
+    /// The `gantry:address` tag.
+    pub address: String,
+}
+
+/// Concurrency for the per-resource tag lookups some services need.
+const TAG_LOOKUPS: usize = 8;
+
+struct Scope<'a> {
+    stack: &'a str,
+    env: &'a str,
+}
+
+impl Scope<'_> {
+    /// The address when `tags` put the resource in this stack and env.
+    fn address<'t>(&self, tags: impl IntoIterator<Item = (&'t str, &'t str)>) -> Option<String> {
+        let t: HashMap<&str, &str> = tags.into_iter().collect();
+        (t.get(StackTags::STACK) == Some(&self.stack) && t.get(StackTags::ENV) == Some(&self.env))
+            .then(|| t.get(StackTags::ADDRESS).unwrap_or(&"").to_string())
+    }
+
+    fn ec2(&self, tags: Option<&[Ec2Tag]>) -> Option<String> {
+        self.address(
+            tags.unwrap_or_default()
+                .iter()
+                .filter_map(|t| Some((t.key()?, t.value()?))),
+        )
+    }
+
+    fn ec2_filters(&self) -> Vec<Filter> {
+        vec![
+            Filter::builder()
+                .name(format!("tag:{}", StackTags::STACK))
+                .values(self.stack)
+                .build(),
+            Filter::builder()
+                .name(format!("tag:{}", StackTags::ENV))
+                .values(self.env)
+                .build(),
+        ]
+    }
+}
+
+fn item(kind: &str, id: impl Into<String>, address: String) -> InventoryItem {
+    InventoryItem {
+        kind: kind.to_string(),
+        id: id.into(),
+        address,
+    }
+}
+
+/// Lists every resource tagged `gantry:stack=stack` and `gantry:env=env`,
+/// sorted by kind and id. Deleted-but-still-listed resources (NAT gateways
+/// and endpoints in state `deleted`, INACTIVE ECS resources) are not counted.
+pub async fn stack_resources(
+    ctx: &AwsContext,
+    stack: &str,
+    env: &str,
+) -> Result<Vec<InventoryItem>, ProviderError> {
+    let scope = Scope { stack, env };
+    let mut out = Vec::new();
+    out.extend(ec2(ctx, &scope).await?);
+    out.extend(elb(ctx, &scope).await?);
+    out.extend(ecs(ctx, &scope).await?);
+    out.extend(iam(ctx, &scope).await?);
+    out.extend(logs(ctx, &scope).await?);
+    out.extend(ecr(ctx, &scope).await?);
+    out.sort();
+    Ok(out)
+}
+
+async fn ec2(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let ec2 = ctx.ec2();
+    let f = || Some(s.ec2_filters());
+    let err = |e| aws_error(e, &[]);
+    let mut out = Vec::new();
+    // Filters narrow on AWS; the client-side tag check covers emulator
+    // describes that ignore them.
+    let r = ec2
+        .describe_vpcs()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(err)?;
+    for v in r.vpcs() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.vpc_id()) {
+            out.push(item(kinds::VPC, id, a));
+        }
+    }
+    let r = ec2
+        .describe_subnets()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.subnets() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.subnet_id()) {
+            out.push(item(kinds::SUBNET, id, a));
+        }
+    }
+    let r = ec2
+        .describe_internet_gateways()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.internet_gateways() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.internet_gateway_id()) {
+            out.push(item(kinds::INTERNET_GATEWAY, id, a));
+        }
+    }
+    let r = ec2
+        .describe_route_tables()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.route_tables() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.route_table_id()) {
+            out.push(item(kinds::ROUTE_TABLE, id, a));
+        }
+    }
+    let r = ec2
+        .describe_addresses()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.addresses() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.allocation_id()) {
+            out.push(item(kinds::EIP, id, a));
+        }
+    }
+    let r = ec2
+        .describe_nat_gateways()
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.nat_gateways() {
+        let state = v
+            .state()
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_default();
+        if state == "deleted" {
+            continue;
+        }
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.nat_gateway_id()) {
+            out.push(item(kinds::NAT_GATEWAY, id, a));
+        }
+    }
+    let r = ec2
+        .describe_vpc_endpoints()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.vpc_endpoints() {
+        let state = v
+            .state()
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_default();
+        if state == "deleted" {
+            continue;
+        }
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.vpc_endpoint_id()) {
+            out.push(item(kinds::VPC_ENDPOINT, id, a));
+        }
+    }
+    let r = ec2
+        .describe_security_groups()
+        .set_filters(f())
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    for v in r.security_groups() {
+        if let (Some(a), Some(id)) = (s.ec2(v.tags.as_deref()), v.group_id()) {
+            out.push(item(kinds::SECURITY_GROUP, id, a));
+        }
+    }
+    Ok(out)
+}
+
+/// Which of `arns` (with their kinds) are ours, by ELBv2 tags.
+async fn elb_ours(
+    ctx: &AwsContext,
+    s: &Scope<'_>,
+    arns: Vec<(String, &'static str)>,
+) -> Result<Vec<InventoryItem>, ProviderError> {
+    let kinds_by_arn: HashMap<String, &str> = arns.iter().cloned().collect();
+    let list: Vec<String> = arns.into_iter().map(|(a, _)| a).collect();
+    let tags = crate::providers::elb_tags_of(ctx, &list).await?;
+    Ok(list
+        .iter()
+        .filter_map(|arn| {
+            let t = tags.get(arn)?;
+            let a = s.address(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            Some(item(kinds_by_arn[arn], arn.clone(), a))
+        })
+        .collect())
+}
+
+async fn elb(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let elb = ctx.elb();
+    let lbs: Vec<String> = elb
+        .describe_load_balancers()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?
+        .into_iter()
+        .filter_map(|l| l.load_balancer_arn)
+        .collect();
+    let tgs: Vec<String> = elb
+        .describe_target_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?
+        .into_iter()
+        .filter_map(|t| t.target_group_arn)
+        .collect();
+    let mut out = elb_ours(
+        ctx,
+        s,
+        lbs.into_iter()
+            .map(|a| (a, kinds::LB))
+            .chain(tgs.into_iter().map(|a| (a, kinds::LB_TARGET_GROUP)))
+            .collect(),
+    )
+    .await?;
+    // Listeners and rules cannot outlive their load balancer, so only ours
+    // need looking into.
+    let our_lbs: Vec<String> = out
+        .iter()
+        .filter(|i| i.kind == kinds::LB)
+        .map(|i| i.id.clone())
+        .collect();
+    let mut listeners = Vec::new();
+    for lb in &our_lbs {
+        let r = elb
+            .describe_listeners()
+            .load_balancer_arn(lb)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        listeners.extend(r.listeners().iter().filter_map(|l| l.listener_arn.clone()));
+    }
+    let mut rules = Vec::new();
+    for l in &listeners {
+        let r = elb
+            .describe_rules()
+            .listener_arn(l)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        rules.extend(
+            r.rules()
+                .iter()
+                .filter(|r| r.is_default() != Some(true))
+                .filter_map(|r| r.rule_arn.clone()),
+        );
+    }
+    out.extend(
+        elb_ours(
+            ctx,
+            s,
+            listeners
+                .into_iter()
+                .map(|a| (a, kinds::LB_LISTENER))
+                .chain(rules.into_iter().map(|a| (a, kinds::LB_LISTENER_RULE)))
+                .collect(),
+        )
+        .await?,
+    );
+    Ok(out)
+}
+
+fn ecs_address(s: &Scope<'_>, tags: &[aws_sdk_ecs::types::Tag]) -> Option<String> {
+    s.address(tags.iter().filter_map(|t| Some((t.key()?, t.value()?))))
+}
+
+async fn ecs(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use aws_sdk_ecs::types::{
+        ClusterField, ServiceField, TaskDefinitionField, TaskDefinitionStatus,
+    };
+    let ecs = ctx.ecs();
+    let mut out = Vec::new();
+    let clusters: Vec<String> = ecs
+        .list_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let mut active = Vec::new();
+    for chunk in clusters.chunks(100) {
+        let r = ecs
+            .describe_clusters()
+            .set_clusters(Some(chunk.to_vec()))
+            .include(ClusterField::Tags)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        for c in r.clusters() {
+            if c.status() == Some("INACTIVE") {
+                continue;
+            }
+            let arn = c.cluster_arn().unwrap_or_default().to_string();
+            if let Some(a) = ecs_address(s, c.tags()) {
+                out.push(item(kinds::ECS_CLUSTER, arn.clone(), a));
+            }
+            active.push(arn);
+        }
+    }
+    // A service could in principle sit in someone else's cluster; look in all.
+    for cluster in &active {
+        let services: Vec<String> = ecs
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        for chunk in services.chunks(10) {
+            let r = ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &[]))?;
+            for svc in r.services() {
+                if svc.status() == Some("INACTIVE") {
+                    continue;
+                }
+                if let (Some(a), Some(arn)) = (ecs_address(s, svc.tags()), svc.service_arn()) {
+                    out.push(item(kinds::ECS_SERVICE, arn, a));
+                }
+            }
+        }
+    }
+    let tds: Vec<String> = ecs
+        .list_task_definitions()
+        .status(TaskDefinitionStatus::Active)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let found: Vec<Option<InventoryItem>> = stream::iter(tds)
+        .map(|arn| async move {
+            let r = ecs
+                .describe_task_definition()
+                .task_definition(&arn)
+                .include(TaskDefinitionField::Tags)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &["ClientException"]));
+            match r {
+                Err(e) if e.not_found => Ok(None),
+                Err(e) => Err(e),
+                Ok(r) => {
+                    Ok(ecs_address(s, r.tags()).map(|a| item(kinds::ECS_TASK_DEFINITION, arn, a)))
+                }
+            }
+        })
+        .buffer_unordered(TAG_LOOKUPS)
+        .try_collect()
+        .await?;
+    out.extend(found.into_iter().flatten());
+    Ok(out)
+}
+
+async fn iam(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let iam = ctx.iam();
+    let roles: Vec<String> = iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?
+        .into_iter()
+        .map(|r| r.role_name)
+        .collect();
+    // ListRoles does not return tags; one ListRoleTags per role.
+    let found: Vec<Option<InventoryItem>> = stream::iter(roles)
+        .map(|name| async move {
+            let r = iam
+                .list_role_tags()
+                .role_name(&name)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &["NoSuchEntity"]));
+            match r {
+                Err(e) if e.not_found => Ok(None),
+                Err(e) => Err(e),
+                Ok(r) => Ok(s
+                    .address(r.tags().iter().map(|t| (t.key(), t.value())))
+                    .map(|a| item(kinds::IAM_ROLE, name, a))),
+            }
+        })
+        .buffer_unordered(TAG_LOOKUPS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn logs(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let logs = ctx.logs();
+    let groups: Vec<(String, String)> = logs
+        .describe_log_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?
+        .into_iter()
+        .filter_map(|g| {
+            let arn = g.arn()?;
+            Some((
+                g.log_group_name()?.to_string(),
+                arn.strip_suffix(":*").unwrap_or(arn).to_string(),
+            ))
+        })
+        .collect();
+    let found: Vec<Option<InventoryItem>> = stream::iter(groups)
+        .map(|(name, arn)| async move {
+            let r = logs
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &["ResourceNotFoundException"]));
+            match r {
+                Err(e) if e.not_found => Ok(None),
+                Err(e) => Err(e),
+                Ok(r) => Ok(s
+                    .address(
+                        r.tags()
+                            .into_iter()
+                            .flatten()
+                            .map(|(k, v)| (k.as_str(), v.as_str())),
+                    )
+                    .map(|a| item(kinds::LOG_GROUP, name, a))),
+            }
+        })
+        .buffer_unordered(TAG_LOOKUPS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn ecr(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let ecr = ctx.ecr();
+    let repos: Vec<(String, String)> = ecr
+        .describe_repositories()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?
+        .into_iter()
+        .filter_map(|r| Some((r.repository_name?, r.repository_arn?)))
+        .collect();
+    let found: Vec<Option<InventoryItem>> = stream::iter(repos)
+        .map(|(name, arn)| async move {
+            let r = ecr
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &["RepositoryNotFoundException"]));
+            match r {
+                Err(e) if e.not_found => Ok(None),
+                Err(e) => Err(e),
+                Ok(r) => Ok(s
+                    .address(r.tags().iter().map(|t| (t.key(), t.value())))
+                    .map(|a| item(kinds::ECR_REPOSITORY, name, a))),
+            }
+        })
+        .buffer_unordered(TAG_LOOKUPS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}

@@ -215,37 +215,6 @@ pub(crate) fn chunks(ids: &[String], n: usize) -> impl Iterator<Item = Vec<Strin
     ids.chunks(n).map(|c| c.to_vec())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_stable_and_uuid_shaped() {
-        let t = client_token("intent-42");
-        assert_eq!(t, client_token("intent-42"));
-        assert_ne!(t, client_token("intent-43"));
-        assert_eq!(t.len(), 36);
-    }
-
-    #[test]
-    fn order_follows_record_when_sets_match() {
-        let rec = vec!["b".to_string(), "a".to_string()];
-        assert_eq!(order_like(vec!["a".into(), "b".into()], &rec), rec);
-        assert_eq!(
-            order_like(vec!["c".into(), "a".into()], &rec),
-            vec!["a".to_string(), "c".to_string()]
-        );
-    }
-
-    #[test]
-    fn policies_decode_either_way() {
-        let v = serde_json::json!({"Version": "2012-10-17", "Statement": []});
-        assert_eq!(decode_policy(&v.to_string()), v);
-        let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
-        assert_eq!(decode_policy(enc), v);
-    }
-}
-
 /// Decodes an IAM policy document: AWS returns them URL-encoded; the
 /// emulator sometimes returns the plain JSON.
 pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
@@ -283,4 +252,35 @@ pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
         String::from_utf8_lossy(&out).into_owned()
     };
     serde_json::from_str(&plain).unwrap_or(serde_json::Value::String(plain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_stable_and_uuid_shaped() {
+        let t = client_token("intent-42");
+        assert_eq!(t, client_token("intent-42"));
+        assert_ne!(t, client_token("intent-43"));
+        assert_eq!(t.len(), 36);
+    }
+
+    #[test]
+    fn order_follows_record_when_sets_match() {
+        let rec = vec!["b".to_string(), "a".to_string()];
+        assert_eq!(order_like(vec!["a".into(), "b".into()], &rec), rec);
+        assert_eq!(
+            order_like(vec!["c".into(), "a".into()], &rec),
+            vec!["a".to_string(), "c".to_string()]
+        );
+    }
+
+    #[test]
+    fn policies_decode_either_way() {
+        let v = serde_json::json!({"Version": "2012-10-17", "Statement": []});
+        assert_eq!(decode_policy(&v.to_string()), v);
+        let enc = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(decode_policy(enc), v);
+    }
 }

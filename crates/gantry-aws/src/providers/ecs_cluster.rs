@@ -148,7 +148,9 @@ impl Provider for EcsClusterProvider {
         let out = self
             .ctx
             .ecs()
-            .update_cluster_settings()
+            // UpdateCluster takes settings too, and unlike UpdateClusterSettings
+            // the emulator implements it.
+            .update_cluster()
             .cluster(req.id)
             .settings(insights(new.container_insights))
             .send()

@@ -9,6 +9,7 @@
 
 mod ec2;
 mod elb;
+pub(crate) use elb::tags_of as elb_tags_of;
 
 pub mod ecr_repository;
 pub mod ecs_cluster;

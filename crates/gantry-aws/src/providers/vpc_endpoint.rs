@@ -131,8 +131,16 @@ impl Provider for VpcEndpointProvider {
             .map(|r| {
                 let e = found.get(r.id)?;
                 let rec: Option<VpcEndpoint> = recorded(r.props);
+                let props = props_of(e, rec.as_ref());
+                // Private DNS means nothing for gateway endpoints (the emulator
+                // reports true, AWS false); leave it to the record.
+                let unread: &[&str] = if props.vpc_endpoint_type.eq_ignore_ascii_case("gateway") {
+                    &["private_dns_enabled"]
+                } else {
+                    &[]
+                };
                 Some(Observed {
-                    props: to_props(&props_of(e, rec.as_ref())),
+                    props: to_props_without(&props, unread),
                     outputs: applied_id(r.id.to_string()).outputs,
                 })
             })

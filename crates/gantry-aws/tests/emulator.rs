@@ -1,0 +1,1083 @@
+//! Provider tests against the local AWS emulator (moto_server), started once
+//! per test binary through `scripts/emulator.sh`. Each test uses its own stack
+//! name, since they share one server.
+
+use gantry_aws::{inventory, status, AwsContext};
+use gantry_core::kinds::*;
+use gantry_core::*;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Starts the emulator (once) and exports its settings; false when it cannot
+/// run here (no python3), in which case tests skip.
+fn emulator() -> bool {
+    static STARTED: OnceLock<bool> = OnceLock::new();
+    *STARTED.get_or_init(|| {
+        if Command::new("python3").arg("--version").output().is_err() {
+            eprintln!("python3 not found: skipping emulator tests");
+            return false;
+        }
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        // A run directory of our own, so starting ours does not stop an
+        // emulator other test binaries are using.
+        let out = Command::new("bash")
+            .arg("scripts/emulator.sh")
+            .arg("start")
+            .current_dir(root)
+            .env(
+                "GANTRY_EMULATOR_DIR",
+                format!("{root}/target/emulator-gantry-aws"),
+            )
+            .output()
+            .expect("run scripts/emulator.sh");
+        assert!(
+            out.status.success(),
+            "emulator failed to start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) else {
+                continue;
+            };
+            // `${AWS_REGION:-us-east-1}`: keep a value already set, else the default.
+            let v = match v.strip_prefix("${").and_then(|x| x.strip_suffix('}')) {
+                Some(expr) => {
+                    let (var, default) = expr.split_once(":-").unwrap_or((expr, ""));
+                    std::env::var(var).unwrap_or_else(|_| default.to_string())
+                }
+                None => v.to_string(),
+            };
+            std::env::set_var(k, v);
+        }
+        true
+    })
+}
+
+fn props<T: Serialize>(t: &T) -> Props {
+    match serde_json::to_value(t).unwrap() {
+        Value::Object(m) => m,
+        _ => unreachable!(),
+    }
+}
+
+struct H {
+    ctx: AwsContext,
+    set: ProviderSet,
+    tags: StackTags,
+}
+
+impl H {
+    async fn new(stack: &str) -> Option<H> {
+        if !emulator() {
+            return None;
+        }
+        let ctx = AwsContext::load(None).await.expect("load AWS config");
+        Some(H {
+            set: ctx.providers(),
+            ctx,
+            tags: StackTags {
+                stack: stack.to_string(),
+                env: "test".to_string(),
+            },
+        })
+    }
+
+    fn p(&self, kind: &str) -> &dyn Provider {
+        self.set
+            .get(kind)
+            .unwrap_or_else(|| panic!("no provider for {kind}"))
+            .as_ref()
+    }
+
+    async fn create<T: Serialize>(&self, kind: &str, name: &str, t: &T) -> Applied {
+        let address = Address::of(kind, name);
+        let token = format!("{}-{address}", self.tags.stack);
+        let a = self
+            .p(kind)
+            .create(CreateRequest {
+                address: &address,
+                props: &props(t),
+                tags: &self.tags,
+                token: &token,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("create {address}: {e}"));
+        assert_eq!(
+            a.outputs.get("id").and_then(|v| v.as_str()),
+            Some(a.id.as_str())
+        );
+        a
+    }
+
+    async fn read<T: Serialize>(
+        &self,
+        kind: &str,
+        name: &str,
+        id: &str,
+        t: &T,
+    ) -> Option<Observed> {
+        let address = Address::of(kind, name);
+        let p = props(t);
+        let mut v = self
+            .p(kind)
+            .read(&[ReadRequest {
+                address: &address,
+                id,
+                props: &p,
+            }])
+            .await
+            .unwrap_or_else(|e| panic!("read {address}: {e}"));
+        v.pop().unwrap()
+    }
+
+    /// Reads and checks the result equals what was applied.
+    async fn read_eq<T: Serialize>(&self, kind: &str, name: &str, id: &str, t: &T) -> Observed {
+        let o = self
+            .read(kind, name, id, t)
+            .await
+            .unwrap_or_else(|| panic!("{kind}.{name} ({id}) not found"));
+        assert_eq!(
+            Value::Object(o.props.clone()),
+            Value::Object(props(t)),
+            "{kind}.{name} reads back differently"
+        );
+        o
+    }
+
+    /// Reads and checks every field read back equals what was applied, and
+    /// that at least `must` were read.
+    async fn read_subset<T: Serialize>(
+        &self,
+        kind: &str,
+        name: &str,
+        id: &str,
+        t: &T,
+        must: &[&str],
+    ) -> Observed {
+        let o = self
+            .read(kind, name, id, t)
+            .await
+            .unwrap_or_else(|| panic!("{kind}.{name} ({id}) not found"));
+        let want = props(t);
+        for (k, v) in &o.props {
+            assert_eq!(
+                Some(v),
+                want.get(k),
+                "{kind}.{name}: {k} reads back differently"
+            );
+        }
+        for k in must {
+            assert!(o.props.contains_key(*k), "{kind}.{name}: read lacks {k}");
+        }
+        o
+    }
+
+    async fn update<T: Serialize>(
+        &self,
+        kind: &str,
+        name: &str,
+        id: &str,
+        old: &T,
+        new: &T,
+    ) -> Applied {
+        let address = Address::of(kind, name);
+        let (o, n) = (props(old), props(new));
+        let changed: Vec<String> = n
+            .keys()
+            .filter(|k| o.get(*k) != n.get(*k))
+            .cloned()
+            .collect();
+        self.p(kind)
+            .update(UpdateRequest {
+                address: &address,
+                id,
+                old: &o,
+                new: &n,
+                changed: &changed,
+                tags: &self.tags,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("update {address}: {e}"))
+    }
+
+    async fn delete<T: Serialize>(&self, kind: &str, name: &str, id: &str, t: &T) {
+        let address = Address::of(kind, name);
+        let p = props(t);
+        for _ in 0..2 {
+            // The second delete checks that deleting what is gone succeeds.
+            self.p(kind)
+                .delete(DeleteRequest {
+                    address: &address,
+                    id,
+                    props: &p,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("delete {address}: {e}"));
+        }
+        assert!(
+            self.read(kind, name, id, t).await.is_none(),
+            "{address} still readable after delete"
+        );
+    }
+
+    async fn find<T: Serialize>(&self, kind: &str, name: &str, t: &T) -> Option<Applied> {
+        let address = Address::of(kind, name);
+        self.p(kind)
+            .find(FindRequest {
+                address: &address,
+                props: &props(t),
+                tags: &self.tags,
+                token: "find",
+            })
+            .await
+            .unwrap_or_else(|e| panic!("find {address}: {e}"))
+    }
+
+    async fn inventory(&self) -> Vec<inventory::InventoryItem> {
+        inventory::stack_resources(&self.ctx, &self.tags.stack, &self.tags.env)
+            .await
+            .expect("inventory")
+    }
+}
+
+fn vpc(name: &str, cidr: &str) -> Vpc {
+    Vpc {
+        name: name.into(),
+        cidr_block: cidr.into(),
+        enable_dns_support: true,
+        enable_dns_hostnames: true,
+    }
+}
+
+fn subnet(vpc_id: &str, name: &str, cidr: &str, az: &str, public: bool) -> Subnet {
+    Subnet {
+        name: name.into(),
+        vpc_id: vpc_id.into(),
+        cidr_block: cidr.into(),
+        availability_zone: az.into(),
+        map_public_ip_on_launch: public,
+    }
+}
+
+fn rule(port: i32, cidr: Option<&str>, sg: Option<&str>, desc: &str) -> SgRule {
+    SgRule {
+        protocol: "tcp".into(),
+        from_port: port,
+        to_port: port,
+        cidr_ipv4: cidr.map(str::to_string),
+        cidr_ipv6: None,
+        source_security_group_id: sg.map(str::to_string),
+        description: desc.into(),
+    }
+}
+
+fn all_out() -> SgRule {
+    SgRule {
+        protocol: "-1".into(),
+        from_port: 0,
+        to_port: 0,
+        cidr_ipv4: Some("0.0.0.0/0".into()),
+        cidr_ipv6: None,
+        source_security_group_id: None,
+        description: "all egress".into(),
+    }
+}
+
+#[tokio::test]
+async fn context_reaches_the_emulator() {
+    let Some(h) = H::new("ctx").await else { return };
+    assert_eq!(h.ctx.region(), "us-east-1");
+    assert_eq!(h.ctx.account_id().await.unwrap(), "123456789012");
+    let mut kinds: Vec<&str> = h.set.kinds().collect();
+    kinds.sort();
+    let mut all = gantry_core::kinds::ALL.to_vec();
+    all.sort();
+    assert_eq!(kinds, all);
+}
+
+#[tokio::test]
+async fn network_lifecycle() {
+    let Some(h) = H::new("net").await else { return };
+    let v0 = vpc("net-vpc", "10.10.0.0/16");
+    let vpc_a = h.create(VPC, "main", &v0).await;
+    h.read_eq(VPC, "main", &vpc_a.id, &v0).await;
+    let v1 = Vpc {
+        name: "net-vpc-renamed".into(),
+        enable_dns_hostnames: false,
+        ..v0.clone()
+    };
+    h.update(VPC, "main", &vpc_a.id, &v0, &v1).await;
+    h.read_eq(VPC, "main", &vpc_a.id, &v1).await;
+    let vid = vpc_a.id.clone();
+
+    let igw = InternetGateway {
+        name: "net-igw".into(),
+        vpc_id: vid.clone(),
+    };
+    let igw_a = h.create(INTERNET_GATEWAY, "main", &igw).await;
+    h.read_eq(INTERNET_GATEWAY, "main", &igw_a.id, &igw).await;
+
+    let pub_s = subnet(&vid, "net-public-a", "10.10.0.0/24", "us-east-1a", true);
+    let priv_s = subnet(&vid, "net-private-a", "10.10.10.0/24", "us-east-1a", false);
+    let pub_a = h.create(SUBNET, "public-a", &pub_s).await;
+    let priv_a = h.create(SUBNET, "private-a", &priv_s).await;
+
+    // Both subnets in one batched read, plus one that does not exist.
+    let (a1, a2, a3) = (
+        Address::of(SUBNET, "public-a"),
+        Address::of(SUBNET, "private-a"),
+        Address::of(SUBNET, "gone"),
+    );
+    let (p1, p2) = (props(&pub_s), props(&priv_s));
+    let reads = h
+        .p(SUBNET)
+        .read(&[
+            ReadRequest {
+                address: &a1,
+                id: &pub_a.id,
+                props: &p1,
+            },
+            ReadRequest {
+                address: &a2,
+                id: &priv_a.id,
+                props: &p2,
+            },
+            ReadRequest {
+                address: &a3,
+                id: "subnet-0000000000000000",
+                props: &p2,
+            },
+        ])
+        .await
+        .unwrap();
+    assert_eq!(reads[0].as_ref().unwrap().props, p1);
+    assert_eq!(reads[1].as_ref().unwrap().props, p2);
+    assert!(reads[2].is_none());
+    let priv_s2 = Subnet {
+        map_public_ip_on_launch: true,
+        name: "net-private-a2".into(),
+        ..priv_s.clone()
+    };
+    h.update(SUBNET, "private-a", &priv_a.id, &priv_s, &priv_s2)
+        .await;
+    h.read_eq(SUBNET, "private-a", &priv_a.id, &priv_s2).await;
+
+    let pub_rt = RouteTable {
+        name: "net-public".into(),
+        vpc_id: vid.clone(),
+        routes: vec![Route {
+            destination_cidr_block: "0.0.0.0/0".into(),
+            gateway_id: Some(igw_a.id.clone()),
+            nat_gateway_id: None,
+        }],
+    };
+    let pub_rt_a = h.create(ROUTE_TABLE, "public", &pub_rt).await;
+    h.read_eq(ROUTE_TABLE, "public", &pub_rt_a.id, &pub_rt)
+        .await;
+    let assoc = RouteTableAssociation {
+        subnet_id: pub_a.id.clone(),
+        route_table_id: pub_rt_a.id.clone(),
+    };
+    let assoc_a = h.create(ROUTE_TABLE_ASSOCIATION, "public-a", &assoc).await;
+    h.read_eq(ROUTE_TABLE_ASSOCIATION, "public-a", &assoc_a.id, &assoc)
+        .await;
+    assert_eq!(
+        h.find(ROUTE_TABLE_ASSOCIATION, "public-a", &assoc)
+            .await
+            .map(|a| a.id),
+        Some(assoc_a.id.clone())
+    );
+
+    let eip = Eip {
+        name: "net-nat-a".into(),
+    };
+    let eip_a = h.create(EIP, "nat-a", &eip).await;
+    assert!(!eip_a.outputs["public_ip"].as_str().unwrap().is_empty());
+    let eip_o = h.read_eq(EIP, "nat-a", &eip_a.id, &eip).await;
+    assert_eq!(eip_o.outputs, eip_a.outputs);
+
+    let nat = NatGateway {
+        name: "net-nat-a".into(),
+        subnet_id: pub_a.id.clone(),
+        allocation_id: eip_a.id.clone(),
+    };
+    let nat_a = h.create(NAT_GATEWAY, "a", &nat).await;
+    h.read_eq(NAT_GATEWAY, "a", &nat_a.id, &nat).await;
+    assert_eq!(
+        h.find(NAT_GATEWAY, "a", &nat).await.map(|a| a.id),
+        Some(nat_a.id.clone())
+    );
+
+    // Route diff: replace the target, add one, then drop one.
+    let priv_rt0 = RouteTable {
+        name: "net-private".into(),
+        vpc_id: vid.clone(),
+        routes: vec![Route {
+            destination_cidr_block: "0.0.0.0/0".into(),
+            gateway_id: None,
+            nat_gateway_id: Some(nat_a.id.clone()),
+        }],
+    };
+    let priv_rt_a = h.create(ROUTE_TABLE, "private", &priv_rt0).await;
+    h.read_eq(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt0)
+        .await;
+    let priv_rt1 = RouteTable {
+        routes: vec![
+            Route {
+                destination_cidr_block: "0.0.0.0/0".into(),
+                gateway_id: Some(igw_a.id.clone()),
+                nat_gateway_id: None,
+            },
+            Route {
+                destination_cidr_block: "192.168.0.0/16".into(),
+                gateway_id: None,
+                nat_gateway_id: Some(nat_a.id.clone()),
+            },
+        ],
+        ..priv_rt0.clone()
+    };
+    h.update(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt0, &priv_rt1)
+        .await;
+    h.read_eq(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt1)
+        .await;
+    let priv_rt2 = RouteTable {
+        routes: vec![priv_rt1.routes[1].clone()],
+        ..priv_rt1.clone()
+    };
+    h.update(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt1, &priv_rt2)
+        .await;
+    h.read_eq(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt2)
+        .await;
+
+    // Gateway endpoint on the private route table.
+    let vpce = VpcEndpoint {
+        name: "net-s3".into(),
+        vpc_id: vid.clone(),
+        service_name: "com.amazonaws.us-east-1.s3".into(),
+        vpc_endpoint_type: "Gateway".into(),
+        subnet_ids: vec![],
+        security_group_ids: vec![],
+        // The emulator cannot delete a gateway endpoint that added routes
+        // (its own route lookup fails), so this one routes nowhere.
+        route_table_ids: vec![],
+        private_dns_enabled: false,
+    };
+    let vpce_a = h.create(VPC_ENDPOINT, "s3", &vpce).await;
+    h.read_subset(
+        VPC_ENDPOINT,
+        "s3",
+        &vpce_a.id,
+        &vpce,
+        &["route_table_ids", "service_name"],
+    )
+    .await;
+    // Interface endpoint: subnets and security groups change in place.
+    let sg_a = SecurityGroup {
+        name: "net-vpce-a".into(),
+        description: "endpoints".into(),
+        vpc_id: vid.clone(),
+        ingress: vec![rule(443, Some("10.10.0.0/16"), None, "https from the VPC")],
+        egress: vec![],
+    };
+    let sg_b = SecurityGroup {
+        name: "net-vpce-b".into(),
+        ..sg_a.clone()
+    };
+    let sga = h.create(SECURITY_GROUP, "vpce-a", &sg_a).await;
+    let sgb = h.create(SECURITY_GROUP, "vpce-b", &sg_b).await;
+    let ecr0 = VpcEndpoint {
+        name: "net-ecr".into(),
+        vpc_id: vid.clone(),
+        service_name: "com.amazonaws.us-east-1.ecr.api".into(),
+        vpc_endpoint_type: "Interface".into(),
+        subnet_ids: vec![priv_a.id.clone()],
+        security_group_ids: vec![sga.id.clone()],
+        route_table_ids: vec![],
+        private_dns_enabled: true,
+    };
+    let ecr_a = h.create(VPC_ENDPOINT, "ecr", &ecr0).await;
+    h.read_eq(VPC_ENDPOINT, "ecr", &ecr_a.id, &ecr0).await;
+    let ecr1 = VpcEndpoint {
+        subnet_ids: vec![priv_a.id.clone(), pub_a.id.clone()],
+        security_group_ids: vec![sgb.id.clone()],
+        ..ecr0.clone()
+    };
+    h.update(VPC_ENDPOINT, "ecr", &ecr_a.id, &ecr0, &ecr1).await;
+    h.read_eq(VPC_ENDPOINT, "ecr", &ecr_a.id, &ecr1).await;
+    assert_eq!(
+        h.find(VPC_ENDPOINT, "ecr", &ecr1).await.map(|a| a.id),
+        Some(ecr_a.id.clone())
+    );
+
+    let inv = h.inventory().await;
+    let kinds: Vec<&str> = inv.iter().map(|i| i.kind.as_str()).collect();
+    for k in [
+        VPC,
+        SUBNET,
+        INTERNET_GATEWAY,
+        ROUTE_TABLE,
+        EIP,
+        NAT_GATEWAY,
+        VPC_ENDPOINT,
+    ] {
+        assert!(kinds.contains(&k), "inventory lacks {k}: {inv:?}");
+    }
+    assert!(inv
+        .iter()
+        .any(|i| i.address == "nat_gateway.a" && i.id == nat_a.id));
+
+    // Delete in reverse dependency order, as the engine would.
+    h.delete(VPC_ENDPOINT, "ecr", &ecr_a.id, &ecr1).await;
+    h.delete(VPC_ENDPOINT, "s3", &vpce_a.id, &vpce).await;
+    h.delete(SECURITY_GROUP, "vpce-a", &sga.id, &sg_a).await;
+    h.delete(SECURITY_GROUP, "vpce-b", &sgb.id, &sg_b).await;
+    h.delete(ROUTE_TABLE_ASSOCIATION, "public-a", &assoc_a.id, &assoc)
+        .await;
+    h.delete(ROUTE_TABLE, "private", &priv_rt_a.id, &priv_rt2)
+        .await;
+    h.delete(ROUTE_TABLE, "public", &pub_rt_a.id, &pub_rt).await;
+    h.delete(NAT_GATEWAY, "a", &nat_a.id, &nat).await;
+    h.delete(EIP, "nat-a", &eip_a.id, &eip).await;
+    h.delete(SUBNET, "public-a", &pub_a.id, &pub_s).await;
+    h.delete(SUBNET, "private-a", &priv_a.id, &priv_s2).await;
+    h.delete(INTERNET_GATEWAY, "main", &igw_a.id, &igw).await;
+    h.delete(VPC, "main", &vid, &v1).await;
+    assert_eq!(h.inventory().await, vec![]);
+}
+
+#[tokio::test]
+async fn security_group_rule_diffs_are_exact() {
+    let Some(h) = H::new("sg").await else { return };
+    let v = vpc("sg-vpc", "10.20.0.0/16");
+    let vpc_a = h.create(VPC, "main", &v).await;
+    let alb0 = SecurityGroup {
+        name: "sg-alb".into(),
+        description: "load balancer".into(),
+        vpc_id: vpc_a.id.clone(),
+        ingress: vec![rule(443, Some("0.0.0.0/0"), None, "https")],
+        egress: vec![all_out()],
+    };
+    let alb = h.create(SECURITY_GROUP, "alb", &alb0).await;
+    h.read_eq(SECURITY_GROUP, "alb", &alb.id, &alb0).await;
+
+    // No egress wanted: the default allow-all rule must go.
+    let app0 = SecurityGroup {
+        name: "sg-app".into(),
+        description: "service".into(),
+        vpc_id: vpc_a.id.clone(),
+        ingress: vec![rule(8080, None, Some(&alb.id), "from alb")],
+        egress: vec![],
+    };
+    let app = h.create(SECURITY_GROUP, "app", &app0).await;
+    h.read_eq(SECURITY_GROUP, "app", &app.id, &app0).await;
+
+    // Add, remove and re-describe rules.
+    let alb1 = SecurityGroup {
+        ingress: vec![
+            rule(80, Some("0.0.0.0/0"), None, "http"),
+            rule(443, Some("0.0.0.0/0"), None, "https from anywhere"),
+        ],
+        ..alb0.clone()
+    };
+    h.update(SECURITY_GROUP, "alb", &alb.id, &alb0, &alb1).await;
+    h.read_eq(SECURITY_GROUP, "alb", &alb.id, &alb1).await;
+
+    // Applying the same SG→SG rules again must not store a second copy.
+    let app1 = SecurityGroup {
+        ingress: vec![
+            rule(8080, None, Some(&alb.id), "from alb"),
+            rule(9090, Some("10.20.0.0/16"), None, "metrics"),
+        ],
+        egress: vec![rule(443, Some("0.0.0.0/0"), None, "https out")],
+        ..app0.clone()
+    };
+    h.update(SECURITY_GROUP, "app", &app.id, &app0, &app1).await;
+    h.update(SECURITY_GROUP, "app", &app.id, &app1, &app1).await;
+    h.read_eq(SECURITY_GROUP, "app", &app.id, &app1).await;
+    let raw = h
+        .ctx
+        .ec2()
+        .describe_security_groups()
+        .group_ids(&app.id)
+        .send()
+        .await
+        .unwrap();
+    let pairs: usize = raw.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .map(|p| p.user_id_group_pairs().len())
+        .sum();
+    assert_eq!(pairs, 1, "SG→SG rule stored more than once");
+
+    assert_eq!(
+        h.find(SECURITY_GROUP, "app", &app1).await.map(|a| a.id),
+        Some(app.id.clone())
+    );
+    h.delete(SECURITY_GROUP, "app", &app.id, &app1).await;
+    h.delete(SECURITY_GROUP, "alb", &alb.id, &alb1).await;
+    h.delete(VPC, "main", &vpc_a.id, &v).await;
+}
+
+#[tokio::test]
+async fn load_balancer_stack() {
+    let Some(h) = H::new("alb").await else { return };
+    let v = vpc("alb-vpc", "10.30.0.0/16");
+    let vpc_a = h.create(VPC, "main", &v).await;
+    let vid = vpc_a.id.clone();
+    let igw = InternetGateway {
+        name: "alb-igw".into(),
+        vpc_id: vid.clone(),
+    };
+    let igw_a = h.create(INTERNET_GATEWAY, "main", &igw).await;
+    let s1 = subnet(&vid, "alb-a", "10.30.0.0/24", "us-east-1a", true);
+    let s2 = subnet(&vid, "alb-b", "10.30.1.0/24", "us-east-1b", true);
+    let s1a = h.create(SUBNET, "a", &s1).await;
+    let s2a = h.create(SUBNET, "b", &s2).await;
+    let sg = SecurityGroup {
+        name: "alb-sg".into(),
+        description: "alb".into(),
+        vpc_id: vid.clone(),
+        ingress: vec![rule(80, Some("0.0.0.0/0"), None, "http")],
+        egress: vec![all_out()],
+    };
+    let sga = h.create(SECURITY_GROUP, "alb", &sg).await;
+
+    let lb0 = Lb {
+        name: "alb-test-lb".into(),
+        internal: false,
+        subnet_ids: vec![s2a.id.clone(), s1a.id.clone()],
+        security_group_ids: vec![sga.id.clone()],
+        idle_timeout_seconds: 60,
+        drop_invalid_header_fields: true,
+        desync_mitigation_mode: "defensive".into(),
+    };
+    let lba = h.create(LB, "public", &lb0).await;
+    assert!(lba.id.starts_with("arn:aws:elasticloadbalancing:"));
+    for k in ["arn", "dns_name", "zone_id"] {
+        assert!(
+            !lba.outputs[k].as_str().unwrap().is_empty(),
+            "lb output {k}"
+        );
+    }
+    let o = h.read_eq(LB, "public", &lba.id, &lb0).await;
+    assert_eq!(o.outputs, lba.outputs);
+    let lb1 = Lb {
+        idle_timeout_seconds: 120,
+        desync_mitigation_mode: "strictest".into(),
+        ..lb0.clone()
+    };
+    h.update(LB, "public", &lba.id, &lb0, &lb1).await;
+    h.read_eq(LB, "public", &lba.id, &lb1).await;
+    assert_eq!(
+        h.find(LB, "public", &lb1).await.map(|a| a.id),
+        Some(lba.id.clone())
+    );
+    assert!(
+        h.find(LB, "other", &lb1).await.is_none(),
+        "adopted by the wrong address"
+    );
+
+    let tg0 = LbTargetGroup {
+        name: "alb-test-web".into(),
+        port: 8080,
+        protocol: "HTTP".into(),
+        target_type: "ip".into(),
+        vpc_id: vid.clone(),
+        health_check: HealthCheck {
+            path: "/health".into(),
+            matcher: "200-399".into(),
+            interval_seconds: 15,
+            timeout_seconds: 5,
+            healthy_threshold: 2,
+            unhealthy_threshold: 3,
+        },
+        deregistration_delay_seconds: 30,
+    };
+    let tga = h.create(LB_TARGET_GROUP, "web", &tg0).await;
+    h.read_eq(LB_TARGET_GROUP, "web", &tga.id, &tg0).await;
+    let tg1 = LbTargetGroup {
+        health_check: HealthCheck {
+            path: "/ready".into(),
+            interval_seconds: 20,
+            ..tg0.health_check.clone()
+        },
+        deregistration_delay_seconds: 10,
+        ..tg0.clone()
+    };
+    h.update(LB_TARGET_GROUP, "web", &tga.id, &tg0, &tg1).await;
+    h.read_eq(LB_TARGET_GROUP, "web", &tga.id, &tg1).await;
+    assert_eq!(
+        h.find(LB_TARGET_GROUP, "web", &tg1).await.map(|a| a.id),
+        Some(tga.id.clone())
+    );
+
+    let l0 = LbListener {
+        load_balancer_arn: lba.id.clone(),
+        port: 80,
+        protocol: "HTTP".into(),
+        default_action: ListenerAction::FixedResponse {
+            status_code: "404".into(),
+            content_type: "text/plain".into(),
+            message_body: "not found".into(),
+        },
+    };
+    let la = h.create(LB_LISTENER, "http", &l0).await;
+    h.read_eq(LB_LISTENER, "http", &la.id, &l0).await;
+    let l1 = LbListener {
+        default_action: ListenerAction::Forward {
+            target_group_arn: tga.id.clone(),
+        },
+        ..l0.clone()
+    };
+    h.update(LB_LISTENER, "http", &la.id, &l0, &l1).await;
+    h.read_eq(LB_LISTENER, "http", &la.id, &l1).await;
+    assert_eq!(
+        h.find(LB_LISTENER, "http", &l1).await.map(|a| a.id),
+        Some(la.id.clone())
+    );
+
+    let r0 = LbListenerRule {
+        listener_arn: la.id.clone(),
+        priority: 10,
+        path_patterns: vec!["/api/*".into()],
+        host_headers: vec![],
+        target_group_arn: tga.id.clone(),
+    };
+    let ra = h.create(LB_LISTENER_RULE, "api", &r0).await;
+    h.read_eq(LB_LISTENER_RULE, "api", &ra.id, &r0).await;
+    let r1 = LbListenerRule {
+        priority: 20,
+        path_patterns: vec!["/api/*".into(), "/.well-known/mercure*".into()],
+        host_headers: vec!["app.example.com".into()],
+        ..r0.clone()
+    };
+    h.update(LB_LISTENER_RULE, "api", &ra.id, &r0, &r1).await;
+    h.read_eq(LB_LISTENER_RULE, "api", &ra.id, &r1).await;
+    assert_eq!(
+        h.find(LB_LISTENER_RULE, "api", &r1).await.map(|a| a.id),
+        Some(ra.id.clone())
+    );
+
+    let inv = h.inventory().await;
+    for k in [LB, LB_TARGET_GROUP, LB_LISTENER, LB_LISTENER_RULE] {
+        assert!(
+            inv.iter().any(|i| i.kind == k),
+            "inventory lacks {k}: {inv:?}"
+        );
+    }
+
+    h.delete(LB_LISTENER_RULE, "api", &ra.id, &r1).await;
+    h.delete(LB_LISTENER, "http", &la.id, &l1).await;
+    h.delete(LB_TARGET_GROUP, "web", &tga.id, &tg1).await;
+    h.delete(LB, "public", &lba.id, &lb1).await;
+    h.delete(SECURITY_GROUP, "alb", &sga.id, &sg).await;
+    h.delete(SUBNET, "a", &s1a.id, &s1).await;
+    h.delete(SUBNET, "b", &s2a.id, &s2).await;
+    h.delete(INTERNET_GATEWAY, "main", &igw_a.id, &igw).await;
+    h.delete(VPC, "main", &vid, &v).await;
+    assert_eq!(h.inventory().await, vec![]);
+}
+
+fn policy(action: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": [action], "Resource": "*"}]
+    })
+}
+
+#[tokio::test]
+async fn ecs_stack() {
+    let Some(h) = H::new("ecs").await else { return };
+    let v = vpc("ecs-vpc", "10.40.0.0/16");
+    let vpc_a = h.create(VPC, "main", &v).await;
+    let s = subnet(&vpc_a.id, "ecs-a", "10.40.0.0/24", "us-east-1a", false);
+    let sa = h.create(SUBNET, "a", &s).await;
+    let sg = SecurityGroup {
+        name: "ecs-app".into(),
+        description: "app".into(),
+        vpc_id: vpc_a.id.clone(),
+        ingress: vec![],
+        egress: vec![all_out()],
+    };
+    let sga = h.create(SECURITY_GROUP, "app", &sg).await;
+
+    let c0 = EcsCluster {
+        name: "ecs-test".into(),
+        container_insights: true,
+    };
+    let ca = h.create(ECS_CLUSTER, "main", &c0).await;
+    assert_eq!(ca.outputs["name"], "ecs-test");
+    h.read_eq(ECS_CLUSTER, "main", &ca.id, &c0).await;
+    let c1 = EcsCluster {
+        container_insights: false,
+        ..c0.clone()
+    };
+    h.update(ECS_CLUSTER, "main", &ca.id, &c0, &c1).await;
+    h.read_eq(ECS_CLUSTER, "main", &ca.id, &c1).await;
+    assert_eq!(
+        h.find(ECS_CLUSTER, "main", &c1).await.map(|a| a.id),
+        Some(ca.id.clone())
+    );
+
+    let lg0 = LogGroup {
+        name: "/ecs/ecs-test/web".into(),
+        retention_in_days: 30,
+    };
+    let lga = h.create(LOG_GROUP, "web", &lg0).await;
+    assert!(!lga.outputs["arn"].as_str().unwrap().ends_with(":*"));
+    h.read_eq(LOG_GROUP, "web", &lga.id, &lg0).await;
+    let lg1 = LogGroup {
+        retention_in_days: 90,
+        ..lg0.clone()
+    };
+    h.update(LOG_GROUP, "web", &lga.id, &lg0, &lg1).await;
+    h.read_eq(LOG_GROUP, "web", &lga.id, &lg1).await;
+    assert_eq!(
+        h.find(LOG_GROUP, "web", &lg1).await.map(|a| a.id),
+        Some(lga.id.clone())
+    );
+
+    let exec0 = IamRole {
+        name: "ecs-test-execution".into(),
+        description: "pulls images, writes logs".into(),
+        assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        inline_policies: BTreeMap::from([("logs".to_string(), policy("logs:PutLogEvents"))]),
+    };
+    let task0 = IamRole {
+        name: "ecs-test-task".into(),
+        description: "the app".into(),
+        assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        inline_policies: BTreeMap::new(),
+    };
+    let exec = h.create(IAM_ROLE, "execution", &exec0).await;
+    let task = h.create(IAM_ROLE, "task", &task0).await;
+    assert_eq!(exec.id, "ecs-test-execution");
+    h.read_eq(IAM_ROLE, "execution", &exec.id, &exec0).await;
+    h.read_eq(IAM_ROLE, "task", &task.id, &task0).await;
+    let exec1 = IamRole {
+        description: "pulls images and writes logs".into(),
+        inline_policies: BTreeMap::from([
+            ("ecr".to_string(), policy("ecr:GetAuthorizationToken")),
+            ("logs".to_string(), policy("logs:CreateLogStream")),
+        ]),
+        ..exec0.clone()
+    };
+    h.update(IAM_ROLE, "execution", &exec.id, &exec0, &exec1)
+        .await;
+    h.read_eq(IAM_ROLE, "execution", &exec.id, &exec1).await;
+    assert_eq!(
+        h.find(IAM_ROLE, "execution", &exec1).await.map(|a| a.id),
+        Some(exec.id.clone())
+    );
+
+    let container = ContainerDefinition {
+        name: "web".into(),
+        image: "public.ecr.aws/nginx/nginx:1.27".into(),
+        essential: true,
+        cpu: 256,
+        memory_reservation: 512,
+        port_mappings: vec![PortMapping {
+            container_port: 8080,
+            protocol: "tcp".into(),
+        }],
+        environment: BTreeMap::from([
+            ("A".to_string(), "1".to_string()),
+            ("B".to_string(), "two".to_string()),
+        ]),
+        health_check: Some(ContainerHealthCheck {
+            command: vec![
+                "CMD-SHELL".into(),
+                "curl -f http://localhost:8080/ || exit 1".into(),
+            ],
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            retries: 3,
+            start_period_seconds: 10,
+        }),
+        readonly_root_filesystem: true,
+        log_group: lg1.name.clone(),
+        log_region: "us-east-1".into(),
+        log_stream_prefix: "web".into(),
+        depends_on: vec![],
+    };
+    let sidecar = ContainerDefinition {
+        name: "agent".into(),
+        port_mappings: vec![],
+        environment: BTreeMap::new(),
+        health_check: None,
+        readonly_root_filesystem: false,
+        depends_on: vec![ContainerDependency {
+            container_name: "web".into(),
+            condition: "START".into(),
+        }],
+        ..container.clone()
+    };
+    let td0 = EcsTaskDefinition {
+        family: "ecs-test-web".into(),
+        cpu: 512,
+        memory: 1024,
+        execution_role_arn: exec.outputs["arn"].as_str().unwrap().into(),
+        task_role_arn: task.outputs["arn"].as_str().unwrap().into(),
+        cpu_architecture: "ARM64".into(),
+        containers: vec![container, sidecar],
+    };
+    let tda = h.create(ECS_TASK_DEFINITION, "web", &td0).await;
+    assert_eq!(tda.outputs["family"], "ecs-test-web");
+    assert_eq!(tda.outputs["revision"], "1");
+    h.read_eq(ECS_TASK_DEFINITION, "web", &tda.id, &td0).await;
+    assert_eq!(
+        h.find(ECS_TASK_DEFINITION, "web", &td0).await.map(|a| a.id),
+        Some(tda.id.clone())
+    );
+
+    let svc0 = EcsService {
+        name: "web".into(),
+        cluster_arn: ca.id.clone(),
+        task_definition_arn: tda.id.clone(),
+        desired_count: 2,
+        subnet_ids: vec![sa.id.clone()],
+        security_group_ids: vec![sga.id.clone()],
+        assign_public_ip: false,
+        load_balancers: vec![],
+        circuit_breaker_enable: true,
+        circuit_breaker_rollback: true,
+        minimum_healthy_percent: 100,
+        maximum_percent: 200,
+        health_check_grace_period_seconds: 60,
+        capacity_provider: "FARGATE".into(),
+    };
+    let sva = h.create(ECS_SERVICE, "web", &svc0).await;
+    assert!(sva.id.starts_with("arn:aws:ecs:"));
+    // The fields the emulator drops on create are simply absent.
+    h.read_subset(
+        ECS_SERVICE,
+        "web",
+        &sva.id,
+        &svc0,
+        &[
+            "name",
+            "cluster_arn",
+            "task_definition_arn",
+            "desired_count",
+            "subnet_ids",
+            "security_group_ids",
+        ],
+    )
+    .await;
+    let svc1 = EcsService {
+        desired_count: 3,
+        ..svc0.clone()
+    };
+    h.update(ECS_SERVICE, "web", &sva.id, &svc0, &svc1).await;
+    let o = h.read(ECS_SERVICE, "web", &sva.id, &svc1).await.unwrap();
+    assert_eq!(o.props["desired_count"], 3);
+    assert_eq!(
+        h.find(ECS_SERVICE, "web", &svc1).await.map(|a| a.id),
+        Some(sva.id.clone())
+    );
+
+    let st = status::services(&h.ctx, &ca.id, std::slice::from_ref(&sva.id))
+        .await
+        .unwrap();
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0].name, "web");
+    assert_eq!(st[0].desired, 3);
+    assert_eq!(st[0].task_definition, tda.id);
+
+    // From no scanning to scanning: the SDK leaves `scanOnPush: false` out
+    // of requests and the emulator then keeps the old value.
+    let repo0 = EcrRepository {
+        name: "ecs-test/web".into(),
+        image_tag_mutability: "MUTABLE".into(),
+        scan_on_push: false,
+    };
+    let repo = h.create(ECR_REPOSITORY, "web", &repo0).await;
+    assert!(repo.outputs["repository_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/ecs-test/web"));
+    h.read_eq(ECR_REPOSITORY, "web", &repo.id, &repo0).await;
+    let repo1 = EcrRepository {
+        image_tag_mutability: "IMMUTABLE".into(),
+        scan_on_push: true,
+        ..repo0.clone()
+    };
+    h.update(ECR_REPOSITORY, "web", &repo.id, &repo0, &repo1)
+        .await;
+    h.read_eq(ECR_REPOSITORY, "web", &repo.id, &repo1).await;
+    assert_eq!(
+        h.find(ECR_REPOSITORY, "web", &repo1).await.map(|a| a.id),
+        Some(repo.id.clone())
+    );
+
+    let inv = h.inventory().await;
+    for (k, id) in [
+        (ECS_CLUSTER, &ca.id),
+        (ECS_SERVICE, &sva.id),
+        (ECS_TASK_DEFINITION, &tda.id),
+        (IAM_ROLE, &exec.id),
+        (LOG_GROUP, &lga.id),
+        (ECR_REPOSITORY, &repo.id),
+    ] {
+        assert!(
+            inv.iter().any(|i| i.kind == k && &i.id == id),
+            "inventory lacks {k} {id}: {inv:?}"
+        );
+    }
+
+    h.delete(ECR_REPOSITORY, "web", &repo.id, &repo1).await;
+    h.delete(ECS_SERVICE, "web", &sva.id, &svc1).await;
+    h.delete(ECS_TASK_DEFINITION, "web", &tda.id, &td0).await;
+    h.delete(IAM_ROLE, "execution", &exec.id, &exec1).await;
+    h.delete(IAM_ROLE, "task", &task.id, &task0).await;
+    h.delete(LOG_GROUP, "web", &lga.id, &lg1).await;
+    h.delete(ECS_CLUSTER, "main", &ca.id, &c1).await;
+    h.delete(SECURITY_GROUP, "app", &sga.id, &sg).await;
+    h.delete(SUBNET, "a", &sa.id, &s).await;
+    h.delete(VPC, "main", &vpc_a.id, &v).await;
+    assert_eq!(h.inventory().await, vec![]);
+}
+
+#[tokio::test]
+async fn find_adopts_by_tags_only_for_the_same_address() {
+    let Some(h) = H::new("adopt").await else {
+        return;
+    };
+    let v = vpc("adopt-vpc", "10.50.0.0/16");
+    let a = h.create(VPC, "main", &v).await;
+    let s = subnet(&a.id, "adopt-a", "10.50.0.0/24", "us-east-1a", false);
+    let sa = h.create(SUBNET, "a", &s).await;
+    assert_eq!(
+        h.find(VPC, "main", &v).await.map(|x| x.id),
+        Some(a.id.clone())
+    );
+    assert_eq!(
+        h.find(SUBNET, "a", &s).await.map(|x| x.id),
+        Some(sa.id.clone())
+    );
+    assert!(h.find(SUBNET, "b", &s).await.is_none());
+    let other = H {
+        ctx: h.ctx.clone(),
+        set: h.set.clone(),
+        tags: StackTags {
+            stack: "adopt".into(),
+            env: "prod".into(),
+        },
+    };
+    assert!(
+        other.find(VPC, "main", &v).await.is_none(),
+        "another env must not adopt it"
+    );
+    let eip = Eip {
+        name: "adopt-eip".into(),
+    };
+    let ea = h.create(EIP, "x", &eip).await;
+    let found = h.find(EIP, "x", &eip).await.unwrap();
+    assert_eq!(found, ea);
+    h.delete(EIP, "x", &ea.id, &eip).await;
+    h.delete(SUBNET, "a", &sa.id, &s).await;
+    h.delete(VPC, "main", &a.id, &v).await;
+}
