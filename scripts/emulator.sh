@@ -53,7 +53,7 @@ export AWS_ENDPOINT_URL=http://127.0.0.1:$port
 export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_SESSION_TOKEN=testing
-export AWS_REGION=\${AWS_REGION:-us-east-1}
+export AWS_REGION=${AWS_REGION:-us-east-1}
 export AWS_MAX_ATTEMPTS=1
 export GANTRY_EMULATOR_PID=$(cat "$run_dir/moto.pid")
 ENV

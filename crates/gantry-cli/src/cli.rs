@@ -1,0 +1,90 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Gantry lifts containers onto AWS: one spec in, a production architecture out.
+#[derive(Debug, Parser)]
+#[command(name = "gantry", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The spec file.
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        default_value = "gantry.yaml",
+        env = "GANTRY_FILE"
+    )]
+    pub file: PathBuf,
+    /// The environment overlay to use (for example dev or prod).
+    #[arg(short = 'e', long = "env", global = true, env = "GANTRY_ENV")]
+    pub env: Option<String>,
+    /// Where state is kept (default: `.gantry/` beside the spec file).
+    #[arg(long, global = true, env = "GANTRY_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Turn colours off (also off when NO_COLOR is set or output is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the spec and report every problem with file:line:col.
+    Validate,
+    /// Show what `up` would change, refreshed against AWS.
+    Plan(PlanArgs),
+    /// Create or update the stack to match the spec.
+    Up(UpArgs),
+    /// Delete every resource of the stack.
+    Destroy(DestroyArgs),
+    /// Show the stack's resources and each service's tasks and deployment.
+    Status(StatusArgs),
+    /// Print the resource graph as a Mermaid flowchart, grouped by apply order.
+    Graph,
+    /// Print the JSON Schema of the spec (for editors).
+    Schema,
+    /// Remove a lock left behind by a crashed run.
+    Unlock,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Apply without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Maximum operations in flight per AWS service (default: per-service limits).
+    #[arg(long)]
+    pub parallelism: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Destroy without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}

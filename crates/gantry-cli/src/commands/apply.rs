@@ -1,0 +1,129 @@
+//! What `up` and `destroy` share: asking before changing anything, running
+//! a plan with live progress and Ctrl-C handling, and the closing summary.
+
+use gantry_cli::exit;
+use gantry_cli::ops::{OpsError, Session};
+use gantry_cli::progress::Progress;
+use gantry_cli::term;
+use gantry_core::DesiredGraph;
+use gantry_execute::{CancellationToken, Engine, Summary};
+use gantry_plan::Plan;
+use gantry_state::Op;
+use std::sync::Arc;
+
+/// True to go ahead. Without `--yes` this asks on a terminal and refuses
+/// elsewhere: a script must say `--yes` to change infrastructure.
+pub fn confirm_or_refuse(yes: bool, question: &str) -> miette::Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !term::interactive() {
+        return Err(miette::miette!(
+            help = "pass --yes to apply without a prompt",
+            "not asking for confirmation: standard input is not a terminal"
+        ));
+    }
+    term::confirm(question).map_err(|e| miette::miette!("reading the answer: {e}"))
+}
+
+pub fn warn_takeover(session: &Session) {
+    if let Some((old, why)) = session.lock.took_over() {
+        eprintln!(
+            "warning: took over a stale lock held by {} running `{}` since {} ({why})",
+            old.who, old.command, old.since
+        );
+    }
+}
+
+/// Applies `plan` with progress on stderr; the first Ctrl-C stops launching
+/// new operations and lets in-flight ones finish, a second one exits at once
+/// (the journal still records every completed call).
+pub async fn apply_plan(
+    engine: &Engine,
+    desired: &DesiredGraph,
+    plan: &Plan,
+    session: &Session,
+    color: bool,
+    what: &str,
+) -> miette::Result<u8> {
+    let total = plan
+        .actions
+        .iter()
+        .filter(|a| a.action != gantry_plan::Action::NoOp)
+        .count();
+    let progress = Arc::new(Progress::new(total, color));
+    let cancel = CancellationToken::new();
+    // Someone else took our lock (our lease lapsed): stop as on Ctrl-C.
+    let lost = {
+        let cancel = cancel.clone();
+        let lost = session.lock.lost();
+        tokio::spawn(async move {
+            lost.await;
+            eprintln!("the state lock was taken over by another run: stopping");
+            cancel.cancel();
+        })
+    };
+    let watcher = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!(
+                        "interrupted again: exiting now; the next run resumes from the journal"
+                    );
+                    std::process::exit(exit::INTERRUPTED as i32);
+                }
+            }
+        })
+    };
+    let result = engine
+        .apply(plan, desired, &session.store, progress.clone(), &cancel)
+        .await;
+    watcher.abort();
+    lost.abort();
+    progress.finish();
+    let summary = result.map_err(OpsError::from)?;
+    eprint!("{}", summarize(&summary, what));
+    Ok(if summary.is_success() {
+        exit::OK
+    } else if summary.cancelled {
+        exit::INTERRUPTED
+    } else {
+        exit::ERROR
+    })
+}
+
+/// The closing lines: counts, then every failure with its address and AWS
+/// error code, then what was skipped because of it.
+pub fn summarize(s: &Summary, what: &str) -> String {
+    let count = |op: Op| s.done.iter().filter(|d| d.op == op).count();
+    let mut out = String::new();
+    let verdict = if s.is_success() {
+        "complete"
+    } else if s.cancelled {
+        "interrupted"
+    } else {
+        "failed"
+    };
+    out.push_str(&format!(
+        "\n{what} {verdict}: {} created, {} updated, {} deleted in {:.1}s.\n",
+        count(Op::Create),
+        count(Op::Update),
+        count(Op::Delete),
+        s.elapsed.as_secs_f64()
+    ));
+    if !s.failed.is_empty() {
+        out.push_str(&format!("\n{} operation(s) failed:\n", s.failed.len()));
+        for f in &s.failed {
+            out.push_str(&format!("  {f}\n"));
+        }
+    }
+    if !s.skipped.is_empty() {
+        out.push_str(&format!(
+            "{} operation(s) not attempted; run the command again after fixing the cause.\n",
+            s.skipped.len()
+        ));
+    }
+    out
+}

@@ -1,0 +1,51 @@
+//! `gantry destroy`: delete every recorded resource, dependents first.
+
+use super::apply::{apply_plan, confirm_or_refuse};
+use gantry_cli::cli::{DestroyArgs, Global};
+use gantry_cli::exit;
+use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::progress::Progress;
+use gantry_core::DesiredGraph;
+
+pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8> {
+    let ws = Workspace::load(g)?;
+    let ctx = ops::connect(&ws.model).await?;
+    let engine = ops::engine(&ctx, ws.tags(), None);
+    let session = Session::open(&ws, "destroy")?;
+    super::apply::warn_takeover(&session);
+    let recovery = Progress::new(0, color);
+    let plan = ops::plan_destroy(&engine, &session, &recovery).await;
+    recovery.finish();
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => {
+            session.close()?;
+            return Err(e.into());
+        }
+    };
+    print!("{}", gantry_plan::render_text(&plan, color));
+    if !plan.has_changes() {
+        session.close()?;
+        return Ok(exit::OK);
+    }
+    let question = format!(
+        "Destroy every resource of {}? There is no undo.",
+        ws.label()
+    );
+    if !confirm_or_refuse(a.yes, &question)? {
+        session.close()?;
+        eprintln!("Destroy cancelled.");
+        return Ok(exit::ERROR);
+    }
+    let code = apply_plan(
+        &engine,
+        &DesiredGraph::new(),
+        &plan,
+        &session,
+        color,
+        "Destroy",
+    )
+    .await?;
+    session.close()?;
+    Ok(code)
+}

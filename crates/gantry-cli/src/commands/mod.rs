@@ -1,0 +1,28 @@
+//! One file per subcommand, each a thin wrapper over `gantry_cli::ops`.
+
+mod apply;
+mod destroy;
+mod graph;
+mod plan;
+mod schema;
+mod status;
+mod unlock;
+mod up;
+mod validate;
+
+use gantry_cli::cli::{Cli, Command};
+
+/// Runs the command; returns the exit code for a run that did not error.
+pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Validate => validate::run(g),
+        Command::Plan(a) => plan::run(g, a, color).await,
+        Command::Up(a) => up::run(g, a, color).await,
+        Command::Destroy(a) => destroy::run(g, a, color).await,
+        Command::Status(a) => status::run(g, a).await,
+        Command::Graph => graph::run(g),
+        Command::Schema => schema::run(),
+        Command::Unlock => unlock::run(g),
+    }
+}

@@ -1,0 +1,31 @@
+//! `gantry plan`: refresh from AWS and show what `up` would change.
+
+use gantry_cli::cli::{Global, PlanArgs};
+use gantry_cli::exit;
+use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::progress::Progress;
+
+pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
+    let ws = Workspace::load(g)?;
+    let ctx = ops::connect(&ws.model).await?;
+    let engine = ops::engine(&ctx, ws.tags(), None);
+    let session = Session::open(&ws, "plan")?;
+    let reporter = Progress::new(0, color && !a.json);
+    let plan = ops::plan(&engine, &ws, &session, &reporter, false).await;
+    reporter.finish();
+    session.close()?;
+    let plan = plan?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).expect("plan serializes")
+        );
+    } else {
+        print!("{}", gantry_plan::render_text(&plan, color));
+    }
+    Ok(if a.detailed_exitcode && plan.has_changes() {
+        exit::CHANGES
+    } else {
+        exit::OK
+    })
+}

@@ -1,0 +1,38 @@
+//! `gantry up`: plan, confirm, then apply with live progress.
+
+use super::apply::{apply_plan, confirm_or_refuse};
+use gantry_cli::cli::{Global, UpArgs};
+use gantry_cli::exit;
+use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::progress::Progress;
+
+pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
+    let ws = Workspace::load(g)?;
+    let ctx = ops::connect(&ws.model).await?;
+    let engine = ops::engine(&ctx, ws.tags(), a.parallelism);
+    let session = Session::open(&ws, "up")?;
+    super::apply::warn_takeover(&session);
+    let refresh_progress = Progress::new(0, color);
+    let plan = ops::plan(&engine, &ws, &session, &refresh_progress, true).await;
+    refresh_progress.finish();
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => {
+            session.close()?;
+            return Err(e.into());
+        }
+    };
+    print!("{}", gantry_plan::render_text(&plan, color));
+    if !plan.has_changes() {
+        session.close()?;
+        return Ok(exit::OK);
+    }
+    if !confirm_or_refuse(a.yes, &format!("Apply these changes to {}?", ws.label()))? {
+        session.close()?;
+        eprintln!("Apply cancelled.");
+        return Ok(exit::ERROR);
+    }
+    let code = apply_plan(&engine, &ws.graph, &plan, &session, color, "Apply").await?;
+    session.close()?;
+    Ok(code)
+}

@@ -1,0 +1,14 @@
+//! Process exit codes: documented constants, so scripts can rely on them.
+
+/// Success; for `plan --detailed-exitcode`, success with no changes.
+pub const OK: u8 = 0;
+/// Any error: invalid spec, AWS error, failed resources.
+pub const ERROR: u8 = 1;
+/// `plan --detailed-exitcode` only: success, and the plan has changes.
+pub const CHANGES: u8 = 2;
+/// The state is locked by another run (the message says by whom).
+pub const LOCKED: u8 = 3;
+/// The command was interrupted (Ctrl-C); in-flight work finished and state was saved.
+pub const INTERRUPTED: u8 = 130;
+/// Bad command-line usage (unknown flag, missing argument).
+pub const USAGE: u8 = 64;

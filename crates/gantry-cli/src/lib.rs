@@ -1,0 +1,12 @@
+//! The library behind the `gantry` command: loading a workspace (spec,
+//! model, desired graph, state directory), the operations each command runs
+//! ([`ops`]), and everything that turns engine events and results into text
+//! for a terminal ([`progress`], [`render`]). The binary's command files are
+//! thin wrappers over this.
+
+pub mod cli;
+pub mod exit;
+pub mod ops;
+pub mod progress;
+pub mod render;
+pub mod term;

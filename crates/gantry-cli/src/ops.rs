@@ -1,0 +1,288 @@
+//! What each command does, as library calls that return data: load the
+//! workspace, connect to AWS, lock and open the state, recover, refresh and
+//! plan. Nothing here prints; commands render the results.
+
+use crate::cli::Global;
+use gantry_aws::AwsContext;
+use gantry_core::{DesiredGraph, StackTags};
+use gantry_execute::{Engine, Limits, Reporter};
+use gantry_model::Model;
+use gantry_plan::Plan;
+use gantry_state::{StateError, StateLock, Store};
+use miette::Diagnostic;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a lock stays valid without renewal. The holder renews it every
+/// third of this, so only a dead holder's lock ever expires.
+pub const LOCK_LEASE: Duration = Duration::from_secs(60);
+
+/// Errors of the operations, as user-facing diagnostics.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum OpsError {
+    #[error("{0}")]
+    #[diagnostic(
+        code(gantry::locked),
+        help("wait for that run to finish; if it crashed, its lease expires within {}s, or run `gantry unlock`", LOCK_LEASE.as_secs())
+    )]
+    Locked(String),
+    #[error(transparent)]
+    #[diagnostic(code(gantry::state))]
+    State(StateError),
+    #[error("could not connect to AWS: {0}")]
+    #[diagnostic(
+        code(gantry::aws),
+        help("credentials and region come from the standard AWS chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...); AWS_ENDPOINT_URL selects another endpoint")
+    )]
+    Connect(String),
+    #[error(transparent)]
+    #[diagnostic(code(gantry::engine))]
+    Engine(#[from] gantry_execute::EngineError),
+    #[error("the architecture could not be generated: {0}")]
+    #[diagnostic(code(gantry::architect))]
+    Architect(String),
+}
+
+impl From<StateError> for OpsError {
+    fn from(e: StateError) -> Self {
+        match e {
+            StateError::Locked(_) => OpsError::Locked(e.to_string()),
+            other => OpsError::State(other),
+        }
+    }
+}
+
+/// A loaded spec: the model for one environment, its desired resources and
+/// where its state lives.
+pub struct Workspace {
+    pub spec_path: PathBuf,
+    pub model: Model,
+    pub graph: DesiredGraph,
+    pub state_dir: PathBuf,
+}
+
+impl Workspace {
+    /// Parses, validates and models the spec, then generates the desired
+    /// resource graph. Spec errors come back as rendered diagnostics with
+    /// `file:line:col`.
+    pub fn load(global: &Global) -> miette::Result<Workspace> {
+        let model = load_model(global)?;
+        let graph =
+            gantry_architect::architect(&model).map_err(|e| OpsError::Architect(e.to_string()))?;
+        let state_dir = state_dir(&global.file, &model, global.state_dir.as_deref());
+        Ok(Workspace {
+            spec_path: global.file.clone(),
+            model,
+            graph,
+            state_dir,
+        })
+    }
+
+    pub fn tags(&self) -> StackTags {
+        StackTags {
+            stack: self.model.stack.clone(),
+            env: self.model.env.clone(),
+        }
+    }
+
+    /// `stack/env`, for messages.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.model.stack, self.model.env)
+    }
+}
+
+/// Parses, validates and models the spec for the selected environment.
+pub fn load_model(global: &Global) -> miette::Result<Model> {
+    let env = global.env.as_deref().unwrap_or(gantry_model::default_env());
+    gantry_model::load(&global.file, env)
+}
+
+/// `<dir of spec>/.gantry/<stack>-<env>`, or `<override>/<stack>-<env>`.
+pub fn state_dir(spec: &Path, model: &Model, over: Option<&Path>) -> PathBuf {
+    let base = match over {
+        Some(d) => d.to_path_buf(),
+        None => {
+            let parent = spec
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            parent.join(".gantry")
+        }
+    };
+    base.join(format!("{}-{}", model.stack, model.env))
+}
+
+/// Connects to AWS in the model's region (AWS_REGION wins when set, as in
+/// every AWS tool).
+pub async fn connect(model: &Model) -> Result<AwsContext, OpsError> {
+    let region = std::env::var("AWS_REGION")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| model.region.clone());
+    AwsContext::load(Some(region))
+        .await
+        .map_err(|e| OpsError::Connect(e.to_string()))
+}
+
+/// An engine over the AWS providers; `parallelism` caps every service.
+pub fn engine(ctx: &AwsContext, tags: StackTags, parallelism: Option<usize>) -> Engine {
+    let limits = match parallelism {
+        Some(n) => {
+            let mut l = Limits::aws_defaults();
+            l.default = l.default.min(n);
+            for v in l.per_service.values_mut() {
+                *v = (*v).min(n);
+            }
+            l
+        }
+        None => Limits::aws_defaults(),
+    };
+    Engine::new(ctx.providers(), tags, limits)
+}
+
+/// The state of one stack and environment, locked for one command.
+pub struct Session {
+    pub lock: Arc<StateLock>,
+    pub store: Arc<Store>,
+}
+
+impl Session {
+    /// Takes the lock (renewed in the background while held) and opens the
+    /// state, replaying any journal a crashed run left.
+    pub fn open(ws: &Workspace, command: &str) -> Result<Session, OpsError> {
+        std::fs::create_dir_all(&ws.state_dir).map_err(|source| {
+            OpsError::State(StateError::Io {
+                path: ws.state_dir.clone(),
+                source,
+            })
+        })?;
+        let lock = Arc::new(StateLock::acquire(&ws.state_dir, command, LOCK_LEASE)?);
+        lock.spawn_heartbeat();
+        let store = Arc::new(Store::open(&ws.state_dir, &ws.model.stack, &ws.model.env)?);
+        Ok(Session { lock, store })
+    }
+
+    /// Releases the lock.
+    pub fn close(self) -> Result<(), OpsError> {
+        drop(self.store);
+        match Arc::try_unwrap(self.lock) {
+            Ok(lock) => lock.release()?,
+            Err(shared) => drop(shared),
+        }
+        Ok(())
+    }
+}
+
+/// Resolves interrupted operations, refreshes from AWS with one batched read
+/// per kind, and diffs against the desired graph. With `record`, what the
+/// refresh saw is written to state first (as `up` needs before applying);
+/// `plan` alone leaves the state as it was.
+pub async fn plan(
+    engine: &Engine,
+    ws: &Workspace,
+    session: &Session,
+    reporter: &dyn Reporter,
+    record: bool,
+) -> Result<Plan, OpsError> {
+    engine.recover(&session.store, reporter).await?;
+    let refreshed = if record {
+        engine.refresh_store(&session.store, reporter).await?
+    } else {
+        engine.refresh(&session.store.state(), reporter).await?
+    };
+    Ok(
+        gantry_plan::plan(&ws.graph, &session.store.state(), &refreshed)
+            .map_err(gantry_execute::EngineError::from)?,
+    )
+}
+
+/// The plan for `destroy`: every recorded resource, after recovery.
+pub async fn plan_destroy(
+    engine: &Engine,
+    session: &Session,
+    reporter: &dyn Reporter,
+) -> Result<Plan, OpsError> {
+    engine.recover(&session.store, reporter).await?;
+    Ok(gantry_plan::plan_destroy(&session.store.state()))
+}
+
+/// What `gantry status` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusReport {
+    pub stack: String,
+    pub env: String,
+    pub region: String,
+    /// The state's serial (how many times it has been written).
+    pub serial: u64,
+    pub resources: Vec<ResourceLine>,
+    pub services: Vec<ServiceLine>,
+    /// Who holds the state lock right now, if anyone.
+    pub lock: Option<gantry_state::LockInfo>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResourceLine {
+    pub address: String,
+    pub kind: String,
+    pub id: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceLine {
+    pub address: String,
+    #[serde(flatten)]
+    pub ecs: gantry_aws::status::ServiceStatus,
+}
+
+/// Reads the recorded state (without locking: status never writes) and asks
+/// ECS for every service's counts and deployment, one call per ten services.
+pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, OpsError> {
+    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)?;
+    let resources = state
+        .resources
+        .iter()
+        .map(|(a, r)| ResourceLine {
+            address: a.to_string(),
+            kind: r.kind.clone(),
+            id: r.id.clone(),
+            status: format!("{:?}", r.status).to_lowercase(),
+        })
+        .collect();
+    let mut services = Vec::new();
+    let cluster = state
+        .resources
+        .iter()
+        .find(|(_, r)| r.kind == gantry_core::kinds::ECS_CLUSTER)
+        .map(|(_, r)| r.id.clone());
+    let svc: Vec<(String, String)> = state
+        .resources
+        .iter()
+        .filter(|(_, r)| r.kind == gantry_core::kinds::ECS_SERVICE)
+        .map(|(a, r)| (a.to_string(), r.id.clone()))
+        .collect();
+    if let (Some(cluster), false) = (cluster, svc.is_empty()) {
+        let arns: Vec<String> = svc.iter().map(|(_, id)| id.clone()).collect();
+        let found = gantry_aws::status::services(ctx, &cluster, &arns)
+            .await
+            .map_err(|e| OpsError::Connect(e.to_string()))?;
+        for s in found {
+            let address = svc
+                .iter()
+                .find(|(_, id)| *id == s.arn || *id == s.name)
+                .map(|(a, _)| a.clone())
+                .unwrap_or_default();
+            services.push(ServiceLine { address, ecs: s });
+        }
+    }
+    Ok(StatusReport {
+        stack: ws.model.stack.clone(),
+        env: ws.model.env.clone(),
+        region: ctx.region().to_string(),
+        serial: state.serial,
+        resources,
+        services,
+        lock: gantry_state::read_lock(&ws.state_dir)?,
+    })
+}

@@ -1,0 +1,4 @@
+//! Text renderings the CLI prints: the Mermaid graph and the status table.
+
+pub mod mermaid;
+pub mod status;

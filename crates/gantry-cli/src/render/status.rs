@@ -1,0 +1,65 @@
+//! `gantry status` as text: the stack's resources, then each service's
+//! desired/running/pending tasks and deployment state.
+
+use crate::ops::StatusReport;
+use std::fmt::Write;
+
+pub fn render(r: &StatusReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Stack {}/{} in {} (state serial {})",
+        r.stack, r.env, r.region, r.serial
+    );
+    if let Some(l) = &r.lock {
+        let _ = writeln!(
+            out,
+            "Locked by {} running `{}` since {}",
+            l.who, l.command, l.since
+        );
+    }
+    if r.resources.is_empty() {
+        out.push_str("\nNo resources: the stack has not been created (run `gantry up`).\n");
+        return out;
+    }
+    let _ = writeln!(out, "\nResources ({}):", r.resources.len());
+    let w = r
+        .resources
+        .iter()
+        .map(|x| x.address.len())
+        .max()
+        .unwrap_or(0);
+    for x in &r.resources {
+        let flag = if x.status == "ok" {
+            String::new()
+        } else {
+            format!("  ({})", x.status)
+        };
+        let _ = writeln!(out, "  {:w$}  {}{flag}", x.address, x.id);
+    }
+    if !r.services.is_empty() {
+        out.push_str("\nServices:\n");
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>7} {:>7} {:>7}  {:<12} task definition",
+            "service", "desired", "running", "pending", "deployment"
+        );
+        for s in &r.services {
+            let _ = writeln!(
+                out,
+                "  {:<24} {:>7} {:>7} {:>7}  {:<12} {}",
+                s.ecs.name,
+                s.ecs.desired,
+                s.ecs.running,
+                s.ecs.pending,
+                s.ecs.rollout_state.as_deref().unwrap_or("-"),
+                s.ecs
+                    .task_definition
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&s.ecs.task_definition),
+            );
+        }
+    }
+    out
+}
