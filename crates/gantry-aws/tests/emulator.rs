@@ -460,9 +460,7 @@ async fn network_lifecycle() {
         vpc_endpoint_type: "Gateway".into(),
         subnet_ids: vec![],
         security_group_ids: vec![],
-        // The emulator cannot delete a gateway endpoint that added routes
-        // (its own route lookup fails), so this one routes nowhere.
-        route_table_ids: vec![],
+        route_table_ids: vec![priv_rt_a.id.clone()],
         private_dns_enabled: false,
     };
     let vpce_a = h.create(VPC_ENDPOINT, "s3", &vpce).await;

@@ -21,7 +21,9 @@ fn routes_of(rt: &aws_sdk_ec2::types::RouteTable) -> Vec<Route> {
     let mut routes: Vec<Route> = rt
         .routes()
         .iter()
+        // `local` and the routes gateway endpoints add belong to AWS.
         .filter(|r| r.gateway_id() != Some("local"))
+        .filter(|r| !r.gateway_id().is_some_and(|g| g.starts_with("vpce-")))
         .filter_map(|r| {
             Some(Route {
                 destination_cidr_block: r.destination_cidr_block()?.to_string(),

@@ -188,6 +188,26 @@ impl Provider for VpcEndpointProvider {
     }
 
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let existing = match self.describe(vec![req.id.to_string()]).await {
+            Err(e) if e.not_found => return Ok(()),
+            other => other?,
+        };
+        let Some(e) = existing.into_iter().find(|e| !gone(e)) else {
+            return Ok(());
+        };
+        // Detach a gateway endpoint from its route tables first: on AWS that
+        // is what the delete does anyway, and the emulator's own delete fails
+        // to find the routes it added.
+        if !e.route_table_ids().is_empty() {
+            self.ctx
+                .ec2()
+                .modify_vpc_endpoint()
+                .vpc_endpoint_id(req.id)
+                .set_remove_route_table_ids(Some(e.route_table_ids().to_vec()))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
         let out = self
             .ctx
             .ec2()
