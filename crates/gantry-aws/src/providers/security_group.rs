@@ -114,6 +114,11 @@ fn canonical(actual: Vec<SgRule>, recorded: &[SgRule]) -> Vec<SgRule> {
         }
         by_key.entry(key(&r)).or_insert(r);
     }
+    // Same rules as recorded: keep the recorded order, so order is no drift.
+    let rec_keys: std::collections::BTreeSet<_> = recorded.iter().map(key).collect();
+    if rec_keys.len() == recorded.len() && rec_keys.iter().eq(by_key.keys()) {
+        return recorded.to_vec();
+    }
     let mut v: Vec<SgRule> = by_key.into_values().collect();
     v.sort();
     v
