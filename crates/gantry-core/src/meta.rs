@@ -12,6 +12,9 @@ pub struct KindMeta {
     pub service: &'static str,
     /// Top-level properties whose change forces replacement.
     pub force_new: &'static [&'static str],
+    /// Top-level list properties that are sets: AWS returns them in an order
+    /// of its own, so their order never counts as a change.
+    pub unordered: &'static [&'static str],
     /// Top-level properties never shown in plans or written to state in
     /// plaintext.
     pub secret: &'static [&'static str],
@@ -26,11 +29,17 @@ pub struct KindMeta {
     pub noun: &'static str,
 }
 
-const fn meta(kind: &'static str, service: &'static str, noun: &'static str, force_new: &'static [&'static str]) -> KindMeta {
+const fn meta(
+    kind: &'static str,
+    service: &'static str,
+    noun: &'static str,
+    force_new: &'static [&'static str],
+) -> KindMeta {
     KindMeta {
         kind,
         service,
         force_new,
+        unordered: &[],
         secret: &[],
         create_before_destroy: false,
         data: false,
@@ -41,21 +50,81 @@ const fn meta(kind: &'static str, service: &'static str, noun: &'static str, for
 
 static KINDS: &[KindMeta] = &[
     meta(kinds::VPC, "ec2", "VPC", &["cidr_block"]),
-    meta(kinds::INTERNET_GATEWAY, "ec2", "internet gateway", &["vpc_id"]),
-    meta(kinds::SUBNET, "ec2", "subnet", &["vpc_id", "cidr_block", "availability_zone"]),
-    meta(kinds::ROUTE_TABLE, "ec2", "route table", &["vpc_id"]),
+    meta(
+        kinds::INTERNET_GATEWAY,
+        "ec2",
+        "internet gateway",
+        &["vpc_id"],
+    ),
+    meta(
+        kinds::SUBNET,
+        "ec2",
+        "subnet",
+        &["vpc_id", "cidr_block", "availability_zone"],
+    ),
+    KindMeta {
+        unordered: &["routes"],
+        ..meta(kinds::ROUTE_TABLE, "ec2", "route table", &["vpc_id"])
+    },
     KindMeta {
         taggable: false,
-        ..meta(kinds::ROUTE_TABLE_ASSOCIATION, "ec2", "route table association", &["subnet_id", "route_table_id"])
+        ..meta(
+            kinds::ROUTE_TABLE_ASSOCIATION,
+            "ec2",
+            "route table association",
+            &["subnet_id", "route_table_id"],
+        )
     },
     meta(kinds::EIP, "ec2", "Elastic IP", &[]),
-    meta(kinds::NAT_GATEWAY, "ec2", "NAT gateway", &["subnet_id", "allocation_id"]),
-    meta(kinds::VPC_ENDPOINT, "ec2", "VPC endpoint", &["vpc_id", "service_name", "vpc_endpoint_type"]),
-    meta(kinds::SECURITY_GROUP, "ec2", "security group", &["name", "description", "vpc_id"]),
-    meta(kinds::LB, "elbv2", "load balancer", &["name", "internal"]),
-    meta(kinds::LB_TARGET_GROUP, "elbv2", "target group", &["name", "port", "protocol", "target_type", "vpc_id"]),
-    meta(kinds::LB_LISTENER, "elbv2", "listener", &["load_balancer_arn", "port"]),
-    meta(kinds::LB_LISTENER_RULE, "elbv2", "listener rule", &["listener_arn"]),
+    meta(
+        kinds::NAT_GATEWAY,
+        "ec2",
+        "NAT gateway",
+        &["subnet_id", "allocation_id"],
+    ),
+    KindMeta {
+        unordered: &["subnet_ids", "security_group_ids", "route_table_ids"],
+        ..meta(
+            kinds::VPC_ENDPOINT,
+            "ec2",
+            "VPC endpoint",
+            &["vpc_id", "service_name", "vpc_endpoint_type"],
+        )
+    },
+    KindMeta {
+        unordered: &["ingress", "egress"],
+        ..meta(
+            kinds::SECURITY_GROUP,
+            "ec2",
+            "security group",
+            &["name", "description", "vpc_id"],
+        )
+    },
+    KindMeta {
+        unordered: &["subnet_ids", "security_group_ids"],
+        ..meta(kinds::LB, "elbv2", "load balancer", &["name", "internal"])
+    },
+    meta(
+        kinds::LB_TARGET_GROUP,
+        "elbv2",
+        "target group",
+        &["name", "port", "protocol", "target_type", "vpc_id"],
+    ),
+    meta(
+        kinds::LB_LISTENER,
+        "elbv2",
+        "listener",
+        &["load_balancer_arn", "port"],
+    ),
+    KindMeta {
+        unordered: &["path_patterns", "host_headers"],
+        ..meta(
+            kinds::LB_LISTENER_RULE,
+            "elbv2",
+            "listener rule",
+            &["listener_arn"],
+        )
+    },
     meta(kinds::ECS_CLUSTER, "ecs", "ECS cluster", &["name"]),
     meta(kinds::LOG_GROUP, "logs", "log group", &["name"]),
     meta(kinds::IAM_ROLE, "iam", "IAM role", &["name"]),
@@ -66,10 +135,26 @@ static KINDS: &[KindMeta] = &[
             kinds::ECS_TASK_DEFINITION,
             "ecs",
             "task definition",
-            &["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers"],
+            &[
+                "family",
+                "cpu",
+                "memory",
+                "execution_role_arn",
+                "task_role_arn",
+                "cpu_architecture",
+                "containers",
+            ],
         )
     },
-    meta(kinds::ECS_SERVICE, "ecs", "ECS service", &["name", "cluster_arn"]),
+    KindMeta {
+        unordered: &["subnet_ids", "security_group_ids", "load_balancers"],
+        ..meta(
+            kinds::ECS_SERVICE,
+            "ecs",
+            "ECS service",
+            &["name", "cluster_arn"],
+        )
+    },
 ];
 
 /// Metadata for `kind`, if Gantry knows it.

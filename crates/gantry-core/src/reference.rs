@@ -78,7 +78,11 @@ pub fn resolve(value: &Value, lookup: &dyn Fn(&Ref) -> Option<Value>) -> (Value,
     (out, Unresolved(missing))
 }
 
-fn resolve_inner(value: &Value, lookup: &dyn Fn(&Ref) -> Option<Value>, missing: &mut Vec<Ref>) -> Value {
+fn resolve_inner(
+    value: &Value,
+    lookup: &dyn Fn(&Ref) -> Option<Value>,
+    missing: &mut Vec<Ref>,
+) -> Value {
     match value {
         Value::String(s) => match Ref::parse(s) {
             Some(r) => match lookup(&r) {
@@ -90,7 +94,12 @@ fn resolve_inner(value: &Value, lookup: &dyn Fn(&Ref) -> Option<Value>, missing:
             },
             None => value.clone(),
         },
-        Value::Array(items) => Value::Array(items.iter().map(|v| resolve_inner(v, lookup, missing)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| resolve_inner(v, lookup, missing))
+                .collect(),
+        ),
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| (k.clone(), resolve_inner(v, lookup, missing)))
@@ -122,7 +131,9 @@ mod tests {
         assert_eq!(parsed.attr, "id");
         let v = json!({"vpc_id": r, "list": ["${ref:subnet.a.id}", "plain"]});
         assert_eq!(find_refs(&v).len(), 2);
-        let (out, missing) = resolve(&v, &|r| (r.address.as_str() == "vpc.main").then(|| json!("vpc-123")));
+        let (out, missing) = resolve(&v, &|r| {
+            (r.address.as_str() == "vpc.main").then(|| json!("vpc-123"))
+        });
         assert_eq!(out["vpc_id"], "vpc-123");
         assert_eq!(missing.0.len(), 1);
         assert_eq!(missing.0[0].address.as_str(), "subnet.a");

@@ -136,13 +136,20 @@ impl DesiredGraph {
             indeg.entry(a).or_insert(0);
             for d in r.dependencies() {
                 let Some((dk, _)) = self.resources.get_key_value(&d) else {
-                    return Err(GraphError::Dangling { from: a.clone(), to: d });
+                    return Err(GraphError::Dangling {
+                        from: a.clone(),
+                        to: d,
+                    });
                 };
                 *indeg.entry(a).or_insert(0) += 1;
                 users.entry(dk).or_default().push(a);
             }
         }
-        let mut ready: BTreeSet<&Address> = indeg.iter().filter(|(_, n)| **n == 0).map(|(a, _)| *a).collect();
+        let mut ready: BTreeSet<&Address> = indeg
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(a, _)| *a)
+            .collect();
         let mut out = Vec::with_capacity(self.resources.len());
         while let Some(a) = ready.pop_first() {
             out.push(a.clone());
@@ -155,7 +162,11 @@ impl DesiredGraph {
             }
         }
         if out.len() != self.resources.len() {
-            let stuck = indeg.iter().find(|(_, n)| **n > 0).map(|(a, _)| (*a).clone()).expect("some node stuck");
+            let stuck = indeg
+                .iter()
+                .find(|(_, n)| **n > 0)
+                .map(|(a, _)| (*a).clone())
+                .expect("some node stuck");
             return Err(GraphError::Cycle(stuck));
         }
         Ok(out)
@@ -168,7 +179,12 @@ impl DesiredGraph {
         let mut level: BTreeMap<Address, usize> = BTreeMap::new();
         for a in &order {
             let r = &self.resources[a];
-            let l = r.dependencies().iter().map(|d| level[d] + 1).max().unwrap_or(0);
+            let l = r
+                .dependencies()
+                .iter()
+                .map(|d| level[d] + 1)
+                .max()
+                .unwrap_or(0);
             level.insert(a.clone(), l);
         }
         let depth = level.values().copied().max().map(|m| m + 1).unwrap_or(0);
@@ -207,9 +223,12 @@ mod tests {
     fn orders_and_levels() {
         let mut g = DesiredGraph::new();
         let vpc = Address::of("vpc", "main");
-        g.add(res("vpc", "main", json!({"cidr_block": "10.0.0.0/16"}))).unwrap();
-        g.add(res("subnet", "a", json!({"vpc_id": reference(&vpc, "id")}))).unwrap();
-        g.add(res("subnet", "b", json!({"vpc_id": reference(&vpc, "id")}))).unwrap();
+        g.add(res("vpc", "main", json!({"cidr_block": "10.0.0.0/16"})))
+            .unwrap();
+        g.add(res("subnet", "a", json!({"vpc_id": reference(&vpc, "id")})))
+            .unwrap();
+        g.add(res("subnet", "b", json!({"vpc_id": reference(&vpc, "id")})))
+            .unwrap();
         let levels = g.levels().unwrap();
         assert_eq!(levels.len(), 2);
         assert_eq!(levels[0], vec![vpc]);
@@ -223,6 +242,9 @@ mod tests {
         assert!(matches!(g.topo_order(), Err(GraphError::Dangling { .. })));
         g.add(res("b", "y", json!({"r": "${ref:a.x.id}"}))).unwrap();
         assert!(matches!(g.topo_order(), Err(GraphError::Cycle(_))));
-        assert!(matches!(g.add(res("a", "x", json!({}))), Err(GraphError::Duplicate(_))));
+        assert!(matches!(
+            g.add(res("a", "x", json!({}))),
+            Err(GraphError::Duplicate(_))
+        ));
     }
 }

@@ -555,6 +555,7 @@ static SECRET: KindMeta = KindMeta {
     kind: "secret",
     service: "secretsmanager",
     force_new: &["name"],
+    unordered: &[],
     secret: &["value"],
     create_before_destroy: false,
     data: false,

@@ -300,7 +300,7 @@ pub fn plan_with(
                 }
             });
             let before = current.get(f);
-            if !is_unknown && same(before, after.as_ref()) {
+            if !is_unknown && same(before, after.as_ref(), m.unordered.contains(&f.as_str())) {
                 continue;
             }
             let forces = m.force_new.contains(&f.as_str());
@@ -440,8 +440,18 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
-    let norm = |v: Option<&Value>| v.map(normalize).filter(|v| !is_empty(v));
+/// Equal after normalization; for `unordered` fields (sets that AWS returns
+/// in its own order) the top-level list order does not count.
+fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+    let norm = |v: Option<&Value>| {
+        v.map(normalize).filter(|v| !is_empty(v)).map(|v| match v {
+            Value::Array(mut items) if unordered => {
+                items.sort_by_cached_key(|i| i.to_string());
+                Value::Array(items)
+            }
+            other => other,
+        })
+    };
     norm(a) == norm(b)
 }
 

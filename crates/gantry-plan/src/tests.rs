@@ -9,6 +9,7 @@ static DB: KindMeta = KindMeta {
     kind: "db_instance",
     service: "rds",
     force_new: &["engine"],
+    unordered: &[],
     secret: &["password"],
     create_before_destroy: false,
     data: true,
@@ -356,4 +357,39 @@ fn plan_json_shape() {
 fn renders_no_changes() {
     let g = desired();
     insta::assert_snapshot!(render_text(&p(&g, &applied(&g)), false));
+}
+
+#[test]
+fn set_fields_ignore_the_order_aws_returns() {
+    let mut g = DesiredGraph::new();
+    let rule = |port: i32| json!({"protocol": "tcp", "from_port": port, "to_port": port, "cidr_ipv4": "0.0.0.0/0", "description": "d"});
+    g.add(res(
+        kinds::SECURITY_GROUP,
+        "alb",
+        json!({"name": "alb", "description": "alb", "vpc_id": "vpc-1", "ingress": [rule(80), rule(443)], "egress": []}),
+    ))
+    .unwrap();
+    let s = applied(&g);
+    let alb = Address::of(kinds::SECURITY_GROUP, "alb");
+    let mut r = Refreshed::none();
+    let observed = |rules: Vec<Value>| Observed {
+        props: obj(json!({"ingress": rules})),
+        outputs: Props::new(),
+    };
+    // The same rules in another order: no change.
+    r.observed
+        .insert(alb.clone(), Some(observed(vec![rule(443), rule(80)])));
+    assert!(!plan_with(&g, &s, &r, meta).unwrap().has_changes());
+    // A rule gone: a change, even though the remaining one is first in both.
+    r.observed
+        .insert(alb.clone(), Some(observed(vec![rule(80)])));
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    assert_eq!(plan.get(&alb).unwrap().changes[0].field, "ingress");
+    // Order still counts for lists that are not sets (containers, in order).
+    assert!(kind_meta_unordered("security_group").contains(&"ingress"));
+    assert!(!kind_meta_unordered("ecs_task_definition").contains(&"containers"));
+}
+
+fn kind_meta_unordered(kind: &str) -> &'static [&'static str] {
+    gantry_core::kind_meta(kind).unwrap().unordered
 }

@@ -274,6 +274,7 @@ mod tests {
         kind: "secret_thing",
         service: "secretsmanager",
         force_new: &[],
+        unordered: &[],
         secret: &["value"],
         create_before_destroy: false,
         data: false,
