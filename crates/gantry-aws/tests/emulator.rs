@@ -291,6 +291,13 @@ async fn context_reaches_the_emulator() {
     let Some(h) = H::new("ctx").await else { return };
     assert_eq!(h.ctx.region(), "us-east-1");
     assert_eq!(h.ctx.account_id().await.unwrap(), "123456789012");
+    // The endpoint and retry budget come from the standard environment.
+    assert_eq!(
+        h.ctx.sdk_config().endpoint_url(),
+        std::env::var("AWS_ENDPOINT_URL").ok().as_deref()
+    );
+    let retry = h.ctx.sdk_config().retry_config().expect("retry config");
+    assert_eq!(retry.max_attempts(), 1, "AWS_MAX_ATTEMPTS not honoured");
     let mut kinds: Vec<&str> = h.set.kinds().collect();
     kinds.sort();
     let mut all = gantry_core::kinds::ALL.to_vec();

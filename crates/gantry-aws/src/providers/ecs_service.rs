@@ -241,26 +241,43 @@ impl Provider for EcsServiceProvider {
         let tags = tag_set(req.tags, req.address, None);
         let lbs = load_balancers(&p);
         let grace = (!lbs.is_empty()).then_some(p.health_check_grace_period_seconds);
-        let out = self
-            .ctx
-            .ecs()
-            .create_service()
-            .cluster(&p.cluster_arn)
-            .service_name(&p.name)
-            .task_definition(&p.task_definition_arn)
-            .desired_count(p.desired_count)
-            .capacity_provider_strategy(strategy(&p)?)
-            .network_configuration(network(&p)?)
-            .set_load_balancers((!lbs.is_empty()).then_some(lbs))
-            .deployment_configuration(deployment(&p))
-            .set_health_check_grace_period_seconds(grace)
-            .client_token(client_token(req.token))
-            .propagate_tags(PropagateTags::Service)
-            .enable_ecs_managed_tags(true)
-            .set_tags(Some(ecs_tags(&tags)))
-            .send()
-            .await
-            .map_err(|e| aws_error(e, &[]))?;
+        let create = || async {
+            self.ctx
+                .ecs()
+                .create_service()
+                .cluster(&p.cluster_arn)
+                .service_name(&p.name)
+                .task_definition(&p.task_definition_arn)
+                .desired_count(p.desired_count)
+                .capacity_provider_strategy(strategy(&p)?)
+                .network_configuration(network(&p)?)
+                .set_load_balancers((!lbs.is_empty()).then(|| lbs.clone()))
+                .deployment_configuration(deployment(&p))
+                .set_health_check_grace_period_seconds(grace)
+                .client_token(client_token(req.token))
+                .propagate_tags(PropagateTags::Service)
+                .enable_ecs_managed_tags(true)
+                .set_tags(Some(ecs_tags(&tags)))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &[]))
+        };
+        // A target group only counts as attached once its listener or rule
+        // exists, which may be created in parallel with the service; ECS says
+        // so with a generic InvalidParameterException.
+        let start = std::time::Instant::now();
+        let out = loop {
+            match create().await {
+                Err(e)
+                    if e.message
+                        .contains("does not have an associated load balancer")
+                        && start.elapsed() < DEPENDENCY_WAIT =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                other => break other?,
+            }
+        };
         let s = out
             .service
             .ok_or_else(|| ProviderError::new("MissingId", "CreateService returned no service"))?;
