@@ -11,6 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
     LoadBalancerTypeEnum,
 };
+use futures::future::try_join_all;
 use gantry_core::kinds::{self, Lb};
 use gantry_core::*;
 use std::collections::HashMap;
@@ -188,18 +189,26 @@ impl Provider for LbProvider {
                 }
             }
         }
+        // Attributes have no batch form: fetch them all concurrently first.
+        let fetched = try_join_all(reqs.iter().map(|r| async {
+            if !found.contains_key(r.id) {
+                return Ok(None);
+            }
+            match self.attributes(r.id).await {
+                Err(e) if e.not_found => Ok(None),
+                other => other.map(Some),
+            }
+        }))
+        .await?;
         let mut out = Vec::with_capacity(reqs.len());
-        for r in reqs {
+        for (r, fetched) in reqs.iter().zip(fetched) {
             let Some(lb) = found.get(r.id) else {
                 out.push(None);
                 continue;
             };
-            let attrs = match self.attributes(r.id).await {
-                Err(e) if e.not_found => {
-                    out.push(None);
-                    continue;
-                }
-                other => other?,
+            let Some(attrs) = fetched else {
+                out.push(None);
+                continue;
             };
             let rec: Option<Lb> = recorded(r.props);
             let subnets = lb

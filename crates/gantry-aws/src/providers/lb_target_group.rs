@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
+use futures::future::try_join_all;
 use gantry_core::kinds::{self, HealthCheck, LbTargetGroup};
 use gantry_core::*;
 use std::collections::HashMap;
@@ -133,18 +134,26 @@ impl Provider for LbTargetGroupProvider {
                 }
             }
         }
+        // Attributes have no batch form: fetch them all concurrently first.
+        let fetched = try_join_all(reqs.iter().map(|r| async {
+            if !found.contains_key(r.id) {
+                return Ok(None);
+            }
+            match self.dereg(r.id).await {
+                Err(e) if e.not_found => Ok(None),
+                other => other.map(Some),
+            }
+        }))
+        .await?;
         let mut out = Vec::with_capacity(reqs.len());
-        for r in reqs {
+        for (r, fetched) in reqs.iter().zip(fetched) {
             let Some(tg) = found.get(r.id) else {
                 out.push(None);
                 continue;
             };
-            let dereg = match self.dereg(r.id).await {
-                Err(e) if e.not_found => {
-                    out.push(None);
-                    continue;
-                }
-                other => other?,
+            let Some(dereg) = fetched else {
+                out.push(None);
+                continue;
             };
             let name = tg.target_group_name().unwrap_or_default().to_string();
             let props = LbTargetGroup {

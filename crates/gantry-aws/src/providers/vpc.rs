@@ -6,6 +6,7 @@ use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use futures::future::try_join_all;
 use gantry_core::kinds::{self, Vpc};
 use gantry_core::*;
 use std::collections::HashMap;
@@ -110,10 +111,18 @@ impl Provider for VpcProvider {
                 .send()
                 .await
                 .map_err(|e| aws_error(e, NOT_FOUND))?;
-            for v in out.vpcs.unwrap_or_default() {
+            let vpcs = out.vpcs.unwrap_or_default();
+            // The DNS attributes have no batch form: ask for all at once.
+            let attrs = try_join_all(vpcs.iter().map(|v| async move {
+                let id = v.vpc_id().unwrap_or_default();
+                futures::try_join!(
+                    self.attr(id, VpcAttributeName::EnableDnsSupport),
+                    self.attr(id, VpcAttributeName::EnableDnsHostnames)
+                )
+            }))
+            .await?;
+            for (v, (support, hostnames)) in vpcs.into_iter().zip(attrs) {
                 let Some(id) = v.vpc_id.clone() else { continue };
-                let support = self.attr(&id, VpcAttributeName::EnableDnsSupport).await?;
-                let hostnames = self.attr(&id, VpcAttributeName::EnableDnsHostnames).await?;
                 let props = Vpc {
                     name: name_of(v.tags.as_deref()),
                     cidr_block: v.cidr_block.clone().unwrap_or_default(),
