@@ -149,12 +149,18 @@ async fn ec2(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, Prov
             out.push(item(kinds::EIP, id, a));
         }
     }
-    let r = ec2
+    // Paginated, and the tags checked client-side: the emulator ignores
+    // filters here.
+    let nats: Vec<_> = ec2
         .describe_nat_gateways()
+        .set_filter(f())
+        .into_paginator()
+        .items()
         .send()
+        .try_collect()
         .await
         .map_err(|e| aws_error(e, &[]))?;
-    for v in r.nat_gateways() {
+    for v in &nats {
         let state = v
             .state()
             .map(|s| s.as_str().to_ascii_lowercase())

@@ -347,3 +347,41 @@ impl Provider for EcsTaskDefinitionProvider {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn containers_round_trip() {
+        let c = ContainerDefinition {
+            name: "app".into(),
+            image: "123.dkr.ecr.us-east-1.amazonaws.com/app:1".into(),
+            essential: true,
+            cpu: 256,
+            memory_reservation: 512,
+            port_mappings: vec![PortMapping {
+                container_port: 8080,
+                protocol: "tcp".into(),
+            }],
+            environment: BTreeMap::from([("PORT".to_string(), "8080".to_string())]),
+            health_check: Some(ContainerHealthCheck {
+                command: vec!["CMD-SHELL".into(), "true".into()],
+                interval_seconds: 10,
+                timeout_seconds: 2,
+                retries: 5,
+                start_period_seconds: 30,
+            }),
+            readonly_root_filesystem: true,
+            log_group: "/gantry/app".into(),
+            log_region: "eu-west-1".into(),
+            log_stream_prefix: "app".into(),
+            depends_on: vec![ContainerDependency {
+                container_name: "agent".into(),
+                condition: "HEALTHY".into(),
+            }],
+        };
+        assert_eq!(container_of(&container(&c).unwrap()), c);
+    }
+}

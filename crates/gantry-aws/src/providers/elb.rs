@@ -167,3 +167,29 @@ pub(crate) fn from_action(a: &Action) -> Option<ListenerAction> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip() {
+        for a in [
+            ListenerAction::Forward {
+                target_group_arn: "arn:tg".into(),
+            },
+            ListenerAction::Redirect {
+                protocol: "HTTPS".into(),
+                port: "443".into(),
+                status_code: "HTTP_301".into(),
+            },
+            ListenerAction::FixedResponse {
+                status_code: "404".into(),
+                content_type: "text/plain".into(),
+                message_body: "nothing here".into(),
+            },
+        ] {
+            assert_eq!(from_action(&to_action(&a)), Some(a));
+        }
+    }
+}
