@@ -233,6 +233,13 @@ async fn minimal_up_verify_edit_destroy() {
             )
     });
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(2);
+    // Unattended (stdin is not a terminal) and without --yes: refuse, change nothing.
+    let refused = p.gantry(&["up"]);
+    refused.assert_code(1);
+    assert!(
+        refused.stderr().contains("--yes"),
+        "the refusal names --yes"
+    );
     let plan = p.gantry(&["plan", "--json"]);
     plan.assert_code(0);
     let got = changes(&plan.json());

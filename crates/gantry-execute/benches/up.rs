@@ -190,7 +190,8 @@ async fn scenario(
 ) {
     let dir = tempfile::tempdir().expect("tempdir");
     let cloud = FakeCloud::with_latency(latency);
-    let engine = Engine::new(cloud.providers(), test_tags(), limits.clone());
+    let engine =
+        Engine::new(cloud.providers(), test_tags(), limits.clone()).with_settle(Duration::ZERO);
     let store = Arc::new(Store::open(dir.path(), "bench", "test").expect("store"));
     let (depth, rounds, svc) = lower_bound(g, &limits);
     let bound_calls = depth.max(rounds);

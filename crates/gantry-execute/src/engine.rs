@@ -8,7 +8,7 @@ use gantry_core::{
     ProviderError, ProviderSet, ReadRequest, Ref, StackTags, UpdateRequest,
 };
 use gantry_plan::{plan_destroy_with, plan_with, Plan, PlanError, Refreshed};
-use gantry_state::{MetaLookup, Op, Outcome, State, StateError, Store};
+use gantry_state::{Intent, MetaLookup, Op, Outcome, State, StateError, Store};
 use serde::Serialize;
 use serde_json::Value;
 use std::cmp::Reverse;
@@ -164,7 +164,11 @@ pub struct Engine {
     tags: StackTags,
     limits: Limits,
     meta: MetaLookup,
+    settle: Duration,
 }
+
+/// The default pause before recovery looks again for an interrupted create.
+pub const DEFAULT_SETTLE: Duration = Duration::from_secs(5);
 
 enum NodeError {
     /// The operation failed; dependents are skipped, the run goes on.
@@ -193,6 +197,7 @@ impl Engine {
             tags,
             limits,
             meta: gantry_core::kind_meta,
+            settle: DEFAULT_SETTLE,
         }
     }
 
@@ -204,6 +209,36 @@ impl Engine {
 
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// How long recovery waits before a second look for an interrupted
+    /// create it did not find (default [`DEFAULT_SETTLE`]; zero skips it).
+    pub fn with_settle(mut self, settle: Duration) -> Engine {
+        self.settle = settle;
+        self
+    }
+
+    async fn adopt(
+        &self,
+        store: &Store,
+        reporter: &dyn Reporter,
+        it: &Intent,
+        applied: gantry_core::Applied,
+    ) -> Result<(), EngineError> {
+        store
+            .finish(
+                it.seq,
+                Outcome::Ok {
+                    id: Some(applied.id.clone()),
+                    outputs: applied.outputs,
+                },
+            )
+            .await?;
+        reporter.event(Event::Adopted {
+            address: it.address.clone(),
+            id: applied.id,
+        });
+        Ok(())
     }
 
     fn service(&self, kind: &str) -> &'static str {
@@ -222,6 +257,7 @@ impl Engine {
         reporter.event(Event::RecoveryStarted {
             pending: pending.len(),
         });
+        let mut not_found = Vec::new();
         for it in pending {
             let p = self
                 .providers
@@ -239,38 +275,8 @@ impl Engine {
                             .await
                             .map_err(fail)?;
                     match found {
-                        Some(applied) => {
-                            store
-                                .finish(
-                                    it.seq,
-                                    Outcome::Ok {
-                                        id: Some(applied.id.clone()),
-                                        outputs: applied.outputs,
-                                    },
-                                )
-                                .await?;
-                            reporter.event(Event::Adopted {
-                                address: it.address.clone(),
-                                id: applied.id,
-                            });
-                        }
-                        None => {
-                            store
-                                .finish(
-                                    it.seq,
-                                    Outcome::Err {
-                                        error: "interrupted before the resource was created".into(),
-                                        code: None,
-                                        id: None,
-                                    },
-                                )
-                                .await?;
-                            reporter.event(Event::Recovered {
-                                address: it.address.clone(),
-                                op: it.op,
-                                outcome: "not created; it will be planned again".into(),
-                            });
-                        }
+                        Some(applied) => self.adopt(store, reporter, &it, applied).await?,
+                        None => not_found.push(it),
                     }
                 }
                 Op::Update | Op::Delete => {
@@ -311,6 +317,57 @@ impl Engine {
                         address: it.address.clone(),
                         op: it.op,
                         outcome: text.into(),
+                    });
+                }
+            }
+        }
+        // A create the dead run sent may still be in flight, and AWS lists
+        // new objects only after a moment (eventual consistency): look once
+        // more after a pause before concluding it never happened, since most
+        // create APIs take no idempotency token that would catch a retry.
+        if !not_found.is_empty() && !self.settle.is_zero() {
+            reporter.event(Event::Warning {
+                message: format!(
+                    "{} interrupted create(s) not found yet; looking again in {}s",
+                    not_found.len(),
+                    self.settle.as_secs()
+                ),
+            });
+            tokio::time::sleep(self.settle).await;
+        }
+        for it in not_found {
+            let p = self
+                .providers
+                .get(&it.kind)
+                .ok_or_else(|| EngineError::NoProvider(it.kind.clone()))?;
+            let found = if self.settle.is_zero() {
+                None
+            } else {
+                find_new(&**p, store, &it.address, &it.props, &self.tags, &it.token)
+                    .await
+                    .map_err(|error| EngineError::Recovery {
+                        address: it.address.clone(),
+                        op: it.op,
+                        error,
+                    })?
+            };
+            match found {
+                Some(applied) => self.adopt(store, reporter, &it, applied).await?,
+                None => {
+                    store
+                        .finish(
+                            it.seq,
+                            Outcome::Err {
+                                error: "interrupted before the resource was created".into(),
+                                code: None,
+                                id: None,
+                            },
+                        )
+                        .await?;
+                    reporter.event(Event::Recovered {
+                        address: it.address.clone(),
+                        op: it.op,
+                        outcome: "not created; it will be planned again".into(),
                     });
                 }
             }

@@ -23,6 +23,8 @@ pub mod events;
 pub mod fake;
 mod graph;
 
-pub use engine::{Engine, EngineError, Limits, OpFailure, OpReport, SkippedOp, Summary};
+pub use engine::{
+    Engine, EngineError, Limits, OpFailure, OpReport, SkippedOp, Summary, DEFAULT_SETTLE,
+};
 pub use events::{CollectingReporter, Event, NullReporter, Reporter};
 pub use tokio_util::sync::CancellationToken;

@@ -118,8 +118,9 @@ fn stack() -> DesiredGraph {
     g
 }
 
+/// The fake cloud is consistent at once: no pause before a second look.
 fn engine(cloud: &Arc<FakeCloud>, limits: Limits) -> Engine {
-    Engine::new(cloud.providers(), test_tags(), limits)
+    Engine::new(cloud.providers(), test_tags(), limits).with_settle(Duration::ZERO)
 }
 
 fn open(dir: &std::path::Path) -> Arc<Store> {
@@ -580,7 +581,8 @@ async fn secrets_reach_the_provider_but_never_the_state_files() {
         test_tags(),
         Limits::aws_defaults(),
     )
-    .with_meta(meta);
+    .with_meta(meta)
+    .with_settle(Duration::ZERO);
     let mut g = DesiredGraph::new();
     add(
         &mut g,

@@ -1,0 +1,152 @@
+//! The `gantry` binary without AWS: spec diagnostics, exit codes, schema,
+//! graph, and the state lock as a user meets it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+fn gantry(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        // Never reach a real endpoint from these tests.
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .expect("run gantry")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn project(spec: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("gantry.yaml"), spec).unwrap();
+    d
+}
+
+fn minimal() -> String {
+    std::fs::read_to_string(Path::new(ROOT).join("examples/minimal.yaml")).unwrap()
+}
+
+#[test]
+fn validate_accepts_the_example_in_every_environment() {
+    let d = project(&minimal());
+    for env in ["dev", "prod"] {
+        let out = gantry(d.path(), &["-e", env, "validate"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(&format!("minimal/{env}")));
+    }
+}
+
+#[test]
+fn spec_errors_point_at_file_line_col_with_a_hint() {
+    let spec = minimal().replace("  egress: nat", "  egres: nat");
+    let d = project(&spec);
+    let out = gantry(d.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let line = spec.lines().position(|l| l.contains("egres:")).unwrap() + 1;
+    assert!(err.contains(&format!("gantry.yaml:{line}:3")), "{err}");
+    assert!(err.contains("did you mean `egress`"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_environment_lists_the_known_ones() {
+    let d = project(&minimal());
+    let out = gantry(d.path(), &["-e", "staging", "plan"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("dev, prod"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_have_their_own_exit_code() {
+    let d = project(&minimal());
+    let out = gantry(d.path(), &["--bogus"]);
+    assert_eq!(out.status.code(), Some(64));
+    let out = gantry(d.path(), &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn schema_is_json_schema_for_the_spec() {
+    let d = project(&minimal());
+    let out = gantry(d.path(), &["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let props = v["properties"].as_object().expect("top-level properties");
+    for key in ["name", "region", "network", "services", "environments"] {
+        assert!(props.contains_key(key), "schema lacks {key}");
+    }
+}
+
+#[test]
+fn graph_is_mermaid_in_apply_phases() {
+    let d = project(&minimal());
+    let out = gantry(d.path(), &["graph"]);
+    assert_eq!(out.status.code(), Some(0));
+    let m = text(&out.stdout);
+    assert!(m.starts_with("flowchart TB\n"));
+    // The VPC comes before its subnets, which come before the service.
+    let phase_of = |addr: &str| {
+        let at = m
+            .find(&format!("[\"{addr}\"]"))
+            .unwrap_or_else(|| panic!("{addr} missing"));
+        m[..at].matches("subgraph phase").count()
+    };
+    assert!(phase_of("vpc.main") < phase_of("subnet.private-a"));
+    assert!(phase_of("subnet.private-a") < phase_of("ecs_service.web"));
+    assert!(m.contains("vpc_main --> subnet_private_a"));
+}
+
+/// A live lock held by this test process (same host, live pid, lease ahead).
+fn hold_lock(state: &Path) {
+    std::fs::create_dir_all(state).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let lock = serde_json::json!({
+        "id": "test-lock",
+        "who": "alice@elsewhere",
+        "pid": std::process::id(),
+        "host": host.trim(),
+        "command": "up",
+        "since": "2026-01-01T00:00:00Z",
+        "lease_expires": "2999-01-01T00:00:00Z",
+    });
+    std::fs::write(state.join("lock.json"), lock.to_string()).unwrap();
+}
+
+#[test]
+fn a_held_lock_stops_a_second_run_and_unlock_clears_it() {
+    let d = project(&minimal());
+    let state = d.path().join(".gantry/minimal-dev");
+    hold_lock(&state);
+    let out = gantry(d.path(), &["up", "--yes"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("alice@elsewhere") && err.contains("`up`"),
+        "{err}"
+    );
+    assert!(err.contains("gantry unlock"), "{err}");
+    // With --detailed-exitcode every error is 1, so 2 always means changes.
+    let out = gantry(d.path(), &["plan", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = gantry(d.path(), &["unlock"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("alice@elsewhere"));
+    assert!(!state.join("lock.json").exists());
+    let out = gantry(d.path(), &["unlock"]);
+    assert!(text(&out.stdout).contains("not locked"));
+}
