@@ -51,7 +51,8 @@ pub async fn services(
                 status: s.status().unwrap_or_default().to_string(),
                 desired: s.desired_count(),
                 running: s.running_count(),
-                pending: s.pending_count(),
+                // The emulator computes desired - running, which can go negative.
+                pending: s.pending_count().max(0),
                 rollout_state: primary
                     .and_then(|d| d.rollout_state())
                     .map(|r| r.as_str().to_string()),
