@@ -873,6 +873,13 @@ async fn ecs_stack() {
     h.update(IAM_ROLE, "execution", &exec.id, &exec0, &exec1)
         .await;
     h.read_eq(IAM_ROLE, "execution", &exec.id, &exec1).await;
+    let task1 = IamRole {
+        assume_role_service: "ecs.amazonaws.com".into(),
+        ..task0.clone()
+    };
+    h.update(IAM_ROLE, "task", &task.id, &task0, &task1).await;
+    h.read_eq(IAM_ROLE, "task", &task.id, &task1).await;
+    h.update(IAM_ROLE, "task", &task.id, &task1, &task0).await;
     assert_eq!(
         h.find(IAM_ROLE, "execution", &exec1).await.map(|a| a.id),
         Some(exec.id.clone())
@@ -979,6 +986,41 @@ async fn ecs_stack() {
     h.update(ECS_SERVICE, "web", &sva.id, &svc0, &svc1).await;
     let o = h.read(ECS_SERVICE, "web", &sva.id, &svc1).await.unwrap();
     assert_eq!(o.props["desired_count"], 3);
+
+    // A new revision (create-before-destroy) rolled out in place, with a
+    // second security group.
+    let td1 = EcsTaskDefinition {
+        cpu: 1024,
+        memory: 2048,
+        ..td0.clone()
+    };
+    let tdb = h.create(ECS_TASK_DEFINITION, "web", &td1).await;
+    assert_eq!(tdb.outputs["revision"], "2");
+    assert_eq!(
+        h.find(ECS_TASK_DEFINITION, "web", &td1).await.map(|a| a.id),
+        Some(tdb.id.clone())
+    );
+    let sg2 = SecurityGroup {
+        name: "ecs-app-2".into(),
+        ..sg.clone()
+    };
+    let sg2a = h.create(SECURITY_GROUP, "app-2", &sg2).await;
+    let svc2 = EcsService {
+        task_definition_arn: tdb.id.clone(),
+        security_group_ids: vec![sga.id.clone(), sg2a.id.clone()],
+        ..svc1.clone()
+    };
+    h.update(ECS_SERVICE, "web", &sva.id, &svc1, &svc2).await;
+    h.read_subset(
+        ECS_SERVICE,
+        "web",
+        &sva.id,
+        &svc2,
+        &["task_definition_arn", "security_group_ids", "desired_count"],
+    )
+    .await;
+    h.delete(ECS_TASK_DEFINITION, "web", &tda.id, &td0).await;
+    let svc1 = svc2;
     assert_eq!(
         h.find(ECS_SERVICE, "web", &svc1).await.map(|a| a.id),
         Some(sva.id.clone())
@@ -990,7 +1032,7 @@ async fn ecs_stack() {
     assert_eq!(st.len(), 1);
     assert_eq!(st[0].name, "web");
     assert_eq!(st[0].desired, 3);
-    assert_eq!(st[0].task_definition, tda.id);
+    assert!(st[0].task_definition.starts_with("arn:aws:ecs:"));
 
     // From no scanning to scanning: the SDK leaves `scanOnPush: false` out
     // of requests and the emulator then keeps the old value.
@@ -1022,7 +1064,7 @@ async fn ecs_stack() {
     for (k, id) in [
         (ECS_CLUSTER, &ca.id),
         (ECS_SERVICE, &sva.id),
-        (ECS_TASK_DEFINITION, &tda.id),
+        (ECS_TASK_DEFINITION, &tdb.id),
         (IAM_ROLE, &exec.id),
         (LOG_GROUP, &lga.id),
         (ECR_REPOSITORY, &repo.id),
@@ -1035,7 +1077,8 @@ async fn ecs_stack() {
 
     h.delete(ECR_REPOSITORY, "web", &repo.id, &repo1).await;
     h.delete(ECS_SERVICE, "web", &sva.id, &svc1).await;
-    h.delete(ECS_TASK_DEFINITION, "web", &tda.id, &td0).await;
+    h.delete(ECS_TASK_DEFINITION, "web", &tdb.id, &td1).await;
+    h.delete(SECURITY_GROUP, "app-2", &sg2a.id, &sg2).await;
     h.delete(IAM_ROLE, "execution", &exec.id, &exec1).await;
     h.delete(IAM_ROLE, "task", &task.id, &task0).await;
     h.delete(LOG_GROUP, "web", &lga.id, &lg1).await;
