@@ -885,36 +885,29 @@ async fn ecs_stack() {
         Some(exec.id.clone())
     );
 
-    let container = ContainerDefinition {
-        name: "web".into(),
-        image: "public.ecr.aws/nginx/nginx:1.27".into(),
-        essential: true,
-        cpu: 256,
-        memory_reservation: 512,
-        port_mappings: vec![PortMapping {
-            container_port: 8080,
-            protocol: "tcp".into(),
-        }],
-        environment: BTreeMap::from([
-            ("A".to_string(), "1".to_string()),
-            ("B".to_string(), "two".to_string()),
-        ]),
-        health_check: Some(ContainerHealthCheck {
-            command: vec![
-                "CMD-SHELL".into(),
-                "curl -f http://localhost:8080/ || exit 1".into(),
-            ],
-            interval_seconds: 30,
-            timeout_seconds: 5,
-            retries: 3,
-            start_period_seconds: 10,
-        }),
-        readonly_root_filesystem: true,
-        log_group: lg1.name.clone(),
-        log_region: "us-east-1".into(),
-        log_stream_prefix: "web".into(),
-        depends_on: vec![],
-    };
+    // Through JSON, as gantry-core may add container fields with defaults.
+    let container: ContainerDefinition = serde_json::from_value(json!({
+        "name": "web",
+        "image": "public.ecr.aws/nginx/nginx:1.27",
+        "command": ["nginx", "-g", "daemon off;"],
+        "essential": true,
+        "cpu": 256,
+        "memory_reservation": 512,
+        "port_mappings": [{"container_port": 8080, "protocol": "tcp"}],
+        "environment": {"A": "1", "B": "two"},
+        "health_check": {
+            "command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"],
+            "interval_seconds": 30,
+            "timeout_seconds": 5,
+            "retries": 3,
+            "start_period_seconds": 10
+        },
+        "readonly_root_filesystem": true,
+        "log_group": lg1.name,
+        "log_region": "us-east-1",
+        "log_stream_prefix": "web",
+    }))
+    .unwrap();
     let sidecar = ContainerDefinition {
         name: "agent".into(),
         port_mappings: vec![],

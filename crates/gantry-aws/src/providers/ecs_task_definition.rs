@@ -64,8 +64,13 @@ fn container(c: &ContainerDefinition) -> Result<AwsContainer, ProviderError> {
                 .map_err(build_err)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let command: Vec<String> = serde_json::to_value(c)
+        .ok()
+        .and_then(|v| serde_json::from_value(v.get("command")?.clone()).ok())
+        .unwrap_or_default();
     Ok(AwsContainer::builder()
         .name(&c.name)
+        .set_command((!command.is_empty()).then_some(command))
         .image(&c.image)
         .essential(c.essential)
         .cpu(c.cpu)
@@ -103,13 +108,15 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
             .cloned()
             .unwrap_or_default()
     };
-    ContainerDefinition {
-        name: c.name().unwrap_or_default().to_string(),
-        image: c.image().unwrap_or_default().to_string(),
-        essential: c.essential().unwrap_or(true),
-        cpu: c.cpu(),
-        memory_reservation: c.memory_reservation().unwrap_or_default(),
-        port_mappings: c
+    // Built through JSON so that fields gantry-core adds with serde defaults
+    // (like `command`) are carried without this code naming every field.
+    let v = serde_json::json!({
+        "name": c.name().unwrap_or_default().to_string(),
+        "image": c.image().unwrap_or_default().to_string(),
+        "essential": c.essential().unwrap_or(true),
+        "cpu": c.cpu(),
+        "memory_reservation": c.memory_reservation().unwrap_or_default(),
+        "port_mappings": c
             .port_mappings()
             .iter()
             .map(|p| PortMapping {
@@ -119,8 +126,8 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_else(|| "tcp".into()),
             })
-            .collect(),
-        environment: c
+            .collect::<Vec<_>>(),
+        "environment": c
             .environment()
             .iter()
             .filter_map(|kv| {
@@ -129,27 +136,32 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                     kv.value().unwrap_or_default().to_string(),
                 ))
             })
-            .collect(),
-        health_check: c.health_check().map(|h| ContainerHealthCheck {
+            .collect::<std::collections::BTreeMap<_, _>>(),
+        "health_check": c.health_check().map(|h| ContainerHealthCheck {
             command: h.command().to_vec(),
             interval_seconds: h.interval().unwrap_or(30),
             timeout_seconds: h.timeout().unwrap_or(5),
             retries: h.retries().unwrap_or(3),
             start_period_seconds: h.start_period().unwrap_or(0),
         }),
-        readonly_root_filesystem: c.readonly_root_filesystem().unwrap_or(false),
-        log_group: opt("awslogs-group"),
-        log_region: opt("awslogs-region"),
-        log_stream_prefix: opt("awslogs-stream-prefix"),
-        depends_on: c
+        "readonly_root_filesystem": c.readonly_root_filesystem().unwrap_or(false),
+        "log_group": opt("awslogs-group"),
+        "log_region": opt("awslogs-region"),
+        "log_stream_prefix": opt("awslogs-stream-prefix"),
+        "depends_on": c
             .depends_on()
             .iter()
             .map(|d| ContainerDependency {
                 container_name: d.container_name().to_string(),
                 condition: d.condition().as_str().to_string(),
             })
-            .collect(),
+            .collect::<Vec<_>>(),
+    });
+    let mut v = v;
+    if !c.command().is_empty() {
+        v["command"] = serde_json::json!(c.command());
     }
+    serde_json::from_value(v).expect("container definitions deserialize from their own fields")
 }
 
 /// The canonical props of a revision; `fallback` fills what the API did not
@@ -351,37 +363,33 @@ impl Provider for EcsTaskDefinitionProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     #[test]
     fn containers_round_trip() {
-        let c = ContainerDefinition {
-            name: "app".into(),
-            image: "123.dkr.ecr.us-east-1.amazonaws.com/app:1".into(),
-            essential: true,
-            cpu: 256,
-            memory_reservation: 512,
-            port_mappings: vec![PortMapping {
-                container_port: 8080,
-                protocol: "tcp".into(),
-            }],
-            environment: BTreeMap::from([("PORT".to_string(), "8080".to_string())]),
-            health_check: Some(ContainerHealthCheck {
-                command: vec!["CMD-SHELL".into(), "true".into()],
-                interval_seconds: 10,
-                timeout_seconds: 2,
-                retries: 5,
-                start_period_seconds: 30,
-            }),
-            readonly_root_filesystem: true,
-            log_group: "/gantry/app".into(),
-            log_region: "eu-west-1".into(),
-            log_stream_prefix: "app".into(),
-            depends_on: vec![ContainerDependency {
-                container_name: "agent".into(),
-                condition: "HEALTHY".into(),
-            }],
-        };
+        // Through JSON, as gantry-core may add fields with serde defaults.
+        let c: ContainerDefinition = serde_json::from_value(serde_json::json!({
+            "name": "app",
+            "image": "123.dkr.ecr.us-east-1.amazonaws.com/app:1",
+            "command": ["serve", "--port", "8080"],
+            "essential": true,
+            "cpu": 256,
+            "memory_reservation": 512,
+            "port_mappings": [{"container_port": 8080, "protocol": "tcp"}],
+            "environment": {"PORT": "8080"},
+            "health_check": {
+                "command": ["CMD-SHELL", "true"],
+                "interval_seconds": 10,
+                "timeout_seconds": 2,
+                "retries": 5,
+                "start_period_seconds": 30
+            },
+            "readonly_root_filesystem": true,
+            "log_group": "/gantry/app",
+            "log_region": "eu-west-1",
+            "log_stream_prefix": "app",
+            "depends_on": [{"container_name": "agent", "condition": "HEALTHY"}]
+        }))
+        .unwrap();
         assert_eq!(container_of(&container(&c).unwrap()), c);
     }
 }
