@@ -69,7 +69,7 @@ impl Provider for EcrRepositoryProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let p: EcrRepository = parse(kinds::ECR_REPOSITORY, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+        let tags: Vec<Tag> = tag_set(req.tags, req.address, Some(&p.name))
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();

@@ -87,7 +87,7 @@ impl Provider for EcsClusterProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let p: EcsCluster = parse(kinds::ECS_CLUSTER, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
         let out = self
             .ctx
             .ecs()

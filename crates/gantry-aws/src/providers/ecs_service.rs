@@ -238,7 +238,7 @@ impl Provider for EcsServiceProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let p: EcsService = parse(kinds::ECS_SERVICE, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
         let lbs = load_balancers(&p);
         let grace = (!lbs.is_empty()).then_some(p.health_check_grace_period_seconds);
         let create = || async {

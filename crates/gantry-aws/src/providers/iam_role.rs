@@ -156,7 +156,7 @@ impl Provider for IamRoleProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let p: IamRole = parse(kinds::IAM_ROLE, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+        let tags: Vec<Tag> = tag_set(req.tags, req.address, Some(&p.name))
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();

@@ -84,7 +84,7 @@ impl Provider for LogGroupProvider {
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let p: LogGroup = parse(kinds::LOG_GROUP, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+        let tags = tag_set(req.tags, req.address, Some(&p.name));
         self.ctx
             .logs()
             .create_log_group()
