@@ -133,6 +133,7 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
                 Image::Registry(i) => i.clone(),
                 Image::Build(_) => reference(&repos[c.name.as_str()], "repository_url"),
             },
+            command: c.command.clone(),
             essential: c.essential,
             cpu: c.cpu as i32,
             memory_reservation: c.memory as i32,

@@ -277,6 +277,9 @@ pub struct ContainerHealthCheck {
 pub struct ContainerDefinition {
     pub name: String,
     pub image: String,
+    /// Overrides the image's command; empty keeps the image's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
     pub essential: bool,
     /// CPU units (1024 = one vCPU) reserved for this container.
     pub cpu: i32,

@@ -86,6 +86,8 @@ pub enum Image {
 pub struct Container {
     pub name: String,
     pub image: Image,
+    /// Overrides the image's command; empty keeps the image's own.
+    pub command: Vec<String>,
     pub port: Option<u16>,
     pub cpu: u32,
     /// Memory reservation in MiB.
@@ -317,6 +319,7 @@ fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service 
                     (None, Some(b)) => Image::Build(b.value.clone()),
                     (None, None) => Image::Registry(String::new()),
                 },
+                command: c.command.iter().map(|a| a.value.clone()).collect(),
                 port: c.port.as_ref().map(|p| p.value as u16),
                 cpu: c.cpu.as_ref().map_or(cpu_share, |v| v.value),
                 memory: c.memory.as_ref().map_or(mem_share, |v| v.value),

@@ -133,6 +133,10 @@ pub struct Container {
     pub image: Option<Sp<String>>,
     /// A directory to build an image from; Gantry creates an ECR repository.
     pub build: Option<Sp<String>>,
+    /// Overrides the image's command (ECS `command`): the program and its
+    /// arguments, as a list.
+    #[serde(default)]
+    pub command: Vec<Sp<String>>,
     /// The port the container listens on.
     pub port: Option<Sp<u32>>,
     /// CPU units reserved for this container. Default: an even share.

@@ -469,6 +469,9 @@ fn check_container(cname: &Sp<String>, c: &Container, p: &mut Problems) {
             );
         }
     }
+    for a in &c.command {
+        check_reserved(p, a);
+    }
     for (k, v) in &c.environment {
         check_reserved(p, k);
         check_reserved(p, v);

@@ -64,13 +64,9 @@ fn container(c: &ContainerDefinition) -> Result<AwsContainer, ProviderError> {
                 .map_err(build_err)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let command: Vec<String> = serde_json::to_value(c)
-        .ok()
-        .and_then(|v| serde_json::from_value(v.get("command")?.clone()).ok())
-        .unwrap_or_default();
     Ok(AwsContainer::builder()
         .name(&c.name)
-        .set_command((!command.is_empty()).then_some(command))
+        .set_command((!c.command.is_empty()).then(|| c.command.clone()))
         .image(&c.image)
         .essential(c.essential)
         .cpu(c.cpu)
@@ -108,15 +104,14 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
             .cloned()
             .unwrap_or_default()
     };
-    // Built through JSON so that fields gantry-core adds with serde defaults
-    // (like `command`) are carried without this code naming every field.
-    let v = serde_json::json!({
-        "name": c.name().unwrap_or_default().to_string(),
-        "image": c.image().unwrap_or_default().to_string(),
-        "essential": c.essential().unwrap_or(true),
-        "cpu": c.cpu(),
-        "memory_reservation": c.memory_reservation().unwrap_or_default(),
-        "port_mappings": c
+    ContainerDefinition {
+        name: c.name().unwrap_or_default().to_string(),
+        image: c.image().unwrap_or_default().to_string(),
+        command: c.command().to_vec(),
+        essential: c.essential().unwrap_or(true),
+        cpu: c.cpu(),
+        memory_reservation: c.memory_reservation().unwrap_or_default(),
+        port_mappings: c
             .port_mappings()
             .iter()
             .map(|p| PortMapping {
@@ -126,8 +121,8 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_else(|| "tcp".into()),
             })
-            .collect::<Vec<_>>(),
-        "environment": c
+            .collect(),
+        environment: c
             .environment()
             .iter()
             .filter_map(|kv| {
@@ -136,32 +131,27 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                     kv.value().unwrap_or_default().to_string(),
                 ))
             })
-            .collect::<std::collections::BTreeMap<_, _>>(),
-        "health_check": c.health_check().map(|h| ContainerHealthCheck {
+            .collect(),
+        health_check: c.health_check().map(|h| ContainerHealthCheck {
             command: h.command().to_vec(),
             interval_seconds: h.interval().unwrap_or(30),
             timeout_seconds: h.timeout().unwrap_or(5),
             retries: h.retries().unwrap_or(3),
             start_period_seconds: h.start_period().unwrap_or(0),
         }),
-        "readonly_root_filesystem": c.readonly_root_filesystem().unwrap_or(false),
-        "log_group": opt("awslogs-group"),
-        "log_region": opt("awslogs-region"),
-        "log_stream_prefix": opt("awslogs-stream-prefix"),
-        "depends_on": c
+        readonly_root_filesystem: c.readonly_root_filesystem().unwrap_or(false),
+        log_group: opt("awslogs-group"),
+        log_region: opt("awslogs-region"),
+        log_stream_prefix: opt("awslogs-stream-prefix"),
+        depends_on: c
             .depends_on()
             .iter()
             .map(|d| ContainerDependency {
                 container_name: d.container_name().to_string(),
                 condition: d.condition().as_str().to_string(),
             })
-            .collect::<Vec<_>>(),
-    });
-    let mut v = v;
-    if !c.command().is_empty() {
-        v["command"] = serde_json::json!(c.command());
+            .collect(),
     }
-    serde_json::from_value(v).expect("container definitions deserialize from their own fields")
 }
 
 /// The canonical props of a revision; `fallback` fills what the API did not
