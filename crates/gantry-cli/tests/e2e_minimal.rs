@@ -205,10 +205,21 @@ async fn minimal_up_verify_edit_destroy() {
         td.task_role_arn(),
         "separate execution and task roles"
     );
-    let agent = td.container_definitions().iter().find(|c| c.name() == Some("agent")).expect("agent");
+    let agent = td
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some("agent"))
+        .expect("agent");
     assert_eq!(agent.command(), ["python", "-m", "http.server", "8000"]);
-    let app = td.container_definitions().iter().find(|c| c.name() == Some("app")).expect("app");
-    assert!(app.environment().iter().any(|kv| kv.name() == Some("AGENT_URL") && kv.value() == Some("http://localhost:8000")));
+    let app = td
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some("app"))
+        .expect("app");
+    assert!(app
+        .environment()
+        .iter()
+        .any(|kv| kv.name() == Some("AGENT_URL") && kv.value() == Some("http://localhost:8000")));
     for c in td.container_definitions() {
         assert!(c.memory_reservation().is_some());
         assert_eq!(
