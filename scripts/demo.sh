@@ -10,6 +10,8 @@ cd "$root"
 spec=${1:-examples/minimal.yaml}
 cargo build --locked --bin gantry
 gantry="${CARGO_TARGET_DIR:-$root/target}/debug/gantry"
+# The emulator also stops by itself when this script exits.
+export GANTRY_EMULATOR_OWNER_PID=$$
 eval "$(scripts/emulator.sh start)"
 trap 'scripts/emulator.sh stop' EXIT
 state_dir=$(mktemp -d)
