@@ -146,6 +146,8 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
                 .into_iter()
                 .collect(),
             environment: c.environment.clone(),
+            secrets: Default::default(),
+            mount_points: Vec::new(),
             health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
                 command: h.command.clone(),
                 interval_seconds: h.interval as i32,
@@ -182,6 +184,7 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
             task_role_arn: reference(&task_role, "arn"),
             cpu_architecture: "X86_64".into(),
             containers,
+            volumes: Vec::new(),
         },
     ));
 

@@ -928,6 +928,7 @@ async fn ecs_stack() {
         task_role_arn: task.outputs["arn"].as_str().unwrap().into(),
         cpu_architecture: "ARM64".into(),
         containers: vec![container, sidecar],
+        volumes: vec![],
     };
     let tda = h.create(ECS_TASK_DEFINITION, "web", &td0).await;
     assert_eq!(tda.outputs["family"], "ecs-test-web");

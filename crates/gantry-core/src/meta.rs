@@ -155,6 +155,106 @@ static KINDS: &[KindMeta] = &[
             &["name", "cluster_arn"],
         )
     },
+    meta(kinds::KMS_KEY, "kms", "KMS key", &[]),
+    meta(
+        kinds::SECRET,
+        "secretsmanager",
+        "secret",
+        &["name", "generate_length", "exclude_punctuation"],
+    ),
+    meta(kinds::SSM_PARAMETER, "ssm", "SSM parameter", &["name"]),
+    KindMeta {
+        unordered: &["subnet_ids"],
+        ..meta(kinds::DB_SUBNET_GROUP, "rds", "DB subnet group", &["name"])
+    },
+    KindMeta {
+        data: true,
+        unordered: &["vpc_security_group_ids"],
+        ..meta(
+            kinds::DB_INSTANCE,
+            "rds",
+            "PostgreSQL database",
+            &[
+                "identifier",
+                "engine",
+                "kms_key_id",
+                "db_name",
+                "master_username",
+                "db_subnet_group_name",
+                "port",
+            ],
+        )
+    },
+    KindMeta {
+        unordered: &["subnet_ids"],
+        ..meta(
+            kinds::ELASTICACHE_SUBNET_GROUP,
+            "elasticache",
+            "cache subnet group",
+            &["name"],
+        )
+    },
+    KindMeta {
+        data: true,
+        unordered: &["security_group_ids"],
+        ..meta(
+            kinds::ELASTICACHE_REPLICATION_GROUP,
+            "elasticache",
+            "Redis cache",
+            &[
+                "id",
+                "engine",
+                "kms_key_id",
+                "subnet_group_name",
+                "port",
+                "auth_token_secret_arn",
+            ],
+        )
+    },
+    KindMeta {
+        data: true,
+        ..meta(
+            kinds::DYNAMODB_TABLE,
+            "dynamodb",
+            "DynamoDB table",
+            &["name", "hash_key", "range_key"],
+        )
+    },
+    KindMeta {
+        data: true,
+        ..meta(kinds::S3_BUCKET, "s3", "S3 bucket", &["bucket_prefix"])
+    },
+    KindMeta {
+        data: true,
+        ..meta(
+            kinds::EFS_FILE_SYSTEM,
+            "efs",
+            "EFS file system",
+            &["kms_key_id", "performance_mode"],
+        )
+    },
+    KindMeta {
+        taggable: false,
+        unordered: &["security_group_ids"],
+        ..meta(
+            kinds::EFS_MOUNT_TARGET,
+            "efs",
+            "EFS mount target",
+            &["file_system_id", "subnet_id"],
+        )
+    },
+    meta(
+        kinds::EFS_ACCESS_POINT,
+        "efs",
+        "EFS access point",
+        &[
+            "file_system_id",
+            "posix_uid",
+            "posix_gid",
+            "root_path",
+            "root_permissions",
+        ],
+    ),
 ];
 
 /// Metadata for `kind`, if Gantry knows it.

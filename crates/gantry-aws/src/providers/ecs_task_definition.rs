@@ -9,15 +9,17 @@ use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerCondition, ContainerDefinition as AwsContainer,
-    ContainerDependency as AwsDependency, CpuArchitecture, HealthCheck as AwsHealthCheck,
-    KeyValuePair, LogConfiguration, LogDriver, NetworkMode, OsFamily,
-    PortMapping as AwsPortMapping, RuntimePlatform, TaskDefinition, TaskDefinitionField,
-    TaskDefinitionStatus, TransportProtocol,
+    ContainerDependency as AwsDependency, CpuArchitecture, EfsAuthorizationConfig,
+    EfsAuthorizationConfigIam, EfsTransitEncryption, EfsVolumeConfiguration,
+    HealthCheck as AwsHealthCheck, KeyValuePair, LogConfiguration, LogDriver,
+    MountPoint as AwsMountPoint, NetworkMode, OsFamily, PortMapping as AwsPortMapping,
+    RuntimePlatform, Secret as AwsSecret, TaskDefinition, TaskDefinitionField,
+    TaskDefinitionStatus, TransportProtocol, Volume,
 };
 use futures::future::try_join_all;
 use gantry_core::kinds::{
     self, ContainerDefinition, ContainerDependency, ContainerHealthCheck, EcsTaskDefinition,
-    PortMapping,
+    EfsVolume, MountPoint, PortMapping, SecretRef,
 };
 use gantry_core::*;
 
@@ -89,11 +91,88 @@ fn container(c: &ContainerDefinition) -> Result<AwsContainer, ProviderError> {
                 .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
                 .collect(),
         ))
+        .set_secrets(
+            (!c.secrets.is_empty())
+                .then(|| {
+                    c.secrets
+                        .iter()
+                        .map(|(name, r)| {
+                            AwsSecret::builder()
+                                .name(name)
+                                .value_from(r.value_from())
+                                .build()
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(build_err)?,
+        )
+        .set_mount_points((!c.mount_points.is_empty()).then(|| {
+            c.mount_points
+                .iter()
+                .map(|m| {
+                    AwsMountPoint::builder()
+                        .source_volume(&m.source_volume)
+                        .container_path(&m.container_path)
+                        .read_only(m.read_only)
+                        .build()
+                })
+                .collect()
+        }))
         .set_health_check(health)
         .readonly_root_filesystem(c.readonly_root_filesystem)
         .log_configuration(logs)
         .set_depends_on((!depends_on.is_empty()).then_some(depends_on))
         .build())
+}
+
+/// Splits an ECS `valueFrom` back into the ARN and the JSON key: a Secrets
+/// Manager ARN has seven `:`-separated parts, then `key:stage:version`.
+fn secret_ref_of(value_from: &str) -> SecretRef {
+    let parts: Vec<&str> = value_from.split(':').collect();
+    if parts.len() > 7 && parts.get(2) == Some(&"secretsmanager") {
+        SecretRef {
+            arn: parts[..7].join(":"),
+            json_key: Some(parts[7]).filter(|k| !k.is_empty()).map(str::to_string),
+        }
+    } else {
+        SecretRef {
+            arn: value_from.to_string(),
+            json_key: None,
+        }
+    }
+}
+
+fn volume(v: &EfsVolume) -> Result<Volume, ProviderError> {
+    Ok(Volume::builder()
+        .name(&v.name)
+        .efs_volume_configuration(
+            EfsVolumeConfiguration::builder()
+                .file_system_id(&v.file_system_id)
+                .transit_encryption(EfsTransitEncryption::Enabled)
+                .authorization_config(
+                    EfsAuthorizationConfig::builder()
+                        .access_point_id(&v.access_point_id)
+                        .iam(EfsAuthorizationConfigIam::Enabled)
+                        .build(),
+                )
+                .build()
+                .map_err(build_err)?,
+        )
+        .build())
+}
+
+fn volume_of(v: &Volume) -> Option<EfsVolume> {
+    let efs = v.efs_volume_configuration()?;
+    Some(EfsVolume {
+        name: v.name()?.to_string(),
+        file_system_id: efs.file_system_id().to_string(),
+        access_point_id: efs
+            .authorization_config()
+            .and_then(|a| a.access_point_id())
+            .unwrap_or_default()
+            .to_string(),
+    })
 }
 
 fn container_of(c: &AwsContainer) -> ContainerDefinition {
@@ -130,6 +209,20 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                     kv.name()?.to_string(),
                     kv.value().unwrap_or_default().to_string(),
                 ))
+            })
+            .collect(),
+        secrets: c
+            .secrets()
+            .iter()
+            .map(|x| (x.name().to_string(), secret_ref_of(x.value_from())))
+            .collect(),
+        mount_points: c
+            .mount_points()
+            .iter()
+            .map(|m| MountPoint {
+                source_volume: m.source_volume().unwrap_or_default().to_string(),
+                container_path: m.container_path().unwrap_or_default().to_string(),
+                read_only: m.read_only().unwrap_or(false),
             })
             .collect(),
         health_check: c.health_check().map(|h| ContainerHealthCheck {
@@ -182,6 +275,7 @@ fn props_of(
             .iter()
             .map(container_of)
             .collect(),
+        volumes: td.volumes().iter().filter_map(volume_of).collect(),
     };
     (p, unread)
 }
@@ -260,6 +354,11 @@ impl Provider for EcsTaskDefinitionProvider {
                     .build(),
             )
             .set_container_definitions(Some(containers))
+            .set_volumes(
+                (!p.volumes.is_empty())
+                    .then(|| p.volumes.iter().map(volume).collect::<Result<Vec<_>, _>>())
+                    .transpose()?,
+            )
             .set_tags(Some(ecs_tags(&tags)))
             .send()
             .await
@@ -353,6 +452,30 @@ impl Provider for EcsTaskDefinitionProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_value_from_round_trips() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-AbCdEf";
+        let with_key = SecretRef {
+            arn: arn.into(),
+            json_key: Some("password".into()),
+        };
+        assert_eq!(with_key.value_from(), format!("{arn}:password::"));
+        assert_eq!(secret_ref_of(&with_key.value_from()), with_key);
+        let whole = SecretRef {
+            arn: arn.into(),
+            json_key: None,
+        };
+        assert_eq!(secret_ref_of(&whole.value_from()), whole);
+        let ssm = "arn:aws:ssm:us-east-1:123456789012:parameter/gantry/app/dev/x";
+        assert_eq!(
+            secret_ref_of(ssm),
+            SecretRef {
+                arn: ssm.into(),
+                json_key: None
+            }
+        );
+    }
 
     #[test]
     fn containers_round_trip() {
