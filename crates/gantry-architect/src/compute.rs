@@ -1,6 +1,7 @@
 //! Running the containers: ECS cluster, log groups, IAM roles, ECR
 //! repositories, task definitions and services.
 
+use crate::data::ServiceWiring;
 use crate::naming::{partition, short_name};
 use crate::network::{ids, Net};
 use crate::routing::Routing;
@@ -15,7 +16,13 @@ use std::collections::BTreeMap;
 pub const RETENTION_DAYS: i32 = 30;
 pub const PROD_RETENTION_DAYS: i32 = 90;
 
-pub(crate) fn build(m: &Model, net: &Net, routing: &Routing, g: &mut Graph) {
+pub(crate) fn build(
+    m: &Model,
+    net: &Net,
+    routing: &Routing,
+    wiring: &BTreeMap<String, ServiceWiring>,
+    g: &mut Graph,
+) {
     let prefix = m.prefix();
     let cluster = g.add(Resource::new(
         kinds::ECS_CLUSTER,
@@ -26,7 +33,8 @@ pub(crate) fn build(m: &Model, net: &Net, routing: &Routing, g: &mut Graph) {
         },
     ));
     for s in &m.services {
-        service(m, net, routing, &cluster, s, g);
+        let w = &wiring[&s.name];
+        service(m, net, routing, w, &cluster, s, g);
     }
 }
 
@@ -43,7 +51,15 @@ fn trust_ecs_tasks(
     }
 }
 
-fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Service, g: &mut Graph) {
+fn service(
+    m: &Model,
+    net: &Net,
+    routing: &Routing,
+    w: &ServiceWiring,
+    cluster: &Address,
+    s: &Service,
+    g: &mut Graph,
+) {
     let prefix = m.prefix();
     let log_name = format!("/gantry/{}/{}/{}", m.stack, m.env, s.name);
     let log_group = g.add(Resource::new(
@@ -100,6 +116,7 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
             "Resource": repos.values().map(|r| reference(r, "arn")).collect::<Vec<_>>(),
         }));
     }
+    statements.extend(w.exec_statements.iter().cloned());
     let exec_role = g.add(Resource::new(
         kinds::IAM_ROLE,
         &format!("{}-execution", s.name),
@@ -118,7 +135,14 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
         &trust_ecs_tasks(
             short_name(&format!("{prefix}-{}-task", s.name), 64),
             format!("Application code of service {}", s.name),
-            BTreeMap::new(),
+            if w.task_statements.is_empty() {
+                BTreeMap::new()
+            } else {
+                BTreeMap::from([(
+                    "data".to_string(),
+                    json!({"Version": "2012-10-17", "Statement": w.task_statements}),
+                )])
+            },
         ),
     ));
 
@@ -145,9 +169,22 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
                 })
                 .into_iter()
                 .collect(),
-            environment: c.environment.clone(),
-            secrets: Default::default(),
-            mount_points: Vec::new(),
+            environment: c
+                .environment
+                .clone()
+                .into_iter()
+                .chain(w.environment.clone())
+                .collect(),
+            secrets: w.secrets.clone(),
+            mount_points: c
+                .mounts
+                .iter()
+                .map(|mt| MountPoint {
+                    source_volume: mt.volume.clone(),
+                    container_path: mt.path.clone(),
+                    read_only: w.volumes.get(&mt.volume).is_some_and(|(_, ro)| *ro),
+                })
+                .collect(),
             health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
                 command: h.command.clone(),
                 interval_seconds: h.interval as i32,
@@ -184,7 +221,17 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
             task_role_arn: reference(&task_role, "arn"),
             cpu_architecture: "X86_64".into(),
             containers,
-            volumes: Vec::new(),
+            // Only volumes some container mounts.
+            volumes: w
+                .volumes
+                .iter()
+                .filter(|(name, _)| {
+                    s.containers
+                        .iter()
+                        .any(|c| c.mounts.iter().any(|mt| &mt.volume == *name))
+                })
+                .map(|(_, (v, _))| v.clone())
+                .collect(),
         },
     ));
 
@@ -230,7 +277,10 @@ fn service(m: &Model, net: &Net, routing: &Routing, cluster: &Address, s: &Servi
                 .listener_deps
                 .get(&s.name)
                 .cloned()
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                // Tasks cannot mount EFS before its mount targets exist.
+                .chain(w.depends_on.iter().cloned()),
         ),
     );
 }

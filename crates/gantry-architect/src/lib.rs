@@ -3,12 +3,15 @@
 //! [`architect`] is a pure function; this is where the seeds' architecture
 //! and Gantry's secure defaults live (tasks in private subnets without public
 //! IPs, security groups chained ALB → service port, least-privilege roles,
-//! log retention, immutable scanned ECR repositories, circuit breakers).
+//! log retention, immutable scanned ECR repositories, circuit breakers,
+//! encrypted private data stores reachable only by the services that use
+//! them).
 //! Addresses and physical names are listed in `docs/spec.md`.
 //!
 //! Resources carry no tags: providers add the `gantry:*` tags.
 
 mod compute;
+pub mod data;
 pub mod naming;
 mod network;
 pub mod priority;
@@ -45,7 +48,8 @@ pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
     let net = network::build(model, &mut g);
     let routing = routing::build(model, &net, &mut g)?;
     network::endpoints(model, &net, &routing.service_sgs, &mut g);
-    compute::build(model, &net, &routing, &mut g);
+    let wiring = data::build(model, &net, &routing, &mut g);
+    compute::build(model, &net, &routing, &wiring, &mut g);
     let graph = g.finish()?;
     graph.topo_order()?;
     graph.check_kinds()?;

@@ -13,6 +13,8 @@ pub(crate) struct Net {
     pub public_subnets: Vec<Address>,
     pub private_subnets: Vec<Address>,
     pub private_route_tables: Vec<Address>,
+    /// Data subnets (PostgreSQL, Redis), by AZ; empty without such stores.
+    pub data_subnets: Vec<Address>,
 }
 
 impl Net {
@@ -188,16 +190,57 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
         private_route_tables.push(rt);
     }
 
+    // Data subnets: one route table with no route out at all, so a
+    // database or cache cannot reach (or be reached from) the internet
+    // whatever happens to the other tiers' routes.
+    let mut data_subnets = Vec::new();
+    if !m.network.data.is_empty() {
+        let rt = g.add(Resource::new(
+            kinds::ROUTE_TABLE,
+            "data",
+            &RouteTable {
+                name: format!("{prefix}-data"),
+                vpc_id: vpc_id.clone(),
+                routes: Vec::new(),
+            },
+        ));
+        for d in &m.network.data {
+            let name = format!("data-{}", d.suffix);
+            let subnet = g.add(Resource::new(
+                kinds::SUBNET,
+                &name,
+                &Subnet {
+                    name: format!("{prefix}-{name}"),
+                    vpc_id: vpc_id.clone(),
+                    cidr_block: d.cidr.to_string(),
+                    availability_zone: d.az.clone(),
+                    map_public_ip_on_launch: false,
+                },
+            ));
+            g.add(Resource::new(
+                kinds::ROUTE_TABLE_ASSOCIATION,
+                &name,
+                &RouteTableAssociation {
+                    subnet_id: reference(&subnet, "id"),
+                    route_table_id: reference(&rt, "id"),
+                },
+            ));
+            data_subnets.push(subnet);
+        }
+    }
+
     Net {
         vpc,
         public_subnets,
         private_subnets,
         private_route_tables,
+        data_subnets,
     }
 }
 
 /// Interface endpoints a Fargate task needs to start without a NAT gateway:
-/// pulling from ECR (api + dkr), shipping logs, and reading secrets.
+/// pulling from ECR (api + dkr), shipping logs, and reading secrets. SSM is
+/// added when the spec has parameters (ECS reads them at task start).
 const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
     ("ecr-api", "ecr.api"),
     ("ecr-dkr", "ecr.dkr"),
@@ -255,7 +298,8 @@ pub(crate) fn endpoints(
             egress: Vec::new(),
         },
     ));
-    for (name, service) in INTERFACE_ENDPOINTS {
+    let ssm = (!m.parameters.is_empty()).then_some(("ssm", "ssm"));
+    for (name, service) in INTERFACE_ENDPOINTS.iter().copied().chain(ssm) {
         g.add(Resource::new(
             kinds::VPC_ENDPOINT,
             name,
@@ -285,4 +329,21 @@ pub(crate) fn endpoints(
             private_dns_enabled: false,
         },
     ));
+    // Tables are reached over the DynamoDB gateway endpoint (free).
+    if !m.tables.is_empty() {
+        g.add(Resource::new(
+            kinds::VPC_ENDPOINT,
+            "dynamodb",
+            &VpcEndpoint {
+                name: format!("{prefix}-dynamodb"),
+                vpc_id: net.vpc_id(),
+                service_name: format!("com.amazonaws.{}.dynamodb", m.region),
+                vpc_endpoint_type: "Gateway".into(),
+                subnet_ids: Vec::new(),
+                security_group_ids: Vec::new(),
+                route_table_ids: ids(&net.private_route_tables),
+                private_dns_enabled: false,
+            },
+        ));
+    }
 }

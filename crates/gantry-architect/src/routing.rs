@@ -12,7 +12,7 @@ use crate::network::{ids, Net};
 use crate::{priority, ArchitectError, Graph, MAX_RULES};
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
-use gantry_model::{Egress, Model};
+use gantry_model::{Egress, Model, StoreKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the compute builder needs from routing.
@@ -54,6 +54,45 @@ fn tcp(port: i32, description: String) -> SgRule {
         source_security_group_id: None,
         description,
     }
+}
+
+/// Without NAT (whose rule allows all egress), a service needs explicit
+/// egress to the stores it uses. Rules name the stores' subnets rather than
+/// their security groups: those already name the service's, and naming both
+/// ways would be a dependency cycle.
+fn store_egress(m: &Model, s: &gantry_model::Service) -> Vec<SgRule> {
+    let mut rules = Vec::new();
+    for u in &s.uses {
+        let (port, what, cidrs): (i32, &str, Vec<String>) = match u.kind {
+            StoreKind::Postgres => (
+                crate::data::POSTGRES_PORT,
+                "PostgreSQL",
+                m.network.data.iter().map(|d| d.cidr.to_string()).collect(),
+            ),
+            StoreKind::Redis => (
+                crate::data::REDIS_PORT,
+                "Redis",
+                m.network.data.iter().map(|d| d.cidr.to_string()).collect(),
+            ),
+            StoreKind::Volume => (
+                crate::data::NFS_PORT,
+                "NFS to EFS volume",
+                m.network
+                    .azs
+                    .iter()
+                    .map(|a| a.private_cidr.to_string())
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        for cidr in cidrs {
+            rules.push(SgRule {
+                cidr_ipv4: Some(cidr.clone()),
+                ..tcp(port, format!("{what} {} in {cidr}", u.name))
+            });
+        }
+    }
+    rules
 }
 
 pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, ArchitectError> {
@@ -153,10 +192,14 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
             }],
             // Without NAT only the VPC endpoints and the S3 gateway (public
             // S3 addresses) are reachable, all over HTTPS.
-            Egress::Endpoints | Egress::None => vec![SgRule {
-                cidr_ipv4: Some("0.0.0.0/0".into()),
-                ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers".into())
-            }],
+            Egress::Endpoints | Egress::None => {
+                let mut rules = vec![SgRule {
+                    cidr_ipv4: Some("0.0.0.0/0".into()),
+                    ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers".into())
+                }];
+                rules.extend(store_egress(m, s));
+                rules
+            }
         };
         let sg = g.add(Resource::new(
             kinds::SECURITY_GROUP,

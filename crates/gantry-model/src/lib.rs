@@ -5,13 +5,16 @@
 //! left out. Pure and I/O-free; [`load`] is the one convenience that reads a
 //! file, for the CLI.
 
-pub use gantry_spec::{Capacity, Egress};
+pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
+
+mod stores;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+pub use stores::*;
 
 /// Default task size: the smallest Fargate task.
 pub const DEFAULT_CPU: u32 = 256;
@@ -29,6 +32,14 @@ pub struct Model {
     pub network: Network,
     /// Services sorted by name.
     pub services: Vec<Service>,
+    /// Data stores, secrets and parameters, each sorted by name.
+    pub postgres: Vec<Postgres>,
+    pub redis: Vec<Redis>,
+    pub tables: Vec<Table>,
+    pub buckets: Vec<Bucket>,
+    pub volumes: Vec<Volume>,
+    pub secrets: Vec<AppSecret>,
+    pub parameters: Vec<Parameter>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,6 +51,18 @@ pub struct Network {
     /// A public subnet in a second AZ for the load balancer alone, when the
     /// app runs in one AZ but has routes: an ALB needs two AZs.
     pub lb_extra_public: Option<PublicOnlyAz>,
+    /// Data subnets (PostgreSQL, Redis) with their own route table and no
+    /// internet route; empty without such stores. Two at least with
+    /// PostgreSQL, even in a one-AZ network (RDS subnet groups span two AZs).
+    pub data: Vec<DataSubnet>,
+}
+
+/// One data subnet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataSubnet {
+    pub az: String,
+    pub suffix: String,
+    pub cidr: Ipv4Net,
 }
 
 /// An AZ holding only a public subnet (see [`Network::lb_extra_public`]).
@@ -68,6 +91,8 @@ pub struct Service {
     pub memory: u32,
     pub desired_count: u32,
     pub capacity: Capacity,
+    /// What the service may use, in the order written.
+    pub uses: Vec<Use>,
     /// Containers sorted by name.
     pub containers: Vec<Container>,
 }
@@ -100,6 +125,15 @@ pub struct Container {
     pub depends_on: Vec<String>,
     pub readonly_root_filesystem: bool,
     pub essential: bool,
+    /// Volumes mounted into the container, sorted by volume name.
+    pub mounts: Vec<Mount>,
+}
+
+/// A volume mounted into a container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mount {
+    pub volume: String,
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +168,7 @@ impl Model {
             env: env.to_string(),
             known: spec.environment_names(),
         })?;
+        let prod = PROD_ENVS.contains(&env);
         Ok(Model {
             stack: view.name.value.clone(),
             env: env.to_string(),
@@ -142,8 +177,15 @@ impl Model {
             services: view
                 .services
                 .iter()
-                .map(|(name, s)| service(name, s))
+                .map(|(name, s)| service(&view, name, s))
                 .collect(),
+            postgres: stores::postgres(&view, prod),
+            redis: stores::redis(&view),
+            tables: stores::tables(&view),
+            buckets: stores::buckets(&view),
+            volumes: stores::volumes(&view),
+            secrets: stores::secrets(&view),
+            parameters: stores::parameters(&view),
         })
     }
 
@@ -159,6 +201,23 @@ impl Model {
 
     pub fn service(&self, name: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name)
+    }
+
+    /// Whether anything needs the stack's KMS key.
+    pub fn needs_key(&self) -> bool {
+        !(self.postgres.is_empty()
+            && self.redis.is_empty()
+            && self.tables.is_empty()
+            && self.buckets.is_empty()
+            && self.volumes.is_empty()
+            && self.secrets.is_empty())
+    }
+
+    /// Services that use `store`, sorted by name, with how.
+    pub fn users_of<'a>(&'a self, store: &'a str) -> impl Iterator<Item = (&'a Service, &'a Use)> {
+        self.services
+            .iter()
+            .filter_map(move |s| s.uses.iter().find(|u| u.name == store).map(|u| (s, u)))
     }
 }
 
@@ -206,6 +265,17 @@ fn network(spec: &Spec) -> Result<Network, ModelError> {
         .values()
         .flat_map(|s| s.containers.values())
         .any(|c| !c.routes.is_empty());
+    let data_count = gantry_spec::data_subnets_needed(spec);
+    let data_cidrs = match &n.subnets {
+        Some(s) => parse_all(&s.data)?,
+        None if data_count > 0 => derive_data_subnets(cidr, data_count)?,
+        None => Vec::new(),
+    };
+    if data_cidrs.len() < data_count {
+        return Err(ModelError::Invalid(format!(
+            "fewer data subnets than the {data_count} needed"
+        )));
+    }
     let (public, private) = match &n.subnets {
         Some(s) => (parse_all(&s.public)?, parse_all(&s.private)?),
         None => {
@@ -242,11 +312,22 @@ fn network(spec: &Spec) -> Result<Network, ModelError> {
             }
         })
         .collect();
+    let data = data_cidrs
+        .iter()
+        .take(data_count)
+        .enumerate()
+        .map(|(i, cidr)| DataSubnet {
+            az: format!("{}{}", spec.region.value, suffix_of(i)),
+            suffix: suffix_of(i),
+            cidr: *cidr,
+        })
+        .collect();
     Ok(Network {
         cidr,
         egress: n.egress.as_ref().map_or(Egress::Nat, |e| e.value),
         azs,
         lb_extra_public,
+        data,
     })
 }
 
@@ -279,7 +360,28 @@ pub fn derive_subnets(
     Ok((blocks[..azs].to_vec(), blocks[8..8 + azs].to_vec()))
 }
 
-fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service {
+/// Data subnets: blocks 14-15 of [`derive_subnets`] split eight ways (a
+/// /16 gives /22s of 1024 addresses), taken by AZ index. Databases need few
+/// addresses, and block 6-7 stay free for a later public-side tier.
+pub fn derive_data_subnets(cidr: Ipv4Net, count: usize) -> Result<Vec<Ipv4Net>, ModelError> {
+    let too_small =
+        || ModelError::Invalid(format!("VPC CIDR {cidr} is too small for data subnets"));
+    if count > 6 || cidr.prefix_len() > 22 {
+        return Err(too_small());
+    }
+    let pair = cidr
+        .subnets(cidr.prefix_len() + 3)
+        .map_err(|_| too_small())?
+        .nth(7)
+        .ok_or_else(too_small)?;
+    Ok(pair
+        .subnets(pair.prefix_len() + 3)
+        .map_err(|_| too_small())?
+        .take(count)
+        .collect())
+}
+
+fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service {
     let cpu = s.cpu.as_ref().map_or(DEFAULT_CPU, |c| c.value);
     let memory = s.memory.as_ref().map_or(DEFAULT_MEMORY, |m| m.value);
     // Containers without an explicit size share what the others leave, so
@@ -309,6 +411,17 @@ fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service 
         memory,
         desired_count: s.desired_count.as_ref().map_or(1, |d| d.value),
         capacity: s.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value),
+        uses: s
+            .uses
+            .iter()
+            .filter_map(|u| {
+                Some(Use {
+                    name: u.value.name().to_string(),
+                    kind: spec.store_kind(u.value.name())?,
+                    access: u.value.access(),
+                })
+            })
+            .collect(),
         containers: s
             .containers
             .iter()
@@ -359,6 +472,14 @@ fn service(name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service 
                     .as_ref()
                     .is_some_and(|v| v.value),
                 essential: c.essential.as_ref().is_none_or(|v| v.value),
+                mounts: c
+                    .mounts
+                    .iter()
+                    .map(|(v, p)| Mount {
+                        volume: v.value.clone(),
+                        path: p.value.clone(),
+                    })
+                    .collect(),
             })
             .collect(),
     }

@@ -10,14 +10,16 @@ pub mod diag;
 pub mod fargate;
 pub mod overlay;
 pub mod span;
+pub mod stores;
 pub mod types;
 mod validate;
 
 pub use diag::{Problem, Source, SpecError};
 pub use overlay::DEFAULT_ENV;
 pub use span::{Pos, Sp};
+pub use stores::{env_stem, injected_vars, StoreKind};
 pub use types::*;
-pub use validate::{DEFAULT_CIDR, MAX_AZS, MAX_STACK_NAME};
+pub use validate::{data_subnets_needed, DEFAULT_CIDR, MAX_AZS, MAX_STACK_NAME};
 
 use diag::{choice_hint, Problems};
 use std::path::Path;
@@ -112,6 +114,11 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
                 (
                     "wrong type: expected a string or a list of strings".to_string(),
                     Some("write `command: curl -f http://localhost:8080/` or `command: [curl, -f, http://localhost:8080/]`".to_string()),
+                )
+            } else if text.contains("did not match any variant of untagged enum Use") {
+                (
+                    "invalid `uses` entry: expected a name or `{name: NAME, access: read}`".to_string(),
+                    Some("write `- db` or `- {name: pdfs, access: read}`; `access` is `read` or `read-write`".to_string()),
                 )
             } else if text.contains("expected mapping") {
                 (

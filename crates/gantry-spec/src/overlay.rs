@@ -66,6 +66,23 @@ impl Spec {
                 }
             }
         }
+        for (name, po) in &o.postgres {
+            let Some(db) = s.postgres.get_mut(&name.value) else {
+                continue;
+            };
+            let db = db.get_or_insert_with(Default::default);
+            set(&mut db.multi_az, &po.multi_az);
+            set(&mut db.instance_class, &po.instance_class);
+            set(&mut db.deletion_protection, &po.deletion_protection);
+        }
+        for (name, ro) in &o.redis {
+            let Some(r) = s.redis.get_mut(&name.value) else {
+                continue;
+            };
+            let r = r.get_or_insert_with(Default::default);
+            set(&mut r.replicas, &ro.replicas);
+            set(&mut r.node_type, &ro.node_type);
+        }
         s
     }
 }

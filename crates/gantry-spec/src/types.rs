@@ -24,9 +24,210 @@ pub struct Spec {
     pub network: Network,
     /// Services by name; each is one Fargate task definition and ECS service.
     pub services: BTreeMap<Sp<String>, Service>,
+    /// RDS PostgreSQL databases by store name.
+    #[serde(default)]
+    pub postgres: BTreeMap<Sp<String>, Option<Postgres>>,
+    /// ElastiCache Redis replication groups by store name.
+    #[serde(default)]
+    pub redis: BTreeMap<Sp<String>, Option<Redis>>,
+    /// DynamoDB tables by store name.
+    #[serde(default)]
+    pub tables: BTreeMap<Sp<String>, Table>,
+    /// S3 buckets by store name.
+    #[serde(default)]
+    pub buckets: BTreeMap<Sp<String>, Option<Bucket>>,
+    /// EFS volumes (a file system and an access point) by store name.
+    #[serde(default)]
+    pub volumes: BTreeMap<Sp<String>, Option<Volume>>,
+    /// Application secrets in Secrets Manager by name. Values are generated,
+    /// or set with `gantry secret set NAME` (stdin); never written here.
+    #[serde(default)]
+    pub secrets: BTreeMap<Sp<String>, Option<SecretSpec>>,
+    /// Plain (non-secret) SSM parameters: name → value.
+    #[serde(default)]
+    pub parameters: BTreeMap<Sp<String>, Sp<String>>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
+}
+
+/// An RDS PostgreSQL database.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Postgres {
+    /// Engine version, `16` or `16.4`. Default `16`.
+    pub version: Option<Sp<String>>,
+    /// Default `db.t4g.micro`.
+    pub instance_class: Option<Sp<String>>,
+    /// Allocated storage in GiB (20 to 65536). Default 20.
+    pub storage: Option<Sp<u32>>,
+    /// Storage autoscaling limit in GiB, at least `storage`. Default 100.
+    pub max_storage: Option<Sp<u32>>,
+    /// A standby in a second AZ. Default false.
+    pub multi_az: Option<Sp<bool>>,
+    /// Days of automated backups (point-in-time recovery), 1 to 35. Default 7.
+    pub backup_retention: Option<Sp<u32>>,
+    /// Default true in `prod`/`production`, false elsewhere.
+    pub deletion_protection: Option<Sp<bool>>,
+    /// Take a final snapshot on destroy. Default true.
+    pub final_snapshot: Option<Sp<bool>>,
+    /// Database name. Default: the store name with `-` as `_`.
+    pub database: Option<Sp<String>>,
+    /// Master user name. Default `app`.
+    pub username: Option<Sp<String>>,
+}
+
+/// An ElastiCache Redis replication group.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Redis {
+    /// Engine version. Default `7.1`.
+    pub version: Option<Sp<String>>,
+    /// Default `cache.t4g.micro`.
+    pub node_type: Option<Sp<String>>,
+    /// Read replicas, 0 to 5; one or more turns on failover and multi-AZ. Default 0.
+    pub replicas: Option<Sp<u32>>,
+    /// Days of snapshots, 0 to 35. Default 1.
+    pub snapshot_retention: Option<Sp<u32>>,
+}
+
+/// A DynamoDB attribute type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum KeyType {
+    S,
+    N,
+    B,
+}
+
+impl KeyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::S => "S",
+            KeyType::N => "N",
+            KeyType::B => "B",
+        }
+    }
+}
+
+/// A DynamoDB key attribute.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableKey {
+    pub name: Sp<String>,
+    /// `S` (string), `N` (number) or `B` (binary).
+    #[serde(rename = "type")]
+    pub key_type: Sp<KeyType>,
+}
+
+/// A DynamoDB table (on demand, encrypted with the stack's key).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub hash_key: TableKey,
+    pub range_key: Option<TableKey>,
+    /// Attribute holding an expiry time (epoch seconds).
+    pub ttl: Option<Sp<String>>,
+    /// Default true.
+    pub point_in_time_recovery: Option<Sp<bool>>,
+}
+
+/// An S3 bucket (public access blocked, encrypted with the stack's key).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// Default true.
+    pub versioning: Option<Sp<bool>>,
+    #[serde(default)]
+    pub lifecycle: Vec<Lifecycle>,
+    #[serde(default)]
+    pub cors: Vec<Cors>,
+    /// Delete the objects on destroy. Default false.
+    pub force_destroy: Option<Sp<bool>>,
+}
+
+/// One lifecycle rule of a bucket.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Key prefix; default the whole bucket.
+    pub prefix: Option<Sp<String>>,
+    pub expire_days: Option<Sp<u32>>,
+    pub noncurrent_expire_days: Option<Sp<u32>>,
+    pub transition_to_ia_days: Option<Sp<u32>>,
+}
+
+/// One CORS rule of a bucket.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    pub origins: Vec<Sp<String>>,
+    /// Default `[GET]`.
+    #[serde(default)]
+    pub methods: Vec<Sp<String>>,
+    #[serde(default)]
+    pub headers: Vec<Sp<String>>,
+    /// Seconds. Default 3000.
+    pub max_age: Option<Sp<u32>>,
+}
+
+/// An EFS volume: a file system and one access point.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Volume {
+    /// POSIX user id of every file access. Default 1000.
+    pub uid: Option<Sp<u32>>,
+    /// POSIX group id. Default 1000.
+    pub gid: Option<Sp<u32>>,
+    /// The access point's root directory. Default `/NAME`.
+    pub path: Option<Sp<String>>,
+    /// Octal permissions of that directory when created. Default `0750`.
+    pub permissions: Option<Sp<String>>,
+}
+
+/// An application secret.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSpec {
+    /// Generate a random value of this length (8 to 4096). Without it the
+    /// value is set with `gantry secret set NAME` from stdin.
+    pub generate: Option<Sp<u32>>,
+    /// Leave punctuation out of the generated value. Default false.
+    pub no_punctuation: Option<Sp<bool>>,
+}
+
+/// Read-write (default) or read-only use of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    Read,
+    ReadWrite,
+}
+
+/// One entry of a service's `uses`: a name, or `{name, access}`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Use {
+    Name(String),
+    Detailed {
+        name: String,
+        access: Option<Access>,
+    },
+}
+
+impl Use {
+    pub fn name(&self) -> &str {
+        match self {
+            Use::Name(n) | Use::Detailed { name: n, .. } => n,
+        }
+    }
+    pub fn access(&self) -> Access {
+        match self {
+            Use::Detailed {
+                access: Some(a), ..
+            } => *a,
+            _ => Access::ReadWrite,
+        }
+    }
 }
 
 /// How tasks in private subnets reach the internet and AWS APIs.
@@ -75,6 +276,10 @@ pub struct Network {
 pub struct Subnets {
     pub public: Vec<Sp<String>>,
     pub private: Vec<Sp<String>>,
+    /// Data subnets (PostgreSQL, Redis), one per AZ (at least two with
+    /// `postgres`). Derived when omitted.
+    #[serde(default)]
+    pub data: Vec<Sp<String>>,
 }
 
 /// Fargate capacity provider.
@@ -97,6 +302,10 @@ pub struct Service {
     pub desired_count: Option<Sp<u32>>,
     /// `fargate` (default) or `fargate-spot`.
     pub capacity: Option<Sp<Capacity>>,
+    /// Stores, secrets and parameters this service may use: a name, or
+    /// `{name: pdfs, access: read}` (tables, buckets and volumes).
+    #[serde(default)]
+    pub uses: Vec<Sp<Use>>,
     /// Containers by name (at least one).
     pub containers: BTreeMap<Sp<String>, Container>,
 }
@@ -159,6 +368,10 @@ pub struct Container {
     pub readonly_root_filesystem: Option<Sp<bool>>,
     /// Stop the task when this container stops. Default true.
     pub essential: Option<Sp<bool>>,
+    /// Volumes mounted into this container: volume name → absolute path.
+    /// The volume must be in the service's `uses`.
+    #[serde(default)]
+    pub mounts: BTreeMap<Sp<String>, Sp<String>>,
 }
 
 /// What an environment changes.
@@ -168,6 +381,27 @@ pub struct Overlay {
     pub network: Option<NetworkOverlay>,
     #[serde(default)]
     pub services: BTreeMap<Sp<String>, ServiceOverlay>,
+    #[serde(default)]
+    pub postgres: BTreeMap<Sp<String>, PostgresOverlay>,
+    #[serde(default)]
+    pub redis: BTreeMap<Sp<String>, RedisOverlay>,
+}
+
+/// PostgreSQL keys an environment may change.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresOverlay {
+    pub multi_az: Option<Sp<bool>>,
+    pub instance_class: Option<Sp<String>>,
+    pub deletion_protection: Option<Sp<bool>>,
+}
+
+/// Redis keys an environment may change.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedisOverlay {
+    pub replicas: Option<Sp<u32>>,
+    pub node_type: Option<Sp<String>>,
 }
 
 /// Network keys an environment may change.

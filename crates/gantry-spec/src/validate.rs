@@ -21,6 +21,7 @@ pub(crate) fn validate(spec: &Spec, p: &mut Problems) {
     check_stack(spec, p);
     check_overlay_names(spec, p);
     check_routes_unique(spec, p);
+    crate::stores::check_names(spec, p);
     for env in spec.environment_names() {
         if let Some(view) = spec.for_env(&env) {
             check_view(&view, p);
@@ -175,14 +176,28 @@ fn check_view(spec: &Spec, p: &mut Problems) {
         .values()
         .flat_map(|s| s.containers.values())
         .any(|c| !c.routes.is_empty());
-    check_network(&spec.network, has_routes, p);
+    check_network(&spec.network, has_routes, data_subnets_needed(spec), p);
     for (sname, svc) in &spec.services {
         check_service(sname, svc, p);
         check_pullable(spec, svc, p);
     }
+    crate::stores::check_view(spec, p);
 }
 
-fn check_network(n: &Network, has_routes: bool, p: &mut Problems) {
+/// How many data subnets the stores need: one per AZ (two at least for
+/// PostgreSQL, whose subnet groups must span two AZs), or none.
+pub fn data_subnets_needed(spec: &Spec) -> usize {
+    let azs = spec.network.azs.as_ref().map_or(2, |a| a.value) as usize;
+    if !spec.postgres.is_empty() {
+        azs.max(2)
+    } else if !spec.redis.is_empty() {
+        azs
+    } else {
+        0
+    }
+}
+
+fn check_network(n: &Network, has_routes: bool, data: usize, p: &mut Problems) {
     let azs = n.azs.as_ref().map_or(2, |a| a.value);
     if let Some(a) = &n.azs {
         if !(1..=MAX_AZS).contains(&a.value) {
@@ -224,20 +239,48 @@ fn check_network(n: &Network, has_routes: bool, p: &mut Problems) {
         },
     };
     let Some(subnets) = &n.subnets else {
+        // Derived data subnets are split from blocks 14-15: six of them need
+        // a VPC of /22 or larger.
+        if let (Some(v), Some(c)) = (vpc, &n.cidr) {
+            if data > 0 && v.prefix_len() > 22 {
+                p.push(
+                    c.pos,
+                    format!("VPC CIDR `{}` is too small for data subnets", c.value),
+                    "use a /22 or larger VPC, or list `subnets` explicitly (with `data`)"
+                        .to_string(),
+                );
+            }
+        }
         return;
     };
     let mut all: Vec<(Ipv4Net, Pos, &str)> = Vec::new();
-    for (tier, list) in [("public", &subnets.public), ("private", &subnets.private)] {
+    for (tier, list) in [
+        ("public", &subnets.public),
+        ("private", &subnets.private),
+        ("data", &subnets.data),
+    ] {
         // An ALB needs subnets in two AZs, so a single-AZ app with routes
         // has a second public subnet that only the load balancer uses.
         let want = if tier == "public" && has_routes && azs == 1 {
             2
+        } else if tier == "data" {
+            data
         } else {
             azs as usize
         };
+        if tier == "data" && data == 0 && !list.is_empty() {
+            p.push(
+                list[0].pos,
+                "data subnets without `postgres` or `redis`",
+                "remove `subnets.data`; data subnets hold databases and caches only".to_string(),
+            );
+            continue;
+        }
         if list.len() != want {
             let pos = list.first().map_or(Pos::UNKNOWN, |s| s.pos);
-            let hint = if want != azs as usize {
+            let hint = if tier == "data" && want != azs as usize {
+                "PostgreSQL subnet groups span two AZs: list two data subnets".to_string()
+            } else if want != azs as usize {
                 "the load balancer needs public subnets in two AZs: list a second public subnet"
                     .to_string()
             } else {
