@@ -27,6 +27,9 @@ use std::collections::BTreeMap;
 pub const POSTGRES_PORT: i32 = 5432;
 pub const REDIS_PORT: i32 = 6379;
 pub const NFS_PORT: i32 = 2049;
+/// Length of the random suffix the S3 provider appends to `bucket_prefix`
+/// (after a `-`).
+pub const BUCKET_SUFFIX_LEN: usize = 12;
 /// Length of generated Redis AUTH tokens (ElastiCache allows 16 to 128).
 pub const AUTH_TOKEN_LENGTH: i32 = 32;
 
@@ -536,14 +539,17 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                         "s3:PutObject",
                     ]
                 };
-                // The bucket's full name has a suffix only known after
-                // create, and a reference cannot be followed by `/*`: the
-                // objects are named by the bucket prefix (validation keeps
-                // one bucket's prefix from starting another's).
+                // The bucket's full name is only known after create and a
+                // reference cannot be followed by `/*`; the provider names
+                // buckets `{prefix}-` + 12 hex digits, so twelve `?` match
+                // exactly this bucket and no other.
                 w.task_statements.push(statement(
                     format!("Bucket{sid}Objects"),
                     actions,
-                    vec![format!("arn:{part}:s3:::{prefix}*/*")],
+                    vec![format!(
+                        "arn:{part}:s3:::{prefix}-{}/*",
+                        "?".repeat(BUCKET_SUFFIX_LEN)
+                    )],
                 ));
                 data_key_read = true;
                 data_key_write |= !u.read_only();

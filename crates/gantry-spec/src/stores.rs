@@ -169,19 +169,6 @@ pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
             }
         }
     }
-    // Task roles reach a bucket's objects through its name prefix (the full
-    // name is only known after create), so no bucket name may start another.
-    for a in spec.buckets.keys() {
-        for b in spec.buckets.keys() {
-            if a != b && env_stem(b).starts_with(&env_stem(a)) {
-                p.push(
-                    b.pos,
-                    format!("bucket name `{}` starts with the name of bucket `{}` (line {})", b.value, a.value, a.pos.line),
-                    "access to a bucket's objects is granted by name prefix; rename one so neither starts the other".to_string(),
-                );
-            }
-        }
-    }
     // Each Redis store owns a generated `NAME-auth` secret.
     for r in spec.redis.keys() {
         let auth = format!("{}-auth", r.value);

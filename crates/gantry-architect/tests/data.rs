@@ -1,0 +1,583 @@
+//! Data stores, secrets and their wiring: snapshots of both data examples,
+//! and exact assertions on the derived security-group rules and IAM
+//! statements, on what a service without `uses` gets (nothing), and on
+//! secret values never appearing in properties.
+
+use gantry_architect::architect;
+use gantry_core::{kinds, reference, Address, DesiredGraph};
+use gantry_model::Model;
+use serde_json::{json, Value};
+
+const FASTAPI_RDS: &str = include_str!("../../../examples/fastapi-rds.yaml");
+const REVIEWGUIDE: &str = include_str!("../../../examples/reviewguide.yaml");
+
+/// Tables, buckets and volumes, read-write and read-only, without NAT.
+const FILES: &str = "name: files
+region: eu-west-1
+network:
+  egress: endpoints
+tables:
+  sessions:
+    hash_key: {name: pk, type: S}
+    range_key: {name: sk, type: N}
+    ttl: expires_at
+buckets:
+  pdfs:
+    lifecycle:
+      - {prefix: tmp/, expire_days: 7}
+    cors:
+      - {origins: [\"https://example.com\"], methods: [GET, PUT]}
+volumes:
+  uploads: {uid: 1001, gid: 1001}
+parameters:
+  feature_flags: \"a,b\"
+services:
+  web:
+    uses: [sessions, pdfs, uploads, feature_flags]
+    containers:
+      app:
+        build: ./app
+        port: 8080
+        routes: [\"/*\"]
+        mounts: {uploads: /data/uploads}
+  reader:
+    uses:
+      - {name: pdfs, access: read}
+      - {name: uploads, access: read}
+      - {name: sessions, access: read}
+    containers:
+      main:
+        build: ./reader
+        mounts: {uploads: /uploads}
+environments:
+  prod: {}
+";
+
+fn graph(text: &str, env: &str) -> DesiredGraph {
+    let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
+    let model = Model::build(&spec, env).unwrap();
+    architect(&model).unwrap()
+}
+
+fn props(g: &DesiredGraph, addr: &str) -> Value {
+    let r = g
+        .get(&Address::new(addr))
+        .unwrap_or_else(|| panic!("no {addr}"));
+    Value::Object(r.props.clone())
+}
+
+fn r(addr: &str, attr: &str) -> String {
+    reference(&Address::new(addr), attr)
+}
+
+fn statements(g: &DesiredGraph, role: &str, policy: &str) -> Vec<Value> {
+    let p = props(g, &format!("iam_role.{role}"));
+    p["inline_policies"][policy]["Statement"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[test]
+fn snapshot_fastapi_rds_dev() {
+    insta::assert_json_snapshot!("fastapi_rds_dev", graph(FASTAPI_RDS, "dev"));
+}
+
+#[test]
+fn snapshot_reviewguide_dev() {
+    insta::assert_json_snapshot!("reviewguide_dev", graph(REVIEWGUIDE, "dev"));
+}
+
+#[test]
+fn snapshot_files_dev() {
+    insta::assert_json_snapshot!("files_dev", graph(FILES, "dev"));
+}
+
+#[test]
+fn examples_architect_in_dev_and_prod() {
+    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES] {
+        for env in ["dev", "prod"] {
+            let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
+            if !spec.environment_names().contains(&env.to_string()) {
+                continue;
+            }
+            let g = graph(text, env);
+            g.topo_order().unwrap();
+        }
+    }
+}
+
+#[test]
+fn stack_key_rotates_and_uses_the_default_policy() {
+    let dev = props(&graph(FASTAPI_RDS, "dev"), "kms_key.main");
+    assert_eq!(
+        dev,
+        json!({
+            "alias": "alias/gantry/fastapi-rds-dev",
+            "description": "Gantry fastapi-rds (dev): data, secrets and logs",
+            "enable_key_rotation": true,
+            "policy": null,
+            "deletion_window_in_days": 7,
+        })
+    );
+    let prod = props(&graph(FASTAPI_RDS, "prod"), "kms_key.main");
+    assert_eq!(prod["deletion_window_in_days"], 30);
+}
+
+#[test]
+fn no_key_without_stores() {
+    let g = graph(
+        "name: plain\nregion: us-east-1\nparameters: {a: b}\nservices:\n  web:\n    containers:\n      app: {image: nginx}\n",
+        "dev",
+    );
+    assert!(g.resources.values().all(|r| r.kind != kinds::KMS_KEY));
+    assert!(g
+        .resources
+        .values()
+        .all(|r| r.kind != kinds::SUBNET || !r.address.name().starts_with("data-")));
+}
+
+#[test]
+fn data_subnets_have_no_route_out() {
+    let g = graph(FASTAPI_RDS, "dev");
+    assert_eq!(props(&g, "route_table.data")["routes"], json!([]));
+    assert_eq!(props(&g, "subnet.data-a")["cidr_block"], "10.20.224.0/22");
+    assert_eq!(props(&g, "subnet.data-b")["cidr_block"], "10.20.228.0/22");
+    assert_eq!(
+        props(&g, "route_table_association.data-b")["route_table_id"],
+        r("route_table.data", "id")
+    );
+    assert_eq!(
+        props(&g, "db_subnet_group.db")["subnet_ids"],
+        json!([r("subnet.data-a", "id"), r("subnet.data-b", "id")])
+    );
+    // One AZ: PostgreSQL still gets a subnet group across two AZs.
+    let one = FASTAPI_RDS.replace("azs: 2", "azs: 1");
+    let g = graph(&one, "dev");
+    assert!(g.get(&Address::new("subnet.data-b")).is_some());
+    assert!(g.get(&Address::new("subnet.private-b")).is_none());
+}
+
+#[test]
+fn database_is_private_encrypted_backed_up() {
+    let dev = props(&graph(FASTAPI_RDS, "dev"), "db_instance.db");
+    assert_eq!(
+        dev,
+        json!({
+            "identifier": "fastapi-rds-dev-db",
+            "engine": "postgres",
+            "engine_version": "16",
+            "instance_class": "db.t4g.micro",
+            "allocated_storage": 20,
+            "max_allocated_storage": 100,
+            "storage_type": "gp3",
+            "kms_key_id": r("kms_key.main", "arn"),
+            "db_name": "app",
+            "master_username": "app",
+            "db_subnet_group_name": r("db_subnet_group.db", "name"),
+            "vpc_security_group_ids": [r("security_group.db-db", "id")],
+            "multi_az": false,
+            "backup_retention_period": 7,
+            "deletion_protection": false,
+            "final_snapshot": true,
+            "port": 5432,
+        })
+    );
+    let prod = props(&graph(FASTAPI_RDS, "prod"), "db_instance.db");
+    assert_eq!(prod["multi_az"], true);
+    assert_eq!(prod["deletion_protection"], true);
+    assert_eq!(prod["instance_class"], "db.t4g.small");
+}
+
+#[test]
+fn store_security_groups_admit_only_their_users() {
+    let g = graph(REVIEWGUIDE, "dev");
+    let db = props(&g, "security_group.db-db");
+    assert_eq!(
+        db["ingress"],
+        json!([{
+            "protocol": "tcp",
+            "from_port": 5432,
+            "to_port": 5432,
+            "source_security_group_id": r("security_group.svc-backend", "id"),
+            "description": "PostgreSQL from service backend",
+        }])
+    );
+    assert_eq!(db["egress"], json!([]));
+    let cache = props(&g, "security_group.redis-cache");
+    assert_eq!(
+        cache["ingress"],
+        json!([{
+            "protocol": "tcp",
+            "from_port": 6379,
+            "to_port": 6379,
+            "source_security_group_id": r("security_group.svc-backend", "id"),
+            "description": "Redis from service backend",
+        }])
+    );
+    let files = graph(FILES, "dev");
+    let efs = props(&files, "security_group.efs-uploads");
+    let sources: Vec<&Value> = efs["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| &x["source_security_group_id"])
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            &json!(r("security_group.svc-reader", "id")),
+            &json!(r("security_group.svc-web", "id"))
+        ]
+    );
+    assert!(efs["ingress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["from_port"] == 2049));
+}
+
+#[test]
+fn without_nat_services_reach_only_the_stores_they_use() {
+    let g = graph(FASTAPI_RDS, "dev");
+    let egress = props(&g, "security_group.svc-api")["egress"].clone();
+    let ports: Vec<(i64, String)> = egress
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["from_port"].as_i64().unwrap(),
+                x["cidr_ipv4"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ports,
+        [
+            (443, "0.0.0.0/0".to_string()),
+            (5432, "10.20.224.0/22".to_string()),
+            (5432, "10.20.228.0/22".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn backend_policies_name_exactly_what_it_uses() {
+    let g = graph(REVIEWGUIDE, "dev");
+    // The task role gets no data statements: PostgreSQL and Redis are
+    // reached over the network, secrets are injected by ECS.
+    assert_eq!(
+        props(&g, "iam_role.backend-task")["inline_policies"],
+        json!({})
+    );
+    let exec = statements(&g, "backend-execution", "execution");
+    assert_eq!(
+        exec[1..],
+        [
+            json!({
+                "Sid": "ReadSecrets",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [
+                    r("db_instance.db", "master_user_secret_arn"),
+                    r("secret.cache-auth", "arn"),
+                    r("secret.secret_key", "arn"),
+                    r("secret.openai_api_key", "arn"),
+                ],
+            }),
+            json!({
+                "Sid": "ReadParameters",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameters"],
+                "Resource": [r("ssm_parameter.frontend_origin", "arn")],
+            }),
+            json!({
+                "Sid": "DecryptSecrets",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt"],
+                "Resource": [r("kms_key.main", "arn")],
+            }),
+        ]
+    );
+}
+
+#[test]
+fn backend_containers_get_connection_facts_and_secrets() {
+    let g = graph(REVIEWGUIDE, "dev");
+    let td = props(&g, "ecs_task_definition.backend");
+    let c = &td["containers"][0];
+    assert_eq!(
+        c["environment"],
+        json!({
+            "APP_PORT": "8000",
+            "CACHE_HOST": r("elasticache_replication_group.cache", "primary_endpoint_address"),
+            "CACHE_PORT": "6379",
+            "CACHE_TLS": "true",
+            "DB_DATABASE": "reviewguide",
+            "DB_HOST": r("db_instance.db", "address"),
+            "DB_PORT": "5432",
+            "DB_USER": "app",
+        })
+    );
+    assert_eq!(
+        c["secrets"],
+        json!({
+            "CACHE_AUTH_TOKEN": {"arn": r("secret.cache-auth", "arn")},
+            "DB_PASSWORD": {"arn": r("db_instance.db", "master_user_secret_arn"), "json_key": "password"},
+            "FRONTEND_ORIGIN": {"arn": r("ssm_parameter.frontend_origin", "arn")},
+            "OPENAI_API_KEY": {"arn": r("secret.openai_api_key", "arn")},
+            "SECRET_KEY": {"arn": r("secret.secret_key", "arn")},
+        })
+    );
+}
+
+#[test]
+fn redis_is_encrypted_with_a_generated_token() {
+    let g = graph(REVIEWGUIDE, "dev");
+    let auth = props(&g, "secret.cache-auth");
+    assert_eq!(auth["generate_length"], 32);
+    assert_eq!(auth["exclude_punctuation"], true);
+    assert_eq!(auth["name"], "gantry/reviewguide/dev/cache-auth");
+    assert_eq!(auth["recovery_window_in_days"], 0);
+    let rg = props(&g, "elasticache_replication_group.cache");
+    assert_eq!(rg["num_cache_clusters"], 1);
+    assert_eq!(rg["automatic_failover"], false);
+    assert_eq!(rg["auth_token_secret_arn"], r("secret.cache-auth", "arn"));
+    assert_eq!(rg["kms_key_id"], r("kms_key.main", "arn"));
+    let prod = graph(REVIEWGUIDE, "prod");
+    let rg = props(&prod, "elasticache_replication_group.cache");
+    assert_eq!(rg["num_cache_clusters"], 2);
+    assert_eq!(rg["automatic_failover"], true);
+    assert_eq!(rg["multi_az"], true);
+    assert_eq!(
+        props(&prod, "secret.cache-auth")["recovery_window_in_days"],
+        7
+    );
+    // Set with `gantry secret set`: nothing generated.
+    assert!(props(&g, "secret.openai_api_key")
+        .get("generate_length")
+        .is_none());
+    assert_eq!(
+        props(&g, "ssm_parameter.frontend_origin")["name"],
+        "/gantry/reviewguide/dev/frontend_origin"
+    );
+}
+
+#[test]
+fn a_service_without_uses_gets_no_store_access() {
+    let g = graph(REVIEWGUIDE, "dev");
+    let frontend_sg = r("security_group.svc-frontend", "id");
+    for res in g.resources.values() {
+        if res.kind == kinds::SECURITY_GROUP {
+            let text = serde_json::to_string(&res.props["ingress"]).unwrap();
+            if res.address.name() != "endpoints" {
+                assert!(
+                    !text.contains(&frontend_sg),
+                    "{} admits the frontend",
+                    res.address
+                );
+            }
+        }
+    }
+    assert_eq!(
+        props(&g, "iam_role.frontend-task")["inline_policies"],
+        json!({})
+    );
+    let exec = statements(&g, "frontend-execution", "execution");
+    assert_eq!(exec.len(), 1, "{exec:#?}");
+    assert_eq!(exec[0]["Sid"], "WriteLogs");
+    let td = props(&g, "ecs_task_definition.frontend");
+    let c = &td["containers"][0];
+    assert!(c.get("secrets").is_none());
+    assert_eq!(c["environment"], json!({"NEXT_PUBLIC_API_URL": "/api"}));
+    assert!(td.get("volumes").is_none());
+}
+
+#[test]
+fn table_bucket_and_volume_statements_follow_access() {
+    let g = graph(FILES, "dev");
+    let web = statements(&g, "web-task", "data");
+    let table_arn = r("dynamodb_table.sessions", "arn");
+    let index = "arn:aws:dynamodb:eu-west-1:*:table/files-dev-sessions/index/*";
+    assert_eq!(
+        web,
+        [
+            json!({"Sid": "TableSessions", "Effect": "Allow", "Action": [
+                "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem",
+                "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem"],
+                "Resource": [table_arn, index]}),
+            json!({"Sid": "BucketPdfsList", "Effect": "Allow", "Action": ["s3:ListBucket"],
+                "Resource": [r("s3_bucket.pdfs", "arn")]}),
+            json!({"Sid": "BucketPdfsObjects", "Effect": "Allow",
+                "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                "Resource": ["arn:aws:s3:::files-dev-pdfs-????????????/*"]}),
+            json!({"Sid": "VolumeUploads", "Effect": "Allow",
+                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                "Resource": [r("efs_file_system.uploads", "arn")],
+                "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": r("efs_access_point.uploads", "arn")}}}),
+            json!({"Sid": "StackKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [r("kms_key.main", "arn")]}),
+        ]
+    );
+    let reader = statements(&g, "reader-task", "data");
+    let actions: Vec<(String, Value)> = reader
+        .iter()
+        .map(|s| (s["Sid"].as_str().unwrap().to_string(), s["Action"].clone()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("BucketPdfsList".to_string(), json!(["s3:ListBucket"])),
+            ("BucketPdfsObjects".to_string(), json!(["s3:GetObject"])),
+            (
+                "VolumeUploads".to_string(),
+                json!(["elasticfilesystem:ClientMount"])
+            ),
+            (
+                "TableSessions".to_string(),
+                json!([
+                    "dynamodb:BatchGetItem",
+                    "dynamodb:ConditionCheckItem",
+                    "dynamodb:DescribeTable",
+                    "dynamodb:GetItem",
+                    "dynamodb:Query",
+                    "dynamodb:Scan"
+                ])
+            ),
+            ("StackKey".to_string(), json!(["kms:Decrypt"])),
+        ]
+    );
+    // The parameter is read by the agent, not the app.
+    let exec = statements(&g, "web-execution", "execution");
+    assert!(exec.iter().any(|s| s["Sid"] == "ReadParameters"
+        && s["Resource"] == json!([r("ssm_parameter.feature_flags", "arn")])));
+}
+
+#[test]
+fn volumes_are_mounted_through_access_points() {
+    let g = graph(FILES, "dev");
+    let reader = props(&g, "ecs_task_definition.reader");
+    assert_eq!(
+        reader["volumes"],
+        json!([{
+            "name": "uploads",
+            "file_system_id": r("efs_file_system.uploads", "id"),
+            "access_point_id": r("efs_access_point.uploads", "id"),
+        }])
+    );
+    assert_eq!(
+        reader["containers"][0]["mount_points"],
+        json!([{"source_volume": "uploads", "container_path": "/uploads", "read_only": true}])
+    );
+    let web = props(&g, "ecs_task_definition.web");
+    assert_eq!(web["containers"][0]["mount_points"][0]["read_only"], false);
+    // One mount target per private subnet; services wait for them.
+    for az in ["a", "b"] {
+        let mt = props(&g, &format!("efs_mount_target.uploads-{az}"));
+        assert_eq!(mt["subnet_id"], r(&format!("subnet.private-{az}"), "id"));
+        let svc = g.get(&Address::new("ecs_service.web")).unwrap();
+        assert!(svc
+            .depends_on
+            .contains(&Address::new(format!("efs_mount_target.uploads-{az}"))));
+    }
+    let ap = props(&g, "efs_access_point.uploads");
+    assert_eq!(ap["posix_uid"], 1001);
+    assert_eq!(ap["root_path"], "/uploads");
+    assert_eq!(ap["root_permissions"], "0750");
+    // Without NAT: NFS egress to the private subnets, DynamoDB and SSM endpoints.
+    let egress = props(&g, "security_group.svc-web")["egress"].clone();
+    assert!(egress
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["from_port"] == 2049));
+    assert!(g.get(&Address::new("vpc_endpoint.dynamodb")).is_some());
+    assert!(g.get(&Address::new("vpc_endpoint.ssm")).is_some());
+}
+
+#[test]
+fn buckets_and_tables_are_named_and_protected() {
+    let g = graph(FILES, "dev");
+    let b = props(&g, "s3_bucket.pdfs");
+    assert_eq!(b["bucket_prefix"], "files-dev-pdfs");
+    assert_eq!(b["versioning"], true);
+    assert_eq!(b["force_destroy"], false);
+    assert_eq!(b["lifecycle_rules"][0]["expiration_days"], 7);
+    assert_eq!(b["cors_rules"][0]["allowed_methods"], json!(["GET", "PUT"]));
+    let t = props(&g, "dynamodb_table.sessions");
+    assert_eq!(t["name"], "files-dev-sessions");
+    assert_eq!(t["ttl_attribute"], "expires_at");
+    assert_eq!(t["point_in_time_recovery"], true);
+    assert_eq!(t["deletion_protection"], false);
+    let prod = graph(FILES, "prod");
+    assert_eq!(
+        props(&prod, "dynamodb_table.sessions")["deletion_protection"],
+        true
+    );
+    // Long names fit the provider's suffix within S3's 63 characters.
+    let long = FILES
+        .replace("name: files", "name: a-long-stack-name-xy")
+        .replace("pdfs", "quarterly-reports-archive");
+    let g = graph(&long, "dev");
+    let prefix = props(&g, "s3_bucket.quarterly-reports-archive")["bucket_prefix"].clone();
+    assert!(prefix.as_str().unwrap().len() <= 37, "{prefix}");
+}
+
+/// Walks every property; strings under keys that name a password, token or
+/// secret must be references (or `json_key` names), never values.
+fn no_literal_secrets(path: &str, key: &str, v: &Value, found: &mut Vec<String>) {
+    let sensitive = ["password", "token", "secret"]
+        .iter()
+        .any(|w| key.to_ascii_lowercase().contains(w));
+    match v {
+        Value::String(s) => {
+            let label = path.ends_with(".json_key") || key == "description" || key == "name";
+            if sensitive && !label && !s.starts_with("${ref:") {
+                found.push(format!("{path}: {s}"));
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|x| no_literal_secrets(path, key, x, found)),
+        Value::Object(map) => {
+            for (k, x) in map {
+                // Inside a sensitive map, every value stays sensitive.
+                let k2 = if sensitive { key } else { k.as_str() };
+                no_literal_secrets(&format!("{path}.{k}"), k2, x, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn secret_values_never_appear_in_properties() {
+    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES] {
+        for env in ["dev", "prod"] {
+            let g = graph(text, env);
+            let mut found = Vec::new();
+            for res in g.resources.values() {
+                for (k, v) in &res.props {
+                    no_literal_secrets(&format!("{}.{k}", res.address), k, v, &mut found);
+                }
+                // No credentials among plain environment variables.
+                if res.kind == kinds::ECS_TASK_DEFINITION {
+                    for c in res.props["containers"].as_array().unwrap() {
+                        for name in c["environment"].as_object().unwrap().keys() {
+                            assert!(
+                                !["PASSWORD", "TOKEN", "SECRET", "KEY"]
+                                    .iter()
+                                    .any(|w| name.contains(w)),
+                                "{} puts {name} in plain environment",
+                                res.address
+                            );
+                        }
+                    }
+                }
+            }
+            assert!(found.is_empty(), "{found:#?}");
+        }
+    }
+}
