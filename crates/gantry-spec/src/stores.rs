@@ -142,7 +142,10 @@ fn is_sql_ident(s: &str, max: usize) -> bool {
 /// Names only: run once on the base spec.
 pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
     let mut seen: BTreeMap<String, (&Sp<String>, StoreKind)> = BTreeMap::new();
-    for (name, kind) in spec.store_names() {
+    // In file order, so the later of two clashing names is the one reported.
+    let mut names = spec.store_names();
+    names.sort_by_key(|(n, _)| (n.pos.line, n.pos.column));
+    for (name, kind) in names {
         if !is_store_name(name) {
             p.push(
                 name.pos,

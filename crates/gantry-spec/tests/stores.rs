@@ -1,0 +1,249 @@
+//! Diagnostics of the data sections (`postgres`, `redis`, `tables`,
+//! `buckets`, `volumes`, `secrets`, `parameters`) and of `uses`/`mounts`,
+//! with the exact `line:col` they point at.
+
+use gantry_spec::{parse_str, Problem};
+
+const BASE: &str = "name: shop
+region: us-east-1
+postgres:
+  db: {}
+redis:
+  cache:
+    replicas: 1
+tables:
+  sessions:
+    hash_key: {name: pk, type: S}
+buckets:
+  pdfs:
+volumes:
+  uploads: {uid: 1000, gid: 1000}
+secrets:
+  api_key:
+  token: {generate: 32}
+parameters:
+  mode: fast
+services:
+  web:
+    uses: [db, cache, sessions, {name: pdfs, access: read}, uploads, api_key, mode]
+    containers:
+      app:
+        image: nginx:1.27
+        port: 8080
+        routes: [\"/*\"]
+        mounts: {uploads: /data}
+";
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse_str("gantry.yaml", text) {
+        Ok(_) => panic!("expected problems in:\n{text}"),
+        Err(e) => e.problems().to_vec(),
+    }
+}
+
+fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
+    let ps = problems(text);
+    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
+    let p = ps.into_iter().next().unwrap();
+    assert!(
+        p.message.contains(msg),
+        "message {:?} lacks {msg:?}",
+        p.message
+    );
+    assert_eq!((p.line, p.column), (line, col), "{p}");
+    p
+}
+
+fn hint(p: &Problem) -> &str {
+    p.hint.as_deref().unwrap_or("")
+}
+
+#[test]
+fn base_is_valid() {
+    let spec = parse_str("gantry.yaml", BASE).unwrap();
+    assert_eq!(spec.postgres.len(), 1);
+    assert_eq!(spec.services["web"].uses.len(), 7);
+}
+
+#[test]
+fn unknown_store_in_uses() {
+    let text = BASE.replace("uses: [db, cache,", "uses: [db, cahce,");
+    let p = one(&text, 22, 16, "service `web` uses unknown store `cahce`");
+    assert!(
+        hint(&p).starts_with("did you mean `cache`?"),
+        "{}",
+        hint(&p)
+    );
+}
+
+#[test]
+fn mounts_of_an_unused_volume() {
+    let text = BASE.replace(", uploads, api_key", ", api_key");
+    let p = one(
+        &text,
+        28,
+        18,
+        "mounts volume `uploads`, which service `web` does not use",
+    );
+    assert_eq!(hint(&p), "add `uploads` to the service's `uses`");
+}
+
+#[test]
+fn mounts_of_an_unknown_volume() {
+    let text = BASE.replace("mounts: {uploads: /data}", "mounts: {upload: /data}");
+    let p = one(&text, 28, 18, "mounts unknown volume `upload`");
+    assert!(hint(&p).contains("did you mean `uploads`?"));
+}
+
+#[test]
+fn duplicate_store_names_across_kinds() {
+    let text = BASE.replace("  mode: fast", "  mode: fast\n  db: x");
+    one(
+        &text,
+        20,
+        3,
+        "duplicate store name `db`: the PostgreSQL database `db` (line 4)",
+    );
+    // `-` and `_` inject the same variables, so they collide too.
+    let text = BASE.replace(
+        "  token: {generate: 32}",
+        "  token: {generate: 32}\n  api-key: {}",
+    );
+    one(&text, 18, 3, "duplicate store name `api-key`");
+}
+
+#[test]
+fn bad_key_type() {
+    let text = BASE.replace("type: S}", "type: string}");
+    let p = one(&text, 10, 32, "unknown value `string`");
+    assert!(hint(&p).contains("`S`, `N`, `B`"), "{}", hint(&p));
+}
+
+#[test]
+fn max_storage_below_storage() {
+    let text = BASE.replace("  db: {}", "  db:\n    storage: 200\n    max_storage: 100");
+    one(
+        &text,
+        6,
+        18,
+        "max_storage 100 GiB is below storage 200 GiB in postgres `db`",
+    );
+}
+
+#[test]
+fn out_of_range_values() {
+    let text = BASE.replace("  db: {}", "  db: {backup_retention: 40}");
+    let p = one(&text, 4, 26, "backup_retention 40 is out of range");
+    assert_eq!(hint(&p), "use 1 to 35");
+    let text = BASE.replace("replicas: 1", "replicas: 9");
+    one(&text, 7, 15, "replicas 9 is out of range");
+    let text = BASE.replace("{generate: 32}", "{generate: 4}");
+    one(&text, 17, 21, "generated secret length 4 is out of range");
+}
+
+#[test]
+fn unknown_key_in_a_store() {
+    let text = BASE.replace("replicas: 1", "replica: 1");
+    let p = one(&text, 7, 5, "unknown key `replica`");
+    assert!(hint(&p).contains("did you mean `replicas`?"));
+}
+
+#[test]
+fn read_access_where_it_does_not_apply() {
+    let text = BASE.replace("uses: [db,", "uses: [{name: db, access: read},");
+    let p = one(
+        &text,
+        22,
+        12,
+        "`access: read` does not apply to the PostgreSQL database `db`",
+    );
+    assert!(hint(&p).contains("tables, buckets and volumes"));
+}
+
+#[test]
+fn bad_uses_entry() {
+    let text = BASE.replace(
+        "{name: pdfs, access: read}",
+        "{name: pdfs, access: readonly}",
+    );
+    let p = one(&text, 22, 33, "invalid `uses` entry");
+    assert!(hint(&p).contains("access: read"));
+}
+
+#[test]
+fn injected_variables_cannot_be_overridden() {
+    let text = BASE.replace(
+        "        mounts:",
+        "        environment: {DB_HOST: localhost}\n        mounts:",
+    );
+    one(
+        &text,
+        28,
+        23,
+        "environment variable `DB_HOST` is set by Gantry from `db`",
+    );
+}
+
+#[test]
+fn overlay_names_unknown_store() {
+    let text =
+        format!("{BASE}environments:\n  prod:\n    postgres:\n      dbb: {{multi_az: true}}\n");
+    let p = one(
+        &text,
+        32,
+        7,
+        "environment `prod` names unknown postgres store `dbb`",
+    );
+    assert!(hint(&p).contains("did you mean `db`?"));
+}
+
+#[test]
+fn overlay_values_are_checked_where_written() {
+    let text = format!("{BASE}environments:\n  prod:\n    redis:\n      cache: {{replicas: 7}}\n");
+    one(&text, 32, 25, "replicas 7 is out of range");
+}
+
+#[test]
+fn bad_names_and_values() {
+    let text = BASE
+        .replace("  db: {}", "  Db: {}")
+        .replace("uses: [db,", "uses: [Db,");
+    one(&text, 4, 3, "invalid PostgreSQL database name `Db`");
+    let text = BASE.replace("  db: {}", "  db: {username: postgres}");
+    one(&text, 4, 18, "invalid username `postgres`");
+    let text = BASE.replace(
+        "  uploads: {uid: 1000, gid: 1000}",
+        "  uploads: {path: data}",
+    );
+    one(&text, 14, 19, "invalid volume path `data`");
+    let text = BASE.replace(
+        "  pdfs:\n",
+        "  pdfs:\n    cors: [{origins: [\"*\"], methods: [GETT]}]\n",
+    );
+    let p = one(&text, 13, 39, "invalid CORS method `GETT`");
+    assert!(hint(&p).contains("did you mean `GET`?"));
+}
+
+#[test]
+fn data_subnets_must_be_listed_with_explicit_subnets() {
+    let text = BASE.replace(
+        "region: us-east-1\n",
+        "region: us-east-1\nnetwork:\n  subnets:\n    public: [10.0.0.0/24, 10.0.1.0/24]\n    private: [10.0.2.0/24, 10.0.3.0/24]\n    data: [10.0.4.0/24]\n",
+    );
+    let p = one(&text, 7, 12, "1 data subnets for 2 availability zones");
+    assert!(hint(&p).contains("data subnet"), "{}", hint(&p));
+}
+
+#[test]
+fn small_vpc_cannot_hold_derived_data_subnets() {
+    let text = BASE.replace(
+        "region: us-east-1\n",
+        "region: us-east-1\nnetwork:\n  cidr: 10.0.0.0/24\n",
+    );
+    one(
+        &text,
+        4,
+        9,
+        "VPC CIDR `10.0.0.0/24` is too small for data subnets",
+    );
+}
