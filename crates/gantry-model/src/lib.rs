@@ -52,8 +52,8 @@ pub struct Network {
     /// app runs in one AZ but has routes: an ALB needs two AZs.
     pub lb_extra_public: Option<PublicOnlyAz>,
     /// Data subnets (PostgreSQL, Redis) with their own route table and no
-    /// internet route; empty without such stores. Two at least with
-    /// PostgreSQL, even in a one-AZ network (RDS subnet groups span two AZs).
+    /// internet route; empty without such stores. Two at least, even in a
+    /// one-AZ network (RDS subnet groups span two AZs).
     pub data: Vec<DataSubnet>,
 }
 

@@ -479,6 +479,30 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
                 }
             }
         }
+        // Two used stores must not inject the same variable (`db` gives
+        // `DB_HOST`, and so would a secret named `db_host`).
+        let mut vars: BTreeMap<String, &str> = BTreeMap::new();
+        for u in &svc.uses {
+            let Some(kind) = spec.store_kind(u.value.name()) else {
+                continue;
+            };
+            for var in injected_vars(kind, u.value.name()) {
+                match vars.get(&var) {
+                    Some(other) if *other != u.value.name() => p.push(
+                        u.pos,
+                        format!(
+                            "`{}` and `{other}` both inject `{var}` into service `{}`",
+                            u.value.name(),
+                            sname.value
+                        ),
+                        "rename one of them".to_string(),
+                    ),
+                    _ => {
+                        vars.insert(var, u.value.name());
+                    }
+                }
+            }
+        }
         for (cname, c) in &svc.containers {
             let mut paths: BTreeMap<&str, Pos> = BTreeMap::new();
             for (vol, path) in &c.mounts {

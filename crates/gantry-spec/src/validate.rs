@@ -184,16 +184,15 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     crate::stores::check_view(spec, p);
 }
 
-/// How many data subnets the stores need: one per AZ (two at least for
-/// PostgreSQL, whose subnet groups must span two AZs), or none.
+/// How many data subnets the stores need: one per AZ and two at least (RDS
+/// subnet groups must span two AZs, and a Redis replica needs a second AZ),
+/// or none without PostgreSQL and Redis.
 pub fn data_subnets_needed(spec: &Spec) -> usize {
     let azs = spec.network.azs.as_ref().map_or(2, |a| a.value) as usize;
-    if !spec.postgres.is_empty() {
-        azs.max(2)
-    } else if !spec.redis.is_empty() {
-        azs
-    } else {
+    if spec.postgres.is_empty() && spec.redis.is_empty() {
         0
+    } else {
+        azs.max(2)
     }
 }
 
@@ -279,7 +278,7 @@ fn check_network(n: &Network, has_routes: bool, data: usize, p: &mut Problems) {
         if list.len() != want {
             let pos = list.first().map_or(Pos::UNKNOWN, |s| s.pos);
             let hint = if tier == "data" && want != azs as usize {
-                "PostgreSQL subnet groups span two AZs: list two data subnets".to_string()
+                "databases and caches span two AZs: list two data subnets".to_string()
             } else if want != azs as usize {
                 "the load balancer needs public subnets in two AZs: list a second public subnet"
                     .to_string()

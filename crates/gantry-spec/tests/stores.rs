@@ -247,3 +247,26 @@ fn small_vpc_cannot_hold_derived_data_subnets() {
         "VPC CIDR `10.0.0.0/24` is too small for data subnets",
     );
 }
+
+#[test]
+fn two_stores_cannot_inject_the_same_variable() {
+    let text = BASE
+        .replace("  mode: fast", "  mode: fast\n  db_host: x")
+        .replace(", mode]", ", mode, db_host]");
+    one(
+        &text,
+        23,
+        85,
+        "`db_host` and `db` both inject `DB_HOST` into service `web`",
+    );
+}
+
+#[test]
+fn one_az_still_gets_two_data_subnets() {
+    let text = BASE.replace(
+        "region: us-east-1\n",
+        "region: us-east-1\nnetwork:\n  azs: 1\n  subnets:\n    public: [10.0.0.0/24, 10.0.1.0/24]\n    private: [10.0.2.0/24]\n    data: [10.0.4.0/24]\n",
+    );
+    let p = one(&text, 8, 12, "1 data subnets for 1 availability zones");
+    assert!(hint(&p).contains("two data subnets"), "{}", hint(&p));
+}
