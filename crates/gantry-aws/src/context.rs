@@ -31,6 +31,14 @@ pub(crate) struct Inner {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub sts: aws_sdk_sts::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub efs: aws_sdk_efs::Client,
 }
 
 impl AwsContext {
@@ -60,6 +68,14 @@ impl AwsContext {
                 logs: aws_sdk_cloudwatchlogs::Client::new(&config),
                 ecr: aws_sdk_ecr::Client::new(&config),
                 sts: aws_sdk_sts::Client::new(&config),
+                kms: aws_sdk_kms::Client::new(&config),
+                secrets: aws_sdk_secretsmanager::Client::new(&config),
+                ssm: aws_sdk_ssm::Client::new(&config),
+                rds: aws_sdk_rds::Client::new(&config),
+                elasticache: aws_sdk_elasticache::Client::new(&config),
+                dynamodb: aws_sdk_dynamodb::Client::new(&config),
+                s3: aws_sdk_s3::Client::new(&config),
+                efs: aws_sdk_efs::Client::new(&config),
                 config,
             }),
         })
@@ -113,6 +129,30 @@ impl AwsContext {
     }
     pub fn sts(&self) -> &aws_sdk_sts::Client {
         &self.inner.sts
+    }
+    pub fn kms(&self) -> &aws_sdk_kms::Client {
+        &self.inner.kms
+    }
+    pub fn secrets(&self) -> &aws_sdk_secretsmanager::Client {
+        &self.inner.secrets
+    }
+    pub fn ssm(&self) -> &aws_sdk_ssm::Client {
+        &self.inner.ssm
+    }
+    pub fn rds(&self) -> &aws_sdk_rds::Client {
+        &self.inner.rds
+    }
+    pub fn elasticache(&self) -> &aws_sdk_elasticache::Client {
+        &self.inner.elasticache
+    }
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        &self.inner.dynamodb
+    }
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.inner.s3
+    }
+    pub fn efs(&self) -> &aws_sdk_efs::Client {
+        &self.inner.efs
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].

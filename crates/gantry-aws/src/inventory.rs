@@ -69,7 +69,10 @@ fn item(kind: &str, id: impl Into<String>, address: String) -> InventoryItem {
 
 /// Lists every resource tagged `gantry:stack=stack` and `gantry:env=env`,
 /// sorted by kind and id. Deleted-but-still-listed resources (NAT gateways
-/// and endpoints in state `deleted`, INACTIVE ECS resources) are not counted.
+/// and endpoints in state `deleted`, INACTIVE ECS resources, KMS keys pending
+/// deletion, secrets scheduled for deletion, databases, caches, tables and
+/// file systems in `deleting`) are not counted. EFS mount targets carry no
+/// tags and cannot outlive their file system, so they are not listed.
 pub async fn stack_resources(
     ctx: &AwsContext,
     stack: &str,
@@ -83,6 +86,14 @@ pub async fn stack_resources(
     out.extend(iam(ctx, &scope).await?);
     out.extend(logs(ctx, &scope).await?);
     out.extend(ecr(ctx, &scope).await?);
+    out.extend(kms(ctx, &scope).await?);
+    out.extend(secrets(ctx, &scope).await?);
+    out.extend(ssm(ctx, &scope).await?);
+    out.extend(rds(ctx, &scope).await?);
+    out.extend(elasticache(ctx, &scope).await?);
+    out.extend(dynamodb(ctx, &scope).await?);
+    out.extend(s3(ctx, &scope).await?);
+    out.extend(efs(ctx, &scope).await?);
     out.sort();
     Ok(out)
 }
@@ -519,4 +530,302 @@ async fn ecr(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, Prov
         .try_collect()
         .await?;
     Ok(found.into_iter().flatten().collect())
+}
+
+/// Keeps the items whose tags put them in the stack, looking tags up
+/// concurrently (`tags` returns `None` for a resource gone meanwhile).
+async fn tagged<T, F, Fut>(
+    s: &Scope<'_>,
+    kind: &'static str,
+    ids: Vec<(String, T)>,
+    tags: F,
+) -> Result<Vec<InventoryItem>, ProviderError>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Vec<(String, String)>>, ProviderError>>,
+{
+    let tags = &tags;
+    let found: Vec<Option<InventoryItem>> = stream::iter(ids)
+        .map(|(id, key)| async move {
+            Ok::<_, ProviderError>(tags(key).await?.and_then(|t| {
+                s.address(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .map(|a| item(kind, id, a))
+            }))
+        })
+        .buffer_unordered(TAG_LOOKUPS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+fn missing_ok<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.not_found => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn kms(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let keys = crate::providers::kms_key::KmsKeyProvider::tagged_keys(ctx).await?;
+    Ok(keys
+        .into_iter()
+        .filter_map(|(m, tags)| {
+            let a = s.address(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            Some(item(kinds::KMS_KEY, m.key_id(), a))
+        })
+        .collect())
+}
+
+async fn secrets(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    // ListSecrets leaves out secrets scheduled for deletion by default.
+    let mut list = Vec::new();
+    let mut pages = ctx
+        .secrets()
+        .list_secrets()
+        .include_planned_deletion(false)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        list.extend(
+            page.map_err(|e| aws_error(e, &[]))?
+                .secret_list
+                .unwrap_or_default(),
+        );
+    }
+    Ok(list
+        .iter()
+        .filter(|x| x.deleted_date().is_none())
+        .filter_map(|x| {
+            let a = s.address(x.tags().iter().filter_map(|t| Some((t.key()?, t.value()?))))?;
+            Some(item(kinds::SECRET, x.arn()?, a))
+        })
+        .collect())
+}
+
+async fn ssm(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use aws_sdk_ssm::types::{ParameterStringFilter, ResourceTypeForTagging};
+    let filter = ParameterStringFilter::builder()
+        .key(format!("tag:{}", StackTags::STACK))
+        .set_values(Some(vec![s.stack.to_string()]))
+        .build()
+        .map_err(|e| ProviderError::msg(e.to_string()))?;
+    let mut params = Vec::new();
+    let mut pages = ctx
+        .ssm()
+        .describe_parameters()
+        .parameter_filters(filter)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        params.extend(
+            page.map_err(|e| aws_error(e, &[]))?
+                .parameters
+                .unwrap_or_default(),
+        );
+    }
+    let names: Vec<(String, String)> = params
+        .into_iter()
+        .filter_map(|p| p.name)
+        .map(|n| (n.clone(), n))
+        .collect();
+    tagged(s, kinds::SSM_PARAMETER, names, |name| async move {
+        let r = ctx
+            .ssm()
+            .list_tags_for_resource()
+            .resource_type(ResourceTypeForTagging::Parameter)
+            .resource_id(name)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &["InvalidResourceId", "ParameterNotFound"]));
+        Ok(missing_ok(r)?.map(|o| {
+            o.tag_list()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        }))
+    })
+    .await
+}
+
+async fn rds(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let rds = ctx.rds();
+    let dbs: Vec<_> = rds
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let mut out = Vec::new();
+    for d in &dbs {
+        if d.db_instance_status() == Some("deleting") {
+            continue;
+        }
+        let tags = d
+            .tag_list()
+            .iter()
+            .filter_map(|t| Some((t.key()?, t.value()?)));
+        if let (Some(a), Some(id)) = (s.address(tags), d.db_instance_identifier()) {
+            out.push(item(kinds::DB_INSTANCE, id, a));
+        }
+    }
+    let groups: Vec<_> = rds
+        .describe_db_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let groups: Vec<(String, String)> = groups
+        .into_iter()
+        .filter_map(|g| Some((g.db_subnet_group_name?, g.db_subnet_group_arn?)))
+        .collect();
+    out.extend(
+        tagged(s, kinds::DB_SUBNET_GROUP, groups, |arn| async move {
+            missing_ok(crate::providers::db_subnet_group::rds_tags(ctx, &arn).await)
+        })
+        .await?,
+    );
+    Ok(out)
+}
+
+async fn elasticache(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::elasticache_subnet_group::elasticache_tags;
+    let ec = ctx.elasticache();
+    let groups: Vec<_> = ec
+        .describe_replication_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let groups: Vec<(String, String)> = groups
+        .into_iter()
+        .filter(|g| g.status() != Some("deleting"))
+        .filter_map(|g| Some((g.replication_group_id?, g.arn?)))
+        .collect();
+    let mut out = tagged(
+        s,
+        kinds::ELASTICACHE_REPLICATION_GROUP,
+        groups,
+        |arn| async move { missing_ok(elasticache_tags(ctx, &arn).await) },
+    )
+    .await?;
+    let subnet_groups: Vec<_> = ec
+        .describe_cache_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let subnet_groups: Vec<(String, String)> = subnet_groups
+        .into_iter()
+        .filter_map(|g| Some((g.cache_subnet_group_name?, g.arn?)))
+        .collect();
+    out.extend(
+        tagged(
+            s,
+            kinds::ELASTICACHE_SUBNET_GROUP,
+            subnet_groups,
+            |arn| async move { missing_ok(elasticache_tags(ctx, &arn).await) },
+        )
+        .await?,
+    );
+    Ok(out)
+}
+
+async fn dynamodb(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let db = ctx.dynamodb();
+    let names: Vec<String> = db
+        .list_tables()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let names: Vec<(String, String)> = names.into_iter().map(|n| (n.clone(), n)).collect();
+    tagged(s, kinds::DYNAMODB_TABLE, names, |name| async move {
+        let nf = &["ResourceNotFoundException"];
+        let t = match missing_ok(
+            db.describe_table()
+                .table_name(&name)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, nf)),
+        )? {
+            Some(o) => o.table,
+            None => None,
+        };
+        let Some(t) = t else { return Ok(None) };
+        if t.table_status().map(|x| x.as_str()) == Some("DELETING") {
+            return Ok(None);
+        }
+        let r = db
+            .list_tags_of_resource()
+            .resource_arn(t.table_arn().unwrap_or_default())
+            .send()
+            .await
+            .map_err(|e| aws_error(e, nf));
+        Ok(missing_ok(r)?.map(|o| {
+            o.tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        }))
+    })
+    .await
+}
+
+async fn s3(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::s3_bucket::{bucket_tags, list_buckets};
+    let names: Vec<(String, String)> = list_buckets(ctx, None)
+        .await?
+        .into_iter()
+        .map(|n| (n.clone(), n))
+        .collect();
+    tagged(s, kinds::S3_BUCKET, names, |name| async move {
+        bucket_tags(ctx, &name).await.map(Some)
+    })
+    .await
+}
+
+async fn efs(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    let mut out = Vec::new();
+    let fss = crate::providers::efs_file_system::EfsFileSystemProvider::all(ctx).await?;
+    for f in &fss {
+        if let Some(a) = s.address(f.tags().iter().map(|t| (t.key(), t.value()))) {
+            out.push(item(kinds::EFS_FILE_SYSTEM, f.file_system_id(), a));
+        }
+        // Access points cannot outlive their file system.
+        let mut pages = ctx
+            .efs()
+            .describe_access_points()
+            .file_system_id(f.file_system_id())
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = match missing_ok(page.map_err(|e| aws_error(e, &["FileSystemNotFound"])))? {
+                Some(p) => p,
+                None => break,
+            };
+            for ap in page.access_points() {
+                if !crate::providers::efs_access_point::live(ap) {
+                    continue;
+                }
+                if let (Some(a), Some(id)) = (
+                    s.address(ap.tags().iter().map(|t| (t.key(), t.value()))),
+                    ap.access_point_id(),
+                ) {
+                    out.push(item(kinds::EFS_ACCESS_POINT, id, a));
+                }
+            }
+        }
+    }
+    Ok(out)
 }

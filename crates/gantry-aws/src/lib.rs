@@ -6,7 +6,7 @@
 //! and [`AwsContext::providers`] hands the engine one [`gantry_core::Provider`]
 //! per resource kind (see [`providers`]). [`status`] and [`inventory`] serve
 //! the CLI's `status` command and the end-to-end checks that `destroy` leaves
-//! nothing behind.
+//! nothing behind; [`secrets::put_value`] serves `gantry secret set`.
 //!
 //! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
 //! AWS without listing them in their own manifests (they are slow to build,
@@ -16,6 +16,7 @@ mod context;
 mod error;
 pub mod inventory;
 pub mod providers;
+pub mod secrets;
 pub mod status;
 mod util;
 
@@ -24,9 +25,17 @@ pub use error::aws_error;
 
 pub use aws_config;
 pub use aws_sdk_cloudwatchlogs;
+pub use aws_sdk_dynamodb;
 pub use aws_sdk_ec2;
 pub use aws_sdk_ecr;
 pub use aws_sdk_ecs;
+pub use aws_sdk_efs;
+pub use aws_sdk_elasticache;
 pub use aws_sdk_elasticloadbalancingv2;
 pub use aws_sdk_iam;
+pub use aws_sdk_kms;
+pub use aws_sdk_rds;
+pub use aws_sdk_s3;
+pub use aws_sdk_secretsmanager;
+pub use aws_sdk_ssm;
 pub use aws_sdk_sts;

@@ -254,6 +254,44 @@ pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
     serde_json::from_str(&plain).unwrap_or(serde_json::Value::String(plain))
 }
 
+/// How long data stores (RDS, ElastiCache) may take to become available or
+/// to go away: creating or deleting a multi-AZ database takes tens of minutes.
+pub(crate) const DATA_STORE_WAIT: Duration = Duration::from_secs(40 * 60);
+
+/// The key id in a KMS key reference: `arn:...:key/ID` and `ID` both give
+/// `ID`; anything else (an alias) is returned whole.
+pub(crate) fn kms_key_id_of(s: &str) -> &str {
+    s.rsplit_once(":key/").map(|(_, id)| id).unwrap_or(s)
+}
+
+/// The recorded KMS key reference when AWS reports the same key in another
+/// form (an ARN where an id was given, or the reverse); what AWS reports
+/// otherwise.
+pub(crate) fn kms_like(actual: &str, recorded: Option<&str>) -> String {
+    match recorded {
+        Some(r) if kms_key_id_of(r) == kms_key_id_of(actual) => r.to_string(),
+        _ => actual.to_string(),
+    }
+}
+
+/// The recorded engine version when AWS reports a more precise one of it
+/// (`16` recorded, `16.4` running); what AWS reports otherwise.
+pub(crate) fn version_like(actual: &str, recorded: Option<&str>) -> String {
+    match recorded {
+        Some(r) if actual == r || actual.starts_with(&format!("{r}.")) => r.to_string(),
+        _ => actual.to_string(),
+    }
+}
+
+/// True when the emulator lacks the operation: moto answers
+/// `NotImplementedError` with an HTML page the SDK cannot parse, so the
+/// error has no code, only that text.
+pub(crate) fn is_not_implemented(e: &ProviderError) -> bool {
+    e.code.as_deref() == Some("NotImplemented")
+        || e.message.contains("has not been implemented")
+        || (e.code.is_none() && e.message.contains("NotImplemented"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +312,18 @@ mod tests {
             order_like(vec!["c".into(), "a".into()], &rec),
             vec!["a".to_string(), "c".to_string()]
         );
+    }
+
+    #[test]
+    fn kms_references_compare_by_key_id() {
+        let arn = "arn:aws:kms:us-east-1:123456789012:key/abcd";
+        assert_eq!(kms_key_id_of(arn), "abcd");
+        assert_eq!(kms_like(arn, Some("abcd")), "abcd");
+        assert_eq!(kms_like("abcd", Some(arn)), arn);
+        assert_eq!(kms_like(arn, Some("other")), arn);
+        assert_eq!(version_like("16.4", Some("16")), "16");
+        assert_eq!(version_like("16.4", Some("16.3")), "16.4");
+        assert_eq!(version_like("7.1", Some("7.1")), "7.1");
     }
 
     #[test]

@@ -11,13 +11,22 @@ mod ec2;
 mod elb;
 pub(crate) use elb::tags_of as elb_tags_of;
 
+pub mod db_instance;
+pub mod db_subnet_group;
+pub mod dynamodb_table;
 pub mod ecr_repository;
 pub mod ecs_cluster;
 pub mod ecs_service;
 pub mod ecs_task_definition;
+pub mod efs_access_point;
+pub mod efs_file_system;
+pub mod efs_mount_target;
 pub mod eip;
+pub mod elasticache_replication_group;
+pub mod elasticache_subnet_group;
 pub mod iam_role;
 pub mod internet_gateway;
+pub mod kms_key;
 pub mod lb;
 pub mod lb_listener;
 pub mod lb_listener_rule;
@@ -26,7 +35,10 @@ pub mod log_group;
 pub mod nat_gateway;
 pub mod route_table;
 pub mod route_table_association;
+pub mod s3_bucket;
+pub mod secret;
 pub mod security_group;
+pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
 pub mod vpc_endpoint;
@@ -72,5 +84,31 @@ pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
         ctx: ctx(),
     }));
     set.insert(Arc::new(ecs_service::EcsServiceProvider { ctx: ctx() }));
+    set.insert(Arc::new(kms_key::KmsKeyProvider { ctx: ctx() }));
+    set.insert(Arc::new(secret::SecretProvider { ctx: ctx() }));
+    set.insert(Arc::new(ssm_parameter::SsmParameterProvider { ctx: ctx() }));
+    set.insert(Arc::new(db_subnet_group::DbSubnetGroupProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(db_instance::DbInstanceProvider { ctx: ctx() }));
+    set.insert(Arc::new(
+        elasticache_subnet_group::ElasticacheSubnetGroupProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(
+        elasticache_replication_group::ElasticacheReplicationGroupProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(dynamodb_table::DynamodbTableProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(s3_bucket::S3BucketProvider { ctx: ctx() }));
+    set.insert(Arc::new(efs_file_system::EfsFileSystemProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(efs_mount_target::EfsMountTargetProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(efs_access_point::EfsAccessPointProvider {
+        ctx: ctx(),
+    }));
     set
 }

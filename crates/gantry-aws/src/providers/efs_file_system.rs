@@ -1,0 +1,269 @@
+//! `efs_file_system`: an encrypted EFS file system (the stack's key). The id
+//! is the file system id; outputs add `arn`. The creation token comes from
+//! the journal's intent, so a retried create returns the same file system.
+//! The name (tag) and throughput mode change in place (`UpdateFileSystem`,
+//! not implemented by the emulator).
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_efs::types::{
+    FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
+};
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, EfsFileSystem};
+use gantry_core::*;
+
+const NOT_FOUND: &[&str] = &["FileSystemNotFound"];
+
+pub struct EfsFileSystemProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(f: &FileSystemDescription) -> Applied {
+    let id = f.file_system_id().to_string();
+    Applied {
+        outputs: outputs([
+            ("id", id.clone()),
+            ("arn", f.file_system_arn().unwrap_or_default().to_string()),
+        ]),
+        id,
+    }
+}
+
+fn live(f: &FileSystemDescription) -> bool {
+    !matches!(
+        f.life_cycle_state(),
+        LifeCycleState::Deleted | LifeCycleState::Deleting
+    )
+}
+
+pub(crate) fn efs_tags(tags: std::collections::BTreeMap<String, String>) -> Vec<Tag> {
+    tags.into_iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+impl EfsFileSystemProvider {
+    async fn describe(&self, id: &str) -> Result<Option<FileSystemDescription>, ProviderError> {
+        match self
+            .ctx
+            .efs()
+            .describe_file_systems()
+            .file_system_id(id)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.file_systems.unwrap_or_default().into_iter().find(live)),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn wait_available(&self, id: &str) -> Result<FileSystemDescription, ProviderError> {
+        wait_for(
+            &format!("file system {id} to be available"),
+            STATE_WAIT,
+            || async {
+                match self.describe(id).await? {
+                    None => Err(ProviderError::not_found(format!(
+                        "file system {id} is gone"
+                    ))),
+                    Some(f) if f.life_cycle_state() == &LifeCycleState::Available => Ok(Some(f)),
+                    Some(f) if f.life_cycle_state() == &LifeCycleState::Error => Err(
+                        ProviderError::new("FileSystemFailed", format!("file system {id} failed")),
+                    ),
+                    Some(_) => Ok(None),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Every live file system with its tags (for `find` and the inventory).
+    pub(crate) async fn all(ctx: &AwsContext) -> Result<Vec<FileSystemDescription>, ProviderError> {
+        let mut out = Vec::new();
+        let mut pages = ctx.efs().describe_file_systems().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.map_err(|e| aws_error(e, &[]))?
+                    .file_systems
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(live),
+            );
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl Provider for EfsFileSystemProvider {
+    fn kind(&self) -> &'static str {
+        kinds::EFS_FILE_SYSTEM
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.props)?;
+        let token = client_token(req.token);
+        let r = self
+            .ctx
+            .efs()
+            .create_file_system()
+            .creation_token(&token)
+            .performance_mode(PerformanceMode::from(p.performance_mode.as_str()))
+            .throughput_mode(ThroughputMode::from(p.throughput_mode.as_str()))
+            .encrypted(true)
+            .kms_key_id(&p.kms_key_id)
+            .set_tags(Some(efs_tags(tag_set(
+                req.tags,
+                req.address,
+                Some(&p.name),
+            ))))
+            .send()
+            .await;
+        let id = match r {
+            Ok(f) => f.file_system_id,
+            Err(e) => {
+                let e = aws_error(e, &[]);
+                if e.code.as_deref() != Some("FileSystemAlreadyExists") {
+                    return Err(e);
+                }
+                // The same intent, retried: the creation token names it.
+                self.ctx
+                    .efs()
+                    .describe_file_systems()
+                    .creation_token(&token)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(e, NOT_FOUND))?
+                    .file_systems
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .map(|f| f.file_system_id)
+                    .ok_or(e)?
+            }
+        };
+        let f = self.wait_available(&id).await?;
+        Ok(applied(&f))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some(f) = self.describe(r.id).await? else {
+                return Ok(None);
+            };
+            let rec: Option<EfsFileSystem> = recorded(r.props);
+            let mut unread = Vec::new();
+            let name = f
+                .name()
+                .map(str::to_string)
+                .or_else(|| {
+                    f.tags()
+                        .iter()
+                        .find(|t| t.key() == "Name")
+                        .map(|t| t.value().to_string())
+                })
+                .unwrap_or_default();
+            let kms_key_id = match f.kms_key_id() {
+                Some(k) => kms_like(k, rec.as_ref().map(|x| x.kms_key_id.as_str())),
+                None => {
+                    unread.push("kms_key_id");
+                    String::new()
+                }
+            };
+            let throughput_mode = match f.throughput_mode() {
+                Some(m) => m.as_str().to_string(),
+                None => {
+                    unread.push("throughput_mode");
+                    String::new()
+                }
+            };
+            let props = EfsFileSystem {
+                name,
+                kms_key_id,
+                performance_mode: f.performance_mode().as_str().to_string(),
+                throughput_mode,
+            };
+            Ok(Some(Observed {
+                props: to_props_without(&props, &unread),
+                outputs: applied(&f).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.old)?;
+        let new: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.new)?;
+        let efs = self.ctx.efs();
+        if old.name != new.name {
+            efs.tag_resource()
+                .resource_id(req.id)
+                .set_tags(Some(efs_tags(
+                    [("Name".to_string(), new.name.clone())].into(),
+                )))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        if old.throughput_mode != new.throughput_mode {
+            efs.update_file_system()
+                .file_system_id(req.id)
+                .throughput_mode(ThroughputMode::from(new.throughput_mode.as_str()))
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+            self.wait_available(req.id).await?;
+        }
+        let f = self
+            .describe(req.id)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("file system {} is gone", req.id)))?;
+        Ok(applied(&f))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        // In use while its mount targets finish deleting.
+        let r = retry_codes(&["FileSystemInUse"], DEPENDENCY_WAIT, || async {
+            self.ctx
+                .efs()
+                .delete_file_system()
+                .file_system_id(req.id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND))
+        })
+        .await;
+        ignore_not_found(r)?;
+        wait_for(
+            &format!("file system {} to be deleted", req.id),
+            STATE_WAIT,
+            || async { Ok(self.describe(req.id).await?.is_none().then_some(())) },
+        )
+        .await
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let all = Self::all(&self.ctx).await?;
+        Ok(all
+            .iter()
+            .find(|f| {
+                tags_match(
+                    f.tags().iter().map(|t| (t.key(), t.value())),
+                    req.tags,
+                    req.address,
+                )
+            })
+            .map(applied))
+    }
+}

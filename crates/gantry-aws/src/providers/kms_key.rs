@@ -1,0 +1,386 @@
+//! `kms_key`: a customer-managed symmetric KMS key with its alias. The id is
+//! the key id; outputs add `arn`. A `null` policy means the AWS default key
+//! policy (the account root may do everything). Deleting removes the alias
+//! and schedules the key's deletion after `deletion_window_in_days`, which is
+//! deletion in KMS terms: a key pending deletion counts as gone everywhere.
+
+use crate::context::AwsContext;
+use crate::error::{aws_error, has_code};
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, KmsKey};
+use gantry_core::*;
+use serde_json::{json, Value};
+
+const NOT_FOUND: &[&str] = &["NotFoundException"];
+
+pub struct KmsKeyProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(m: &KeyMetadata) -> Applied {
+    let id = m.key_id().to_string();
+    Applied {
+        outputs: outputs([
+            ("id", id.clone()),
+            ("arn", m.arn().unwrap_or_default().to_string()),
+        ]),
+        id,
+    }
+}
+
+/// Pending deletion (or deleted) keys are gone for Gantry's purposes.
+pub(crate) fn is_live(m: &KeyMetadata) -> bool {
+    !matches!(
+        m.key_state(),
+        Some(KeyState::PendingDeletion) | Some(KeyState::PendingReplicaDeletion)
+    )
+}
+
+impl KmsKeyProvider {
+    async fn describe(&self, id: &str) -> Result<Option<KeyMetadata>, ProviderError> {
+        match self.ctx.kms().describe_key().key_id(id).send().await {
+            Ok(out) => Ok(out.key_metadata.filter(is_live)),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// The key's first customer alias (`alias/...`, not `alias/aws/...`).
+    async fn alias_of(&self, key_id: &str) -> Result<Option<String>, ProviderError> {
+        let aliases: Vec<_> = self
+            .ctx
+            .kms()
+            .list_aliases()
+            .key_id(key_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        // The emulator ignores the key filter: check the target too.
+        Ok(aliases
+            .into_iter()
+            .filter(|a| a.target_key_id() == Some(key_id))
+            .filter_map(|a| a.alias_name)
+            .find(|n| !n.starts_with("alias/aws/")))
+    }
+
+    /// AWS's default key policy: the account may do everything, and IAM
+    /// policies decide the rest.
+    async fn default_policy(&self) -> Result<Value, ProviderError> {
+        let account = self.ctx.account_id().await?;
+        Ok(json!({
+            "Version": "2012-10-17",
+            "Id": "key-default-1",
+            "Statement": [{
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Action": "kms:*",
+                "Resource": "*"
+            }]
+        }))
+    }
+
+    async fn set_rotation(&self, id: &str, on: bool) -> Result<(), ProviderError> {
+        let kms = self.ctx.kms();
+        if on {
+            kms.enable_key_rotation()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        } else {
+            kms.disable_key_rotation()
+                .key_id(id)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        Ok(())
+    }
+
+    async fn create_alias(&self, alias: &str, key_id: &str) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .kms()
+            .create_alias()
+            .alias_name(alias)
+            .target_key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]));
+        match r {
+            // A resumed create: point the alias at this key.
+            Err(e) if has_code(&e, &["AlreadyExistsException"]) => {
+                self.ctx
+                    .kms()
+                    .update_alias()
+                    .alias_name(alias)
+                    .target_key_id(key_id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(e, NOT_FOUND))?;
+                Ok(())
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn delete_alias(&self, alias: &str) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .kms()
+            .delete_alias()
+            .alias_name(alias)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    /// Every live key in the account carrying this stack's tags, with its
+    /// tags (for `find` and the inventory).
+    pub(crate) async fn tagged_keys(
+        ctx: &AwsContext,
+    ) -> Result<Vec<(KeyMetadata, Vec<(String, String)>)>, ProviderError> {
+        let kms = ctx.kms();
+        let keys: Vec<_> = kms
+            .list_keys()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let found = try_join_all(
+            keys.into_iter()
+                .filter_map(|k| k.key_id)
+                .map(|id| async move {
+                    let m = match kms.describe_key().key_id(&id).send().await {
+                        Ok(o) => o.key_metadata,
+                        Err(e) => {
+                            let e = aws_error(e, NOT_FOUND);
+                            if e.not_found {
+                                return Ok(None);
+                            }
+                            return Err(e);
+                        }
+                    };
+                    let Some(m) = m.filter(is_live) else {
+                        return Ok(None);
+                    };
+                    if m.key_manager().map(|x| x.as_str()) == Some("AWS") {
+                        return Ok(None);
+                    }
+                    let tags: Vec<_> = kms
+                        .list_resource_tags()
+                        .key_id(&id)
+                        .send()
+                        .await
+                        .map_err(|e| aws_error(e, NOT_FOUND))?
+                        .tags
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|t| (t.tag_key, t.tag_value))
+                        .collect();
+                    Ok::<_, ProviderError>(Some((m, tags)))
+                }),
+        )
+        .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+}
+
+#[async_trait]
+impl Provider for KmsKeyProvider {
+    fn kind(&self) -> &'static str {
+        kinds::KMS_KEY
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: KmsKey = parse(kinds::KMS_KEY, req.props)?;
+        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+            .into_iter()
+            .filter_map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build().ok())
+            .collect();
+        let policy = (!p.policy.is_null()).then(|| p.policy.to_string());
+        // KMS has no idempotency token: a create interrupted before it was
+        // recorded is found again by its tags (see `find`).
+        let out = self
+            .ctx
+            .kms()
+            .create_key()
+            .description(&p.description)
+            .set_policy(policy)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let m = out
+            .key_metadata
+            .ok_or_else(|| ProviderError::msg("CreateKey returned no key"))?;
+        if p.enable_key_rotation {
+            self.set_rotation(m.key_id(), true).await?;
+        }
+        self.create_alias(&p.alias, m.key_id()).await?;
+        Ok(applied(&m))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        // KMS has no batch describe; the calls run concurrently.
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some(m) = self.describe(r.id).await? else {
+                return Ok(None);
+            };
+            let rec: Option<KmsKey> = recorded(r.props);
+            let kms = self.ctx.kms();
+            let rotation = kms
+                .get_key_rotation_status()
+                .key_id(r.id)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?
+                .key_rotation_enabled;
+            let alias = self.alias_of(r.id).await?.unwrap_or_default();
+            let mut unread = vec!["deletion_window_in_days"];
+            // A null policy asks for AWS's default; what AWS holds then is
+            // that default, so the recorded null stands.
+            let policy = match rec.as_ref().map(|k| &k.policy) {
+                Some(Value::Null) | None => {
+                    unread.push("policy");
+                    Value::Null
+                }
+                Some(_) => {
+                    let doc = kms
+                        .get_key_policy()
+                        .key_id(r.id)
+                        .policy_name("default")
+                        .send()
+                        .await
+                        .map_err(|e| aws_error(e, NOT_FOUND))?
+                        .policy
+                        .unwrap_or_default();
+                    decode_policy(&doc)
+                }
+            };
+            let props = KmsKey {
+                alias,
+                description: m.description().unwrap_or_default().to_string(),
+                enable_key_rotation: rotation,
+                policy,
+                deletion_window_in_days: rec.map(|k| k.deletion_window_in_days).unwrap_or(30),
+            };
+            Ok(Some(Observed {
+                props: to_props_without(&props, &unread),
+                outputs: applied(&m).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let old: KmsKey = parse(kinds::KMS_KEY, req.old)?;
+        let new: KmsKey = parse(kinds::KMS_KEY, req.new)?;
+        let kms = self.ctx.kms();
+        if old.description != new.description {
+            kms.update_key_description()
+                .key_id(req.id)
+                .description(&new.description)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        if old.enable_key_rotation != new.enable_key_rotation {
+            self.set_rotation(req.id, new.enable_key_rotation).await?;
+        }
+        if old.policy != new.policy {
+            let doc = if new.policy.is_null() {
+                self.default_policy().await?
+            } else {
+                new.policy.clone()
+            };
+            kms.put_key_policy()
+                .key_id(req.id)
+                .policy_name("default")
+                .policy(doc.to_string())
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND))?;
+        }
+        // The alias as AWS holds it (a resumed run may have lost it).
+        let have = self.alias_of(req.id).await?;
+        if have.as_deref() != Some(new.alias.as_str()) {
+            self.create_alias(&new.alias, req.id).await?;
+            if let Some(a) = have {
+                self.delete_alias(&a).await?;
+            }
+        }
+        let m = self
+            .describe(req.id)
+            .await?
+            .ok_or_else(|| ProviderError::not_found(format!("KMS key {} is gone", req.id)))?;
+        Ok(applied(&m))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        if self.describe(req.id).await?.is_none() {
+            return Ok(());
+        }
+        let p: Option<KmsKey> = recorded(req.props);
+        if let Some(a) = self.alias_of(req.id).await? {
+            self.delete_alias(&a).await?;
+        }
+        let window = p
+            .map(|k| k.deletion_window_in_days)
+            .unwrap_or(30)
+            .clamp(7, 30);
+        let r = self
+            .ctx
+            .kms()
+            .schedule_key_deletion()
+            .key_id(req.id)
+            .pending_window_in_days(window)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        match r {
+            // Already pending deletion.
+            Err(e) if has_code(&e, &["KMSInvalidStateException"]) => {
+                match self.describe(req.id).await? {
+                    None => Ok(()),
+                    Some(_) => Err(e),
+                }
+            }
+            other => ignore_not_found(other),
+        }
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        // The key may exist without its alias (interrupted after CreateKey),
+        // so look by tags.
+        let keys = Self::tagged_keys(&self.ctx).await?;
+        Ok(keys
+            .into_iter()
+            .find(|(_, tags)| {
+                tags_match(
+                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    req.tags,
+                    req.address,
+                )
+            })
+            .map(|(m, _)| applied(&m)))
+    }
+}
