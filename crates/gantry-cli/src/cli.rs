@@ -53,6 +53,19 @@ pub enum Command {
     Schema,
     /// Remove a lock left behind by a crashed run.
     Unlock,
+    /// Manage application secrets.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Store a secret's value, read from standard input (never from the
+    /// spec or the command line). The stack must be up.
+    Set {
+        /// The secret's name under `secrets:` in the spec.
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +86,10 @@ pub struct UpArgs {
     /// Maximum operations in flight per AWS service (default: per-service limits).
     #[arg(long)]
     pub parallelism: Option<usize>,
+    /// Allow changes that replace or delete a data store (database, cache,
+    /// table, bucket, file system), losing its data.
+    #[arg(long)]
+    pub allow_data_loss: bool,
 }
 
 #[derive(Debug, Args)]

@@ -113,14 +113,10 @@ pub fn state_dir(spec: &Path, model: &Model, over: Option<&Path>) -> PathBuf {
     base.join(format!("{}-{}", model.stack, model.env))
 }
 
-/// Connects to AWS in the model's region (AWS_REGION wins when set, as in
-/// every AWS tool).
+/// Connects to AWS in the spec's region: the spec names where the stack
+/// lives, so an exported AWS_REGION cannot send it elsewhere by accident.
 pub async fn connect(model: &Model) -> Result<AwsContext, OpsError> {
-    let region = std::env::var("AWS_REGION")
-        .ok()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| model.region.clone());
-    AwsContext::load(Some(region))
+    AwsContext::load(Some(model.region.clone()))
         .await
         .map_err(|e| OpsError::Connect(e.to_string()))
 }

@@ -26,6 +26,38 @@ pub fn confirm_or_refuse(yes: bool, question: &str) -> miette::Result<bool> {
     term::confirm(question).map_err(|e| miette::miette!("reading the answer: {e}"))
 }
 
+/// The error for a plan that would replace or delete data stores without
+/// `--allow-data-loss`: each store with the reason.
+pub fn data_loss_refusal(loss: &[&gantry_plan::PlannedAction]) -> miette::Report {
+    let list = data_store_lines(loss);
+    miette::miette!(
+        help = "change the spec back, or pass --allow-data-loss if losing this data is intended",
+        "refusing to apply: this plan would destroy data\n{list}"
+    )
+}
+
+/// One line per data store that the plan replaces or deletes.
+pub fn data_store_lines(loss: &[&gantry_plan::PlannedAction]) -> String {
+    loss.iter()
+        .map(|a| {
+            let noun = gantry_core::kind_meta(&a.kind)
+                .map(|m| m.noun)
+                .unwrap_or("data store");
+            let what = match a.action {
+                gantry_plan::Action::Replace => "replaced",
+                _ => "deleted",
+            };
+            let why = match (&a.reason, a.replace_fields.is_empty()) {
+                (Some(r), _) => format!(" ({r})"),
+                (None, false) => format!(" (because {} changed)", a.replace_fields.join(", ")),
+                _ => String::new(),
+            };
+            format!("  - {noun} {} would be {what}{why}", a.address)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn warn_takeover(session: &Session) {
     if let Some((old, why)) = session.lock.took_over() {
         eprintln!(

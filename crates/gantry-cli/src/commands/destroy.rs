@@ -28,10 +28,20 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
         session.close()?;
         return Ok(exit::OK);
     }
-    let question = format!(
+    let loss = plan.data_loss();
+    let mut question = format!(
         "Destroy every resource of {}? There is no undo.",
         ws.label()
     );
+    if !loss.is_empty() {
+        let stores = super::apply::data_store_lines(&loss);
+        eprintln!("\nThese data stores and everything in them will be deleted:\n{stores}\n");
+        question = format!(
+            "Destroy {} and the data in its {} data store(s) listed above? There is no undo.",
+            ws.label(),
+            loss.len()
+        );
+    }
     if !confirm_or_refuse(a.yes, &question)? {
         session.close()?;
         eprintln!("Destroy cancelled.");

@@ -5,12 +5,13 @@ mod destroy;
 mod graph;
 mod plan;
 mod schema;
+mod secret;
 mod status;
 mod unlock;
 mod up;
 mod validate;
 
-use gantry_cli::cli::{Cli, Command};
+use gantry_cli::cli::{Cli, Command, SecretCommand};
 
 /// Runs the command; returns the exit code for a run that did not error.
 pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
@@ -24,5 +25,6 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Graph => graph::run(g),
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),
+        Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
     }
 }

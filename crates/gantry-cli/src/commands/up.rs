@@ -27,6 +27,11 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
         session.close()?;
         return Ok(exit::OK);
     }
+    let loss = plan.data_loss();
+    if !loss.is_empty() && !a.allow_data_loss {
+        session.close()?;
+        return Err(super::apply::data_loss_refusal(&loss));
+    }
     if !confirm_or_refuse(a.yes, &format!("Apply these changes to {}?", ws.label()))? {
         session.close()?;
         eprintln!("Apply cancelled.");

@@ -46,13 +46,18 @@ pub fn emulator_env() -> &'static Vec<(String, String)> {
 /// A spec file in a fresh directory (state goes to `.gantry/` beside it).
 pub struct Project {
     pub dir: tempfile::TempDir,
+    /// Everything every command printed, for the secret-leak scan.
+    pub transcript: std::sync::Mutex<String>,
 }
 
 impl Project {
     pub fn new(spec: &str) -> Project {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("gantry.yaml"), spec).expect("write spec");
-        Project { dir }
+        Project {
+            dir,
+            transcript: std::sync::Mutex::new(String::new()),
+        }
     }
 
     pub fn from_example(name: &str) -> Project {
@@ -63,6 +68,56 @@ impl Project {
 
     pub fn spec_path(&self) -> PathBuf {
         self.dir.path().join("gantry.yaml")
+    }
+
+    /// Runs `gantry ARGS` with `input` on standard input.
+    pub fn gantry_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
+        cmd.arg("-f")
+            .arg(self.spec_path())
+            .args(args)
+            .env("NO_COLOR", "1");
+        for (k, v) in emulator_env() {
+            cmd.env(k, v);
+        }
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("run gantry");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let run = Run {
+            out: child.wait_with_output().expect("gantry finished"),
+        };
+        {
+            let mut t = self.transcript.lock().unwrap();
+            t.push_str(&run.stdout());
+            t.push_str(&run.stderr());
+        }
+        run
+    }
+
+    /// The text of every file under the state directory (state, journal).
+    pub fn state_text(&self) -> String {
+        let mut out = String::new();
+        let root = self.dir.path().join(".gantry");
+        let mut stack = vec![root];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push_str(&std::fs::read_to_string(&p).unwrap_or_default());
+                }
+            }
+        }
+        out
     }
 
     pub fn edit(&self, f: impl FnOnce(&str) -> String) {
@@ -84,6 +139,11 @@ impl Project {
         }
         let out = cmd.output().expect("run gantry");
         let run = Run { out };
+        {
+            let mut t = self.transcript.lock().unwrap();
+            t.push_str(&run.stdout());
+            t.push_str(&run.stderr());
+        }
         eprintln!(
             "$ gantry {}\n--- exit {:?}\n{}\n--- stderr\n{}",
             args.join(" "),
