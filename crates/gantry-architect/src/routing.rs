@@ -294,6 +294,8 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
             port: 80,
             protocol: "HTTP".into(),
             default_action,
+            certificate_arn: None,
+            ssl_policy: None,
         },
     ));
     for s in &m.services {

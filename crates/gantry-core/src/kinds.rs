@@ -49,6 +49,14 @@ kind_names! {
     EFS_FILE_SYSTEM = "efs_file_system",
     EFS_MOUNT_TARGET = "efs_mount_target",
     EFS_ACCESS_POINT = "efs_access_point",
+    ROUTE53_ZONE_LOOKUP = "route53_zone_lookup",
+    ROUTE53_ZONE = "route53_zone",
+    ROUTE53_RECORD = "route53_record",
+    ACM_CERTIFICATE = "acm_certificate",
+    ACM_CERTIFICATE_VALIDATION = "acm_certificate_validation",
+    WAFV2_IP_SET = "wafv2_ip_set",
+    WAFV2_WEB_ACL = "wafv2_web_acl",
+    WAFV2_WEB_ACL_ASSOCIATION = "wafv2_web_acl_association",
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +231,12 @@ pub struct LbListener {
     /// `HTTP` or `HTTPS`.
     pub protocol: String,
     pub default_action: ListenerAction,
+    /// HTTPS: the ACM certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    /// HTTPS: the TLS policy, for example `ELBSecurityPolicy-TLS13-1-2-2021-06`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -599,4 +613,118 @@ pub struct EfsAccessPoint {
     pub root_path: String,
     /// Octal permissions of the root directory when EFS creates it (`0750`).
     pub root_permissions: String,
+}
+
+/// An existing Route53 hosted zone, looked up by name. Creating it only
+/// looks it up and deleting it does nothing: Gantry never owns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route53ZoneLookup {
+    /// The zone's domain, without the trailing dot (`example.com`).
+    pub name: String,
+    pub private_zone: bool,
+}
+
+/// A public hosted zone Gantry creates and owns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route53Zone {
+    pub name: String,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AliasTarget {
+    pub dns_name: String,
+    /// The target's own hosted zone id (the load balancer's `zone_id`).
+    pub zone_id: String,
+    pub evaluate_target_health: bool,
+}
+
+/// One record set. The id is `ZONE_ID|name|type`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route53Record {
+    pub zone_id: String,
+    /// Fully qualified, without the trailing dot.
+    pub name: String,
+    /// `A`, `AAAA`, `CNAME`, `TXT`, ...
+    #[serde(rename = "type")]
+    pub record_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<AliasTarget>,
+    /// Values of a non-alias record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<i64>,
+}
+
+/// An ACM certificate requested with DNS validation (its idempotency token
+/// comes from the journal).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcmCertificate {
+    pub domain_name: String,
+    #[serde(default)]
+    pub subject_alternative_names: Vec<String>,
+    /// Where to request it; CloudFront certificates live in us-east-1.
+    /// Empty means the stack's region.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+}
+
+/// Writes a certificate's DNS validation records into a zone (UPSERT) and
+/// waits until ACM reports the certificate ISSUED. Deleting it removes the
+/// records. Outputs `certificate_arn` once issued, so listeners that
+/// reference it wait for issuance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcmCertificateValidation {
+    pub certificate_arn: String,
+    pub zone_id: String,
+}
+
+/// A WAFv2 IP set (for allow and deny lists).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wafv2IpSet {
+    pub name: String,
+    /// `REGIONAL` or `CLOUDFRONT`.
+    pub scope: String,
+    /// `IPV4` or `IPV6`.
+    pub ip_address_version: String,
+    pub addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ManagedRuleGroup {
+    /// `AWS`.
+    pub vendor: String,
+    /// For example `AWSManagedRulesCommonRuleSet`.
+    pub name: String,
+    pub priority: i32,
+}
+
+/// A web ACL: AWS managed rule groups, a per-IP rate limit and optional
+/// IP allow/deny sets, with metrics and sampled requests on. Updates use
+/// WAF's lock token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wafv2WebAcl {
+    pub name: String,
+    pub description: String,
+    pub scope: String,
+    pub managed_rule_groups: Vec<ManagedRuleGroup>,
+    /// Requests per 5 minutes per IP before blocking; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<i64>,
+    /// IP set ARN whose addresses are always allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_ip_set_arn: Option<String>,
+    /// IP set ARN whose addresses are always blocked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deny_ip_set_arn: Option<String>,
+    /// The CloudWatch metric name prefix.
+    pub metric_name: String,
+}
+
+/// Attaches a web ACL to a load balancer (id = the resource ARN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Wafv2WebAclAssociation {
+    pub web_acl_arn: String,
+    pub resource_arn: String,
 }

@@ -255,6 +255,63 @@ static KINDS: &[KindMeta] = &[
             "root_permissions",
         ],
     ),
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::ROUTE53_ZONE_LOOKUP,
+            "route53",
+            "hosted zone (existing)",
+            &["name", "private_zone"],
+        )
+    },
+    meta(kinds::ROUTE53_ZONE, "route53", "hosted zone", &["name"]),
+    KindMeta {
+        taggable: false,
+        unordered: &["records"],
+        ..meta(
+            kinds::ROUTE53_RECORD,
+            "route53",
+            "DNS record",
+            &["zone_id", "name", "type"],
+        )
+    },
+    KindMeta {
+        unordered: &["subject_alternative_names"],
+        ..meta(
+            kinds::ACM_CERTIFICATE,
+            "acm",
+            "certificate",
+            &["domain_name", "subject_alternative_names", "region"],
+        )
+    },
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::ACM_CERTIFICATE_VALIDATION,
+            "acm",
+            "certificate validation",
+            &["certificate_arn", "zone_id"],
+        )
+    },
+    KindMeta {
+        unordered: &["addresses"],
+        ..meta(
+            kinds::WAFV2_IP_SET,
+            "wafv2",
+            "WAF IP set",
+            &["name", "scope", "ip_address_version"],
+        )
+    },
+    meta(kinds::WAFV2_WEB_ACL, "wafv2", "web ACL", &["name", "scope"]),
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::WAFV2_WEB_ACL_ASSOCIATION,
+            "wafv2",
+            "web ACL association",
+            &["resource_arn"],
+        )
+    },
 ];
 
 /// Metadata for `kind`, if Gantry knows it.
