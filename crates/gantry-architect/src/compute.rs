@@ -235,15 +235,17 @@ fn service(
         },
     ));
 
-    let mut load_balancers: Vec<ServiceLoadBalancer> = s
-        .routed()
-        .map(|c| ServiceLoadBalancer {
-            target_group_arn: reference(
-                &routing.target_groups[&(s.name.clone(), c.name.clone())],
-                "arn",
-            ),
-            container_name: c.name.clone(),
-            container_port: i32::from(c.port.unwrap_or(80)),
+    let mut load_balancers: Vec<ServiceLoadBalancer> = routing
+        .target_groups
+        .iter()
+        .filter(|((svc, _, _), _)| *svc == s.name)
+        .filter_map(|((_, cname, _), tg)| {
+            let c = s.container(cname)?;
+            Some(ServiceLoadBalancer {
+                target_group_arn: reference(tg, "arn"),
+                container_name: c.name.clone(),
+                container_port: i32::from(c.port.unwrap_or(80)),
+            })
         })
         .collect();
     load_balancers.sort();

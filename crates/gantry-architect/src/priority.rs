@@ -15,6 +15,11 @@
 //!   order) probe to the next free priority, the one case where another
 //!   route can move a rule.
 //!
+//! - a rule with a host header counts as [`HOST_BONUS`] more specific than
+//!   its path alone (a host is worth about 15 literal path characters) and
+//!   hashes `host path` for its slot; rules without a host keep exactly the
+//!   priorities they had before hosts existed.
+//!
 //! Priorities therefore range from 1 to 49 999 (ALB allows 1 to 50 000).
 
 use crate::naming::fnv1a;
@@ -31,20 +36,42 @@ pub fn specificity(path: &str) -> i32 {
     (2 * literal as i32 + exact).min(99)
 }
 
+/// How much more specific a host header makes a rule.
+pub const HOST_BONUS: i32 = 30;
+
+/// The key of a rule in [`rule_priorities`]: the path, or `host path`.
+pub fn rule_key(host: Option<&str>, path: &str) -> String {
+    match host {
+        Some(h) => format!("{h} {path}"),
+        None => path.to_string(),
+    }
+}
+
 /// Priorities for a set of path patterns (duplicates are ignored).
 pub fn priorities<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, i32> {
-    let paths: BTreeSet<&str> = paths.into_iter().collect();
+    rule_priorities(paths.into_iter().map(|p| (None, p)))
+}
+
+/// Priorities for rules of (optional host, path), keyed by [`rule_key`].
+/// Path-only rules are placed first (in path order), then host rules, so a
+/// host rule never pushes a path-only rule off its slot.
+pub fn rule_priorities<'a>(
+    rules: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+) -> BTreeMap<String, i32> {
+    let rules: BTreeSet<(Option<&str>, &str)> = rules.into_iter().collect();
     let mut taken: BTreeSet<i32> = BTreeSet::new();
     let mut out = BTreeMap::new();
-    for p in paths {
-        let band = 99 - specificity(p);
-        let mut prio = band * BAND + 1 + (fnv1a(p) % SLOTS) as i32;
+    for (host, p) in rules {
+        let key = rule_key(host, p);
+        let score = (specificity(p) + if host.is_some() { HOST_BONUS } else { 0 }).min(99);
+        let band = 99 - score;
+        let mut prio = band * BAND + 1 + (fnv1a(&key) % SLOTS) as i32;
         // Callers keep far fewer rules than slots (ALB allows 100 per
         // listener), so this always finds a free one.
         while !taken.insert(prio) {
             prio = if prio >= MAX { 1 } else { prio + 1 };
         }
-        out.insert(p.to_string(), prio);
+        out.insert(key, prio);
     }
     out
 }

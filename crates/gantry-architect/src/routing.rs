@@ -1,13 +1,20 @@
-//! Traffic in: security groups, the internet-facing ALB, target groups, the
-//! HTTP listener and its path rules.
+//! Traffic in: security groups, the load balancers (internet-facing or
+//! internal), target groups, listeners and their path/host rules; with a
+//! domain also the zone, certificates, HTTPS listeners, HTTP→HTTPS
+//! redirects and alias records; and the WAF on internet-facing ALBs.
 //!
-//! Security groups are chained: the internet reaches the ALB on 80/443 only,
-//! the ALB reaches each service only on its routed container ports. The ALB's
-//! egress names the VPC CIDR rather than the service groups because the
-//! service groups already name the ALB's: referencing both ways would be a
-//! dependency cycle.
+//! Security groups are chained: the internet (or, for an internal ALB, the
+//! VPC) reaches an ALB on 80/443 only, and each ALB reaches a service only on
+//! the container ports it routes to. An ALB's egress names the VPC CIDR
+//! rather than the service groups because the service groups already name
+//! the ALB's: referencing both ways would be a dependency cycle.
+//!
+//! Addresses of `main` keep their historical names (`lb.main`,
+//! `security_group.alb`, `lb_listener.http`, target groups `SVC-CONTAINER`);
+//! other load balancers prefix or suffix their name (`security_group.alb-NAME`,
+//! `lb_listener.NAME-http`, target groups `SVC-CONTAINER-NAME`).
 
-use crate::naming::{short_name, slug};
+use crate::naming::{fnv1a, short_name, slug};
 use crate::network::{ids, Net};
 use crate::{priority, ArchitectError, Graph, MAX_RULES};
 use gantry_core::kinds::{self, *};
@@ -19,8 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) struct Routing {
     /// Security group of each service, by service name.
     pub service_sgs: BTreeMap<String, Address>,
-    /// Target group of each routed container, by (service, container).
-    pub target_groups: BTreeMap<(String, String), Address>,
+    /// Target group of each routed container, by (service, container, load
+    /// balancer).
+    pub target_groups: BTreeMap<(String, String, String), Address>,
     /// The listener and rules a service's target groups hang off: ECS refuses
     /// to attach a target group that no load balancer uses yet.
     pub listener_deps: BTreeMap<String, Vec<Address>>,
@@ -95,51 +103,108 @@ fn store_egress(m: &Model, s: &gantry_model::Service) -> Vec<SgRule> {
     rules
 }
 
-pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, ArchitectError> {
-    let prefix = m.prefix();
-    let routed: Vec<(&str, &gantry_model::Container)> = m
-        .services
-        .iter()
-        .flat_map(|s| s.routed().map(move |c| (s.name.as_str(), c)))
+/// The TLS policy of HTTPS listeners: TLS 1.3 and 1.2 only.
+pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/// The load balancer whose addresses keep their historical names.
+const MAIN: &str = gantry_model::MAIN_LB;
+
+/// `NAME` for `main`, else `NAME-LB` / `LB-NAME` (see the module docs).
+fn suffixed(name: &str, lb: &str) -> String {
+    if lb == MAIN {
+        name.to_string()
+    } else {
+        format!("{name}-{lb}")
+    }
+}
+
+fn prefixed(lb: &str, name: &str) -> String {
+    if lb == MAIN {
+        name.to_string()
+    } else {
+        format!("{lb}-{name}")
+    }
+}
+
+/// An address fragment for a host name: `api.example.com` → `api-example-com`.
+pub fn host_slug(host: &str) -> String {
+    let s: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let rule_paths: Vec<&str> = routed
-        .iter()
-        .flat_map(|(_, c)| c.routes.iter().map(String::as_str))
-        .filter(|p| *p != "/*")
-        .collect();
-    if rule_paths.len() > MAX_RULES {
-        return Err(ArchitectError::TooManyRoutes {
-            count: rule_paths.len(),
+    short_name(&s, 60)
+}
+
+fn internet_ingress() -> Vec<SgRule> {
+    let mut ingress = Vec::new();
+    for port in [80, 443] {
+        let s = if port == 443 { "S" } else { "" };
+        ingress.push(SgRule {
+            cidr_ipv4: Some("0.0.0.0/0".into()),
+            ..tcp(port, format!("HTTP{s} from the internet (IPv4)"))
+        });
+        ingress.push(SgRule {
+            cidr_ipv6: Some("::/0".into()),
+            ..tcp(port, format!("HTTP{s} from the internet (IPv6)"))
         });
     }
+    ingress
+}
 
-    let alb_sg = (!routed.is_empty()).then(|| {
-        let mut ingress = Vec::new();
-        for port in [80, 443] {
-            ingress.push(SgRule {
-                cidr_ipv4: Some("0.0.0.0/0".into()),
-                ..tcp(
-                    port,
-                    format!(
-                        "HTTP{} from the internet (IPv4)",
-                        if port == 443 { "S" } else { "" }
-                    ),
-                )
-            });
-            ingress.push(SgRule {
-                cidr_ipv6: Some("::/0".into()),
-                ..tcp(
-                    port,
-                    format!(
-                        "HTTP{} from the internet (IPv6)",
-                        if port == 443 { "S" } else { "" }
-                    ),
-                )
-            });
+/// A rule of one listener: its host (if any), path and target.
+struct RuleSpec {
+    host: Option<String>,
+    path: String,
+    tg: Address,
+    svc: String,
+}
+
+pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, ArchitectError> {
+    let prefix = m.prefix();
+    // (service, container, route) for every route.
+    let routed: Vec<(&str, &gantry_model::Container, &gantry_model::Route)> = m
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.routed()
+                .flat_map(move |c| c.routes.iter().map(move |r| (s.name.as_str(), c, r)))
+        })
+        .collect();
+    for lb in &m.load_balancers {
+        let count = routed
+            .iter()
+            .filter(|(_, _, r)| r.lb == lb.name && !(r.path == "/*" && r.host.is_none()))
+            .count();
+        if count > MAX_RULES {
+            return Err(ArchitectError::TooManyRoutes { count });
         }
+    }
+    let has_internal = m.load_balancers.iter().any(|l| !l.public);
+
+    // Security groups of the load balancers.
+    let mut alb_sgs: BTreeMap<&str, Address> = BTreeMap::new();
+    for lb in &m.load_balancers {
+        let ingress = if lb.public {
+            internet_ingress()
+        } else {
+            let cidr = m.network.cidr.to_string();
+            [80, 443]
+                .into_iter()
+                .map(|port| SgRule {
+                    cidr_ipv4: Some(cidr.clone()),
+                    ..tcp(
+                        port,
+                        format!(
+                            "HTTP{} from inside the VPC",
+                            if port == 443 { "S" } else { "" }
+                        ),
+                    )
+                })
+                .collect()
+        };
         let ports: BTreeSet<i32> = routed
             .iter()
-            .filter_map(|(_, c)| c.port)
+            .filter(|(_, _, r)| r.lb == lb.name)
+            .filter_map(|(_, c, _)| c.port)
             .map(i32::from)
             .collect();
         let egress = ports
@@ -152,34 +217,50 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
                 )
             })
             .collect();
-        g.add(Resource::new(
+        let sg = g.add(Resource::new(
             kinds::SECURITY_GROUP,
-            "alb",
+            &prefixed_alb(&lb.name),
             &SecurityGroup {
-                name: sg_name(&format!("{prefix}-alb")),
-                description: "Load balancer: HTTP/HTTPS from the internet".into(),
+                name: sg_name(&format!("{prefix}-{}", prefixed_alb(&lb.name))),
+                description: if lb.name == MAIN && lb.public {
+                    "Load balancer: HTTP/HTTPS from the internet".into()
+                } else if lb.public {
+                    format!("Load balancer {}: HTTP/HTTPS from the internet", lb.name)
+                } else {
+                    format!(
+                        "Internal load balancer {}: HTTP/HTTPS from inside the VPC",
+                        lb.name
+                    )
+                },
                 vpc_id: net.vpc_id(),
                 ingress,
                 egress,
             },
-        ))
-    });
+        ));
+        alb_sgs.insert(lb.name.as_str(), sg);
+    }
 
     let mut service_sgs = BTreeMap::new();
     for s in &m.services {
-        let ingress = match &alb_sg {
-            Some(alb) => {
-                let ports: BTreeSet<u16> = s.routed().filter_map(|c| c.port).collect();
-                ports
-                    .iter()
-                    .map(|p| SgRule {
-                        source_security_group_id: Some(reference(alb, "id")),
-                        ..tcp(i32::from(*p), format!("from the load balancer to port {p}"))
-                    })
-                    .collect()
+        let mut ingress = Vec::new();
+        for lb in &m.load_balancers {
+            let ports: BTreeSet<u16> = s
+                .routed()
+                .filter(|c| c.routes.iter().any(|r| r.lb == lb.name))
+                .filter_map(|c| c.port)
+                .collect();
+            for p in ports {
+                let from = if lb.name == MAIN {
+                    "the load balancer".to_string()
+                } else {
+                    format!("load balancer {}", lb.name)
+                };
+                ingress.push(SgRule {
+                    source_security_group_id: Some(reference(&alb_sgs[lb.name.as_str()], "id")),
+                    ..tcp(i32::from(p), format!("from {from} to port {p}"))
+                });
             }
-            None => Vec::new(),
-        };
+        }
         let egress = match m.network.egress {
             Egress::Nat | Egress::NatPerAz => vec![SgRule {
                 protocol: "-1".into(),
@@ -197,6 +278,12 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
                     cidr_ipv4: Some("0.0.0.0/0".into()),
                     ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers".into())
                 }];
+                if has_internal {
+                    rules.push(SgRule {
+                        cidr_ipv4: Some(m.network.cidr.to_string()),
+                        ..tcp(80, "HTTP to internal load balancers in the VPC".into())
+                    });
+                }
                 rules.extend(store_egress(m, s));
                 rules
             }
@@ -217,113 +304,256 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
 
     let mut target_groups = BTreeMap::new();
     let mut listener_deps: BTreeMap<String, Vec<Address>> = BTreeMap::new();
-    let Some(alb_sg) = alb_sg else {
+    if m.load_balancers.is_empty() {
         return Ok(Routing {
             service_sgs,
             target_groups,
             listener_deps,
         });
-    };
+    }
 
-    let lb = g.add(Resource::new(
-        kinds::LB,
-        "main",
-        &Lb {
-            name: lb_name(&prefix),
-            internal: false,
-            subnet_ids: ids(&net.public_subnets),
-            security_group_ids: vec![reference(&alb_sg, "id")],
-            idle_timeout_seconds: 60,
-            drop_invalid_header_fields: true,
-            desync_mitigation_mode: "defensive".into(),
-        },
-    ));
-
-    let mut default_tg = None;
-    let mut rules = Vec::new();
-    for (svc, c) in &routed {
-        let port = i32::from(c.port.unwrap_or(80));
-        let name = format!("{svc}-{}", c.name);
-        let tg = g.add(Resource::new(
-            kinds::LB_TARGET_GROUP,
-            &name,
-            &LbTargetGroup {
-                name: short_name(&format!("{prefix}-{name}"), 32),
-                port,
-                protocol: "HTTP".into(),
-                target_type: "ip".into(),
-                vpc_id: net.vpc_id(),
-                health_check: HealthCheck {
-                    path: c.health_path.clone(),
-                    matcher: "200-399".into(),
-                    interval_seconds: 15,
-                    timeout_seconds: 5,
-                    healthy_threshold: 2,
-                    unhealthy_threshold: 3,
+    let zone = m.domain.as_ref().map(|d| {
+        if d.create_zone {
+            g.add(Resource::new(
+                kinds::ROUTE53_ZONE,
+                "main",
+                &Route53Zone {
+                    name: d.zone.clone(),
+                    comment: format!("Gantry stack {prefix}"),
                 },
-                // Long enough to finish ordinary requests, short enough that
-                // rolling deploys do not wait the 300 s default.
-                deregistration_delay_seconds: 30,
+            ))
+        } else {
+            g.add(Resource::new(
+                kinds::ROUTE53_ZONE_LOOKUP,
+                "main",
+                &Route53ZoneLookup {
+                    name: d.zone.clone(),
+                    private_zone: false,
+                },
+            ))
+        }
+    });
+
+    let waf_ip_sets = waf_ip_sets(m, &prefix, g);
+    for lb in &m.load_balancers {
+        let lb_addr = g.add(Resource::new(
+            kinds::LB,
+            &lb.name,
+            &Lb {
+                name: lb_name(&suffixed(&prefix, &lb.name)),
+                internal: !lb.public,
+                subnet_ids: ids(if lb.public {
+                    &net.public_subnets
+                } else {
+                    &net.private_subnets
+                }),
+                security_group_ids: vec![reference(&alb_sgs[lb.name.as_str()], "id")],
+                idle_timeout_seconds: lb.idle_timeout as i32,
+                drop_invalid_header_fields: true,
+                desync_mitigation_mode: "defensive".into(),
             },
         ));
-        for r in &c.routes {
-            if r == "/*" {
-                default_tg = Some(tg.clone());
-            } else {
-                rules.push((r.as_str(), tg.clone(), svc.to_string()));
+
+        let mut default_tg = None;
+        let mut rules = Vec::new();
+        for (svc, c) in m
+            .services
+            .iter()
+            .flat_map(|s| s.routed().map(move |c| (s.name.as_str(), c)))
+            .filter(|(_, c)| c.routes.iter().any(|r| r.lb == lb.name))
+        {
+            let port = i32::from(c.port.unwrap_or(80));
+            let name = suffixed(&format!("{svc}-{}", c.name), &lb.name);
+            let tg = g.add(Resource::new(
+                kinds::LB_TARGET_GROUP,
+                &name,
+                &LbTargetGroup {
+                    name: short_name(&format!("{prefix}-{name}"), 32),
+                    port,
+                    protocol: "HTTP".into(),
+                    target_type: "ip".into(),
+                    vpc_id: net.vpc_id(),
+                    health_check: HealthCheck {
+                        path: c.health_path.clone(),
+                        matcher: "200-399".into(),
+                        interval_seconds: 15,
+                        timeout_seconds: 5,
+                        healthy_threshold: 2,
+                        unhealthy_threshold: 3,
+                    },
+                    // Long enough to finish ordinary requests, short enough that
+                    // rolling deploys do not wait the 300 s default.
+                    deregistration_delay_seconds: 30,
+                },
+            ));
+            for r in c.routes.iter().filter(|r| r.lb == lb.name) {
+                if r.path == "/*" && r.host.is_none() {
+                    default_tg = Some(tg.clone());
+                } else {
+                    rules.push(RuleSpec {
+                        host: r.host.clone(),
+                        path: r.path.clone(),
+                        tg: tg.clone(),
+                        svc: svc.to_string(),
+                    });
+                }
+            }
+            target_groups.insert((svc.to_string(), c.name.clone(), lb.name.clone()), tg);
+        }
+
+        let default_action = match &default_tg {
+            Some(tg) => ListenerAction::Forward {
+                target_group_arn: reference(tg, "arn"),
+            },
+            None => ListenerAction::FixedResponse {
+                status_code: "404".into(),
+                content_type: "text/plain".into(),
+                message_body: "Not Found".into(),
+            },
+        };
+
+        // With a domain and hosts: a certificate, HTTPS carrying the routes,
+        // and HTTP redirecting to it. Otherwise HTTP carries the routes.
+        let https = match (&zone, m.is_https(lb)) {
+            (Some(zone), true) => Some(certificate(lb, zone, g)),
+            _ => None,
+        };
+        let forwarding = match &https {
+            Some(validation) => {
+                g.add(Resource::new(
+                    kinds::LB_LISTENER,
+                    &prefixed(&lb.name, "http"),
+                    &LbListener {
+                        load_balancer_arn: reference(&lb_addr, "arn"),
+                        port: 80,
+                        protocol: "HTTP".into(),
+                        default_action: ListenerAction::Redirect {
+                            protocol: "HTTPS".into(),
+                            port: "443".into(),
+                            status_code: "HTTP_301".into(),
+                        },
+                        certificate_arn: None,
+                        ssl_policy: None,
+                    },
+                ));
+                g.add(Resource::new(
+                    kinds::LB_LISTENER,
+                    &prefixed(&lb.name, "https"),
+                    &LbListener {
+                        load_balancer_arn: reference(&lb_addr, "arn"),
+                        port: 443,
+                        protocol: "HTTPS".into(),
+                        default_action,
+                        // The validation's output: known once ISSUED, so the
+                        // listener waits for issuance.
+                        certificate_arn: Some(reference(validation, "certificate_arn")),
+                        ssl_policy: Some(SSL_POLICY.into()),
+                    },
+                ))
+            }
+            None => g.add(Resource::new(
+                kinds::LB_LISTENER,
+                &prefixed(&lb.name, "http"),
+                &LbListener {
+                    load_balancer_arn: reference(&lb_addr, "arn"),
+                    port: 80,
+                    protocol: "HTTP".into(),
+                    default_action,
+                    certificate_arn: None,
+                    ssl_policy: None,
+                },
+            )),
+        };
+        for s in &m.services {
+            if s.routed().any(|c| c.routes.iter().any(|r| r.lb == lb.name)) {
+                listener_deps
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push(forwarding.clone());
             }
         }
-        target_groups.insert((svc.to_string(), c.name.clone()), tg);
-    }
 
-    let default_action = match &default_tg {
-        Some(tg) => ListenerAction::Forward {
-            target_group_arn: reference(tg, "arn"),
-        },
-        None => ListenerAction::FixedResponse {
-            status_code: "404".into(),
-            content_type: "text/plain".into(),
-            message_body: "Not Found".into(),
-        },
-    };
-    let listener = g.add(Resource::new(
-        kinds::LB_LISTENER,
-        "http",
-        &LbListener {
-            load_balancer_arn: reference(&lb, "arn"),
-            port: 80,
-            protocol: "HTTP".into(),
-            default_action,
-            certificate_arn: None,
-            ssl_policy: None,
-        },
-    ));
-    for s in &m.services {
-        if s.routed().next().is_some() {
-            listener_deps
-                .entry(s.name.clone())
-                .or_default()
-                .push(listener.clone());
+        let prios =
+            priority::rule_priorities(rules.iter().map(|r| (r.host.as_deref(), r.path.as_str())));
+        for r in rules {
+            let key = priority::rule_key(r.host.as_deref(), &r.path);
+            // (host, path) is unique per load balancer, so it names the rule;
+            // the hash keeps two paths with the same slug apart.
+            let mut name = format!("{}-{:04x}", slug(&r.path), fnv1a(&key) & 0xffff);
+            if let Some(h) = &r.host {
+                name = format!("{}-{name}", host_slug(h));
+            }
+            let rule = g.add(Resource::new(
+                kinds::LB_LISTENER_RULE,
+                &prefixed(&lb.name, &name),
+                &LbListenerRule {
+                    listener_arn: reference(&forwarding, "arn"),
+                    priority: prios[&key],
+                    path_patterns: vec![r.path.clone()],
+                    host_headers: r.host.iter().cloned().collect(),
+                    target_group_arn: reference(&r.tg, "arn"),
+                },
+            ));
+            listener_deps.entry(r.svc).or_default().push(rule);
         }
-    }
 
-    let prios = priority::priorities(rules.iter().map(|(p, _, _)| *p));
-    for (path, tg, svc) in rules {
-        // Routes are unique across the spec, so the path alone names the rule;
-        // the hash keeps two paths with the same slug apart.
-        let name = format!("{}-{:04x}", slug(path), crate::naming::fnv1a(path) & 0xffff);
-        let rule = g.add(Resource::new(
-            kinds::LB_LISTENER_RULE,
-            &name,
-            &LbListenerRule {
-                listener_arn: reference(&listener, "arn"),
-                priority: prios[path],
-                path_patterns: vec![path.to_string()],
-                host_headers: Vec::new(),
-                target_group_arn: reference(&tg, "arn"),
-            },
-        ));
-        listener_deps.entry(svc).or_default().push(rule);
+        if let (Some(zone), true) = (&zone, https.is_some()) {
+            for host in &lb.hosts {
+                for record_type in ["A", "AAAA"] {
+                    g.add(Resource::new(
+                        kinds::ROUTE53_RECORD,
+                        &format!("{}-{}", host_slug(host), record_type.to_ascii_lowercase()),
+                        &Route53Record {
+                            zone_id: reference(zone, "id"),
+                            name: host.clone(),
+                            record_type: record_type.into(),
+                            alias: Some(AliasTarget {
+                                dns_name: reference(&lb_addr, "dns_name"),
+                                zone_id: reference(&lb_addr, "zone_id"),
+                                evaluate_target_health: true,
+                            }),
+                            records: Vec::new(),
+                            ttl: None,
+                        },
+                    ));
+                }
+            }
+        }
+
+        if let (Some(waf), true) = (&m.waf, lb.waf && lb.public) {
+            let acl_name = format!("{prefix}-{}", lb.name);
+            let acl = g.add(Resource::new(
+                kinds::WAFV2_WEB_ACL,
+                &lb.name,
+                &Wafv2WebAcl {
+                    name: acl_name.clone(),
+                    description: format!("Gantry {prefix}: load balancer {}", lb.name),
+                    scope: "REGIONAL".into(),
+                    managed_rule_groups: waf
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| ManagedRuleGroup {
+                            vendor: "AWS".into(),
+                            name: r.aws_name().into(),
+                            priority: WAF_MANAGED_PRIORITY * (i as i32 + 1),
+                        })
+                        .collect(),
+                    rate_limit: waf.rate_limit.map(i64::from),
+                    allow_ip_set_arn: waf_ip_sets.0.as_ref().map(|a| reference(a, "arn")),
+                    deny_ip_set_arn: waf_ip_sets.1.as_ref().map(|a| reference(a, "arn")),
+                    metric_name: acl_name,
+                },
+            ));
+            g.add(Resource::new(
+                kinds::WAFV2_WEB_ACL_ASSOCIATION,
+                &lb.name,
+                &Wafv2WebAclAssociation {
+                    web_acl_arn: reference(&acl, "arn"),
+                    resource_arn: reference(&lb_addr, "arn"),
+                },
+            ));
+        }
     }
 
     Ok(Routing {
@@ -331,4 +561,64 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
         target_groups,
         listener_deps,
     })
+}
+
+/// Managed rule groups take priorities 10, 20, 30, ... in the order
+/// written, leaving 0-9 for the IP deny/allow and rate-limit rules.
+pub const WAF_MANAGED_PRIORITY: i32 = 10;
+
+/// `alb` for `main`, `alb-NAME` for the others.
+fn prefixed_alb(lb: &str) -> String {
+    if lb == MAIN {
+        "alb".into()
+    } else {
+        format!("alb-{lb}")
+    }
+}
+
+/// The allow and deny IP sets shared by every web ACL of the stack.
+fn waf_ip_sets(m: &Model, prefix: &str, g: &mut Graph) -> (Option<Address>, Option<Address>) {
+    let Some(waf) = &m.waf else {
+        return (None, None);
+    };
+    if !m.load_balancers.iter().any(|l| l.waf && l.public) {
+        return (None, None);
+    }
+    let mut set = |name: &str, addresses: &[String]| {
+        (!addresses.is_empty()).then(|| {
+            g.add(Resource::new(
+                kinds::WAFV2_IP_SET,
+                name,
+                &Wafv2IpSet {
+                    name: format!("{prefix}-{name}"),
+                    scope: "REGIONAL".into(),
+                    ip_address_version: "IPV4".into(),
+                    addresses: addresses.to_vec(),
+                },
+            ))
+        })
+    };
+    (set("allow", &waf.allow_ips), set("deny", &waf.deny_ips))
+}
+
+/// The certificate of a load balancer's hosts and its DNS validation.
+/// Returns the validation, whose `certificate_arn` listeners reference.
+fn certificate(lb: &gantry_model::LoadBalancer, zone: &Address, g: &mut Graph) -> Address {
+    let cert = g.add(Resource::new(
+        kinds::ACM_CERTIFICATE,
+        &lb.name,
+        &AcmCertificate {
+            domain_name: lb.hosts[0].clone(),
+            subject_alternative_names: lb.hosts[1..].to_vec(),
+            region: String::new(),
+        },
+    ));
+    g.add(Resource::new(
+        kinds::ACM_CERTIFICATE_VALIDATION,
+        &lb.name,
+        &AcmCertificateValidation {
+            certificate_arn: reference(&cert, "arn"),
+            zone_id: reference(zone, "id"),
+        },
+    ))
 }

@@ -8,7 +8,9 @@
 pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
+mod edge;
 mod stores;
+pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
 use serde::Serialize;
@@ -40,6 +42,12 @@ pub struct Model {
     pub volumes: Vec<Volume>,
     pub secrets: Vec<AppSecret>,
     pub parameters: Vec<Parameter>,
+    /// The Route53 zone; without it every load balancer serves plain HTTP.
+    pub domain: Option<Domain>,
+    /// Load balancers that some route uses, sorted by name.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// The WAF settings; `None` when `waf.enabled: false`.
+    pub waf: Option<Waf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,8 +127,8 @@ pub struct Container {
     pub memory: u32,
     pub environment: BTreeMap<String, String>,
     pub health_check: Option<HealthCheck>,
-    /// Path patterns the load balancer routes here (empty: not exposed).
-    pub routes: Vec<String>,
+    /// Routes from load balancers to this container (empty: not exposed).
+    pub routes: Vec<Route>,
     pub health_path: String,
     pub depends_on: Vec<String>,
     pub readonly_root_filesystem: bool,
@@ -186,6 +194,9 @@ impl Model {
             volumes: stores::volumes(&view),
             secrets: stores::secrets(&view),
             parameters: stores::parameters(&view),
+            domain: edge::domain(&view),
+            load_balancers: edge::load_balancers(&view),
+            waf: edge::waf(&view),
         })
     }
 
@@ -211,6 +222,43 @@ impl Model {
             && self.buckets.is_empty()
             && self.volumes.is_empty()
             && self.secrets.is_empty())
+    }
+
+    /// Whether a load balancer serves HTTPS: there is a domain and it has
+    /// host names.
+    pub fn is_https(&self, lb: &LoadBalancer) -> bool {
+        self.domain.is_some() && !lb.hosts.is_empty()
+    }
+
+    pub fn load_balancer(&self, name: &str) -> Option<&LoadBalancer> {
+        self.load_balancers.iter().find(|l| l.name == name)
+    }
+
+    /// What the user should hear about this environment's architecture
+    /// although it is valid: plain HTTP on the internet, WAF turned off.
+    /// The CLI prints these with `plan` and `up`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for lb in self.load_balancers.iter().filter(|l| l.public) {
+            if self.domain.is_none() {
+                out.push(format!(
+                    "load balancer `{}` serves plain HTTP: add `domain: {{zone: example.com}}` for HTTPS with a certificate",
+                    lb.name
+                ));
+            } else if lb.hosts.is_empty() {
+                out.push(format!(
+                    "load balancer `{}` serves plain HTTP: give it `hosts:` in the zone for HTTPS",
+                    lb.name
+                ));
+            }
+            if !lb.waf {
+                out.push(format!(
+                    "internet-facing load balancer `{}` has no WAF (turned off in the spec)",
+                    lb.name
+                ));
+            }
+        }
+        out
     }
 
     /// Services that use `store`, sorted by name, with how.
@@ -461,7 +509,7 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
                     retries: h.retries.as_ref().map_or(3, |v| v.value),
                     start_period: h.start_period.as_ref().map_or(0, |v| v.value),
                 }),
-                routes: c.routes.iter().map(|r| r.value.clone()).collect(),
+                routes: edge::routes(spec, c),
                 health_path: c
                     .health_path
                     .as_ref()

@@ -7,6 +7,7 @@
 //! Defaults are applied by `gantry-model`, not here; see `docs/spec.md`.
 
 pub mod diag;
+pub mod edge;
 pub mod fargate;
 pub mod overlay;
 pub mod span;
@@ -114,6 +115,11 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
                 (
                     "wrong type: expected a string or a list of strings".to_string(),
                     Some("write `command: curl -f http://localhost:8080/` or `command: [curl, -f, http://localhost:8080/]`".to_string()),
+                )
+            } else if text.contains("did not match any variant of untagged enum Route") {
+                (
+                    "invalid route: expected a path pattern or `{path: PATTERN, lb: NAME, host: HOST, sse: true}`".to_string(),
+                    Some("write `- /api/*` or `- {path: \"/api/*\", lb: backend, host: api.example.com}`; keys: path, lb, host, sse, idle_timeout".to_string()),
                 )
             } else if text.contains("did not match any variant of untagged enum Use") {
                 (

@@ -75,6 +75,31 @@ impl Spec {
             set(&mut db.instance_class, &po.instance_class);
             set(&mut db.deletion_protection, &po.deletion_protection);
         }
+        if let Some(d) = &o.domain {
+            if let Some(dom) = &mut s.domain {
+                set(&mut dom.subdomain, &d.subdomain);
+            }
+        }
+        for (name, lo) in &o.load_balancers {
+            let lb = s.load_balancers.entry(name.clone()).or_default();
+            if let Some(h) = &lo.hosts {
+                lb.hosts = h.clone();
+            }
+            set(&mut lb.idle_timeout, &lo.idle_timeout);
+            set(&mut lb.waf, &lo.waf);
+        }
+        if let Some(w) = &o.waf {
+            let waf = s.waf.get_or_insert_with(Default::default);
+            set(&mut waf.enabled, &w.enabled);
+            set(&mut waf.rules, &w.rules);
+            set(&mut waf.rate_limit, &w.rate_limit);
+            if !w.allow_ips.is_empty() {
+                waf.allow_ips = w.allow_ips.clone();
+            }
+            if !w.deny_ips.is_empty() {
+                waf.deny_ips = w.deny_ips.clone();
+            }
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

@@ -46,9 +46,170 @@ pub struct Spec {
     /// Plain (non-secret) SSM parameters: name → value.
     #[serde(default)]
     pub parameters: BTreeMap<Sp<String>, Sp<String>>,
+    /// The Route53 zone the load balancers' host names live in. With a
+    /// domain every load balancer with hosts serves HTTPS.
+    pub domain: Option<Domain>,
+    /// Load balancers by name. Default: one internet-facing ALB `main`.
+    #[serde(default)]
+    pub load_balancers: BTreeMap<Sp<String>, LoadBalancer>,
+    /// The WAF web ACL of every internet-facing load balancer (on by default).
+    pub waf: Option<Waf>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
+}
+
+/// The Route53 hosted zone and how host names vary per environment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    /// The hosted zone's domain, for example `example.com`.
+    pub zone: Sp<String>,
+    /// Create (and own) the zone instead of looking up an existing one.
+    /// Default false.
+    pub create_zone: Option<Sp<bool>>,
+    /// A label inserted before the zone in every host name, usually set per
+    /// environment: with `subdomain: dev`, `api.example.com` answers as
+    /// `api.dev.example.com` and `example.com` as `dev.example.com`.
+    pub subdomain: Option<Sp<String>>,
+}
+
+/// One application load balancer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancer {
+    /// Internet-facing (public subnets) or internal (private subnets,
+    /// reachable from inside the VPC only). Default true.
+    pub public: Option<Sp<bool>>,
+    /// Host names it answers on, inside `domain.zone`; the first is the
+    /// certificate's name, the others its alternative names.
+    #[serde(default)]
+    pub hosts: Vec<Sp<String>>,
+    /// Idle timeout in seconds (1 to 4000). Default 60, or 3600 with an
+    /// `sse` route.
+    pub idle_timeout: Option<Sp<u32>>,
+    /// The stack's WAF on this load balancer. Default true when public.
+    pub waf: Option<Sp<bool>>,
+}
+
+/// An AWS managed WAF rule group Gantry can turn on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum WafRule {
+    /// `AWSManagedRulesCommonRuleSet` (OWASP top 10).
+    Common,
+    /// `AWSManagedRulesKnownBadInputsRuleSet`.
+    KnownBadInputs,
+    /// `AWSManagedRulesSQLiRuleSet`.
+    SqlInjection,
+    /// `AWSManagedRulesAmazonIpReputationList`.
+    IpReputation,
+    /// `AWSManagedRulesLinuxRuleSet`.
+    Linux,
+    /// `AWSManagedRulesAnonymousIpList`.
+    AnonymousIp,
+}
+
+impl WafRule {
+    /// The spec name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WafRule::Common => "common",
+            WafRule::KnownBadInputs => "known-bad-inputs",
+            WafRule::SqlInjection => "sql-injection",
+            WafRule::IpReputation => "ip-reputation",
+            WafRule::Linux => "linux",
+            WafRule::AnonymousIp => "anonymous-ip",
+        }
+    }
+
+    /// The AWS managed rule group's name.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            WafRule::Common => "AWSManagedRulesCommonRuleSet",
+            WafRule::KnownBadInputs => "AWSManagedRulesKnownBadInputsRuleSet",
+            WafRule::SqlInjection => "AWSManagedRulesSQLiRuleSet",
+            WafRule::IpReputation => "AWSManagedRulesAmazonIpReputationList",
+            WafRule::Linux => "AWSManagedRulesLinuxRuleSet",
+            WafRule::AnonymousIp => "AWSManagedRulesAnonymousIpList",
+        }
+    }
+}
+
+/// The WAF web ACL settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waf {
+    /// Default true.
+    pub enabled: Option<Sp<bool>>,
+    /// Managed rule groups, evaluated in this order. Default
+    /// `[ip-reputation, common, known-bad-inputs]`.
+    pub rules: Option<Vec<Sp<WafRule>>>,
+    /// Requests per 5 minutes per client IP before blocking (10 to
+    /// 2000000000), or 0 for no limit. Default 2000.
+    pub rate_limit: Option<Sp<u32>>,
+    /// IPv4 CIDRs always allowed (skip every other rule).
+    #[serde(default)]
+    pub allow_ips: Vec<Sp<String>>,
+    /// IPv4 CIDRs always blocked.
+    #[serde(default)]
+    pub deny_ips: Vec<Sp<String>>,
+}
+
+/// One entry of a container's `routes`: a path pattern for the default load
+/// balancer, or `{path, lb, host, sse, idle_timeout}`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Route {
+    Path(String),
+    Detailed {
+        path: String,
+        /// The load balancer's name; default the default one.
+        lb: Option<String>,
+        /// Only requests for this host (one of the load balancer's hosts).
+        host: Option<String>,
+        /// Serves server-sent events: raises the idle timeout to 3600 s.
+        sse: Option<bool>,
+        /// The idle timeout (seconds) this route needs at least.
+        idle_timeout: Option<u32>,
+    },
+}
+
+impl Route {
+    pub fn path(&self) -> &str {
+        match self {
+            Route::Path(p) | Route::Detailed { path: p, .. } => p,
+        }
+    }
+    pub fn lb(&self) -> Option<&str> {
+        match self {
+            Route::Detailed { lb: Some(l), .. } => Some(l),
+            _ => None,
+        }
+    }
+    pub fn host(&self) -> Option<&str> {
+        match self {
+            Route::Detailed { host: Some(h), .. } => Some(h),
+            _ => None,
+        }
+    }
+    pub fn sse(&self) -> bool {
+        matches!(
+            self,
+            Route::Detailed {
+                sse: Some(true),
+                ..
+            }
+        )
+    }
+    pub fn idle_timeout(&self) -> Option<u32> {
+        match self {
+            Route::Detailed { idle_timeout, .. } => *idle_timeout,
+            _ => None,
+        }
+    }
 }
 
 /// An RDS PostgreSQL database.
@@ -356,9 +517,11 @@ pub struct Container {
     #[serde(default)]
     pub environment: BTreeMap<Sp<String>, Sp<String>>,
     pub health_check: Option<HealthCheck>,
-    /// URL path patterns the load balancer sends to this container's port.
+    /// URL path patterns the load balancer sends to this container's port:
+    /// `/api/*`, or `{path: /api/*, lb: backend, host: api.example.com,
+    /// sse: true}`.
     #[serde(default)]
-    pub routes: Vec<Sp<String>>,
+    pub routes: Vec<Sp<Route>>,
     /// Load balancer health check path. Default `/`.
     pub health_path: Option<Sp<String>>,
     /// Containers of the same task that must start (or be healthy) first.
@@ -385,6 +548,29 @@ pub struct Overlay {
     pub postgres: BTreeMap<Sp<String>, PostgresOverlay>,
     #[serde(default)]
     pub redis: BTreeMap<Sp<String>, RedisOverlay>,
+    /// Domain keys this environment changes (`subdomain`).
+    pub domain: Option<DomainOverlay>,
+    /// Load balancer keys this environment changes.
+    #[serde(default)]
+    pub load_balancers: BTreeMap<Sp<String>, LoadBalancerOverlay>,
+    /// WAF keys this environment changes.
+    pub waf: Option<Waf>,
+}
+
+/// Domain keys an environment may change.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainOverlay {
+    pub subdomain: Option<Sp<String>>,
+}
+
+/// Load balancer keys an environment may change; `hosts` replaces the list.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoadBalancerOverlay {
+    pub hosts: Option<Vec<Sp<String>>>,
+    pub idle_timeout: Option<Sp<u32>>,
+    pub waf: Option<Sp<bool>>,
 }
 
 /// PostgreSQL keys an environment may change.

@@ -20,7 +20,7 @@ pub const DEFAULT_CIDR: &str = "10.0.0.0/16";
 pub(crate) fn validate(spec: &Spec, p: &mut Problems) {
     check_stack(spec, p);
     check_overlay_names(spec, p);
-    check_routes_unique(spec, p);
+    crate::edge::check_names(spec, p);
     crate::stores::check_names(spec, p);
     for env in spec.environment_names() {
         if let Some(view) = spec.for_env(&env) {
@@ -37,6 +37,10 @@ fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+pub(crate) fn check_name_pub(p: &mut Problems, what: &str, name: &Sp<String>, max: usize) {
+    check_name(p, what, name, max);
 }
 
 fn check_name(p: &mut Problems, what: &str, name: &Sp<String>, max: usize) {
@@ -146,29 +150,6 @@ fn check_overlay_names(spec: &Spec, p: &mut Problems) {
     }
 }
 
-/// One load balancer serves every service, so a path pattern may be routed
-/// to one container only across the whole spec.
-fn check_routes_unique(spec: &Spec, p: &mut Problems) {
-    let mut seen: BTreeMap<&str, (String, Pos)> = BTreeMap::new();
-    for (sname, svc) in &spec.services {
-        for (cname, c) in &svc.containers {
-            for r in &c.routes {
-                let owner = format!("{}/{}", sname.value, cname.value);
-                match seen.get(r.as_str()) {
-                    Some((other, at)) => p.push(
-                        r.pos,
-                        format!("conflicting routes: `{}` is routed to `{owner}` and to `{other}` (line {})", r.value, at.line),
-                        "route each path pattern to exactly one container".to_string(),
-                    ),
-                    None => {
-                        seen.insert(r.as_str(), (owner, r.pos));
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// Checks of one (possibly overlay-merged) view of the spec.
 fn check_view(spec: &Spec, p: &mut Problems) {
     let has_routes = spec
@@ -182,6 +163,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
         check_pullable(spec, svc, p);
     }
     crate::stores::check_view(spec, p);
+    crate::edge::check_view(spec, p);
 }
 
 /// How many data subnets the stores need: one per AZ and two at least (RDS
@@ -535,11 +517,19 @@ fn check_container(cname: &Sp<String>, c: &Container, p: &mut Problems) {
         );
     }
     for r in &c.routes {
-        check_reserved(p, r);
+        let path = r.path();
+        if looks_like_reference(path) {
+            p.push(
+                r.pos,
+                format!("`${{ref:` is reserved: `{path}`"),
+                "Gantry uses `${ref:...}` internally for references between resources; remove it"
+                    .to_string(),
+            );
+        }
         // The characters ALB accepts in path patterns.
         let alb_ok = |c: char| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c);
-        if !r.starts_with('/') || r.len() > 128 || !r.chars().all(alb_ok) {
-            p.push(r.pos, format!("invalid route `{}`", r.value), "write a URL path pattern starting with `/`, at most 128 characters, like `/*` or `/api/*`".to_string());
+        if !path.starts_with('/') || path.len() > 128 || !path.chars().all(alb_ok) {
+            p.push(r.pos, format!("invalid route `{path}`"), "write a URL path pattern starting with `/`, at most 128 characters, like `/*` or `/api/*`".to_string());
         }
     }
     if let Some(h) = &c.health_path {
