@@ -283,13 +283,28 @@ pub(crate) fn version_like(actual: &str, recorded: Option<&str>) -> String {
     }
 }
 
-/// True when the emulator lacks the operation: moto answers
-/// `NotImplementedError` with an HTML page the SDK cannot parse, so the
-/// error has no code, only that text.
-pub(crate) fn is_not_implemented(e: &ProviderError) -> bool {
-    e.code.as_deref() == Some("NotImplemented")
-        || e.message.contains("has not been implemented")
-        || (e.code.is_none() && e.message.contains("NotImplemented"))
+/// True when the endpoint answered with what the emulator (moto) sends for
+/// an operation it does not implement: HTTP 500 with an HTML page and no
+/// AWS error code. AWS itself answers 500s with an XML or JSON error that
+/// carries a code (`InternalFailure`), so this never matches AWS.
+pub(crate) fn emulator_lacks_operation<E>(
+    e: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    let Some(raw) = e.raw_response() else {
+        return false;
+    };
+    let html = raw
+        .headers()
+        .get("content-type")
+        .is_some_and(|c| c.starts_with("text/html"));
+    raw.status().as_u16() == 500 && html && e.code().is_none()
 }
 
 #[cfg(test)]

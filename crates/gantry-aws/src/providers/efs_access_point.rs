@@ -135,14 +135,11 @@ impl Provider for EfsAccessPointProvider {
             let posix = a.posix_user();
             let props = EfsAccessPoint {
                 name: a
-                    .name()
-                    .map(str::to_string)
-                    .or_else(|| {
-                        a.tags()
-                            .iter()
-                            .find(|t| t.key() == "Name")
-                            .map(|t| t.value().to_string())
-                    })
+                    .tags()
+                    .iter()
+                    .find(|t| t.key() == "Name")
+                    .map(|t| t.value().to_string())
+                    .or_else(|| a.name().map(str::to_string))
                     .unwrap_or_default(),
                 file_system_id: a.file_system_id().unwrap_or_default().to_string(),
                 posix_uid: posix.map(|p| p.uid()).unwrap_or_else(|| {

@@ -163,15 +163,13 @@ impl Provider for EfsFileSystemProvider {
             };
             let rec: Option<EfsFileSystem> = recorded(r.props);
             let mut unread = Vec::new();
+            // The Name tag is what Gantry sets; `Name` mirrors it on AWS.
             let name = f
-                .name()
-                .map(str::to_string)
-                .or_else(|| {
-                    f.tags()
-                        .iter()
-                        .find(|t| t.key() == "Name")
-                        .map(|t| t.value().to_string())
-                })
+                .tags()
+                .iter()
+                .find(|t| t.key() == "Name")
+                .map(|t| t.value().to_string())
+                .or_else(|| f.name().map(str::to_string))
                 .unwrap_or_default();
             let kms_key_id = match f.kms_key_id() {
                 Some(k) => kms_like(k, rec.as_ref().map(|x| x.kms_key_id.as_str())),

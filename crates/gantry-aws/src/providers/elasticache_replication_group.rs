@@ -51,8 +51,13 @@ fn applied(g: &ReplicationGroup) -> Applied {
             ),
             (
                 "reader_endpoint_address",
+                // Not reported by the emulator: the primary serves reads too.
                 ng.and_then(|n| n.reader_endpoint())
                     .and_then(|e| e.address())
+                    .or_else(|| {
+                        ng.and_then(|n| n.primary_endpoint())
+                            .and_then(|e| e.address())
+                    })
                     .unwrap_or_default()
                     .to_string(),
             ),

@@ -206,18 +206,22 @@ impl Provider for ElasticacheSubnetGroupProvider {
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         // In use while a replication group in it finishes deleting.
         let r = retry_codes(&["CacheSubnetGroupInUse"], DEPENDENCY_WAIT, || async {
-            self.ctx
+            match self
+                .ctx
                 .elasticache()
                 .delete_cache_subnet_group()
                 .cache_subnet_group_name(req.id)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+            {
+                Ok(_) => Ok(Ok(())),
+                Err(e) if emulator_lacks_operation(&e) => Ok(Err(())),
+                Err(e) => Err(aws_error(e, NOT_FOUND)),
+            }
         })
         .await;
         match r {
-            Err(e) if is_not_implemented(&e) => {
+            Ok(Err(())) => {
                 tracing::warn!(
                     group = req.id,
                     "the endpoint does not implement DeleteCacheSubnetGroup (a local emulator): \
@@ -225,7 +229,8 @@ impl Provider for ElasticacheSubnetGroupProvider {
                 );
                 self.disown(req.id).await
             }
-            other => ignore_not_found(other),
+            Ok(Ok(())) => Ok(()),
+            Err(e) => ignore_not_found(Err(e)),
         }
     }
 

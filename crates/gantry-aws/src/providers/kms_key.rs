@@ -10,6 +10,7 @@ use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
 use futures::future::try_join_all;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use gantry_core::kinds::{self, KmsKey};
 use gantry_core::*;
 use serde_json::{json, Value};
@@ -164,41 +165,40 @@ impl KmsKeyProvider {
             .try_collect()
             .await
             .map_err(|e| aws_error(e, &[]))?;
-        let found = try_join_all(
-            keys.into_iter()
-                .filter_map(|k| k.key_id)
-                .map(|id| async move {
-                    let m = match kms.describe_key().key_id(&id).send().await {
-                        Ok(o) => o.key_metadata,
-                        Err(e) => {
-                            let e = aws_error(e, NOT_FOUND);
-                            if e.not_found {
-                                return Ok(None);
-                            }
-                            return Err(e);
+        let found: Vec<_> = stream::iter(keys.into_iter().filter_map(|k| k.key_id))
+            .map(|id| async move {
+                let m = match kms.describe_key().key_id(&id).send().await {
+                    Ok(o) => o.key_metadata,
+                    Err(e) => {
+                        let e = aws_error(e, NOT_FOUND);
+                        if e.not_found {
+                            return Ok(None);
                         }
-                    };
-                    let Some(m) = m.filter(is_live) else {
-                        return Ok(None);
-                    };
-                    if m.key_manager().map(|x| x.as_str()) == Some("AWS") {
-                        return Ok(None);
+                        return Err(e);
                     }
-                    let tags: Vec<_> = kms
-                        .list_resource_tags()
-                        .key_id(&id)
-                        .send()
-                        .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))?
-                        .tags
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|t| (t.tag_key, t.tag_value))
-                        .collect();
-                    Ok::<_, ProviderError>(Some((m, tags)))
-                }),
-        )
-        .await?;
+                };
+                let Some(m) = m.filter(is_live) else {
+                    return Ok(None);
+                };
+                if m.key_manager().map(|x| x.as_str()) == Some("AWS") {
+                    return Ok(None);
+                }
+                let tags: Vec<_> = kms
+                    .list_resource_tags()
+                    .key_id(&id)
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(e, NOT_FOUND))?
+                    .tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t.tag_key, t.tag_value))
+                    .collect();
+                Ok::<_, ProviderError>(Some((m, tags)))
+            })
+            .buffer_unordered(8)
+            .try_collect()
+            .await?;
         Ok(found.into_iter().flatten().collect())
     }
 }

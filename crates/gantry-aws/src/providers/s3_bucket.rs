@@ -26,6 +26,8 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     Tag, Tagging, Transition, TransitionStorageClass, VersioningConfiguration,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use futures::future::try_join_all;
 use gantry_core::kinds::{self, CorsRule, LifecycleRule, S3Bucket};
 use gantry_core::*;
@@ -307,6 +309,9 @@ impl S3BucketProvider {
         let s3 = self.ctx.s3();
         let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
+            Err(e) if misrooted_versioning(&e).is_some() => {
+                misrooted_versioning(&e).as_deref() == Some("Enabled")
+            }
             Err(e) => {
                 let e = aws_error(e, NOT_FOUND);
                 if e.not_found {
@@ -612,6 +617,27 @@ impl Provider for S3BucketProvider {
         }
         Ok(None)
     }
+}
+
+/// The emulator answers GetBucketVersioning with a `GetBucketVersioningResponse`
+/// root where S3 uses `VersioningConfiguration`, which the SDK refuses to
+/// parse: take the status from that body (empty when never enabled).
+fn misrooted_versioning<E>(e: &SdkError<E, HttpResponse>) -> Option<String> {
+    let raw = e.raw_response()?;
+    if raw.status().as_u16() != 200 {
+        return None;
+    }
+    let body = std::str::from_utf8(raw.body().bytes()?).ok()?;
+    if !body.contains("<GetBucketVersioningResponse") {
+        return None;
+    }
+    Some(
+        body.split("<Status>")
+            .nth(1)
+            .and_then(|s| s.split("</Status>").next())
+            .unwrap_or_default()
+            .to_string(),
+    )
 }
 
 /// Names of every bucket the account owns (optionally starting with `prefix`).

@@ -97,7 +97,7 @@ impl Provider for SecretProvider {
             .create_secret()
             .name(&p.name)
             .description(&p.description)
-            .kms_key_id(&p.kms_key_id)
+            .set_kms_key_id((!p.kms_key_id.is_empty()).then(|| p.kms_key_id.clone()))
             .set_secret_string(value)
             .set_client_request_token(token)
             .set_tags(Some(tags))
