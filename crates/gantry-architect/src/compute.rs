@@ -173,6 +173,7 @@ fn service(
                 .environment
                 .clone()
                 .into_iter()
+                .chain(routing.internal_hosts.clone())
                 .chain(w.environment.clone())
                 .collect(),
             secrets: w.secrets.clone(),

@@ -29,6 +29,10 @@ pub(crate) struct Routing {
     /// Target group of each routed container, by (service, container, load
     /// balancer).
     pub target_groups: BTreeMap<(String, String, String), Address>,
+    /// `LB_{NAME}_HOST` for every internal load balancer: its first host
+    /// with HTTPS, else its DNS name. Every container gets these, so a
+    /// frontend can call a backend inside the VPC (seed 003).
+    pub internal_hosts: BTreeMap<String, String>,
     /// The listener and rules a service's target groups hang off: ECS refuses
     /// to attach a target group that no load balancer uses yet.
     pub listener_deps: BTreeMap<String, Vec<Address>>,
@@ -308,6 +312,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
         return Ok(Routing {
             service_sgs,
             target_groups,
+            internal_hosts: BTreeMap::new(),
             listener_deps,
         });
     }
@@ -335,6 +340,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
     });
 
     let waf_ip_sets = waf_ip_sets(m, &prefix, g);
+    let mut internal_hosts = BTreeMap::new();
     for lb in &m.load_balancers {
         let lb_addr = g.add(Resource::new(
             kinds::LB,
@@ -354,6 +360,15 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
             },
         ));
 
+        if !lb.public {
+            internal_hosts.insert(
+                format!("LB_{}_HOST", lb.name.to_ascii_uppercase().replace('-', "_")),
+                match (m.is_https(lb), lb.hosts.first()) {
+                    (true, Some(h)) => h.clone(),
+                    _ => reference(&lb_addr, "dns_name"),
+                },
+            );
+        }
         let mut default_tg = None;
         let mut rules = Vec::new();
         for (svc, c) in m
@@ -559,6 +574,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
     Ok(Routing {
         service_sgs,
         target_groups,
+        internal_hosts,
         listener_deps,
     })
 }

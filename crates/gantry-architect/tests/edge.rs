@@ -345,6 +345,12 @@ fn two_load_balancers_chain_security_groups() {
     // The SSE route only raises the public load balancer's idle timeout.
     assert_eq!(props(&g, "lb.main")["idle_timeout_seconds"], json!(3600));
     assert_eq!(props(&g, "lb.backend")["idle_timeout_seconds"], json!(60));
+    // Every container learns the internal load balancer's host name.
+    let td = props(&g, "ecs_task_definition.frontend");
+    assert_eq!(
+        td["containers"][0]["environment"]["LB_BACKEND_HOST"],
+        json!(r("lb.backend", "dns_name"))
+    );
     g.topo_order().unwrap();
     assert!(graph(TWO_LBS, "prod")
         .get(&Address::new("route53_record.api-example-com-a"))
