@@ -362,7 +362,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
 
         if !lb.public {
             internal_hosts.insert(
-                format!("LB_{}_HOST", lb.name.to_ascii_uppercase().replace('-', "_")),
+                gantry_model::internal_host_var(&lb.name),
                 match (m.is_https(lb), lb.hosts.first()) {
                     (true, Some(h)) => h.clone(),
                     _ => reference(&lb_addr, "dns_name"),

@@ -1,10 +1,10 @@
 //! The edge of the model: the domain, load balancers (with host names
 //! already expanded for the environment), the WAF, and container routes.
 
-pub use gantry_spec::edge::DEFAULT_LB as MAIN_LB;
 use gantry_spec::edge::{
     default_lb, expand_host, DEFAULT_IDLE_TIMEOUT, DEFAULT_LB, DEFAULT_RATE_LIMIT, SSE_IDLE_TIMEOUT,
 };
+pub use gantry_spec::edge::{internal_host_var, DEFAULT_LB as MAIN_LB};
 use gantry_spec::Spec;
 pub use gantry_spec::WafRule;
 use serde::Serialize;

@@ -274,6 +274,30 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
         }
     }
     check_routes(spec, p);
+    // `LB_{NAME}_HOST` of internal load balancers is Gantry's to set.
+    for (name, lb) in &spec.load_balancers {
+        if lb.public.as_ref().is_none_or(|v| v.value) {
+            continue;
+        }
+        let var = internal_host_var(name);
+        for c in spec.services.values().flat_map(|s| s.containers.values()) {
+            if let Some((k, _)) = c.environment.get_key_value(var.as_str()) {
+                p.push(
+                    k.pos,
+                    format!(
+                        "environment variable `{var}` is set by Gantry from internal load balancer `{}`",
+                        name.value
+                    ),
+                    "remove it from `environment`".to_string(),
+                );
+            }
+        }
+    }
+}
+
+/// The variable every container gets for internal load balancer `name`.
+pub fn internal_host_var(name: &str) -> String {
+    format!("LB_{}_HOST", name.to_ascii_uppercase().replace('-', "_"))
 }
 
 fn check_idle(p: &mut Problems, v: u32, pos: Pos) {

@@ -242,3 +242,13 @@ fn subdomain_overlay_and_route_shape() {
     );
     assert!(hint(&p).contains("lb: backend"), "{p:?}");
 }
+
+#[test]
+fn internal_load_balancer_host_variable_is_reserved() {
+    let text = BASE.replace(
+        "        port: 8080\n",
+        "        port: 8080\n        environment: {LB_BACKEND_HOST: x}\n",
+    );
+    let p = one(&text, 19, 23, "`LB_BACKEND_HOST` is set by Gantry");
+    assert!(hint(&p).contains("remove it"), "{p:?}");
+}
