@@ -5,7 +5,10 @@
 //! IPs, security groups chained ALB → service port, least-privilege roles,
 //! log retention, immutable scanned ECR repositories, circuit breakers,
 //! encrypted private data stores reachable only by the services that use
-//! them).
+//! them, HTTPS with DNS-validated certificates and an HTTP redirect whenever
+//! there is a domain, WAF on every internet-facing load balancer).
+//! Valid but weaker setups (plain HTTP, WAF off) are reported by
+//! `Model::warnings()`, which the CLI prints alongside the plan.
 //! Addresses and physical names are listed in `docs/spec.md`.
 //!
 //! Resources carry no tags: providers add the `gantry:*` tags.

@@ -252,3 +252,12 @@ fn internal_load_balancer_host_variable_is_reserved() {
     let p = one(&text, 19, 23, "`LB_BACKEND_HOST` is set by Gantry");
     assert!(hint(&p).contains("remove it"), "{p:?}");
 }
+
+#[test]
+fn schema_has_the_edge_keys() {
+    let s = gantry_spec::json_schema();
+    let props = s["properties"].as_object().unwrap();
+    for k in ["domain", "load_balancers", "waf"] {
+        assert!(props.contains_key(k), "schema lacks {k}");
+    }
+}
