@@ -155,7 +155,7 @@ impl Provider for SecretProvider {
                 .update_secret()
                 .secret_id(req.id)
                 .description(&new.description)
-                .kms_key_id(&new.kms_key_id)
+                .set_kms_key_id((!new.kms_key_id.is_empty()).then(|| new.kms_key_id.clone()))
                 .send()
                 .await
                 .map_err(|e| aws_error(e, NOT_FOUND))?;
