@@ -28,3 +28,16 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
     }
 }
+
+/// The model's warnings (plain HTTP on the internet, WAF off, ...) on
+/// stderr, so they show with every plan without polluting `--json` output.
+fn print_warnings(ws: &gantry_cli::ops::Workspace, color: bool) {
+    use owo_colors::OwoColorize;
+    for w in ws.model.warnings() {
+        if color {
+            eprintln!("{} {w}", "warning:".yellow().bold());
+        } else {
+            eprintln!("warning: {w}");
+        }
+    }
+}

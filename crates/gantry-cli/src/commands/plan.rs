@@ -7,6 +7,7 @@ use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
+    super::print_warnings(&ws, color);
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
     let session = Session::open(&ws, "plan")?;

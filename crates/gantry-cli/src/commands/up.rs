@@ -8,6 +8,7 @@ use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
+    super::print_warnings(&ws, color);
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), a.parallelism);
     let session = Session::open(&ws, "up")?;

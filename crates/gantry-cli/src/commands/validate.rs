@@ -7,6 +7,7 @@ use gantry_cli::ops::Workspace;
 
 pub fn run(g: &Global) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
+    super::print_warnings(&ws, false);
     println!(
         "{} is valid: {} ({} resources, {} service(s))",
         g.file.display(),
