@@ -39,6 +39,9 @@ pub(crate) struct Inner {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub s3: aws_sdk_s3::Client,
     pub efs: aws_sdk_efs::Client,
+    pub route53: aws_sdk_route53::Client,
+    pub acm: aws_sdk_acm::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
 }
 
 impl AwsContext {
@@ -76,6 +79,9 @@ impl AwsContext {
                 dynamodb: aws_sdk_dynamodb::Client::new(&config),
                 s3: aws_sdk_s3::Client::new(&config),
                 efs: aws_sdk_efs::Client::new(&config),
+                route53: aws_sdk_route53::Client::new(&config),
+                acm: aws_sdk_acm::Client::new(&config),
+                wafv2: aws_sdk_wafv2::Client::new(&config),
                 config,
             }),
         })
@@ -153,6 +159,30 @@ impl AwsContext {
     }
     pub fn efs(&self) -> &aws_sdk_efs::Client {
         &self.inner.efs
+    }
+    /// Route53 is global; the client signs for the configured region and
+    /// the SDK routes it to the global endpoint.
+    pub fn route53(&self) -> &aws_sdk_route53::Client {
+        &self.inner.route53
+    }
+    /// ACM in the stack's region.
+    pub fn acm(&self) -> &aws_sdk_acm::Client {
+        &self.inner.acm
+    }
+    /// ACM in `region` (CloudFront certificates live in us-east-1); the
+    /// stack's client when `region` is empty or the stack's own. Same
+    /// credentials, endpoint and retry settings.
+    pub fn acm_in(&self, region: &str) -> aws_sdk_acm::Client {
+        if region.is_empty() || region == self.region() {
+            return self.inner.acm.clone();
+        }
+        let conf = aws_sdk_acm::config::Builder::from(&self.inner.config)
+            .region(Region::new(region.to_string()))
+            .build();
+        aws_sdk_acm::Client::from_conf(conf)
+    }
+    pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
+        &self.inner.wafv2
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].

@@ -72,7 +72,12 @@ fn item(kind: &str, id: impl Into<String>, address: String) -> InventoryItem {
 /// and endpoints in state `deleted`, INACTIVE ECS resources, KMS keys pending
 /// deletion, secrets scheduled for deletion, databases, caches, tables and
 /// file systems in `deleting`) are not counted. EFS mount targets carry no
-/// tags and cannot outlive their file system, so they are not listed.
+/// tags and cannot outlive their file system, so they are not listed; nor
+/// are Route53 records, certificate validations and web ACL associations
+/// (no tags; they live inside a zone, a certificate or a load balancer that
+/// is listed). Certificates are listed in the stack's region and in
+/// us-east-1 (CloudFront's); hosted zones Gantry created carry tags, zones it
+/// only looked up do not.
 pub async fn stack_resources(
     ctx: &AwsContext,
     stack: &str,
@@ -94,6 +99,9 @@ pub async fn stack_resources(
     out.extend(dynamodb(ctx, &scope).await?);
     out.extend(s3(ctx, &scope).await?);
     out.extend(efs(ctx, &scope).await?);
+    out.extend(acm(ctx, &scope).await?);
+    out.extend(route53(ctx, &scope).await?);
+    out.extend(wafv2(ctx, &scope).await?);
     out.sort();
     Ok(out)
 }
@@ -825,6 +833,74 @@ async fn efs(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, Prov
                     out.push(item(kinds::EFS_ACCESS_POINT, id, a));
                 }
             }
+        }
+    }
+    Ok(out)
+}
+
+async fn acm(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::acm_certificate::{cert_tags, list_arns};
+    let mut regions = vec![ctx.region().to_string()];
+    if ctx.region() != "us-east-1" {
+        regions.push("us-east-1".to_string());
+    }
+    let mut arns = Vec::new();
+    for r in &regions {
+        for (arn, _) in list_arns(&ctx.acm_in(r)).await? {
+            arns.push((arn.clone(), arn));
+        }
+    }
+    tagged(s, kinds::ACM_CERTIFICATE, arns, |arn| async move {
+        missing_ok(cert_tags(ctx, &arn).await)
+    })
+    .await
+}
+
+async fn route53(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::route53_zone::zone_tags;
+    let zones: Vec<_> = ctx
+        .route53()
+        .list_hosted_zones()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let ids: Vec<(String, String)> = zones
+        .iter()
+        .map(|z| {
+            let id = z.id().trim_start_matches("/hostedzone/").to_string();
+            (id.clone(), id)
+        })
+        .collect();
+    tagged(s, kinds::ROUTE53_ZONE, ids, |id| async move {
+        missing_ok(zone_tags(ctx, &id).await)
+    })
+    .await
+}
+
+async fn wafv2(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::wafv2_list;
+    // CLOUDFRONT-scope resources live in us-east-1 only.
+    let mut scopes = vec!["REGIONAL"];
+    if ctx.region() == "us-east-1" {
+        scopes.push("CLOUDFRONT");
+    }
+    let mut out = Vec::new();
+    for scope in scopes {
+        for (web_acls, kind) in [(true, kinds::WAFV2_WEB_ACL), (false, kinds::WAFV2_IP_SET)] {
+            let found: Vec<(String, String)> = wafv2_list(ctx, scope, web_acls)
+                .await?
+                .into_iter()
+                .map(|(_, id, arn)| (id, arn))
+                .collect();
+            out.extend(
+                tagged(s, kind, found, |arn| async move {
+                    missing_ok(crate::providers::wafv2_tags_of(ctx, &arn).await)
+                })
+                .await?,
+            );
         }
     }
     Ok(out)

@@ -24,6 +24,7 @@ pub use context::{AwsContext, ContextError};
 pub use error::aws_error;
 
 pub use aws_config;
+pub use aws_sdk_acm;
 pub use aws_sdk_cloudwatchlogs;
 pub use aws_sdk_dynamodb;
 pub use aws_sdk_ec2;
@@ -35,7 +36,9 @@ pub use aws_sdk_elasticloadbalancingv2;
 pub use aws_sdk_iam;
 pub use aws_sdk_kms;
 pub use aws_sdk_rds;
+pub use aws_sdk_route53;
 pub use aws_sdk_s3;
 pub use aws_sdk_secretsmanager;
 pub use aws_sdk_ssm;
 pub use aws_sdk_sts;
+pub use aws_sdk_wafv2;

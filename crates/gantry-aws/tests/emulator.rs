@@ -2066,3 +2066,541 @@ async fn efs_lifecycle() {
     h.drop_network(net).await;
     h.assert_inventory_empty().await;
 }
+
+// ---------------------------------------------------------------------------
+// The edge: domains, certificates, HTTPS, WAF (issue 4).
+
+/// A public ALB in a fresh VPC, with a target group, for the edge tests.
+struct Edge {
+    vpc: (String, Vpc),
+    igw: (String, InternetGateway),
+    subnets: Vec<(String, Subnet)>,
+    sg: (String, SecurityGroup),
+    lb: (Applied, Lb),
+    tg: (String, LbTargetGroup),
+}
+
+impl H {
+    async fn edge_network(&self, cidr16: u8) -> Edge {
+        let stack = self.tags.stack.clone();
+        let v = vpc(&format!("{stack}-vpc"), &format!("10.{cidr16}.0.0/16"));
+        let vid = self.create(VPC, "main", &v).await.id;
+        let igw = InternetGateway {
+            name: format!("{stack}-igw"),
+            vpc_id: vid.clone(),
+        };
+        let igw_id = self.create(INTERNET_GATEWAY, "main", &igw).await.id;
+        let mut subnets = Vec::new();
+        for (i, az) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+            let s = subnet(
+                &vid,
+                &format!("{stack}-pub-{i}"),
+                &format!("10.{cidr16}.{i}.0/24"),
+                az,
+                true,
+            );
+            let id = self.create(SUBNET, &format!("pub{i}"), &s).await.id;
+            subnets.push((id, s));
+        }
+        let sg = SecurityGroup {
+            name: format!("{stack}-alb"),
+            description: "alb".into(),
+            vpc_id: vid.clone(),
+            ingress: vec![
+                rule(80, Some("0.0.0.0/0"), None, "http"),
+                rule(443, Some("0.0.0.0/0"), None, "https"),
+            ],
+            egress: vec![all_out()],
+        };
+        let sg_id = self.create(SECURITY_GROUP, "alb", &sg).await.id;
+        let lb = Lb {
+            name: format!("{stack}-lb"),
+            internal: false,
+            subnet_ids: subnets.iter().map(|(id, _)| id.clone()).collect(),
+            security_group_ids: vec![sg_id.clone()],
+            idle_timeout_seconds: 60,
+            drop_invalid_header_fields: true,
+            desync_mitigation_mode: "defensive".into(),
+        };
+        let lba = self.create(LB, "public", &lb).await;
+        let tg = LbTargetGroup {
+            name: format!("{stack}-web"),
+            port: 8080,
+            protocol: "HTTP".into(),
+            target_type: "ip".into(),
+            vpc_id: vid.clone(),
+            health_check: HealthCheck {
+                path: "/health".into(),
+                matcher: "200-399".into(),
+                interval_seconds: 15,
+                timeout_seconds: 5,
+                healthy_threshold: 2,
+                unhealthy_threshold: 3,
+            },
+            deregistration_delay_seconds: 30,
+        };
+        let tg_id = self.create(LB_TARGET_GROUP, "web", &tg).await.id;
+        Edge {
+            vpc: (vid, v),
+            igw: (igw_id, igw),
+            subnets,
+            sg: (sg_id, sg),
+            lb: (lba, lb),
+            tg: (tg_id, tg),
+        }
+    }
+
+    async fn drop_edge_network(&self, e: Edge) {
+        self.delete(LB_TARGET_GROUP, "web", &e.tg.0, &e.tg.1).await;
+        self.delete(LB, "public", &e.lb.0.id, &e.lb.1).await;
+        self.delete(SECURITY_GROUP, "alb", &e.sg.0, &e.sg.1).await;
+        for (i, (id, s)) in e.subnets.iter().enumerate() {
+            self.delete(SUBNET, &format!("pub{i}"), id, s).await;
+        }
+        self.delete(INTERNET_GATEWAY, "main", &e.igw.0, &e.igw.1)
+            .await;
+        self.delete(VPC, "main", &e.vpc.0, &e.vpc.1).await;
+    }
+
+    /// The record sets of a zone as (name without dot, type, values).
+    async fn zone_records(&self, zone: &str) -> Vec<(String, String, Vec<String>)> {
+        let out = self
+            .ctx
+            .route53()
+            .list_resource_record_sets()
+            .hosted_zone_id(zone)
+            .send()
+            .await
+            .expect("list records");
+        out.resource_record_sets()
+            .iter()
+            .map(|r| {
+                (
+                    r.name().trim_end_matches('.').to_string(),
+                    r.r#type().as_str().to_string(),
+                    r.resource_records()
+                        .iter()
+                        .map(|v| v.value().to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn route53_zone_and_records_lifecycle() {
+    let Some(h) = H::new("dns").await else { return };
+    let z0 = Route53Zone {
+        name: "dns-test.example.com".into(),
+        comment: "gantry test".into(),
+    };
+    let za = h.create(ROUTE53_ZONE, "main", &z0).await;
+    assert!(!za.id.starts_with("/hostedzone/"), "{}", za.id);
+    assert_eq!(out(&za, "name"), "dns-test.example.com");
+    h.read_eq(ROUTE53_ZONE, "main", &za.id, &z0).await;
+    let z1 = Route53Zone {
+        comment: "gantry test, renamed".into(),
+        ..z0.clone()
+    };
+    h.update(ROUTE53_ZONE, "main", &za.id, &z0, &z1).await;
+    h.read_eq(ROUTE53_ZONE, "main", &za.id, &z1).await;
+    assert_eq!(
+        h.find(ROUTE53_ZONE, "main", &z1).await.map(|a| a.id),
+        Some(za.id.clone())
+    );
+    assert!(h.find(ROUTE53_ZONE, "other", &z1).await.is_none());
+    // The same intent again (a resumed create) finds the zone it made.
+    let again = h.create(ROUTE53_ZONE, "main", &z1).await;
+    assert_eq!(again.id, za.id);
+
+    // Looking the zone up: same id; delete leaves it alone.
+    let lk = Route53ZoneLookup {
+        name: "dns-test.example.com".into(),
+        private_zone: false,
+    };
+    let la = h.create(ROUTE53_ZONE_LOOKUP, "existing", &lk).await;
+    assert_eq!(la.id, za.id);
+    assert_eq!(out(&la, "name"), "dns-test.example.com");
+    h.read_eq(ROUTE53_ZONE_LOOKUP, "existing", &la.id, &lk)
+        .await;
+    let addr = Address::of(ROUTE53_ZONE_LOOKUP, "existing");
+    h.p(ROUTE53_ZONE_LOOKUP)
+        .delete(DeleteRequest {
+            address: &addr,
+            id: &la.id,
+            props: &props(&lk),
+        })
+        .await
+        .unwrap();
+    h.read_eq(ROUTE53_ZONE, "main", &za.id, &z1).await;
+    let missing = Route53ZoneLookup {
+        name: "absent.example.org".into(),
+        private_zone: false,
+    };
+    let err = h
+        .p(ROUTE53_ZONE_LOOKUP)
+        .create(CreateRequest {
+            address: &addr,
+            props: &props(&missing),
+            tags: &h.tags,
+            token: "t",
+        })
+        .await
+        .expect_err("no such zone");
+    assert_eq!(err.code.as_deref(), Some("NoSuchHostedZone"));
+
+    // A plain record: create, read, update values and TTL, delete.
+    let r0 = Route53Record {
+        zone_id: za.id.clone(),
+        name: "txt.dns-test.example.com".into(),
+        record_type: "TXT".into(),
+        alias: None,
+        records: vec!["\"v=spf1 -all\"".into(), "\"hello\"".into()],
+        ttl: Some(300),
+    };
+    let ra = h.create(ROUTE53_RECORD, "txt", &r0).await;
+    assert_eq!(ra.id, format!("{}|txt.dns-test.example.com|TXT", za.id));
+    assert_eq!(out(&ra, "fqdn"), "txt.dns-test.example.com");
+    h.read_eq(ROUTE53_RECORD, "txt", &ra.id, &r0).await;
+    let r1 = Route53Record {
+        records: vec!["\"hello\"".into()],
+        ttl: Some(60),
+        ..r0.clone()
+    };
+    h.update(ROUTE53_RECORD, "txt", &ra.id, &r0, &r1).await;
+    h.read_eq(ROUTE53_RECORD, "txt", &ra.id, &r1).await;
+    assert_eq!(
+        h.find(ROUTE53_RECORD, "txt", &r1).await.map(|a| a.id),
+        Some(ra.id.clone())
+    );
+    let inv = h.inventory().await;
+    assert!(
+        inv.iter()
+            .any(|i| i.kind == ROUTE53_ZONE && i.id == za.id && i.address == "route53_zone.main"),
+        "{inv:?}"
+    );
+    h.delete(ROUTE53_RECORD, "txt", &ra.id, &r1).await;
+    h.delete(ROUTE53_ZONE, "main", &za.id, &z1).await;
+    h.assert_inventory_empty().await;
+}
+
+#[tokio::test]
+async fn https_edge_with_certificate_waf_and_alias() {
+    let Some(h) = H::new("edge").await else {
+        return;
+    };
+    let e = h.edge_network(41).await;
+    let lb_arn = e.lb.0.id.clone();
+    let domain = "edge-test.example.com";
+
+    let z = Route53Zone {
+        name: domain.into(),
+        comment: "edge".into(),
+    };
+    let za = h.create(ROUTE53_ZONE, "main", &z).await;
+    let zone = za.id.clone();
+
+    // Certificate, DNS-validated through the zone.
+    let c0 = AcmCertificate {
+        domain_name: domain.into(),
+        subject_alternative_names: vec![format!("*.{domain}")],
+        region: String::new(),
+    };
+    let ca = h.create(ACM_CERTIFICATE, "main", &c0).await;
+    assert!(ca.id.starts_with("arn:aws:acm:us-east-1:"), "{}", ca.id);
+    assert_eq!(out(&ca, "arn"), ca.id);
+    h.read_eq(ACM_CERTIFICATE, "main", &ca.id, &c0).await;
+    // A retried request with the same intent returns the same certificate.
+    assert_eq!(h.create(ACM_CERTIFICATE, "main", &c0).await.id, ca.id);
+    assert_eq!(
+        h.find(ACM_CERTIFICATE, "main", &c0).await.map(|a| a.id),
+        Some(ca.id.clone())
+    );
+    let v0 = AcmCertificateValidation {
+        certificate_arn: ca.id.clone(),
+        zone_id: zone.clone(),
+    };
+    let va = h.create(ACM_CERTIFICATE_VALIDATION, "main", &v0).await;
+    assert_eq!(va.id, ca.id);
+    assert_eq!(out(&va, "certificate_arn"), ca.id);
+    h.read_eq(ACM_CERTIFICATE_VALIDATION, "main", &va.id, &v0)
+        .await;
+    let detail = h
+        .ctx
+        .acm()
+        .describe_certificate()
+        .certificate_arn(&ca.id)
+        .send()
+        .await
+        .unwrap()
+        .certificate
+        .unwrap();
+    assert_eq!(
+        detail.status(),
+        Some(&gantry_aws::aws_sdk_acm::types::CertificateStatus::Issued)
+    );
+    let wanted: Vec<(String, String)> = detail
+        .domain_validation_options()
+        .iter()
+        .filter_map(|o| o.resource_record())
+        .map(|r| {
+            (
+                r.name().trim_end_matches('.').to_string(),
+                r.value().to_string(),
+            )
+        })
+        .collect();
+    assert!(!wanted.is_empty());
+    let records = h.zone_records(&zone).await;
+    for (name, value) in &wanted {
+        assert!(
+            records
+                .iter()
+                .any(|(n, t, v)| n == name && t == "CNAME" && v.contains(value)),
+            "validation record {name} missing: {records:?}"
+        );
+    }
+
+    // HTTPS with the validated certificate; HTTP redirects to it.
+    let https0 = LbListener {
+        load_balancer_arn: lb_arn.clone(),
+        port: 443,
+        protocol: "HTTPS".into(),
+        default_action: ListenerAction::Forward {
+            target_group_arn: e.tg.0.clone(),
+        },
+        certificate_arn: Some(out(&va, "certificate_arn")),
+        ssl_policy: Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into()),
+    };
+    let https_a = h.create(LB_LISTENER, "https", &https0).await;
+    h.read_eq(LB_LISTENER, "https", &https_a.id, &https0).await;
+    let https1 = LbListener {
+        ssl_policy: Some("ELBSecurityPolicy-TLS13-1-2-Res-2021-06".into()),
+        ..https0.clone()
+    };
+    h.update(LB_LISTENER, "https", &https_a.id, &https0, &https1)
+        .await;
+    h.read_eq(LB_LISTENER, "https", &https_a.id, &https1).await;
+    let http0 = LbListener {
+        load_balancer_arn: lb_arn.clone(),
+        port: 80,
+        protocol: "HTTP".into(),
+        default_action: ListenerAction::Redirect {
+            protocol: "HTTPS".into(),
+            port: "443".into(),
+            status_code: "HTTP_301".into(),
+        },
+        certificate_arn: None,
+        ssl_policy: None,
+    };
+    let http_a = h.create(LB_LISTENER, "http", &http0).await;
+    h.read_eq(LB_LISTENER, "http", &http_a.id, &http0).await;
+    let raw = h
+        .ctx
+        .elb()
+        .describe_listeners()
+        .listener_arns(&http_a.id)
+        .send()
+        .await
+        .unwrap();
+    let redirect = raw.listeners()[0].default_actions()[0]
+        .redirect_config()
+        .expect("redirect action");
+    assert_eq!(redirect.protocol(), Some("HTTPS"));
+    assert_eq!(redirect.port(), Some("443"));
+
+    // Alias A record to the load balancer.
+    let a0 = Route53Record {
+        zone_id: zone.clone(),
+        name: format!("app.{domain}"),
+        record_type: "A".into(),
+        alias: Some(AliasTarget {
+            dns_name: out(&e.lb.0, "dns_name"),
+            zone_id: out(&e.lb.0, "zone_id"),
+            evaluate_target_health: false,
+        }),
+        records: vec![],
+        ttl: None,
+    };
+    let aa = h.create(ROUTE53_RECORD, "app", &a0).await;
+    assert_eq!(out(&aa, "fqdn"), format!("app.{domain}"));
+    h.read_eq(ROUTE53_RECORD, "app", &aa.id, &a0).await;
+    let a1 = Route53Record {
+        alias: a0.alias.clone().map(|a| AliasTarget {
+            evaluate_target_health: true,
+            ..a
+        }),
+        ..a0.clone()
+    };
+    h.update(ROUTE53_RECORD, "app", &aa.id, &a0, &a1).await;
+    h.read_eq(ROUTE53_RECORD, "app", &aa.id, &a1).await;
+
+    // WAF: IP sets, a web ACL with managed groups and a rate limit.
+    let allow0 = Wafv2IpSet {
+        name: "edge-allow".into(),
+        scope: "REGIONAL".into(),
+        ip_address_version: "IPV4".into(),
+        addresses: vec!["203.0.113.0/24".into(), "198.51.100.7/32".into()],
+    };
+    let allow_a = h.create(WAFV2_IP_SET, "allow", &allow0).await;
+    assert_eq!(out(&allow_a, "name"), "edge-allow");
+    h.read_eq(WAFV2_IP_SET, "allow", &allow_a.id, &allow0).await;
+    let allow1 = Wafv2IpSet {
+        addresses: vec!["198.51.100.7/32".into()],
+        ..allow0.clone()
+    };
+    h.update(WAFV2_IP_SET, "allow", &allow_a.id, &allow0, &allow1)
+        .await;
+    h.read_eq(WAFV2_IP_SET, "allow", &allow_a.id, &allow1).await;
+    assert_eq!(
+        h.find(WAFV2_IP_SET, "allow", &allow1).await.map(|a| a.id),
+        Some(allow_a.id.clone())
+    );
+    let deny0 = Wafv2IpSet {
+        name: "edge-deny".into(),
+        addresses: vec!["192.0.2.0/24".into()],
+        ..allow0.clone()
+    };
+    let deny_a = h.create(WAFV2_IP_SET, "deny", &deny0).await;
+
+    let group = |name: &str, priority| ManagedRuleGroup {
+        vendor: "AWS".into(),
+        name: name.into(),
+        priority,
+    };
+    let w0 = Wafv2WebAcl {
+        name: "edge-web".into(),
+        description: "edge test".into(),
+        scope: "REGIONAL".into(),
+        managed_rule_groups: vec![
+            group("AWSManagedRulesCommonRuleSet", 10),
+            group("AWSManagedRulesKnownBadInputsRuleSet", 20),
+        ],
+        rate_limit: Some(2000),
+        allow_ip_set_arn: None,
+        deny_ip_set_arn: None,
+        metric_name: "edgeweb".into(),
+    };
+    let wa = h.create(WAFV2_WEB_ACL, "main", &w0).await;
+    let acl_arn = out(&wa, "arn");
+    assert_eq!(out(&wa, "name"), "edge-web");
+    h.read_eq(WAFV2_WEB_ACL, "main", &wa.id, &w0).await;
+    let stale = h
+        .ctx
+        .wafv2()
+        .get_web_acl()
+        .name("edge-web")
+        .scope(gantry_aws::aws_sdk_wafv2::types::Scope::Regional)
+        .id(&wa.id)
+        .send()
+        .await
+        .unwrap()
+        .lock_token
+        .unwrap();
+    let w1 = Wafv2WebAcl {
+        managed_rule_groups: vec![
+            group("AWSManagedRulesCommonRuleSet", 10),
+            group("AWSManagedRulesSQLiRuleSet", 30),
+            group("AWSManagedRulesAmazonIpReputationList", 5),
+        ],
+        rate_limit: Some(500),
+        allow_ip_set_arn: Some(out(&allow_a, "arn")),
+        deny_ip_set_arn: Some(out(&deny_a, "arn")),
+        ..w0.clone()
+    };
+    h.update(WAFV2_WEB_ACL, "main", &wa.id, &w0, &w1).await;
+    h.read_eq(WAFV2_WEB_ACL, "main", &wa.id, &w1).await;
+    // The provider read a fresh token; the one from before is stale now.
+    let err = h
+        .ctx
+        .wafv2()
+        .update_web_acl()
+        .name("edge-web")
+        .scope(gantry_aws::aws_sdk_wafv2::types::Scope::Regional)
+        .id(&wa.id)
+        .default_action(
+            gantry_aws::aws_sdk_wafv2::types::DefaultAction::builder()
+                .allow(gantry_aws::aws_sdk_wafv2::types::AllowAction::builder().build())
+                .build(),
+        )
+        .visibility_config(
+            gantry_aws::aws_sdk_wafv2::types::VisibilityConfig::builder()
+                .sampled_requests_enabled(true)
+                .cloud_watch_metrics_enabled(true)
+                .metric_name("edgeweb")
+                .build()
+                .unwrap(),
+        )
+        .lock_token(stale)
+        .send()
+        .await
+        .expect_err("stale lock token accepted");
+    assert_eq!(
+        gantry_aws::aws_error(err, &[]).code.as_deref(),
+        Some("WAFOptimisticLockException")
+    );
+    h.read_eq(WAFV2_WEB_ACL, "main", &wa.id, &w1).await;
+    assert_eq!(
+        h.find(WAFV2_WEB_ACL, "main", &w1).await.map(|a| a.id),
+        Some(wa.id.clone())
+    );
+
+    // Associated with the ALB, checked through GetWebACLForResource.
+    let as0 = Wafv2WebAclAssociation {
+        web_acl_arn: acl_arn.clone(),
+        resource_arn: lb_arn.clone(),
+    };
+    let asa = h.create(WAFV2_WEB_ACL_ASSOCIATION, "main", &as0).await;
+    assert_eq!(asa.id, lb_arn);
+    h.read_eq(WAFV2_WEB_ACL_ASSOCIATION, "main", &asa.id, &as0)
+        .await;
+    let raw = h
+        .ctx
+        .wafv2()
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.web_acl().map(|a| a.arn()), Some(acl_arn.as_str()));
+    assert!(h
+        .find(WAFV2_WEB_ACL_ASSOCIATION, "main", &as0)
+        .await
+        .is_some());
+
+    let inv = h.inventory().await;
+    for (k, id) in [
+        (ROUTE53_ZONE, &zone),
+        (ACM_CERTIFICATE, &ca.id),
+        (WAFV2_WEB_ACL, &wa.id),
+        (WAFV2_IP_SET, &allow_a.id),
+        (WAFV2_IP_SET, &deny_a.id),
+    ] {
+        assert!(
+            inv.iter().any(|i| i.kind == k && i.id == *id),
+            "inventory lacks {k} {id}: {inv:?}"
+        );
+    }
+
+    // Tear down in dependency order.
+    h.delete(WAFV2_WEB_ACL_ASSOCIATION, "main", &asa.id, &as0)
+        .await;
+    h.delete(WAFV2_WEB_ACL, "main", &wa.id, &w1).await;
+    h.delete(WAFV2_IP_SET, "deny", &deny_a.id, &deny0).await;
+    h.delete(WAFV2_IP_SET, "allow", &allow_a.id, &allow1).await;
+    h.delete(ROUTE53_RECORD, "app", &aa.id, &a1).await;
+    h.delete(LB_LISTENER, "http", &http_a.id, &http0).await;
+    h.delete(LB_LISTENER, "https", &https_a.id, &https1).await;
+    h.delete(ACM_CERTIFICATE_VALIDATION, "main", &va.id, &v0)
+        .await;
+    let left = h.zone_records(&zone).await;
+    assert!(
+        left.iter().all(|(_, t, _)| t == "SOA" || t == "NS"),
+        "records left in the zone: {left:?}"
+    );
+    h.delete(ACM_CERTIFICATE, "main", &ca.id, &c0).await;
+    h.delete(ROUTE53_ZONE, "main", &zone, &z).await;
+    h.drop_edge_network(e).await;
+    h.assert_inventory_empty().await;
+}

@@ -1,13 +1,17 @@
-//! `lb_listener`: a load balancer listener and its default action. Its id is
-//! the ARN. (HTTPS listeners need a certificate, which this kind does not
-//! carry yet.)
+//! `lb_listener`: a load balancer listener and its default action (forward,
+//! redirect, fixed response). Its id is the ARN. HTTPS listeners carry
+//! their default certificate (`certificate_arn`) and TLS policy
+//! (`ssl_policy`) on create; read reports both for HTTPS/TLS listeners only
+//! (an HTTP listener has neither), the policy only when one was recorded
+//! (otherwise AWS's default would show as drift); `ModifyListener` sends
+//! them on change.
 
 use super::elb::*;
 use crate::context::AwsContext;
 use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_elasticloadbalancingv2::types::{Listener, ProtocolEnum};
+use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener, ProtocolEnum};
 use gantry_core::kinds::{self, LbListener};
 use gantry_core::*;
 use std::collections::HashMap;
@@ -16,6 +20,17 @@ const NOT_FOUND: &[&str] = &["ListenerNotFound", "LoadBalancerNotFound"];
 
 pub struct LbListenerProvider {
     pub(crate) ctx: AwsContext,
+}
+
+/// The default certificate of an HTTPS listener, for the API.
+fn certificates(p: &LbListener) -> Option<Vec<Certificate>> {
+    p.certificate_arn
+        .as_ref()
+        .map(|arn| vec![Certificate::builder().certificate_arn(arn).build()])
+}
+
+fn is_tls(protocol: &str) -> bool {
+    matches!(protocol, "HTTPS" | "TLS")
 }
 
 fn applied(arn: &str) -> Applied {
@@ -56,6 +71,8 @@ impl Provider for LbListenerProvider {
             .port(p.port)
             .protocol(ProtocolEnum::from(p.protocol.as_str()))
             .default_actions(to_action(&p.default_action))
+            .set_certificates(certificates(&p))
+            .set_ssl_policy(p.ssl_policy.clone())
             .set_tags(Some(elb_tags(&tags)))
             .send()
             .await
@@ -93,6 +110,26 @@ impl Provider for LbListenerProvider {
                     "protocol".into(),
                     l.protocol().map(|p| p.as_str()).unwrap_or_default().into(),
                 );
+                let protocol = l.protocol().map(|p| p.as_str()).unwrap_or_default();
+                if is_tls(protocol) {
+                    // The default certificate is the one marked so, or the
+                    // only one DescribeListeners lists.
+                    let certs = l.certificates();
+                    let cert = certs
+                        .iter()
+                        .find(|c| c.is_default() == Some(true))
+                        .or_else(|| certs.first())
+                        .and_then(|c| c.certificate_arn());
+                    if let Some(c) = cert {
+                        props.insert("certificate_arn".into(), c.into());
+                    }
+                    // Without a recorded policy AWS applies its default one;
+                    // reporting it would show drift for ever.
+                    let rec_policy = recorded::<LbListener>(r.props).and_then(|x| x.ssl_policy);
+                    if let (Some(s), Some(_)) = (l.ssl_policy(), rec_policy) {
+                        props.insert("ssl_policy".into(), s.into());
+                    }
+                }
                 // An action kind Gantry does not model is left out rather than
                 // misreported.
                 if let Some(a) = action {
@@ -117,6 +154,8 @@ impl Provider for LbListenerProvider {
             .listener_arn(req.id)
             .protocol(ProtocolEnum::from(new.protocol.as_str()))
             .default_actions(to_action(&new.default_action))
+            .set_certificates(certificates(&new))
+            .set_ssl_policy(new.ssl_policy.clone())
             .send()
             .await
             .map_err(|e| aws_error(e, NOT_FOUND))?;

@@ -9,8 +9,12 @@
 
 mod ec2;
 mod elb;
+mod route53;
+mod wafv2;
 pub(crate) use elb::tags_of as elb_tags_of;
+pub(crate) use wafv2::{list as wafv2_list, tags_of as wafv2_tags_of};
 
+pub mod acm_certificate;
 pub mod db_instance;
 pub mod db_subnet_group;
 pub mod dynamodb_table;
@@ -33,6 +37,8 @@ pub mod lb_listener_rule;
 pub mod lb_target_group;
 pub mod log_group;
 pub mod nat_gateway;
+pub mod route53_record;
+pub mod route53_zone;
 pub mod route_table;
 pub mod route_table_association;
 pub mod s3_bucket;
@@ -42,6 +48,9 @@ pub mod ssm_parameter;
 pub mod subnet;
 pub mod vpc;
 pub mod vpc_endpoint;
+pub mod wafv2_ip_set;
+pub mod wafv2_web_acl;
+pub mod wafv2_web_acl_association;
 
 use crate::context::AwsContext;
 use gantry_core::ProviderSet;
@@ -110,5 +119,23 @@ pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
     set.insert(Arc::new(efs_access_point::EfsAccessPointProvider {
         ctx: ctx(),
     }));
+    set.insert(Arc::new(route53_zone::Route53ZoneLookupProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(route53_zone::Route53ZoneProvider { ctx: ctx() }));
+    set.insert(Arc::new(route53_record::Route53RecordProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(acm_certificate::AcmCertificateProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(
+        acm_certificate::AcmCertificateValidationProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(wafv2_ip_set::Wafv2IpSetProvider { ctx: ctx() }));
+    set.insert(Arc::new(wafv2_web_acl::Wafv2WebAclProvider { ctx: ctx() }));
+    set.insert(Arc::new(
+        wafv2_web_acl_association::Wafv2WebAclAssociationProvider { ctx: ctx() },
+    ));
     set
 }
