@@ -79,6 +79,19 @@ pub(crate) fn to_record_set(p: &Route53Record) -> Result<ResourceRecordSet, Prov
         .map_err(|e| ProviderError::new("InvalidProperties", e.to_string()))
 }
 
+/// True when two alias target names denote the same target: Route53 may
+/// report a load balancer's name lower-cased, with a trailing dot and with
+/// the `dualstack.` prefix it adds (Terraform normalizes the same way).
+fn same_alias_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        let s = dns_name(s);
+        s.strip_prefix("dualstack.")
+            .map(str::to_string)
+            .unwrap_or(s)
+    };
+    norm(a) == norm(b)
+}
+
 /// What Route53 holds, in the canonical form (recorded list order and
 /// alias name spelling kept when they denote the same thing).
 fn from_record_set(
@@ -90,7 +103,7 @@ fn from_record_set(
         let dns = dns_name(a.dns_name());
         AliasTarget {
             dns_name: match rec.and_then(|x| x.alias.as_ref()) {
-                Some(ra) if dns_name(&ra.dns_name) == dns => ra.dns_name.clone(),
+                Some(ra) if same_alias_name(&ra.dns_name, &dns) => ra.dns_name.clone(),
                 _ => dns,
             },
             zone_id: a.hosted_zone_id().to_string(),
@@ -261,5 +274,10 @@ mod tests {
             assert_eq!(from_record_set("Z1", &rs, None), p);
             assert_eq!(split_id(&record_id(&p)).unwrap().0, "Z1");
         }
+        assert!(same_alias_name(
+            "My-LB-1.us-east-1.elb.amazonaws.com",
+            "dualstack.my-lb-1.us-east-1.elb.amazonaws.com."
+        ));
+        assert!(!same_alias_name("a.example.com", "b.example.com"));
     }
 }
