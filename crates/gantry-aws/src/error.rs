@@ -60,6 +60,9 @@ mod tests {
     #[test]
     fn causes_read_as_one_line_without_debug_dumps() {
         let e = Outer(Inner(std::io::Error::other("connection refused")));
-        assert_eq!(causes(&e), "dispatch failure: failed to load credentials: connection refused");
+        assert_eq!(
+            causes(&e),
+            "dispatch failure: failed to load credentials: connection refused"
+        );
     }
 }
