@@ -2274,6 +2274,19 @@ async fn route53_zone_and_records_lifecycle() {
         h.find(ROUTE53_RECORD, "txt", &r1).await.map(|a| a.id),
         Some(ra.id.clone())
     );
+    // A wildcard name (Route53 reports `*` as `\052`).
+    let w0 = Route53Record {
+        zone_id: za.id.clone(),
+        name: "*.dns-test.example.com".into(),
+        record_type: "CNAME".into(),
+        alias: None,
+        records: vec!["app.dns-test.example.com".into()],
+        ttl: Some(120),
+    };
+    let wa = h.create(ROUTE53_RECORD, "wild", &w0).await;
+    h.read_eq(ROUTE53_RECORD, "wild", &wa.id, &w0).await;
+    h.delete(ROUTE53_RECORD, "wild", &wa.id, &w0).await;
+
     let inv = h.inventory().await;
     assert!(
         inv.iter()
@@ -2602,5 +2615,30 @@ async fn https_edge_with_certificate_waf_and_alias() {
     h.delete(ACM_CERTIFICATE, "main", &ca.id, &c0).await;
     h.delete(ROUTE53_ZONE, "main", &zone, &z).await;
     h.drop_edge_network(e).await;
+    h.assert_inventory_empty().await;
+}
+
+#[tokio::test]
+async fn certificate_in_a_named_region() {
+    let Some(h) = H::new("certregion").await else {
+        return;
+    };
+    // CloudFront certificates name us-east-1 explicitly; the emulator's
+    // stack region is us-east-1 too, so this checks the field round-trips.
+    let c = AcmCertificate {
+        domain_name: "cdn.certregion.example.com".into(),
+        subject_alternative_names: vec![],
+        region: "us-east-1".into(),
+    };
+    let a = h.create(ACM_CERTIFICATE, "cdn", &c).await;
+    h.read_eq(ACM_CERTIFICATE, "cdn", &a.id, &c).await;
+    assert!(h.find(ACM_CERTIFICATE, "other", &c).await.is_none());
+    let inv = h.inventory().await;
+    assert!(
+        inv.iter()
+            .any(|i| i.kind == ACM_CERTIFICATE && i.id == a.id),
+        "{inv:?}"
+    );
+    h.delete(ACM_CERTIFICATE, "cdn", &a.id, &c).await;
     h.assert_inventory_empty().await;
 }
