@@ -7,8 +7,8 @@
 //! and an `IdempotencyToken` derived from the journal's intent, so a retried
 //! request returns the same certificate; every later call uses the region in
 //! the ARN. Every field forces replacement, so update changes nothing.
-//! Delete retries `ResourceInUseException` while a listener that used the
-//! certificate is still being deleted.
+//! Delete retries `ResourceInUseException` (up to 20 minutes) while a
+//! listener or distribution that used the certificate is still going away.
 //!
 //! A validation's id is the certificate ARN (outputs `id`,
 //! `certificate_arn`). Create waits (bounded) for ACM to publish the
@@ -41,6 +41,9 @@ const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 const ISSUE_WAIT: Duration = Duration::from_secs(45 * 60);
 /// How long ACM may take to publish the validation records of a new request.
 const RECORDS_WAIT: Duration = Duration::from_secs(120);
+/// How long a certificate may stay "in use" after the listener or
+/// distribution that used it was deleted (ACM learns of it late).
+const IN_USE_WAIT: Duration = Duration::from_secs(20 * 60);
 /// TTL of the validation CNAMEs.
 const VALIDATION_TTL: i64 = 300;
 
@@ -219,7 +222,7 @@ impl Provider for AcmCertificateProvider {
 
     async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
         let acm = self.ctx.acm_in(arn_region(req.id));
-        let r = retry_codes(&["ResourceInUseException"], DEPENDENCY_WAIT, || async {
+        let r = retry_codes(&["ResourceInUseException"], IN_USE_WAIT, || async {
             acm.delete_certificate()
                 .certificate_arn(req.id)
                 .send()
