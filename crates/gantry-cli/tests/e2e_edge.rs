@@ -1,0 +1,214 @@
+//! End to end on the local AWS emulator for the edge (issue 4), with
+//! examples/agent-platform.yaml (seed 000): a certificate issued through DNS
+//! validation in a Gantry-created zone and attached to an HTTPS listener,
+//! port 80 redirecting to 443, the WAF ACL associated with the load
+//! balancer, alias records to it, the Mercure SSE rule forwarding to the
+//! hub's port; a second plan with no changes; a destroy that leaves nothing.
+
+mod support;
+
+use gantry_aws::AwsContext;
+use support::Project;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_platform_https_waf_dns_and_destroy() {
+    let p = Project::from_example("agent-platform.yaml");
+    support::emulator_env();
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    let up = p.gantry(&["up", "--yes"]);
+    up.assert_code(0);
+    assert!(
+        !up.stderr().contains("serves plain HTTP"),
+        "HTTPS with a domain: no warning"
+    );
+
+    // The certificate for the dev host is issued.
+    let certs = ctx.acm().list_certificates().send().await.unwrap();
+    let cert = certs
+        .certificate_summary_list()
+        .iter()
+        .find(|c| c.domain_name() == Some("agents.dev.example.com"))
+        .expect("a certificate for agents.dev.example.com");
+    let cert_arn = cert.certificate_arn().unwrap().to_string();
+    let described = ctx
+        .acm()
+        .describe_certificate()
+        .certificate_arn(&cert_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described
+            .certificate()
+            .and_then(|c| c.status())
+            .map(|s| s.as_str()),
+        Some("ISSUED")
+    );
+
+    // HTTPS listener with that certificate and a TLS 1.2+ policy; 80 redirects.
+    let lbs = ctx.elb().describe_load_balancers().send().await.unwrap();
+    let lb = lbs
+        .load_balancers()
+        .iter()
+        .find(|l| {
+            l.load_balancer_name()
+                .unwrap_or("")
+                .starts_with("agents-dev")
+        })
+        .expect("the load balancer")
+        .clone();
+    let lb_arn = lb.load_balancer_arn().unwrap().to_string();
+    let listeners = ctx
+        .elb()
+        .describe_listeners()
+        .load_balancer_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .expect("a 443 listener");
+    assert_eq!(https.protocol().map(|p| p.as_str()), Some("HTTPS"));
+    assert_eq!(
+        https
+            .certificates()
+            .first()
+            .and_then(|c| c.certificate_arn()),
+        Some(cert_arn.as_str())
+    );
+    let policy = https.ssl_policy().unwrap_or("");
+    assert!(
+        policy.contains("TLS13") || policy.contains("TLS-1-2"),
+        "TLS 1.2+ policy, got {policy}"
+    );
+    let http = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(80))
+        .expect("an 80 listener");
+    let redirect = http.default_actions()[0]
+        .redirect_config()
+        .expect("port 80 redirects");
+    assert_eq!(redirect.protocol(), Some("HTTPS"));
+    assert_eq!(redirect.port(), Some("443"));
+
+    // The Mercure rule sends /.well-known/mercure* to the hub's port.
+    let rules = ctx
+        .elb()
+        .describe_rules()
+        .listener_arn(https.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let mercure = rules
+        .rules()
+        .iter()
+        .find(|r| {
+            r.conditions().iter().any(|c| {
+                c.values().iter().any(|v| v == "/.well-known/mercure*")
+                    || c.path_pattern_config()
+                        .is_some_and(|p| p.values().iter().any(|v| v == "/.well-known/mercure*"))
+            })
+        })
+        .expect("the Mercure rule");
+    let tg_arn = mercure.actions()[0]
+        .target_group_arn()
+        .expect("forwards to a target group")
+        .to_string();
+    let tgs = ctx
+        .elb()
+        .describe_target_groups()
+        .target_group_arns(&tg_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tgs.target_groups()[0].port(), Some(3701));
+
+    // The WAF ACL is associated with the load balancer.
+    let acl = ctx
+        .wafv2()
+        .get_web_acl_for_resource()
+        .resource_arn(&lb_arn)
+        .send()
+        .await
+        .unwrap();
+    let acl = acl.web_acl().expect("a web ACL on the load balancer");
+    let rule_text = format!("{:?}", acl.rules());
+    assert!(
+        rule_text.contains("AWSManagedRulesCommonRuleSet"),
+        "OWASP common rules"
+    );
+    assert!(rule_text.contains("AWSManagedRulesKnownBadInputsRuleSet"));
+    assert!(
+        acl.rules().iter().any(|r| r
+            .statement()
+            .and_then(|s| s.rate_based_statement())
+            .is_some()),
+        "a rate limit"
+    );
+
+    // Alias records resolve to the load balancer.
+    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
+    let zone = zones
+        .hosted_zones()
+        .iter()
+        .find(|z| z.name() == "example.com.")
+        .expect("the zone");
+    let records = ctx
+        .route53()
+        .list_resource_record_sets()
+        .hosted_zone_id(zone.id())
+        .send()
+        .await
+        .unwrap();
+    let a = records
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name() == "agents.dev.example.com." && r.r#type().as_str() == "A")
+        .expect("an A record for the host");
+    let target = a
+        .alias_target()
+        .expect("an alias")
+        .dns_name()
+        .trim_end_matches('.')
+        .to_lowercase();
+    assert!(
+        target.ends_with(&lb.dns_name().unwrap().to_lowercase()),
+        "alias {target} points at the ALB {:?}",
+        lb.dns_name()
+    );
+
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let left = gantry_aws::inventory::stack_resources(&ctx, "agents", "dev")
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let certs = ctx.acm().list_certificates().send().await.unwrap();
+    assert!(certs
+        .certificate_summary_list()
+        .iter()
+        .all(|c| c.certificate_arn() != Some(cert_arn.as_str())));
+    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
+    assert!(
+        zones
+            .hosted_zones()
+            .iter()
+            .all(|z| z.name() != "example.com."),
+        "the zone Gantry created is gone"
+    );
+    let acls = ctx
+        .wafv2()
+        .list_web_acls()
+        .scope(gantry_aws::aws_sdk_wafv2::types::Scope::Regional)
+        .send()
+        .await
+        .unwrap();
+    assert!(acls
+        .web_acls()
+        .iter()
+        .all(|a| !a.name().unwrap_or("").starts_with("agents-dev")));
+}
