@@ -275,8 +275,11 @@ static KINDS: &[KindMeta] = &[
             &["zone_id", "name", "type"],
         )
     },
+    // A listener uses the certificate until it moves to the new one, and
+    // certificates have no names to collide: create the new one first.
     KindMeta {
         unordered: &["subject_alternative_names"],
+        create_before_destroy: true,
         ..meta(
             kinds::ACM_CERTIFICATE,
             "acm",
