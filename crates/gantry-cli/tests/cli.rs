@@ -43,7 +43,11 @@ fn validate_accepts_the_example_in_every_environment() {
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         assert!(text(&out.stdout).contains(&format!("minimal/{env}")));
         // No domain: the plan warns that the load balancer speaks plain HTTP.
-        assert!(text(&out.stderr).contains("serves plain HTTP"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("serves plain HTTP"),
+            "{}",
+            text(&out.stderr)
+        );
     }
 }
 
