@@ -240,7 +240,7 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
         sgs.security_groups()
             .iter()
             .find(|g| g.group_name() == Some(n))
-            .map(|g| g.clone())
+            .cloned()
     };
     let db_sg = by_name("reviewguide-dev-db-db").expect("db security group");
     let backend_sg = by_name("reviewguide-dev-backend").expect("backend security group");
