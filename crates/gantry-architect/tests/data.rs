@@ -318,6 +318,7 @@ fn backend_containers_get_connection_facts_and_secrets() {
             "DB_HOST": r("db_instance.db", "address"),
             "DB_PORT": "5432",
             "DB_USER": "app",
+            "LB_BACKEND_HOST": r("lb.backend", "dns_name"),
         })
     );
     assert_eq!(
@@ -390,7 +391,11 @@ fn a_service_without_uses_gets_no_store_access() {
     let td = props(&g, "ecs_task_definition.frontend");
     let c = &td["containers"][0];
     assert!(c.get("secrets").is_none());
-    assert_eq!(c["environment"], json!({"NEXT_PUBLIC_API_URL": "/api"}));
+    // Only the internal load balancer's address: no store facts.
+    assert_eq!(
+        c["environment"],
+        json!({"LB_BACKEND_HOST": r("lb.backend", "dns_name")})
+    );
     assert!(td.get("volumes").is_none());
 }
 

@@ -186,6 +186,33 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
         .iter()
         .all(|kv| !kv.name().unwrap_or("").starts_with("DB_")));
 
+    // Two load balancers (seed 003): the frontend's faces the internet, the
+    // backend's is internal and its address is handed to the frontend.
+    let lbs = ctx.elb().describe_load_balancers().send().await.unwrap();
+    let lb = |n: &str| {
+        lbs.load_balancers()
+            .iter()
+            .find(|l| l.load_balancer_name() == Some(n))
+            .cloned()
+            .unwrap_or_else(|| panic!("load balancer {n}"))
+    };
+    let (front_lb, back_lb) = (
+        lb("reviewguide-dev-frontend"),
+        lb("reviewguide-dev-backend"),
+    );
+    assert_eq!(
+        front_lb.scheme().map(|s| s.as_str()),
+        Some("internet-facing")
+    );
+    assert_eq!(back_lb.scheme().map(|s| s.as_str()), Some("internal"));
+    let backend_host = web
+        .environment()
+        .iter()
+        .find(|kv| kv.name() == Some("LB_BACKEND_HOST"))
+        .and_then(|kv| kv.value())
+        .expect("the frontend knows the backend's address");
+    assert_eq!(Some(backend_host), back_lb.dns_name());
+
     // IAM: only the backend's execution role may read secrets, and only its own.
     let roles = ctx.iam().list_roles().send().await.unwrap();
     let mut exec_policies = std::collections::BTreeMap::new();
