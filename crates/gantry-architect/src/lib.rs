@@ -19,6 +19,7 @@ pub mod naming;
 mod network;
 pub mod priority;
 mod routing;
+pub mod site;
 
 use gantry_core::{DesiredGraph, GraphError, Resource};
 use gantry_model::Model;
@@ -49,10 +50,12 @@ pub enum ArchitectError {
 pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
     let mut g = Graph::default();
     let net = network::build(model, &mut g);
-    let routing = routing::build(model, &net, &mut g)?;
+    let zone = routing::zone(model, &mut g);
+    let routing = routing::build(model, &net, zone.as_ref(), &mut g)?;
     network::endpoints(model, &net, &routing.service_sgs, &mut g);
     let wiring = data::build(model, &net, &routing, &mut g);
     compute::build(model, &net, &routing, &wiring, &mut g);
+    site::build(model, zone.as_ref(), &mut g);
     let graph = g.finish()?;
     graph.topo_order()?;
     graph.check_kinds()?;

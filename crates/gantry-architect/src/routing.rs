@@ -162,7 +162,42 @@ struct RuleSpec {
     svc: String,
 }
 
-pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, ArchitectError> {
+/// The Route53 zone (created or looked up) when there is a domain and
+/// something to name in it.
+pub(crate) fn zone(m: &Model, g: &mut Graph) -> Option<Address> {
+    if m.load_balancers.is_empty() && m.site.is_none() {
+        return None;
+    }
+    let prefix = m.prefix();
+    m.domain.as_ref().map(|d| {
+        if d.create_zone {
+            g.add(Resource::new(
+                kinds::ROUTE53_ZONE,
+                "main",
+                &Route53Zone {
+                    name: d.zone.clone(),
+                    comment: format!("Gantry stack {prefix}"),
+                },
+            ))
+        } else {
+            g.add(Resource::new(
+                kinds::ROUTE53_ZONE_LOOKUP,
+                "main",
+                &Route53ZoneLookup {
+                    name: d.zone.clone(),
+                    private_zone: false,
+                },
+            ))
+        }
+    })
+}
+
+pub(crate) fn build(
+    m: &Model,
+    net: &Net,
+    zone: Option<&Address>,
+    g: &mut Graph,
+) -> Result<Routing, ArchitectError> {
     let prefix = m.prefix();
     // (service, container, route) for every route.
     let routed: Vec<(&str, &gantry_model::Container, &gantry_model::Route)> = m
@@ -317,27 +352,7 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
         });
     }
 
-    let zone = m.domain.as_ref().map(|d| {
-        if d.create_zone {
-            g.add(Resource::new(
-                kinds::ROUTE53_ZONE,
-                "main",
-                &Route53Zone {
-                    name: d.zone.clone(),
-                    comment: format!("Gantry stack {prefix}"),
-                },
-            ))
-        } else {
-            g.add(Resource::new(
-                kinds::ROUTE53_ZONE_LOOKUP,
-                "main",
-                &Route53ZoneLookup {
-                    name: d.zone.clone(),
-                    private_zone: false,
-                },
-            ))
-        }
-    });
+    let zone = zone.cloned();
 
     let waf_ip_sets = waf_ip_sets(m, &prefix, g);
     let mut internal_hosts = BTreeMap::new();
@@ -513,53 +528,40 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
         }
 
         if let (Some(zone), true) = (&zone, https.is_some()) {
+            // A only: Gantry's load balancers are IPv4 (an AAAA alias to
+            // them would answer NODATA).
             for host in &lb.hosts {
-                for record_type in ["A", "AAAA"] {
-                    g.add(Resource::new(
-                        kinds::ROUTE53_RECORD,
-                        &format!("{}-{}", host_slug(host), record_type.to_ascii_lowercase()),
-                        &Route53Record {
-                            zone_id: reference(zone, "id"),
-                            name: host.clone(),
-                            record_type: record_type.into(),
-                            alias: Some(AliasTarget {
-                                dns_name: reference(&lb_addr, "dns_name"),
-                                zone_id: reference(&lb_addr, "zone_id"),
-                                evaluate_target_health: true,
-                            }),
-                            records: Vec::new(),
-                            ttl: None,
-                        },
-                    ));
-                }
+                g.add(Resource::new(
+                    kinds::ROUTE53_RECORD,
+                    &format!("{}-a", host_slug(host)),
+                    &Route53Record {
+                        zone_id: reference(zone, "id"),
+                        name: host.clone(),
+                        record_type: "A".into(),
+                        alias: Some(AliasTarget {
+                            dns_name: reference(&lb_addr, "dns_name"),
+                            zone_id: reference(&lb_addr, "zone_id"),
+                            evaluate_target_health: true,
+                        }),
+                        records: Vec::new(),
+                        ttl: None,
+                    },
+                ));
             }
         }
 
         if let (Some(waf), true) = (&m.waf, lb.waf && lb.public) {
-            let acl_name = format!("{prefix}-{}", lb.name);
-            let acl = g.add(Resource::new(
-                kinds::WAFV2_WEB_ACL,
-                &lb.name,
-                &Wafv2WebAcl {
-                    name: acl_name.clone(),
+            let acl = web_acl(
+                WebAclSpec {
+                    key: &lb.name,
+                    name: format!("{prefix}-{}", lb.name),
                     description: format!("Gantry {prefix}: load balancer {}", lb.name),
-                    scope: "REGIONAL".into(),
-                    managed_rule_groups: waf
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| ManagedRuleGroup {
-                            vendor: "AWS".into(),
-                            name: r.aws_name().into(),
-                            priority: WAF_MANAGED_PRIORITY * (i as i32 + 1),
-                        })
-                        .collect(),
-                    rate_limit: waf.rate_limit.map(i64::from),
-                    allow_ip_set_arn: waf_ip_sets.0.as_ref().map(|a| reference(a, "arn")),
-                    deny_ip_set_arn: waf_ip_sets.1.as_ref().map(|a| reference(a, "arn")),
-                    metric_name: acl_name,
+                    scope: "REGIONAL",
                 },
-            ));
+                waf,
+                &waf_ip_sets,
+                g,
+            );
             g.add(Resource::new(
                 kinds::WAFV2_WEB_ACL_ASSOCIATION,
                 &lb.name,
@@ -579,6 +581,48 @@ pub(crate) fn build(m: &Model, net: &Net, g: &mut Graph) -> Result<Routing, Arch
     })
 }
 
+/// What differs between the stack's web ACLs.
+pub(crate) struct WebAclSpec<'a> {
+    /// The address name.
+    pub key: &'a str,
+    pub name: String,
+    pub description: String,
+    /// `REGIONAL` (load balancers) or `CLOUDFRONT`.
+    pub scope: &'a str,
+}
+
+/// A web ACL with the stack's WAF rules.
+pub(crate) fn web_acl(
+    spec: WebAclSpec<'_>,
+    waf: &gantry_model::Waf,
+    ip_sets: &(Option<Address>, Option<Address>),
+    g: &mut Graph,
+) -> Address {
+    g.add(Resource::new(
+        kinds::WAFV2_WEB_ACL,
+        spec.key,
+        &Wafv2WebAcl {
+            name: spec.name.clone(),
+            description: spec.description,
+            scope: spec.scope.into(),
+            managed_rule_groups: waf
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ManagedRuleGroup {
+                    vendor: "AWS".into(),
+                    name: r.aws_name().into(),
+                    priority: WAF_MANAGED_PRIORITY * (i as i32 + 1),
+                })
+                .collect(),
+            rate_limit: waf.rate_limit.map(i64::from),
+            allow_ip_set_arn: ip_sets.0.as_ref().map(|a| reference(a, "arn")),
+            deny_ip_set_arn: ip_sets.1.as_ref().map(|a| reference(a, "arn")),
+            metric_name: spec.name,
+        },
+    ))
+}
+
 /// Managed rule groups take priorities 10, 20, 30, ... in the order
 /// written, leaving 0-9 for the IP deny/allow and rate-limit rules.
 pub const WAF_MANAGED_PRIORITY: i32 = 10;
@@ -594,20 +638,37 @@ fn prefixed_alb(lb: &str) -> String {
 
 /// The allow and deny IP sets shared by every web ACL of the stack.
 fn waf_ip_sets(m: &Model, prefix: &str, g: &mut Graph) -> (Option<Address>, Option<Address>) {
-    let Some(waf) = &m.waf else {
-        return (None, None);
-    };
     if !m.load_balancers.iter().any(|l| l.waf && l.public) {
         return (None, None);
     }
+    ip_sets(m, prefix, "", "REGIONAL", g)
+}
+
+/// The allow and deny IP sets of one WAF scope; `tag` suffixes the names
+/// of all but the regional ones (`allow-site`).
+pub(crate) fn ip_sets(
+    m: &Model,
+    prefix: &str,
+    tag: &str,
+    scope: &str,
+    g: &mut Graph,
+) -> (Option<Address>, Option<Address>) {
+    let Some(waf) = &m.waf else {
+        return (None, None);
+    };
     let mut set = |name: &str, addresses: &[String]| {
+        let name = if tag.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}-{tag}")
+        };
         (!addresses.is_empty()).then(|| {
             g.add(Resource::new(
                 kinds::WAFV2_IP_SET,
-                name,
+                &name,
                 &Wafv2IpSet {
                     name: format!("{prefix}-{name}"),
-                    scope: "REGIONAL".into(),
+                    scope: scope.into(),
                     ip_address_version: "IPV4".into(),
                     addresses: addresses.to_vec(),
                 },

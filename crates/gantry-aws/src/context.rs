@@ -6,6 +6,9 @@ use gantry_core::{ProviderError, ProviderSet};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+/// Where global services (CloudFront, its certificates and WAF) are managed.
+pub const GLOBAL_REGION: &str = "us-east-1";
+
 /// Why the AWS configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -42,6 +45,7 @@ pub(crate) struct Inner {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub cloudfront: aws_sdk_cloudfront::Client,
 }
 
 impl AwsContext {
@@ -82,6 +86,11 @@ impl AwsContext {
                 route53: aws_sdk_route53::Client::new(&config),
                 acm: aws_sdk_acm::Client::new(&config),
                 wafv2: aws_sdk_wafv2::Client::new(&config),
+                cloudfront: aws_sdk_cloudfront::Client::from_conf(
+                    aws_sdk_cloudfront::config::Builder::from(&config)
+                        .region(Region::new(GLOBAL_REGION))
+                        .build(),
+                ),
                 config,
             }),
         })
@@ -183,6 +192,29 @@ impl AwsContext {
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
+    }
+    /// WAFv2 for a scope: `CLOUDFRONT` web ACLs and IP sets are managed in
+    /// us-east-1 whatever the stack's region.
+    pub fn wafv2_scope(&self, scope: &str) -> aws_sdk_wafv2::Client {
+        if scope != "CLOUDFRONT" || self.region() == GLOBAL_REGION {
+            return self.inner.wafv2.clone();
+        }
+        let conf = aws_sdk_wafv2::config::Builder::from(&self.inner.config)
+            .region(Region::new(GLOBAL_REGION))
+            .build();
+        aws_sdk_wafv2::Client::from_conf(conf)
+    }
+    /// WAFv2 for a resource ARN (`...:global/...` is CLOUDFRONT scope).
+    pub fn wafv2_arn(&self, arn: &str) -> aws_sdk_wafv2::Client {
+        self.wafv2_scope(if arn.contains(":global/") {
+            "CLOUDFRONT"
+        } else {
+            "REGIONAL"
+        })
+    }
+    /// CloudFront (global; its API is signed for us-east-1).
+    pub fn cloudfront(&self) -> &aws_sdk_cloudfront::Client {
+        &self.inner.cloudfront
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].

@@ -77,7 +77,9 @@ fn item(kind: &str, id: impl Into<String>, address: String) -> InventoryItem {
 /// (no tags; they live inside a zone, a certificate or a load balancer that
 /// is listed). Certificates are listed in the stack's region and in
 /// us-east-1 (CloudFront's); hosted zones Gantry created carry tags, zones it
-/// only looked up do not.
+/// only looked up do not. CloudFront origin access controls have no tags:
+/// they are listed by the stack's name prefix (`STACK-ENV-`), with the
+/// address their name implies.
 pub async fn stack_resources(
     ctx: &AwsContext,
     stack: &str,
@@ -102,6 +104,7 @@ pub async fn stack_resources(
     out.extend(acm(ctx, &scope).await?);
     out.extend(route53(ctx, &scope).await?);
     out.extend(wafv2(ctx, &scope).await?);
+    out.extend(cloudfront(ctx, &scope).await?);
     out.sort();
     Ok(out)
 }
@@ -900,13 +903,10 @@ async fn route53(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, 
 
 async fn wafv2(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
     use crate::providers::wafv2_list;
-    // CLOUDFRONT-scope resources live in us-east-1 only.
-    let mut scopes = vec!["REGIONAL"];
-    if ctx.region() == "us-east-1" {
-        scopes.push("CLOUDFRONT");
-    }
+    // CLOUDFRONT-scope resources live in us-east-1 (the scoped client goes
+    // there whatever the stack's region).
     let mut out = Vec::new();
-    for scope in scopes {
+    for scope in ["REGIONAL", "CLOUDFRONT"] {
         for (web_acls, kind) in [(true, kinds::WAFV2_WEB_ACL), (false, kinds::WAFV2_IP_SET)] {
             let found: Vec<(String, String)> = wafv2_list(ctx, scope, web_acls)
                 .await?
@@ -919,6 +919,45 @@ async fn wafv2(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, Pr
                 })
                 .await?,
             );
+        }
+    }
+    Ok(out)
+}
+
+async fn cloudfront(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::cloudfront_distribution::stack_distributions;
+    let mut out: Vec<InventoryItem> = Vec::new();
+    for (id, address) in stack_distributions(ctx, s.stack, s.env).await? {
+        out.push(item(kinds::CLOUDFRONT_DISTRIBUTION, id, address));
+    }
+    let prefix = format!("{}-{}-", s.stack, s.env);
+    let mut marker: Option<String> = None;
+    loop {
+        let page = ctx
+            .cloudfront()
+            .list_origin_access_controls()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let Some(list) = page.origin_access_control_list else {
+            break;
+        };
+        for oac in list.items() {
+            if let Some(name) = oac.name().strip_prefix(&prefix) {
+                out.push(item(
+                    kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL,
+                    oac.id(),
+                    format!("{}.{name}", kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL),
+                ));
+            }
+        }
+        match list
+            .next_marker
+            .filter(|m| !m.is_empty() && list.is_truncated)
+        {
+            Some(m) => marker = Some(m),
+            None => break,
         }
     }
     Ok(out)

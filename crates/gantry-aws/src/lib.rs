@@ -6,7 +6,8 @@
 //! and [`AwsContext::providers`] hands the engine one [`gantry_core::Provider`]
 //! per resource kind (see [`providers`]). [`status`] and [`inventory`] serve
 //! the CLI's `status` command and the end-to-end checks that `destroy` leaves
-//! nothing behind; [`secrets::put_value`] serves `gantry secret set`.
+//! nothing behind; [`secrets::put_value`] serves `gantry secret set` and
+//! [`site::publish`] serves `gantry site publish`.
 //!
 //! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
 //! AWS without listing them in their own manifests (they are slow to build,
@@ -17,6 +18,7 @@ mod error;
 pub mod inventory;
 pub mod providers;
 pub mod secrets;
+pub mod site;
 pub mod status;
 mod util;
 
@@ -25,6 +27,7 @@ pub use error::aws_error;
 
 pub use aws_config;
 pub use aws_sdk_acm;
+pub use aws_sdk_cloudfront;
 pub use aws_sdk_cloudwatchlogs;
 pub use aws_sdk_dynamodb;
 pub use aws_sdk_ec2;

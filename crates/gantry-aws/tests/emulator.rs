@@ -2642,3 +2642,158 @@ async fn certificate_in_a_named_region() {
     h.delete(ACM_CERTIFICATE, "cdn", &a.id, &c).await;
     h.assert_inventory_empty().await;
 }
+
+#[tokio::test]
+async fn cloudfront_site_lifecycle() {
+    let Some(h) = H::new("cfsite").await else {
+        return;
+    };
+    // The site bucket: SSE-S3 when no key is given.
+    let b0 = S3Bucket {
+        bucket_prefix: "cfsite-site".into(),
+        kms_key_arn: String::new(),
+        versioning: true,
+        lifecycle_rules: Vec::new(),
+        cors_rules: Vec::new(),
+        force_destroy: true,
+    };
+    let ba = h.create(S3_BUCKET, "site", &b0).await;
+    let bucket = ba.id.clone();
+    let enc = h
+        .ctx
+        .s3()
+        .get_bucket_encryption()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    let by_default = enc.server_side_encryption_configuration().unwrap().rules()[0]
+        .apply_server_side_encryption_by_default()
+        .unwrap();
+    assert_eq!(by_default.sse_algorithm().as_str(), "AES256");
+    h.read_subset(S3_BUCKET, "site", &bucket, &b0, &["kms_key_arn"])
+        .await;
+
+    let o0 = CloudfrontOriginAccessControl {
+        name: "cfsite-test-site".into(),
+        description: "reads the site bucket".into(),
+    };
+    let oa = h
+        .create(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &o0)
+        .await;
+    h.read_eq(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &oa.id, &o0)
+        .await;
+    assert_eq!(
+        h.find(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &o0)
+            .await
+            .map(|a| a.id),
+        Some(oa.id.clone())
+    );
+    let o1 = CloudfrontOriginAccessControl {
+        description: "reads the site bucket (v2)".into(),
+        ..o0.clone()
+    };
+    h.update(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &oa.id, &o0, &o1)
+        .await;
+    h.read_eq(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &oa.id, &o1)
+        .await;
+
+    let behavior = |path: &str, target: &str, all: bool| CloudfrontBehavior {
+        path_pattern: path.into(),
+        target_origin_id: target.into(),
+        cache_policy_id: "658327ea-f89d-4fab-a63d-7e88639e58f6".into(),
+        origin_request_policy_id: (!path.is_empty())
+            .then(|| "b689b0a8-53d0-40ab-baf2-68738e2966ac".into()),
+        allowed_methods: if all {
+            ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+                .map(String::from)
+                .to_vec()
+        } else {
+            vec!["GET".into(), "HEAD".into()]
+        },
+    };
+    let d0 = CloudfrontDistribution {
+        comment: "cfsite".into(),
+        enabled: true,
+        aliases: Vec::new(),
+        certificate_arn: None,
+        default_root_object: "index.html".into(),
+        price_class: "PriceClass_100".into(),
+        web_acl_arn: None,
+        origins: vec![
+            CloudfrontOrigin {
+                id: "site-bucket".into(),
+                domain_name: out(&ba, "regional_domain_name"),
+                origin_access_control_id: Some(oa.id.clone()),
+                origin_protocol_policy: None,
+            },
+            CloudfrontOrigin {
+                id: "lb-main".into(),
+                domain_name: "api.example.com".into(),
+                origin_access_control_id: None,
+                origin_protocol_policy: Some("https-only".into()),
+            },
+        ],
+        default_behavior: behavior("", "site-bucket", false),
+        ordered_behaviors: vec![behavior("/api/*", "lb-main", true)],
+        custom_error_responses: vec![CloudfrontErrorResponse {
+            error_code: 404,
+            response_code: 200,
+            response_page_path: "/index.html".into(),
+            min_ttl: 10,
+        }],
+    };
+    let da = h.create(CLOUDFRONT_DISTRIBUTION, "site", &d0).await;
+    assert_eq!(out(&da, "hosted_zone_id"), "Z2FDTNDATAQYW2");
+    assert!(out(&da, "arn").ends_with(&format!("distribution/{}", da.id)));
+    assert!(!out(&da, "domain_name").is_empty());
+    // Reads back as written (the emulator omits the origin's OAC id; the
+    // recorded one is kept, see the provider's docs).
+    h.read_eq(CLOUDFRONT_DISTRIBUTION, "site", &da.id, &d0)
+        .await;
+    assert_eq!(
+        h.find(CLOUDFRONT_DISTRIBUTION, "site", &d0)
+            .await
+            .map(|a| a.id),
+        Some(da.id.clone())
+    );
+    assert!(h
+        .find(CLOUDFRONT_DISTRIBUTION, "other", &d0)
+        .await
+        .is_none());
+    let d1 = CloudfrontDistribution {
+        price_class: "PriceClass_200".into(),
+        ordered_behaviors: vec![
+            behavior("/api/*", "lb-main", true),
+            behavior("/auth/*", "lb-main", true),
+        ],
+        ..d0.clone()
+    };
+    h.update(CLOUDFRONT_DISTRIBUTION, "site", &da.id, &d0, &d1)
+        .await;
+    h.read_eq(CLOUDFRONT_DISTRIBUTION, "site", &da.id, &d1)
+        .await;
+
+    let p0 = S3BucketPolicy {
+        bucket: bucket.clone(),
+        bucket_arn: out(&ba, "arn"),
+        cloudfront_distribution_arns: vec![out(&da, "arn")],
+    };
+    h.create(S3_BUCKET_POLICY, "site", &p0).await;
+    h.read_eq(S3_BUCKET_POLICY, "site", &bucket, &p0).await;
+    assert!(h.find(S3_BUCKET_POLICY, "site", &p0).await.is_some());
+
+    let kinds: Vec<String> = h.inventory().await.into_iter().map(|i| i.kind).collect();
+    assert!(
+        kinds.contains(&CLOUDFRONT_DISTRIBUTION.to_string()),
+        "{kinds:?}"
+    );
+
+    h.delete(S3_BUCKET_POLICY, "site", &bucket, &p0).await;
+    h.delete(CLOUDFRONT_DISTRIBUTION, "site", &da.id, &d1).await;
+    h.delete(CLOUDFRONT_ORIGIN_ACCESS_CONTROL, "site", &oa.id, &o1)
+        .await;
+    h.delete(S3_BUCKET, "site", &bucket, &b0).await;
+    let left = h.inventory().await;
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

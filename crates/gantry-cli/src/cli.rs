@@ -56,6 +56,21 @@ pub enum Command {
     /// Manage application secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Manage the static site (`site:` in the spec).
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Upload a build directory (with index.html) to the site's bucket:
+    /// new and changed files with their content types, files gone from the
+    /// build deleted; then invalidate the CloudFront cache. The stack must
+    /// be up.
+    Publish {
+        /// The build output, for example `web/dist`.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

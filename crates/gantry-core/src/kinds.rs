@@ -57,6 +57,10 @@ kind_names! {
     WAFV2_IP_SET = "wafv2_ip_set",
     WAFV2_WEB_ACL = "wafv2_web_acl",
     WAFV2_WEB_ACL_ASSOCIATION = "wafv2_web_acl_association",
+    // Static sites (CloudFront in front of a private S3 bucket).
+    S3_BUCKET_POLICY = "s3_bucket_policy",
+    CLOUDFRONT_ORIGIN_ACCESS_CONTROL = "cloudfront_origin_access_control",
+    CLOUDFRONT_DISTRIBUTION = "cloudfront_distribution",
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -570,7 +574,9 @@ pub struct CorsRule {
     pub max_age_seconds: i32,
 }
 
-/// An S3 bucket: public access blocked, SSE-KMS with a bucket key, versioned.
+/// An S3 bucket: public access blocked, SSE-KMS with a bucket key (SSE-S3
+/// when `kms_key_arn` is empty, as for a static site CloudFront reads),
+/// versioned.
 /// Bucket names are global, so the provider appends a random suffix to
 /// `bucket_prefix` at create; the id is the full name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -727,4 +733,90 @@ pub struct Wafv2WebAcl {
 pub struct Wafv2WebAclAssociation {
     pub web_acl_arn: String,
     pub resource_arn: String,
+}
+
+/// The policy of a bucket CloudFront serves: read access for the named
+/// distributions (Origin Access Control, scoped by `AWS:SourceArn`) and a
+/// deny of any request not made over TLS. The id is the bucket name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct S3BucketPolicy {
+    pub bucket: String,
+    pub bucket_arn: String,
+    /// Distributions allowed to `s3:GetObject`.
+    pub cloudfront_distribution_arns: Vec<String>,
+}
+
+/// A CloudFront Origin Access Control for S3 origins (SigV4, always sign).
+/// It has no tags; the name (unique per account) identifies it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudfrontOriginAccessControl {
+    pub name: String,
+    pub description: String,
+}
+
+/// One origin of a distribution: an S3 bucket reached through an Origin
+/// Access Control, or a custom (HTTP) origin such as a load balancer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CloudfrontOrigin {
+    pub id: String,
+    pub domain_name: String,
+    /// Set for S3 origins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_access_control_id: Option<String>,
+    /// Set for custom origins: `https-only` or `http-only`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_protocol_policy: Option<String>,
+}
+
+/// A cache behavior; the default one has an empty `path_pattern`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CloudfrontBehavior {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub path_pattern: String,
+    pub target_origin_id: String,
+    /// A managed cache policy id.
+    pub cache_policy_id: String,
+    /// A managed origin request policy id (what reaches the origin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_request_policy_id: Option<String>,
+    /// `GET,HEAD` or all methods (`DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT`).
+    pub allowed_methods: Vec<String>,
+}
+
+/// Answers an origin error with another page (SPA fallback: 403/404 →
+/// `/index.html` with 200).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CloudfrontErrorResponse {
+    pub error_code: i32,
+    pub response_code: i32,
+    pub response_page_path: String,
+    /// Seconds CloudFront caches the error answer.
+    pub min_ttl: i64,
+}
+
+/// A CloudFront distribution. Viewers are redirected to HTTPS, compression
+/// and IPv6 are on, TLS is at least 1.2 with a custom certificate. Outputs
+/// `id`, `arn`, `domain_name` and `hosted_zone_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudfrontDistribution {
+    pub comment: String,
+    pub enabled: bool,
+    /// Alternate domain names (need `certificate_arn`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// An ACM certificate in us-east-1; none means the `*.cloudfront.net` one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
+    pub default_root_object: String,
+    /// `PriceClass_100`, `PriceClass_200` or `PriceClass_All`.
+    pub price_class: String,
+    /// A web ACL of scope CLOUDFRONT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_acl_arn: Option<String>,
+    pub origins: Vec<CloudfrontOrigin>,
+    pub default_behavior: CloudfrontBehavior,
+    #[serde(default)]
+    pub ordered_behaviors: Vec<CloudfrontBehavior>,
+    #[serde(default)]
+    pub custom_error_responses: Vec<CloudfrontErrorResponse>,
 }

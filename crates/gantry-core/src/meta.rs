@@ -315,6 +315,30 @@ static KINDS: &[KindMeta] = &[
             &["resource_arn"],
         )
     },
+    // Static sites.
+    KindMeta {
+        taggable: false,
+        unordered: &["cloudfront_distribution_arns"],
+        ..meta(kinds::S3_BUCKET_POLICY, "s3", "bucket policy", &["bucket"])
+    },
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL,
+            "cloudfront",
+            "origin access control",
+            &["name"],
+        )
+    },
+    KindMeta {
+        unordered: &["aliases", "origins", "custom_error_responses"],
+        ..meta(
+            kinds::CLOUDFRONT_DISTRIBUTION,
+            "cloudfront",
+            "CloudFront distribution",
+            &[],
+        )
+    },
 ];
 
 /// Metadata for `kind`, if Gantry knows it.

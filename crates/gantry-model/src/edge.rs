@@ -2,7 +2,8 @@
 //! already expanded for the environment), the WAF, and container routes.
 
 use gantry_spec::edge::{
-    default_lb, expand_host, DEFAULT_IDLE_TIMEOUT, DEFAULT_LB, DEFAULT_RATE_LIMIT, SSE_IDLE_TIMEOUT,
+    default_lb, expand_host, site_host, DEFAULT_IDLE_TIMEOUT, DEFAULT_LB, DEFAULT_RATE_LIMIT,
+    SSE_IDLE_TIMEOUT,
 };
 pub use gantry_spec::edge::{internal_host_var, DEFAULT_LB as MAIN_LB};
 use gantry_spec::Spec;
@@ -43,6 +44,34 @@ pub struct Waf {
     pub allow_ips: Vec<String>,
     pub deny_ips: Vec<String>,
 }
+
+/// A static single-page app: a private bucket behind CloudFront.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Site {
+    /// The host name for this environment (subdomain applied); `None`
+    /// without a domain (the distribution's own name).
+    pub host: Option<String>,
+    /// Paths forwarded to a load balancer.
+    pub api: Option<SiteApi>,
+    /// CachingOptimized (else CachingDisabled).
+    pub cache: bool,
+    /// `PriceClass_100`, ...
+    pub price_class: String,
+    /// 403/404 answer with `/index.html`.
+    pub spa: bool,
+    /// The stack's WAF rules on the distribution.
+    pub waf: bool,
+}
+
+/// Where the site's API paths go.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteApi {
+    pub lb: String,
+    pub paths: Vec<String>,
+}
+
+/// The site's API paths when none are written.
+pub const DEFAULT_SITE_API_PATHS: &[&str] = &["/api/*"];
 
 /// One route to a container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -166,5 +195,49 @@ pub(crate) fn waf(spec: &Spec) -> Option<Waf> {
         },
         allow_ips: w.allow_ips.iter().map(|c| c.value.clone()).collect(),
         deny_ips: w.deny_ips.iter().map(|c| c.value.clone()).collect(),
+    })
+}
+
+pub(crate) fn site(spec: &Spec) -> Option<Site> {
+    let s = spec.site.as_ref()?;
+    let waf_on = spec
+        .waf
+        .as_ref()
+        .and_then(|w| w.enabled.as_ref())
+        .is_none_or(|v| v.value);
+    Some(Site {
+        host: spec
+            .domain
+            .as_ref()
+            .and(site_host(spec))
+            .map(|h| host(spec, h)),
+        api: s.api.as_ref().map(|a| SiteApi {
+            lb: a
+                .lb
+                .as_ref()
+                .map(|l| l.value.clone())
+                .or_else(|| default_lb(spec).map(str::to_string))
+                .unwrap_or_else(|| DEFAULT_LB.to_string()),
+            paths: if a.paths.is_empty() {
+                DEFAULT_SITE_API_PATHS
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect()
+            } else {
+                a.paths.iter().map(|p| p.value.clone()).collect()
+            },
+        }),
+        cache: s
+            .cache
+            .as_ref()
+            .is_none_or(|c| c.value == gantry_spec::SiteCache::Optimized),
+        price_class: s
+            .price_class
+            .as_ref()
+            .map_or(gantry_spec::PriceClass::P100, |p| p.value)
+            .aws_name()
+            .to_string(),
+        spa: s.spa.as_ref().is_none_or(|v| v.value),
+        waf: waf_on && s.waf.as_ref().is_none_or(|v| v.value),
     })
 }

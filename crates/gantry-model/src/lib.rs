@@ -48,6 +48,8 @@ pub struct Model {
     pub load_balancers: Vec<LoadBalancer>,
     /// The WAF settings; `None` when `waf.enabled: false`.
     pub waf: Option<Waf>,
+    /// The static site behind CloudFront.
+    pub site: Option<Site>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -197,6 +199,7 @@ impl Model {
             domain: edge::domain(&view),
             load_balancers: edge::load_balancers(&view),
             waf: edge::waf(&view),
+            site: edge::site(&view),
         })
     }
 
@@ -256,6 +259,27 @@ impl Model {
                     "internet-facing load balancer `{}` has no WAF (turned off in the spec)",
                     lb.name
                 ));
+            }
+        }
+        if let Some(site) = &self.site {
+            if !site.waf {
+                out.push(
+                    "the site's CloudFront distribution has no WAF (turned off in the spec)"
+                        .to_string(),
+                );
+            }
+            if let Some(api) = &site.api {
+                let https = self
+                    .load_balancers
+                    .iter()
+                    .find(|l| l.name == api.lb)
+                    .is_some_and(|l| self.is_https(l));
+                if !https {
+                    out.push(format!(
+                        "CloudFront reaches load balancer `{}` over plain HTTP: give it `hosts:` in the domain for HTTPS to the origin",
+                        api.lb
+                    ));
+                }
             }
         }
         out

@@ -113,6 +113,23 @@ pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
                 );
             }
         }
+        if let (Some(so), None) = (&o.site, &spec.site) {
+            let pos = so
+                .host
+                .as_ref()
+                .map(|v| v.pos)
+                .or(so.cache.as_ref().map(|v| v.pos))
+                .or(so.price_class.as_ref().map(|v| v.pos))
+                .unwrap_or(env.pos);
+            p.push(
+                pos,
+                format!(
+                    "environment `{}` changes a site the spec does not have",
+                    env.value
+                ),
+                "add a top-level `site:` section".to_string(),
+            );
+        }
         if let (Some(d), None) = (&o.domain, &spec.domain) {
             if let Some(s) = &d.subdomain {
                 p.push(
@@ -274,6 +291,7 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
         }
     }
     check_routes(spec, p);
+    check_site(spec, zone, &hosts_seen, p);
     // `LB_{NAME}_HOST` of internal load balancers is Gantry's to set.
     for (name, lb) in &spec.load_balancers {
         if lb.public.as_ref().is_none_or(|v| v.value) {
@@ -298,6 +316,121 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
 /// The variable every container gets for internal load balancer `name`.
 pub fn internal_host_var(name: &str) -> String {
     format!("LB_{}_HOST", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// The host a site answers on as written (before the environment's
+/// subdomain): `site.host`, else the zone apex with a domain.
+pub fn site_host(spec: &Spec) -> Option<&str> {
+    let site = spec.site.as_ref()?;
+    match (&site.host, &spec.domain) {
+        (Some(h), _) => Some(h.as_str()),
+        (None, Some(d)) => Some(d.zone.as_str()),
+        (None, None) => None,
+    }
+}
+
+fn check_site(
+    spec: &Spec,
+    zone: Option<&str>,
+    lb_hosts: &BTreeMap<&str, (&str, Pos)>,
+    p: &mut Problems,
+) {
+    let Some(site) = &spec.site else { return };
+    if let Some((k, _)) = spec.buckets.get_key_value("site") {
+        p.push(
+            k.pos,
+            "bucket name `site` is taken by the site's own bucket".to_string(),
+            "rename the bucket".to_string(),
+        );
+    }
+    if let Some(h) = &site.host {
+        if check_dns_name(p, "site host", h) {
+            match zone {
+                None if spec.domain.is_none() => p.push(
+                    h.pos,
+                    format!("site host `{}` without a `domain`", h.value),
+                    "add a top-level `domain: {zone: ...}` naming the Route53 zone, or drop `host` to use the distribution's cloudfront.net name".to_string(),
+                ),
+                Some(z) if !in_zone(h, z) => p.push(
+                    h.pos,
+                    format!("site host `{}` is outside the zone `{z}`", h.value),
+                    format!("use `{z}` or a name ending in `.{z}`"),
+                ),
+                _ => {}
+            }
+        }
+    }
+    if let Some(host) = site_host(spec) {
+        // Without `load_balancers`, `main` answers on the zone apex.
+        let apex_lb = spec.load_balancers.is_empty()
+            && spec.domain.as_ref().is_some_and(|d| d.zone.value == host)
+            && spec
+                .services
+                .values()
+                .flat_map(|s| s.containers.values())
+                .any(|c| !c.routes.is_empty());
+        let clash = lb_hosts
+            .get(host)
+            .map(|(lb, _)| lb.to_string())
+            .or_else(|| apex_lb.then(|| DEFAULT_LB.to_string()));
+        if let Some(lb) = clash {
+            let pos = site.host.as_ref().map_or_else(
+                || spec.domain.as_ref().map_or(Pos::default(), |d| d.zone.pos),
+                |h| h.pos,
+            );
+            p.push(
+                pos,
+                format!("site host `{host}` is also a host of load balancer `{lb}`"),
+                "give the site its own host (`site.host: app.example.com`) or the load balancer other `hosts`".to_string(),
+            );
+        }
+    }
+    if let Some(api) = &site.api {
+        let lbs: Vec<&str> = if spec.load_balancers.is_empty() {
+            vec![DEFAULT_LB]
+        } else {
+            spec.load_balancers.keys().map(|k| k.as_str()).collect()
+        };
+        let name = api.lb.as_ref().map(|l| l.as_str()).or(default_lb(spec));
+        match (name, &api.lb) {
+            (Some(n), Some(l)) if !lbs.contains(&n) => p.push(
+                l.pos,
+                format!("site API names unknown load balancer `{n}`"),
+                choice_hint(l, "load balancers", &lbs),
+            ),
+            (Some(n), l) => {
+                let public = spec
+                    .load_balancers
+                    .get(n)
+                    .and_then(|x| x.public.as_ref())
+                    .is_none_or(|v| v.value);
+                if !public {
+                    let pos = l.as_ref().map_or(Pos::default(), |l| l.pos);
+                    p.push(
+                        pos,
+                        format!("site API goes to internal load balancer `{n}`"),
+                        "CloudFront reaches origins over the internet: name an internet-facing load balancer".to_string(),
+                    );
+                }
+            }
+            (None, _) => {}
+        }
+        for path in &api.paths {
+            let ok = path.starts_with('/')
+                && path.value != "/*"
+                && path.len() <= 255
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/-_.*$&+~".contains(c));
+            if !ok {
+                p.push(
+                    path.pos,
+                    format!("invalid site API path `{}`", path.value),
+                    "write a CloudFront path pattern like `/api/*` (not `/*`, which is the site itself)".to_string(),
+                );
+            }
+        }
+    }
 }
 
 fn check_idle(p: &mut Problems, v: u32, pos: Pos) {

@@ -100,6 +100,11 @@ impl Spec {
                 waf.deny_ips = w.deny_ips.clone();
             }
         }
+        if let (Some(so), Some(site)) = (&o.site, &mut s.site) {
+            set(&mut site.host, &so.host);
+            set(&mut site.cache, &so.cache);
+            set(&mut site.price_class, &so.price_class);
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

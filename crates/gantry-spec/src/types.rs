@@ -54,6 +54,9 @@ pub struct Spec {
     pub load_balancers: BTreeMap<Sp<String>, LoadBalancer>,
     /// The WAF web ACL of every internet-facing load balancer (on by default).
     pub waf: Option<Waf>,
+    /// A static single-page app: a private S3 bucket served by CloudFront,
+    /// published with `gantry site publish DIR`.
+    pub site: Option<Site>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -537,6 +540,73 @@ pub struct Container {
     pub mounts: BTreeMap<Sp<String>, Sp<String>>,
 }
 
+/// A static single-page app behind CloudFront.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The host name it answers on, inside `domain.zone` (the environment's
+    /// subdomain applies). Default: the zone apex when there is a domain;
+    /// without a domain, the distribution's own `*.cloudfront.net` name.
+    pub host: Option<Sp<String>>,
+    /// Paths CloudFront forwards, uncached, to a load balancer (seed 001:
+    /// `/api/*` to the ALB).
+    pub api: Option<SiteApi>,
+    /// `optimized` (CachingOptimized) or `disabled` (every request reaches
+    /// S3, handy in development). Default `optimized`.
+    pub cache: Option<Sp<SiteCache>>,
+    /// Edge locations: `100` (North America and Europe), `200` or `all`.
+    /// Default `100`.
+    pub price_class: Option<Sp<PriceClass>>,
+    /// Answer unknown paths (S3 403/404) with `/index.html` and status 200,
+    /// so client-side routes work. Default true.
+    pub spa: Option<Sp<bool>>,
+    /// The stack's WAF rules on the distribution (a CLOUDFRONT-scope web
+    /// ACL in us-east-1). Default: on when `waf` is.
+    pub waf: Option<Sp<bool>>,
+}
+
+/// Where a site sends its API paths.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteApi {
+    /// The internet-facing load balancer. Default: the one routes use by
+    /// default (`main`).
+    pub lb: Option<Sp<String>>,
+    /// Path patterns, like `/api/*`. Default `[/api/*]`.
+    #[serde(default)]
+    pub paths: Vec<Sp<String>>,
+}
+
+/// How CloudFront caches the site's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteCache {
+    Optimized,
+    Disabled,
+}
+
+/// CloudFront price class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum PriceClass {
+    #[serde(rename = "100")]
+    P100,
+    #[serde(rename = "200")]
+    P200,
+    #[serde(rename = "all")]
+    All,
+}
+
+impl PriceClass {
+    /// The API's name.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            PriceClass::P100 => "PriceClass_100",
+            PriceClass::P200 => "PriceClass_200",
+            PriceClass::All => "PriceClass_All",
+        }
+    }
+}
+
 /// What an environment changes.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -555,6 +625,17 @@ pub struct Overlay {
     pub load_balancers: BTreeMap<Sp<String>, LoadBalancerOverlay>,
     /// WAF keys this environment changes.
     pub waf: Option<Waf>,
+    /// Site keys this environment changes.
+    pub site: Option<SiteOverlay>,
+}
+
+/// Site keys an environment may change.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteOverlay {
+    pub host: Option<Sp<String>>,
+    pub cache: Option<Sp<SiteCache>>,
+    pub price_class: Option<Sp<PriceClass>>,
 }
 
 /// Domain keys an environment may change.

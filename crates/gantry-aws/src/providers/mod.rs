@@ -15,6 +15,8 @@ pub(crate) use elb::tags_of as elb_tags_of;
 pub(crate) use wafv2::{list as wafv2_list, tags_of as wafv2_tags_of};
 
 pub mod acm_certificate;
+pub mod cloudfront_distribution;
+pub mod cloudfront_origin_access_control;
 pub mod db_instance;
 pub mod db_subnet_group;
 pub mod dynamodb_table;
@@ -42,6 +44,7 @@ pub mod route53_zone;
 pub mod route_table;
 pub mod route_table_association;
 pub mod s3_bucket;
+pub mod s3_bucket_policy;
 pub mod secret;
 pub mod security_group;
 pub mod ssm_parameter;
@@ -136,6 +139,15 @@ pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
     set.insert(Arc::new(wafv2_web_acl::Wafv2WebAclProvider { ctx: ctx() }));
     set.insert(Arc::new(
         wafv2_web_acl_association::Wafv2WebAclAssociationProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(s3_bucket_policy::S3BucketPolicyProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(
+        cloudfront_origin_access_control::CloudfrontOriginAccessControlProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(
+        cloudfront_distribution::CloudfrontDistributionProvider { ctx: ctx() },
     ));
     set
 }

@@ -102,15 +102,18 @@ impl S3BucketProvider {
     }
 
     async fn put_encryption(&self, name: &str, key: &str) -> Result<(), ProviderError> {
+        // No key: SSE-S3, which CloudFront's Origin Access Control can read
+        // without a key policy naming the distribution.
+        let default = if key.is_empty() {
+            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256)
+        } else {
+            ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::AwsKms)
+                .kms_master_key_id(key)
+        };
         let rule = ServerSideEncryptionRule::builder()
-            .apply_server_side_encryption_by_default(
-                ServerSideEncryptionByDefault::builder()
-                    .sse_algorithm(ServerSideEncryption::AwsKms)
-                    .kms_master_key_id(key)
-                    .build()
-                    .map_err(err)?,
-            )
-            .bucket_key_enabled(true)
+            .apply_server_side_encryption_by_default(default.build().map_err(err)?)
+            .bucket_key_enabled(!key.is_empty())
             .build();
         self.ctx
             .s3()

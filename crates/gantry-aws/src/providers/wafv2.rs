@@ -31,7 +31,7 @@ pub(crate) async fn tags_of(
     arn: &str,
 ) -> Result<Vec<(String, String)>, ProviderError> {
     let out = ctx
-        .wafv2()
+        .wafv2_arn(arn)
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
@@ -76,7 +76,7 @@ pub(crate) async fn list(
     loop {
         let (items, next) = if web_acls {
             let o = ctx
-                .wafv2()
+                .wafv2_scope(scope_name)
                 .list_web_acls()
                 .scope(scope(scope_name))
                 .limit(100)
@@ -92,7 +92,7 @@ pub(crate) async fn list(
             (items, o.next_marker().map(str::to_string))
         } else {
             let o = ctx
-                .wafv2()
+                .wafv2_scope(scope_name)
                 .list_ip_sets()
                 .scope(scope(scope_name))
                 .limit(100)

@@ -42,7 +42,7 @@ impl Wafv2IpSetProvider {
     ) -> Result<Option<(IpSet, String)>, ProviderError> {
         match self
             .ctx
-            .wafv2()
+            .wafv2_scope(scope_name)
             .get_ip_set()
             .name(name)
             .scope(scope(scope_name))
@@ -90,7 +90,7 @@ impl Provider for Wafv2IpSetProvider {
         let p: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, req.props)?;
         let out = self
             .ctx
-            .wafv2()
+            .wafv2_scope(&p.scope)
             .create_ip_set()
             .name(&p.name)
             .scope(scope(&p.scope))
@@ -151,7 +151,7 @@ impl Provider for Wafv2IpSetProvider {
                 .await?
                 .ok_or_else(|| ProviderError::not_found(format!("IP set {} is gone", req.id)))?;
             self.ctx
-                .wafv2()
+                .wafv2_scope(&new.scope)
                 .update_ip_set()
                 .name(&new.name)
                 .scope(scope(&new.scope))
@@ -179,7 +179,7 @@ impl Provider for Wafv2IpSetProvider {
                     return Ok(());
                 };
                 self.ctx
-                    .wafv2()
+                    .wafv2_scope(&p.scope)
                     .delete_ip_set()
                     .name(&p.name)
                     .scope(scope(&p.scope))

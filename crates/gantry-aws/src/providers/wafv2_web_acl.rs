@@ -239,7 +239,7 @@ impl Wafv2WebAclProvider {
     ) -> Result<Option<(WebAcl, String)>, ProviderError> {
         match self
             .ctx
-            .wafv2()
+            .wafv2_scope(scope_name)
             .get_web_acl()
             .name(name)
             .scope(scope(scope_name))
@@ -293,7 +293,7 @@ impl Provider for Wafv2WebAclProvider {
         let p: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, req.props)?;
         let out = self
             .ctx
-            .wafv2()
+            .wafv2_scope(&p.scope)
             .create_web_acl()
             .name(&p.name)
             .scope(scope(&p.scope))
@@ -352,7 +352,7 @@ impl Provider for Wafv2WebAclProvider {
                 .await?
                 .ok_or_else(|| ProviderError::not_found(format!("web ACL {} is gone", req.id)))?;
             self.ctx
-                .wafv2()
+                .wafv2_scope(&new.scope)
                 .update_web_acl()
                 .name(&new.name)
                 .scope(scope(&new.scope))
@@ -383,7 +383,7 @@ impl Provider for Wafv2WebAclProvider {
                     return Ok(());
                 };
                 self.ctx
-                    .wafv2()
+                    .wafv2_scope(&p.scope)
                     .delete_web_acl()
                     .name(&p.name)
                     .scope(scope(&p.scope))

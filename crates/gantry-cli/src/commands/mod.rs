@@ -6,12 +6,13 @@ mod graph;
 mod plan;
 mod schema;
 mod secret;
+mod site;
 mod status;
 mod unlock;
 mod up;
 mod validate;
 
-use gantry_cli::cli::{Cli, Command, SecretCommand};
+use gantry_cli::cli::{Cli, Command, SecretCommand, SiteCommand};
 
 /// Runs the command; returns the exit code for a run that did not error.
 pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
+        Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
     }
 }
 

@@ -1,0 +1,199 @@
+//! `cloudfront_origin_access_control`: how CloudFront signs its requests to
+//! a private S3 bucket (SigV4, always). The id is CloudFront's; the name is
+//! unique per account, and since OACs carry no tags, find adopts the one
+//! with the recorded name. Updates and deletes send the ETag read just
+//! before, as CloudFront requires.
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_cloudfront::types::{
+    OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
+    OriginAccessControlSigningProtocols,
+};
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, CloudfrontOriginAccessControl};
+use gantry_core::*;
+
+const NOT_FOUND: &[&str] = &["NoSuchOriginAccessControl"];
+
+pub struct CloudfrontOriginAccessControlProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(id: &str) -> Applied {
+    Applied {
+        id: id.to_string(),
+        outputs: outputs([("id", id.to_string())]),
+    }
+}
+
+fn config(p: &CloudfrontOriginAccessControl) -> Result<OriginAccessControlConfig, ProviderError> {
+    OriginAccessControlConfig::builder()
+        .name(&p.name)
+        .description(&p.description)
+        .signing_protocol(OriginAccessControlSigningProtocols::Sigv4)
+        .signing_behavior(OriginAccessControlSigningBehaviors::Always)
+        .origin_access_control_origin_type(OriginAccessControlOriginTypes::S3)
+        .build()
+        .map_err(|e| ProviderError::new("InvalidProperties", e.to_string()))
+}
+
+impl CloudfrontOriginAccessControlProvider {
+    /// The config and ETag, or `None` when it is gone.
+    async fn get(
+        &self,
+        id: &str,
+    ) -> Result<Option<(OriginAccessControlConfig, String)>, ProviderError> {
+        match self
+            .ctx
+            .cloudfront()
+            .get_origin_access_control()
+            .id(id)
+            .send()
+            .await
+        {
+            Ok(o) => Ok(o
+                .origin_access_control
+                .and_then(|c| c.origin_access_control_config)
+                .map(|c| (c, o.e_tag.unwrap_or_default()))),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// The id of the OAC named `name` (paginated).
+    async fn by_name(&self, name: &str) -> Result<Option<String>, ProviderError> {
+        let mut marker: Option<String> = None;
+        loop {
+            let out = self
+                .ctx
+                .cloudfront()
+                .list_origin_access_controls()
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| aws_error(e, &[]))?;
+            let Some(list) = out.origin_access_control_list else {
+                return Ok(None);
+            };
+            if let Some(s) = list.items().iter().find(|s| s.name() == name) {
+                return Ok(Some(s.id().to_string()));
+            }
+            match list
+                .next_marker
+                .filter(|m| !m.is_empty() && list.is_truncated)
+            {
+                Some(m) => marker = Some(m),
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for CloudfrontOriginAccessControlProvider {
+    fn kind(&self) -> &'static str {
+        kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: CloudfrontOriginAccessControl =
+            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.props)?;
+        let out = self
+            .ctx
+            .cloudfront()
+            .create_origin_access_control()
+            .origin_access_control_config(config(&p)?)
+            .send()
+            .await;
+        match out {
+            Ok(o) => {
+                let id = o
+                    .origin_access_control()
+                    .map(|c| c.id())
+                    .unwrap_or_default();
+                Ok(applied(id))
+            }
+            // A resumed create after a crash: the name is ours.
+            Err(e) => {
+                let e = aws_error(e, &[]);
+                if e.code.as_deref() == Some("OriginAccessControlAlreadyExists") {
+                    if let Some(id) = self.by_name(&p.name).await? {
+                        return Ok(applied(&id));
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some((c, _)) = self.get(r.id).await? else {
+                return Ok(None);
+            };
+            let p = CloudfrontOriginAccessControl {
+                name: c.name().to_string(),
+                description: c.description().unwrap_or_default().to_string(),
+            };
+            Ok(Some(Observed {
+                props: to_props(&p),
+                outputs: applied(r.id).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: CloudfrontOriginAccessControl =
+            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.new)?;
+        let (_, etag) = self.get(req.id).await?.ok_or_else(|| {
+            ProviderError::not_found(format!("origin access control {} is gone", req.id))
+        })?;
+        self.ctx
+            .cloudfront()
+            .update_origin_access_control()
+            .id(req.id)
+            .if_match(etag)
+            .origin_access_control_config(config(&p)?)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(applied(req.id))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        // A distribution being deleted may still hold it for a while.
+        retry_codes(&["OriginAccessControlInUse"], DEPENDENCY_WAIT, || async {
+            let Some((_, etag)) = self.get(req.id).await? else {
+                return Ok(());
+            };
+            let r = self
+                .ctx
+                .cloudfront()
+                .delete_origin_access_control()
+                .id(req.id)
+                .if_match(etag)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND));
+            ignore_not_found(r)
+        })
+        .await
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let p: CloudfrontOriginAccessControl =
+            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.props)?;
+        Ok(self.by_name(&p.name).await?.map(|id| applied(&id)))
+    }
+}

@@ -1,0 +1,239 @@
+//! `s3_bucket_policy`: the policy of a bucket CloudFront serves. Gantry
+//! renders the whole document (two statements with fixed `Sid`s: CloudFront
+//! read through Origin Access Control, scoped by `AWS:SourceArn` to the
+//! named distributions, and a deny of plain-HTTP requests), so read parses
+//! the distributions back out of the `Sid` it owns; any other edit of the
+//! document reads as a different distribution list and is put back. The id
+//! is the bucket name. Bucket policies carry no tags: find adopts a policy
+//! whose CloudFront statement Gantry wrote.
+
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, S3BucketPolicy};
+use gantry_core::*;
+use serde_json::{json, Value};
+
+const NOT_FOUND: &[&str] = &["NoSuchBucket", "NoSuchBucketPolicy"];
+const CLOUDFRONT_SID: &str = "GantryCloudFrontRead";
+const TLS_SID: &str = "GantryDenyInsecureTransport";
+
+pub struct S3BucketPolicyProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(bucket: &str) -> Applied {
+    Applied {
+        id: bucket.to_string(),
+        outputs: outputs([("id", bucket.to_string())]),
+    }
+}
+
+/// The policy document for `p`.
+pub(crate) fn document(p: &S3BucketPolicy) -> Value {
+    let mut arns = p.cloudfront_distribution_arns.clone();
+    arns.sort();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": CLOUDFRONT_SID,
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": format!("{}/*", p.bucket_arn),
+                "Condition": {"StringEquals": {"AWS:SourceArn": arns}},
+            },
+            {
+                "Sid": TLS_SID,
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [p.bucket_arn.clone(), format!("{}/*", p.bucket_arn)],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    })
+}
+
+/// A JSON string or list of strings as a list.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What of `doc` Gantry recognises: the distributions of its CloudFront
+/// statement (`None` when that statement is missing) and whether the TLS
+/// deny is intact.
+fn parse_document(doc: &Value) -> Option<(Vec<String>, bool)> {
+    let statements = doc.get("Statement")?.as_array()?;
+    fn sid(s: &Value) -> Option<&str> {
+        s.get("Sid").and_then(Value::as_str)
+    }
+    let cf = statements.iter().find(|s| sid(s) == Some(CLOUDFRONT_SID))?;
+    let arns = strings(
+        cf.pointer("/Condition/StringEquals/AWS:SourceArn")
+            .or_else(|| cf.pointer("/Condition/StringEquals/aws:SourceArn")),
+    );
+    let tls = statements.iter().any(|s| {
+        sid(s) == Some(TLS_SID)
+            && s.get("Effect").and_then(Value::as_str) == Some("Deny")
+            && s.pointer("/Condition/Bool/aws:SecureTransport")
+                .is_some_and(|v| v.as_str() == Some("false") || v.as_bool() == Some(false))
+    });
+    Some((arns, tls))
+}
+
+impl S3BucketPolicyProvider {
+    async fn get(&self, bucket: &str) -> Result<Option<Value>, ProviderError> {
+        match self
+            .ctx
+            .s3()
+            .get_bucket_policy()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(o) => Ok(o.policy().and_then(|p| serde_json::from_str(p).ok())),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    async fn put(&self, p: &S3BucketPolicy) -> Result<(), ProviderError> {
+        self.ctx
+            .s3()
+            .put_bucket_policy()
+            .bucket(&p.bucket)
+            .policy(document(p).to_string())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND))
+    }
+}
+
+#[async_trait]
+impl Provider for S3BucketPolicyProvider {
+    fn kind(&self) -> &'static str {
+        kinds::S3_BUCKET_POLICY
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.props)?;
+        self.put(&p).await?;
+        Ok(applied(&p.bucket))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some(doc) = self.get(r.id).await? else {
+                return Ok(None);
+            };
+            let rec: Option<S3BucketPolicy> = recorded(r.props);
+            let bucket_arn = format!("arn:aws:s3:::{}", r.id);
+            // A document Gantry no longer recognises (its statements edited
+            // away) reads as granting no distribution, so the plan puts it back.
+            let (arns, tls) = parse_document(&doc).unwrap_or_default();
+            let mut arns = order_like(
+                arns,
+                rec.as_ref()
+                    .map(|p| p.cloudfront_distribution_arns.as_slice())
+                    .unwrap_or_default(),
+            );
+            if !tls {
+                // The TLS deny is gone: no distribution list matches, so
+                // the difference shows and update restores the document.
+                arns.push("(TLS-only statement removed)".to_string());
+            }
+            let p = S3BucketPolicy {
+                bucket: r.id.to_string(),
+                bucket_arn,
+                cloudfront_distribution_arns: arns,
+            };
+            Ok(Some(Observed {
+                props: to_props(&p),
+                outputs: applied(r.id).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.new)?;
+        self.put(&p).await?;
+        Ok(applied(&p.bucket))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let r = self
+            .ctx
+            .s3()
+            .delete_bucket_policy()
+            .bucket(req.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.props)?;
+        let ours = self
+            .get(&p.bucket)
+            .await?
+            .as_ref()
+            .and_then(parse_document)
+            .is_some();
+        Ok(ours.then(|| applied(&p.bucket)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_round_trips_through_parse() {
+        let p = S3BucketPolicy {
+            bucket: "b".into(),
+            bucket_arn: "arn:aws:s3:::b".into(),
+            cloudfront_distribution_arns: vec!["arn:aws:cloudfront::1:distribution/E1".into()],
+        };
+        let doc = document(&p);
+        assert_eq!(
+            parse_document(&doc),
+            Some((p.cloudfront_distribution_arns.clone(), true))
+        );
+        assert_eq!(
+            doc.pointer("/Statement/0/Resource").and_then(Value::as_str),
+            Some("arn:aws:s3:::b/*")
+        );
+    }
+
+    #[test]
+    fn a_removed_tls_statement_is_noticed() {
+        let mut doc = document(&S3BucketPolicy {
+            bucket: "b".into(),
+            bucket_arn: "arn:aws:s3:::b".into(),
+            cloudfront_distribution_arns: vec!["x".into()],
+        });
+        doc["Statement"].as_array_mut().unwrap().pop();
+        assert_eq!(parse_document(&doc), Some((vec!["x".to_string()], false)));
+    }
+}
