@@ -8,8 +8,10 @@
 pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
+mod api;
 mod edge;
 mod stores;
+pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
@@ -48,6 +50,8 @@ pub struct Model {
     pub load_balancers: Vec<LoadBalancer>,
     /// The WAF settings; `None` when `waf.enabled: false`.
     pub waf: Option<Waf>,
+    /// The API Gateway HTTP API, when the spec has `api`.
+    pub api: Option<Api>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -197,6 +201,7 @@ impl Model {
             domain: edge::domain(&view),
             load_balancers: edge::load_balancers(&view),
             waf: edge::waf(&view),
+            api: api::api(&view),
         })
     }
 
@@ -230,6 +235,12 @@ impl Model {
         self.domain.is_some() && !lb.hosts.is_empty()
     }
 
+    /// Whether `lb` is the API's load balancer (reachable only through the
+    /// API's VPC link).
+    pub fn is_api_lb(&self, lb: &str) -> bool {
+        self.api.as_ref().is_some_and(|a| a.lb == lb)
+    }
+
     pub fn load_balancer(&self, name: &str) -> Option<&LoadBalancer> {
         self.load_balancers.iter().find(|l| l.name == name)
     }
@@ -257,6 +268,12 @@ impl Model {
                     lb.name
                 ));
             }
+        }
+        if let Some(api) = &self.api {
+            out.push(format!(
+                "the HTTP API has no WAF (API Gateway HTTP APIs cannot have one): only its throttling ({} requests/s, bursts of {}) limits it",
+                api.rate_limit, api.burst_limit
+            ));
         }
         out
     }
