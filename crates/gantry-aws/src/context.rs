@@ -42,6 +42,7 @@ pub(crate) struct Inner {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
 }
 
 impl AwsContext {
@@ -82,6 +83,7 @@ impl AwsContext {
                 route53: aws_sdk_route53::Client::new(&config),
                 acm: aws_sdk_acm::Client::new(&config),
                 wafv2: aws_sdk_wafv2::Client::new(&config),
+                apigw: aws_sdk_apigatewayv2::Client::new(&config),
                 config,
             }),
         })
@@ -183,6 +185,10 @@ impl AwsContext {
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
+    }
+    /// API Gateway v2 (HTTP APIs, VPC links, custom domain names).
+    pub fn apigw(&self) -> &aws_sdk_apigatewayv2::Client {
+        &self.inner.apigw
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].
