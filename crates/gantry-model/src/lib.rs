@@ -269,7 +269,8 @@ impl Model {
                 ));
             }
         }
-        if let Some(api) = &self.api {
+        // Only worth saying when the user wants a WAF at all.
+        if let (Some(api), Some(_)) = (&self.api, &self.waf) {
             out.push(format!(
                 "the HTTP API has no WAF (API Gateway HTTP APIs cannot have one): only its throttling ({} requests/s, bursts of {}) limits it",
                 api.rate_limit, api.burst_limit
