@@ -99,7 +99,10 @@ fn saas_platform_architects_in_dev_and_prod() {
     // HTTP APIs cannot have a WAF: the plan says so.
     let w = model(SAAS, "dev").warnings();
     assert!(w.iter().any(|w| w.contains("HTTP API has no WAF")), "{w:?}");
-    let off = SAAS.replace("api:\n  lb: internal", "waf: {enabled: false}\napi:\n  lb: internal");
+    let off = SAAS.replace(
+        "api:\n  lb: internal",
+        "waf: {enabled: false}\napi:\n  lb: internal",
+    );
     let w = model(&off, "dev").warnings();
     assert!(!w.iter().any(|w| w.contains("HTTP API")), "{w:?}");
 }

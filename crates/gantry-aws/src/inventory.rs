@@ -939,10 +939,11 @@ async fn apigateway(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem
         }
     }
     for l in apigw_list_vpc_links(ctx).await? {
-        // Deleted links linger as INACTIVE for a while.
+        // A link being deleted is on its way out, like the other kinds'
+        // `deleting` resources.
         let gone = matches!(
             l.vpc_link_status(),
-            Some(aws_sdk_apigatewayv2::types::VpcLinkStatus::Inactive)
+            Some(aws_sdk_apigatewayv2::types::VpcLinkStatus::Deleting)
         );
         if let (Some(addr), Some(id), false) =
             (s.address(apigw_tag_pairs(l.tags())), l.vpc_link_id(), gone)

@@ -2,8 +2,8 @@
 //! with network interfaces in the given subnets and security groups. The
 //! id is the link id; outputs add `arn`. Create waits (bounded) until the
 //! link is AVAILABLE, since integrations through a PENDING link fail;
-//! delete waits until it is gone, since its network interfaces hold the
-//! security group and subnets until then. Tags go in the create call and
+//! delete waits until GetVpcLink no longer finds it, since its network
+//! interfaces hold the security group and subnets until then. Tags go in the create call and
 //! an interrupted create is adopted by them. Only the name changes in place.
 
 use super::apigw::*;
@@ -67,7 +67,9 @@ impl ApigwVpcLinkProvider {
                     return Err(ProviderError::not_found(format!("VPC link {id} vanished")));
                 };
                 match l.status {
-                    Some(VpcLinkStatus::Available) => Ok(Some(())),
+                    // INACTIVE is a link unused for 60 days: it exists, and
+                    // waiting would not change it.
+                    Some(VpcLinkStatus::Available | VpcLinkStatus::Inactive) => Ok(Some(())),
                     Some(VpcLinkStatus::Failed) => Err(ProviderError::new(
                         "VpcLinkFailed",
                         format!("VPC link {id} failed: {}", l.message),
@@ -154,14 +156,7 @@ impl Provider for ApigwVpcLinkProvider {
         wait_for(
             &format!("VPC link {} to be deleted", req.id),
             STATE_WAIT,
-            || async {
-                Ok(match self.get(req.id).await? {
-                    None => Some(()),
-                    // AWS keeps a deleted link listed as INACTIVE for a while.
-                    Some(l) if l.status == Some(VpcLinkStatus::Inactive) => Some(()),
-                    Some(_) => None,
-                })
-            },
+            || async { Ok(self.get(req.id).await?.is_none().then_some(())) },
         )
         .await
     }
@@ -170,7 +165,7 @@ impl Provider for ApigwVpcLinkProvider {
         for l in list_vpc_links(&self.ctx).await? {
             let live = !matches!(
                 l.vpc_link_status(),
-                Some(VpcLinkStatus::Deleting | VpcLinkStatus::Inactive | VpcLinkStatus::Failed)
+                Some(VpcLinkStatus::Deleting | VpcLinkStatus::Failed)
             );
             if live && tags_match(pairs(l.tags()), req.tags, req.address) {
                 if let Some(id) = l.vpc_link_id() {
