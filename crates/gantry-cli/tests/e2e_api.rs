@@ -9,6 +9,12 @@
 //! point with the POSIX ids, mounted at /app/uploads; a second plan with no
 //! changes; a destroy that leaves nothing.
 //!
+//! A second test kills `gantry up` of the same architecture (another stack
+//! and zone, so both run side by side) at several moments and checks the
+//! rerun adopts what was created: one API, VPC link and domain name, and in
+//! the API exactly one route and integration per service (those carry no
+//! tags: they are found by route key and description).
+//!
 //! Emulator gap, handled by the emulator launcher (`scripts/moto_server.py`)
 //! rather than here or in the providers: moto's custom domain names lack the
 //! regional target (`ApiGatewayDomainName`, `HostedZoneId`) AWS returns.
@@ -16,6 +22,9 @@
 mod support;
 
 use gantry_aws::AwsContext;
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -344,4 +353,84 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
         "the VPC link is gone"
     );
     assert!(gw.get_domain_name().domain_name(host).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_up_adopts_api_gateway_objects() {
+    let spec = std::fs::read_to_string(format!("{}/examples/saas-platform.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: saas", "name: saascrash")
+        .replace("example.com", "example.net");
+    let p = Project::new(&spec);
+    support::emulator_env();
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+
+    // A fresh run reaches the API Gateway objects after about 2-3.5 s; a
+    // rerun first recovers (waiting 5 s when an interrupted create is not
+    // found yet), so the later kills come later.
+    for delay_ms in [2300u64, 3300, 6000, 8600] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
+        cmd.arg("-f")
+            .arg(p.spec_path())
+            .args(["up", "--yes"])
+            .env("NO_COLOR", "1");
+        for (k, v) in support::emulator_env() {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no cleanup, no lock release.
+        let _ = child.wait();
+    }
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+
+    // One AWS object per tagged address.
+    let items = gantry_aws::inventory::stack_resources(&ctx, "saascrash", "dev")
+        .await
+        .unwrap();
+    let mut per_address: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &items {
+        *per_address.entry(i.address.clone()).or_default() += 1;
+    }
+    let dupes: Vec<_> = per_address.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(dupes.is_empty(), "duplicated after crashes: {dupes:?}");
+    for a in [
+        "apigw_api.main",
+        "apigw_vpc_link.main",
+        "apigw_domain_name.main",
+    ] {
+        assert_eq!(per_address.get(a), Some(&1), "{a}: {items:?}");
+    }
+    // Inside the API, untagged objects were not duplicated either.
+    let gw = ctx.apigw();
+    let apis = gw.get_apis().send().await.unwrap();
+    let ours: Vec<_> = apis
+        .items()
+        .iter()
+        .filter(|a| a.name() == Some("saascrash-dev"))
+        .collect();
+    assert_eq!(ours.len(), 1, "one HTTP API");
+    let api_id = ours[0].api_id().unwrap();
+    let routes = gw.get_routes().api_id(api_id).send().await.unwrap();
+    assert_eq!(routes.items().len(), 2, "{:?}", routes.items());
+    let ints = gw.get_integrations().api_id(api_id).send().await.unwrap();
+    assert_eq!(ints.items().len(), 2, "{:?}", ints.items());
+    let maps = gw
+        .get_api_mappings()
+        .domain_name("api.dev.example.net")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(maps.items().len(), 1);
+
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let left = gantry_aws::inventory::stack_resources(&ctx, "saascrash", "dev")
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
