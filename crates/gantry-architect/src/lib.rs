@@ -6,13 +6,16 @@
 //! log retention, immutable scanned ECR repositories, circuit breakers,
 //! encrypted private data stores reachable only by the services that use
 //! them, HTTPS with DNS-validated certificates and an HTTP redirect whenever
-//! there is a domain, WAF on every internet-facing load balancer).
+//! there is a domain, WAF on every internet-facing load balancer, an
+//! internal load balancer behind an API Gateway HTTP API reachable only
+//! through the API's VPC link).
 //! Valid but weaker setups (plain HTTP, WAF off) are reported by
 //! `Model::warnings()`, which the CLI prints alongside the plan.
 //! Addresses and physical names are listed in `docs/spec.md`.
 //!
 //! Resources carry no tags: providers add the `gantry:*` tags.
 
+mod api;
 mod compute;
 pub mod data;
 pub mod naming;
@@ -52,6 +55,14 @@ pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
     let net = network::build(model, &mut g);
     let zone = routing::zone(model, &mut g);
     let routing = routing::build(model, &net, zone.as_ref(), &mut g)?;
+    if let (Some(link_sg), Some(listener)) = (&routing.api_link_sg, &routing.api_listener) {
+        let inputs = api::ApiInputs {
+            link_sg,
+            listener,
+            zone: zone.as_ref(),
+        };
+        api::build(model, &net, &inputs, &mut g);
+    }
     network::endpoints(model, &net, &routing.service_sgs, &mut g);
     let wiring = data::build(model, &net, &routing, &mut g);
     compute::build(model, &net, &routing, &wiring, &mut g);

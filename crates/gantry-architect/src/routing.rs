@@ -36,6 +36,10 @@ pub(crate) struct Routing {
     /// The listener and rules a service's target groups hang off: ECS refuses
     /// to attach a target group that no load balancer uses yet.
     pub listener_deps: BTreeMap<String, Vec<Address>>,
+    /// The API's VPC link security group and its load balancer's forwarding
+    /// listener, with an API.
+    pub api_link_sg: Option<Address>,
+    pub api_listener: Option<Address>,
 }
 
 /// Security group names may not start with `sg-`.
@@ -219,11 +223,15 @@ pub(crate) fn build(
     }
     let has_internal = m.load_balancers.iter().any(|l| !l.public);
 
+    let link_sg = crate::api::link_security_group(m, net, g);
     // Security groups of the load balancers.
     let mut alb_sgs: BTreeMap<&str, Address> = BTreeMap::new();
     for lb in &m.load_balancers {
+        let api_link = link_sg.as_ref().filter(|_| m.is_api_lb(&lb.name));
         let ingress = if lb.public {
             internet_ingress()
+        } else if let Some(link) = api_link {
+            vec![crate::api::lb_ingress(link)]
         } else {
             let cidr = m.network.cidr.to_string();
             [80, 443]
@@ -265,6 +273,11 @@ pub(crate) fn build(
                     "Load balancer: HTTP/HTTPS from the internet".into()
                 } else if lb.public {
                     format!("Load balancer {}: HTTP/HTTPS from the internet", lb.name)
+                } else if api_link.is_some() {
+                    format!(
+                        "Internal load balancer {}: HTTP from the API Gateway VPC link",
+                        lb.name
+                    )
                 } else {
                     format!(
                         "Internal load balancer {}: HTTP/HTTPS from inside the VPC",
@@ -349,6 +362,8 @@ pub(crate) fn build(
             target_groups,
             internal_hosts: BTreeMap::new(),
             listener_deps,
+            api_link_sg: link_sg,
+            api_listener: None,
         });
     }
 
@@ -356,6 +371,7 @@ pub(crate) fn build(
 
     let waf_ip_sets = waf_ip_sets(m, &prefix, g);
     let mut internal_hosts = BTreeMap::new();
+    let mut api_listener = None;
     for lb in &m.load_balancers {
         let lb_addr = g.add(Resource::new(
             kinds::LB,
@@ -375,7 +391,9 @@ pub(crate) fn build(
             },
         ));
 
-        if !lb.public {
+        // The API's load balancer admits the VPC link only: services get no
+        // variable for it.
+        if !lb.public && !m.is_api_lb(&lb.name) {
             internal_hosts.insert(
                 gantry_model::internal_host_var(&lb.name),
                 match (m.is_https(lb), lb.hosts.first()) {
@@ -494,6 +512,9 @@ pub(crate) fn build(
                 },
             )),
         };
+        if m.is_api_lb(&lb.name) {
+            api_listener = Some(forwarding.clone());
+        }
         for s in &m.services {
             if s.routed().any(|c| c.routes.iter().any(|r| r.lb == lb.name)) {
                 listener_deps
@@ -578,6 +599,8 @@ pub(crate) fn build(
         target_groups,
         internal_hosts,
         listener_deps,
+        api_link_sg: link_sg,
+        api_listener,
     })
 }
 

@@ -46,6 +46,7 @@ pub(crate) struct Inner {
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
+    pub apigw: aws_sdk_apigatewayv2::Client,
 }
 
 impl AwsContext {
@@ -91,6 +92,7 @@ impl AwsContext {
                         .region(Region::new(GLOBAL_REGION))
                         .build(),
                 ),
+                apigw: aws_sdk_apigatewayv2::Client::new(&config),
                 config,
             }),
         })
@@ -215,6 +217,10 @@ impl AwsContext {
     /// CloudFront (global; its API is signed for us-east-1).
     pub fn cloudfront(&self) -> &aws_sdk_cloudfront::Client {
         &self.inner.cloudfront
+    }
+    /// API Gateway v2 (HTTP APIs, VPC links, custom domain names).
+    pub fn apigw(&self) -> &aws_sdk_apigatewayv2::Client {
+        &self.inner.apigw
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].

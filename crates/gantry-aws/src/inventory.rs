@@ -75,7 +75,8 @@ fn item(kind: &str, id: impl Into<String>, address: String) -> InventoryItem {
 /// tags and cannot outlive their file system, so they are not listed; nor
 /// are Route53 records, certificate validations and web ACL associations
 /// (no tags; they live inside a zone, a certificate or a load balancer that
-/// is listed). Certificates are listed in the stack's region and in
+/// is listed), nor API Gateway routes, integrations, stages and API
+/// mappings (they live inside the listed API or domain name). Certificates are listed in the stack's region and in
 /// us-east-1 (CloudFront's); hosted zones Gantry created carry tags, zones it
 /// only looked up do not. CloudFront origin access controls have no tags:
 /// they are listed by the stack's name prefix (`STACK-ENV-`), with the
@@ -105,6 +106,7 @@ pub async fn stack_resources(
     out.extend(route53(ctx, &scope).await?);
     out.extend(wafv2(ctx, &scope).await?);
     out.extend(cloudfront(ctx, &scope).await?);
+    out.extend(apigateway(ctx, &scope).await?);
     out.sort();
     Ok(out)
 }
@@ -958,6 +960,39 @@ async fn cloudfront(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem
         {
             Some(m) => marker = Some(m),
             None => break,
+        }
+    }
+    Ok(out)
+}
+
+/// HTTP APIs, VPC links and custom domain names; each listing returns the
+/// tags, so one paginated call per kind.
+async fn apigateway(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::{
+        apigw_list_apis, apigw_list_domain_names, apigw_list_vpc_links, apigw_tag_pairs,
+    };
+    let mut out = Vec::new();
+    for a in apigw_list_apis(ctx).await? {
+        if let (Some(addr), Some(id)) = (s.address(apigw_tag_pairs(a.tags())), a.api_id()) {
+            out.push(item(kinds::APIGW_API, id, addr));
+        }
+    }
+    for l in apigw_list_vpc_links(ctx).await? {
+        // A link being deleted is on its way out, like the other kinds'
+        // `deleting` resources.
+        let gone = matches!(
+            l.vpc_link_status(),
+            Some(aws_sdk_apigatewayv2::types::VpcLinkStatus::Deleting)
+        );
+        if let (Some(addr), Some(id), false) =
+            (s.address(apigw_tag_pairs(l.tags())), l.vpc_link_id(), gone)
+        {
+            out.push(item(kinds::APIGW_VPC_LINK, id, addr));
+        }
+    }
+    for d in apigw_list_domain_names(ctx).await? {
+        if let (Some(addr), Some(id)) = (s.address(apigw_tag_pairs(d.tags())), d.domain_name()) {
+            out.push(item(kinds::APIGW_DOMAIN_NAME, id, addr));
         }
     }
     Ok(out)

@@ -27,6 +27,7 @@ pub use error::aws_error;
 
 pub use aws_config;
 pub use aws_sdk_acm;
+pub use aws_sdk_apigatewayv2;
 pub use aws_sdk_cloudfront;
 pub use aws_sdk_cloudwatchlogs;
 pub use aws_sdk_dynamodb;

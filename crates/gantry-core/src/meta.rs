@@ -339,6 +339,52 @@ static KINDS: &[KindMeta] = &[
             &[],
         )
     },
+    // ---- API Gateway (HTTP APIs) ----
+    meta(kinds::APIGW_API, "apigateway", "HTTP API", &[]),
+    // UpdateVpcLink changes only the name.
+    KindMeta {
+        unordered: &["subnet_ids", "security_group_ids"],
+        ..meta(
+            kinds::APIGW_VPC_LINK,
+            "apigateway",
+            "VPC link",
+            &["subnet_ids", "security_group_ids"],
+        )
+    },
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::APIGW_INTEGRATION,
+            "apigateway",
+            "API integration",
+            &["api_id", "integration_type", "connection_type"],
+        )
+    },
+    KindMeta {
+        taggable: false,
+        ..meta(kinds::APIGW_ROUTE, "apigateway", "API route", &["api_id"])
+    },
+    meta(
+        kinds::APIGW_STAGE,
+        "apigateway",
+        "API stage",
+        &["api_id", "name"],
+    ),
+    meta(
+        kinds::APIGW_DOMAIN_NAME,
+        "apigateway",
+        "API domain name",
+        &["domain_name", "endpoint_type"],
+    ),
+    KindMeta {
+        taggable: false,
+        ..meta(
+            kinds::APIGW_API_MAPPING,
+            "apigateway",
+            "API mapping",
+            &["domain_name"],
+        )
+    },
 ];
 
 /// Metadata for `kind`, if Gantry knows it.

@@ -8,8 +8,10 @@
 pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
+mod api;
 mod edge;
 mod stores;
+pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
@@ -50,6 +52,8 @@ pub struct Model {
     pub waf: Option<Waf>,
     /// The static site behind CloudFront.
     pub site: Option<Site>,
+    /// The API Gateway HTTP API, when the spec has `api`.
+    pub api: Option<Api>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -200,6 +204,7 @@ impl Model {
             load_balancers: edge::load_balancers(&view),
             waf: edge::waf(&view),
             site: edge::site(&view),
+            api: api::api(&view),
         })
     }
 
@@ -231,6 +236,12 @@ impl Model {
     /// host names.
     pub fn is_https(&self, lb: &LoadBalancer) -> bool {
         self.domain.is_some() && !lb.hosts.is_empty()
+    }
+
+    /// Whether `lb` is the API's load balancer (reachable only through the
+    /// API's VPC link).
+    pub fn is_api_lb(&self, lb: &str) -> bool {
+        self.api.as_ref().is_some_and(|a| a.lb == lb)
     }
 
     pub fn load_balancer(&self, name: &str) -> Option<&LoadBalancer> {
@@ -281,6 +292,13 @@ impl Model {
                     ));
                 }
             }
+        }
+        // Only worth saying when the user wants a WAF at all.
+        if let (Some(api), Some(_)) = (&self.api, &self.waf) {
+            out.push(format!(
+                "the HTTP API has no WAF (API Gateway HTTP APIs cannot have one): only its throttling ({} requests/s, bursts of {}) limits it",
+                api.rate_limit, api.burst_limit
+            ));
         }
         out
     }

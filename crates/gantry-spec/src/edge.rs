@@ -70,7 +70,7 @@ fn is_dns_name(s: &str) -> bool {
     s.len() <= 253 && s.split('.').count() >= 2 && s.split('.').all(is_label)
 }
 
-fn check_dns_name(p: &mut Problems, what: &str, s: &Sp<String>) -> bool {
+pub(crate) fn check_dns_name(p: &mut Problems, what: &str, s: &Sp<String>) -> bool {
     if is_dns_name(s) {
         return true;
     }

@@ -6,6 +6,7 @@
 //! [`json_schema`] exports the JSON Schema for editors (`gantry schema`).
 //! Defaults are applied by `gantry-model`, not here; see `docs/spec.md`.
 
+pub mod api;
 pub mod diag;
 pub mod edge;
 pub mod fargate;

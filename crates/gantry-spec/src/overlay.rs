@@ -105,6 +105,10 @@ impl Spec {
             set(&mut site.cache, &so.cache);
             set(&mut site.price_class, &so.price_class);
         }
+        if let (Some(ao), Some(api)) = (&o.api, &mut s.api) {
+            set(&mut api.value.rate_limit, &ao.rate_limit);
+            set(&mut api.value.burst_limit, &ao.burst_limit);
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

@@ -57,6 +57,8 @@ pub struct Spec {
     /// A static single-page app: a private S3 bucket served by CloudFront,
     /// published with `gantry site publish DIR`.
     pub site: Option<Site>,
+    /// An API Gateway HTTP API in front of an internal load balancer.
+    pub api: Option<Sp<Api>>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -159,6 +161,33 @@ pub struct Waf {
     /// IPv4 CIDRs always blocked.
     #[serde(default)]
     pub deny_ips: Vec<Sp<String>>,
+}
+
+/// An API Gateway HTTP API: the public front door of one internal load
+/// balancer, reached through a VPC link (seed 004).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// The internal load balancer (`public: false`, no `hosts`) whose
+    /// routes the API serves. Default: the only internal load balancer.
+    pub lb: Option<Sp<String>>,
+    /// The API's custom domain, inside `domain.zone` (the environment's
+    /// subdomain is applied). Without it the API answers on its
+    /// `execute-api` URL.
+    pub host: Option<Sp<String>>,
+    /// Steady requests per second the `$default` stage allows (1 to
+    /// 10000). Default 100.
+    pub rate_limit: Option<Sp<u32>>,
+    /// Requests allowed in a burst (1 to 5000). Default 200.
+    pub burst_limit: Option<Sp<u32>>,
+}
+
+/// API keys an environment may change.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiOverlay {
+    pub rate_limit: Option<Sp<u32>>,
+    pub burst_limit: Option<Sp<u32>>,
 }
 
 /// One entry of a container's `routes`: a path pattern for the default load
@@ -627,6 +656,8 @@ pub struct Overlay {
     pub waf: Option<Waf>,
     /// Site keys this environment changes.
     pub site: Option<SiteOverlay>,
+    /// API keys this environment changes (throttling).
+    pub api: Option<ApiOverlay>,
 }
 
 /// Site keys an environment may change.

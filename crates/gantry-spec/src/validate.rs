@@ -21,6 +21,7 @@ pub(crate) fn validate(spec: &Spec, p: &mut Problems) {
     check_stack(spec, p);
     check_overlay_names(spec, p);
     crate::edge::check_names(spec, p);
+    crate::api::check_names(spec, p);
     crate::stores::check_names(spec, p);
     for env in spec.environment_names() {
         if let Some(view) = spec.for_env(&env) {
@@ -164,6 +165,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     }
     crate::stores::check_view(spec, p);
     crate::edge::check_view(spec, p);
+    crate::api::check_view(spec, p);
 }
 
 /// How many data subnets the stores need: one per AZ and two at least (RDS

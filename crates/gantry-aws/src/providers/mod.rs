@@ -55,6 +55,20 @@ pub mod wafv2_ip_set;
 pub mod wafv2_web_acl;
 pub mod wafv2_web_acl_association;
 
+// API Gateway (HTTP APIs).
+mod apigw;
+pub mod apigw_api;
+pub mod apigw_api_mapping;
+pub mod apigw_domain_name;
+pub mod apigw_integration;
+pub mod apigw_route;
+pub mod apigw_stage;
+pub mod apigw_vpc_link;
+pub(crate) use apigw::{
+    list_apis as apigw_list_apis, list_domain_names as apigw_list_domain_names,
+    list_vpc_links as apigw_list_vpc_links, pairs as apigw_tag_pairs,
+};
+
 use crate::context::AwsContext;
 use gantry_core::ProviderSet;
 use std::sync::Arc;
@@ -149,5 +163,21 @@ pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
     set.insert(Arc::new(
         cloudfront_distribution::CloudfrontDistributionProvider { ctx: ctx() },
     ));
+    // API Gateway (HTTP APIs).
+    set.insert(Arc::new(apigw_api::ApigwApiProvider { ctx: ctx() }));
+    set.insert(Arc::new(apigw_vpc_link::ApigwVpcLinkProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(apigw_integration::ApigwIntegrationProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(apigw_route::ApigwRouteProvider { ctx: ctx() }));
+    set.insert(Arc::new(apigw_stage::ApigwStageProvider { ctx: ctx() }));
+    set.insert(Arc::new(apigw_domain_name::ApigwDomainNameProvider {
+        ctx: ctx(),
+    }));
+    set.insert(Arc::new(apigw_api_mapping::ApigwApiMappingProvider {
+        ctx: ctx(),
+    }));
     set
 }

@@ -1,0 +1,140 @@
+//! `apigw_api`: an API Gateway HTTP API. The id is the API id; outputs add
+//! `arn` (the tagging ARN, `arn:PARTITION:apigateway:REGION::/apis/ID`) and
+//! `api_endpoint` (the `execute-api` URL). Tags go in the create call and
+//! an interrupted create is adopted by them (GetApis has no server-side
+//! filter, so adoption lists the region's APIs). Name, description and
+//! the `execute-api` switch change in place.
+
+use super::apigw::*;
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_apigatewayv2::types::ProtocolType;
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, ApigwApi};
+use gantry_core::*;
+
+pub struct ApigwApiProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+/// The API's ARN (for tags and IAM), built as API Gateway documents it.
+pub(crate) fn api_arn(region: &str, id: &str) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:apigateway:{region}::/apis/{id}")
+}
+
+impl ApigwApiProvider {
+    fn applied(&self, id: &str, endpoint: Option<&str>) -> Applied {
+        Applied {
+            id: id.to_string(),
+            outputs: outputs([
+                ("id", id.to_string()),
+                ("arn", api_arn(self.ctx.region(), id)),
+                ("api_endpoint", endpoint.unwrap_or_default().to_string()),
+            ]),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for ApigwApiProvider {
+    fn kind(&self) -> &'static str {
+        kinds::APIGW_API
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: ApigwApi = parse(kinds::APIGW_API, req.props)?;
+        let out = self
+            .ctx
+            .apigw()
+            .create_api()
+            .name(&p.name)
+            .protocol_type(ProtocolType::Http)
+            .description(&p.description)
+            .disable_execute_api_endpoint(p.disable_execute_api_endpoint)
+            .set_tags(Some(tag_map(tag_set(req.tags, req.address, Some(&p.name)))))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let id = out
+            .api_id()
+            .ok_or_else(|| ProviderError::new("MissingId", "CreateApi returned no id"))?;
+        Ok(self.applied(id, out.api_endpoint()))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        // GetApi takes one API; concurrently.
+        try_join_all(reqs.iter().map(|r| async move {
+            let got = self
+                .ctx
+                .apigw()
+                .get_api()
+                .api_id(r.id)
+                .send()
+                .await
+                .map_err(|e| aws_error(e, NOT_FOUND));
+            let Some(a) = found(got)? else {
+                return Ok(None);
+            };
+            let props = ApigwApi {
+                name: a.name().unwrap_or_default().to_string(),
+                description: a.description().unwrap_or_default().to_string(),
+                disable_execute_api_endpoint: a.disable_execute_api_endpoint().unwrap_or(false),
+            };
+            Ok(Some(Observed {
+                props: to_props(&props),
+                outputs: self.applied(r.id, a.api_endpoint()).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: ApigwApi = parse(kinds::APIGW_API, req.new)?;
+        let out = self
+            .ctx
+            .apigw()
+            .update_api()
+            .api_id(req.id)
+            .name(&p.name)
+            .description(&p.description)
+            .disable_execute_api_endpoint(p.disable_execute_api_endpoint)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        Ok(self.applied(req.id, out.api_endpoint()))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        // Deleting the API deletes its routes, integrations and stages too.
+        let r = self
+            .ctx
+            .apigw()
+            .delete_api()
+            .api_id(req.id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        for a in list_apis(&self.ctx).await? {
+            if tags_match(pairs(a.tags()), req.tags, req.address) {
+                if let Some(id) = a.api_id() {
+                    return Ok(Some(self.applied(id, a.api_endpoint())));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
