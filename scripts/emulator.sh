@@ -34,10 +34,11 @@ start() {
   local port
   port=$(free_port)
   # ECS services report their tasks as running, certificates issue at once,
-  # and the AWS-managed IAM policies exist, as on AWS.
+  # and the AWS-managed IAM policies exist, as on AWS. moto_server.py starts
+  # moto with the emulator gaps it names filled in as AWS behaves.
   MOTO_ECS_SERVICE_RUNNING=${MOTO_ECS_SERVICE_RUNNING:-100} \
   MOTO_ACM_VALIDATION_WAIT=${MOTO_ACM_VALIDATION_WAIT:-0} \
-    nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$run_dir/moto.log" 2>&1 &
+    nohup "$venv/bin/python" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"$run_dir/moto.log" 2>&1 &
   local server=$!
   echo $server >"$run_dir/moto.pid"
   # A test harness that cannot run teardown code names itself here: the
