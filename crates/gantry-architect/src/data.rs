@@ -58,7 +58,7 @@ struct Built {
     postgres: BTreeMap<String, Address>,
     redis: BTreeMap<String, (Address, Address)>,
     tables: BTreeMap<String, (Address, String)>,
-    buckets: BTreeMap<String, (Address, String)>,
+    buckets: BTreeMap<String, Address>,
     volumes: BTreeMap<String, (Address, Address, Vec<Address>)>,
 }
 
@@ -310,7 +310,7 @@ pub(crate) fn build(
             kinds::S3_BUCKET,
             &bk.name,
             &S3Bucket {
-                bucket_prefix: bp.clone(),
+                bucket_prefix: bp,
                 kms_key_arn: key_arn(),
                 versioning: bk.versioning,
                 lifecycle_rules: bk
@@ -338,7 +338,7 @@ pub(crate) fn build(
                 force_destroy: bk.force_destroy,
             },
         ));
-        b.buckets.insert(bk.name.clone(), (addr, bp));
+        b.buckets.insert(bk.name.clone(), addr);
     }
 
     for v in &m.volumes {
@@ -521,7 +521,7 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                 data_key_write |= !u.read_only();
             }
             StoreKind::Bucket => {
-                let (bk, prefix) = &b.buckets[&u.name];
+                let bk = &b.buckets[&u.name];
                 w.environment
                     .insert(format!("{n}_BUCKET"), reference(bk, "name"));
                 w.task_statements.push(statement(
@@ -539,17 +539,12 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                         "s3:PutObject",
                     ]
                 };
-                // The bucket's full name is only known after create and a
-                // reference cannot be followed by `/*`; the provider names
-                // buckets `{prefix}-` + 12 hex digits, so twelve `?` match
-                // exactly this bucket and no other.
+                // `objects_arn` is the bucket ARN plus `/*`: exactly this
+                // bucket's objects, known once the provider has named it.
                 w.task_statements.push(statement(
                     format!("Bucket{sid}Objects"),
                     actions,
-                    vec![format!(
-                        "arn:{part}:s3:::{prefix}-{}/*",
-                        "?".repeat(BUCKET_SUFFIX_LEN)
-                    )],
+                    vec![reference(bk, "objects_arn")],
                 ));
                 data_key_read = true;
                 data_key_write |= !u.read_only();

@@ -417,7 +417,7 @@ fn table_bucket_and_volume_statements_follow_access() {
                 "Resource": [r("s3_bucket.pdfs", "arn")]}),
             json!({"Sid": "BucketPdfsObjects", "Effect": "Allow",
                 "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                "Resource": ["arn:aws:s3:::files-dev-pdfs-????????????/*"]}),
+                "Resource": [r("s3_bucket.pdfs", "objects_arn")]}),
             json!({"Sid": "VolumeUploads", "Effect": "Allow",
                 "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                 "Resource": [r("efs_file_system.uploads", "arn")],

@@ -1853,6 +1853,8 @@ async fn s3_bucket_lifecycle() {
     let name = ba.id.clone();
     assert!(name.starts_with("s3-pdfs-") && name.len() == "s3-pdfs-".len() + 12);
     assert_eq!(out(&ba, "arn"), format!("arn:aws:s3:::{name}"));
+    // What task-role statements on the objects name.
+    assert_eq!(out(&ba, "objects_arn"), format!("arn:aws:s3:::{name}/*"));
     assert_eq!(
         out(&ba, "regional_domain_name"),
         format!("{name}.s3.us-east-1.amazonaws.com")
