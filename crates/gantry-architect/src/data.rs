@@ -95,6 +95,18 @@ fn ingress_from(users: &[(String, Address)], port: i32, what: &str) -> Vec<SgRul
         .collect()
 }
 
+/// The address of the stack's KMS key, when the stack has one (some store
+/// or secret exists).
+pub(crate) fn stack_key(m: &Model) -> Option<Address> {
+    m.needs_key().then(|| Address::of(kinds::KMS_KEY, "main"))
+}
+
+/// Every log group of the stack is named with this prefix (the service name
+/// follows); the key policy admits CloudWatch Logs for exactly these.
+pub fn log_group_prefix(m: &Model) -> String {
+    format!("/gantry/{}/{}/", m.stack, m.env)
+}
+
 /// The S3 bucket prefix: `{stack}-{env}-{name}`, at most 37 characters so
 /// the provider's random suffix keeps the name within 63.
 pub fn bucket_prefix(m: &Model, name: &str) -> String {
@@ -126,8 +138,11 @@ pub(crate) fn build(
                 description: format!("Gantry {} ({}): data, secrets and logs", m.stack, m.env),
                 enable_key_rotation: true,
                 // AWS's default key policy (the account): roles get use of
-                // the key through their own IAM policies.
+                // the key through their own IAM policies. CloudWatch Logs is
+                // no IAM principal of the account, so the policy itself must
+                // admit it, for this stack's log groups only.
                 policy: Value::Null,
+                logs_log_group_prefix: Some(log_group_prefix(m)),
                 deletion_window_in_days: if prod { 30 } else { 7 },
             },
         )));

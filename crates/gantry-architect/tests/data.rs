@@ -117,9 +117,15 @@ fn stack_key_rotates_and_uses_the_default_policy() {
             "description": "Gantry fastapi-rds (dev): data, secrets and logs",
             "enable_key_rotation": true,
             "policy": null,
+            "logs_log_group_prefix": "/gantry/fastapi-rds/dev/",
             "deletion_window_in_days": 7,
         })
     );
+    // Every log group is encrypted with it, and named with that prefix.
+    let g = graph(FASTAPI_RDS, "dev");
+    let lg = props(&g, "log_group.api");
+    assert_eq!(lg["name"], "/gantry/fastapi-rds/dev/api");
+    assert_eq!(lg["kms_key_id"], r("kms_key.main", "arn"));
     let prod = props(&graph(FASTAPI_RDS, "prod"), "kms_key.main");
     assert_eq!(prod["deletion_window_in_days"], 30);
 }
@@ -131,6 +137,8 @@ fn no_key_without_stores() {
         "dev",
     );
     assert!(g.resources.values().all(|r| r.kind != kinds::KMS_KEY));
+    // Without a key, log groups use CloudWatch Logs' own encryption.
+    assert!(props(&g, "log_group.web").get("kms_key_id").is_none());
     assert!(g
         .resources
         .values()

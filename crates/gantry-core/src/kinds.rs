@@ -262,6 +262,10 @@ pub struct EcsCluster {
 pub struct LogGroup {
     pub name: String,
     pub retention_in_days: i32,
+    /// The KMS key (ARN) CloudWatch Logs encrypts the events with; its key
+    /// policy must admit the Logs service for this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -428,8 +432,16 @@ pub struct KmsKey {
     pub alias: String,
     pub description: String,
     pub enable_key_rotation: bool,
-    /// The key policy document.
+    /// The key policy document; `null` for the account-root statement of
+    /// AWS's default policy.
     pub policy: serde_json::Value,
+    /// When set, the policy also lets CloudWatch Logs of the stack's region
+    /// use the key for log groups whose names start with this prefix (an
+    /// `ArnLike` condition on `kms:EncryptionContext:aws:logs:arn`). The
+    /// provider renders that statement because the account id in the ARN is
+    /// only known at apply time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs_log_group_prefix: Option<String>,
     /// Days between scheduling deletion and deletion (7 to 30).
     pub deletion_window_in_days: i32,
 }
