@@ -42,6 +42,7 @@ pub(crate) struct Inner {
     pub route53: aws_sdk_route53::Client,
     pub acm: aws_sdk_acm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
+    pub memorydb: aws_sdk_memorydb::Client,
 }
 
 impl AwsContext {
@@ -82,6 +83,7 @@ impl AwsContext {
                 route53: aws_sdk_route53::Client::new(&config),
                 acm: aws_sdk_acm::Client::new(&config),
                 wafv2: aws_sdk_wafv2::Client::new(&config),
+                memorydb: aws_sdk_memorydb::Client::new(&config),
                 config,
             }),
         })
@@ -183,6 +185,9 @@ impl AwsContext {
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
+    }
+    pub fn memorydb(&self) -> &aws_sdk_memorydb::Client {
+        &self.inner.memorydb
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].
