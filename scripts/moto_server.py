@@ -7,6 +7,8 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   `apiGatewayDomainName` (`d-XXXXXXXXXX.execute-api.REGION.amazonaws.com`)
   and `hostedZoneId` that Route53 alias records point at, and
   `domainNameStatus`. Added here (deterministic per domain name).
+- MemoryDB access control lists (CreateACL, DescribeACLs, UpdateACL,
+  DeleteACL): moto has none; `moto_memorydb_acl.py` adds them.
 
 Usage: python moto_server.py [moto_server arguments]
 """
@@ -16,6 +18,7 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
+import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 from moto.server import main
 
 # API Gateway's regional hosted zone in us-east-1 (the tests' region);

@@ -164,6 +164,8 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
             } else {
                 RETENTION_DAYS
             },
+            // Inside the prefix the stack key admits CloudWatch Logs for.
+            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
         },
     ));
     let stage = g.add(Resource::new(

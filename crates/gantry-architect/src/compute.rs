@@ -61,7 +61,7 @@ fn service(
     g: &mut Graph,
 ) {
     let prefix = m.prefix();
-    let log_name = format!("/gantry/{}/{}/{}", m.stack, m.env, s.name);
+    let log_name = format!("{}{}", crate::data::log_group_prefix(m), s.name);
     let log_group = g.add(Resource::new(
         kinds::LOG_GROUP,
         &s.name,
@@ -72,6 +72,9 @@ fn service(
             } else {
                 RETENTION_DAYS
             },
+            // Encrypted with the stack's key when there is one (its policy
+            // admits CloudWatch Logs for the stack's log groups).
+            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
         },
     ));
 

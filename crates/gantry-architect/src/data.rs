@@ -1,6 +1,7 @@
-//! Data, secrets and identity: the stack's KMS key, PostgreSQL, Redis,
-//! DynamoDB tables, S3 buckets, EFS volumes, Secrets Manager secrets and SSM
-//! parameters, and the wiring each service gets from its `uses`.
+//! Data, secrets and identity: the stack's KMS key, PostgreSQL, Redis
+//! (ElastiCache, or MemoryDB when `durable`), DynamoDB tables, S3 buckets,
+//! EFS volumes, Secrets Manager secrets and SSM parameters, and the wiring
+//! each service gets from its `uses`.
 //!
 //! Wiring is derived, never written by the user, and exact: a store's
 //! security group admits its port from the security groups of the services
@@ -56,11 +57,27 @@ struct Built {
     secrets: BTreeMap<String, Address>,
     parameters: BTreeMap<String, Address>,
     postgres: BTreeMap<String, Address>,
-    redis: BTreeMap<String, (Address, Address)>,
+    redis: BTreeMap<String, RedisBuilt>,
     tables: BTreeMap<String, (Address, String)>,
-    buckets: BTreeMap<String, (Address, String)>,
+    buckets: BTreeMap<String, Address>,
     volumes: BTreeMap<String, (Address, Address, Vec<Address>)>,
 }
+
+/// A Redis store as its users see it: ElastiCache or MemoryDB.
+struct RedisBuilt {
+    /// The replication group or cluster.
+    addr: Address,
+    /// Its output holding the host to connect to.
+    host_attr: &'static str,
+    /// The secret holding the AUTH token / user password.
+    auth: Address,
+    /// The user to authenticate as.
+    user: String,
+}
+
+/// The Redis ACL rules of the MemoryDB user Gantry creates: every command on
+/// every key and channel (what the ElastiCache AUTH token grants).
+pub const MEMORYDB_ACCESS_STRING: &str = "on ~* &* +@all";
 
 /// `my-store` → `MyStore`, for statement ids (letters and digits only).
 fn camel(name: &str) -> String {
@@ -95,6 +112,18 @@ fn ingress_from(users: &[(String, Address)], port: i32, what: &str) -> Vec<SgRul
         .collect()
 }
 
+/// The address of the stack's KMS key, when the stack has one (some store
+/// or secret exists).
+pub(crate) fn stack_key(m: &Model) -> Option<Address> {
+    m.needs_key().then(|| Address::of(kinds::KMS_KEY, "main"))
+}
+
+/// Every log group of the stack is named with this prefix (the service name
+/// follows); the key policy admits CloudWatch Logs for exactly these.
+pub fn log_group_prefix(m: &Model) -> String {
+    format!("/gantry/{}/{}/", m.stack, m.env)
+}
+
 /// The S3 bucket prefix: `{stack}-{env}-{name}`, at most 37 characters so
 /// the provider's random suffix keeps the name within 63.
 pub fn bucket_prefix(m: &Model, name: &str) -> String {
@@ -126,8 +155,11 @@ pub(crate) fn build(
                 description: format!("Gantry {} ({}): data, secrets and logs", m.stack, m.env),
                 enable_key_rotation: true,
                 // AWS's default key policy (the account): roles get use of
-                // the key through their own IAM policies.
+                // the key through their own IAM policies. CloudWatch Logs is
+                // no IAM principal of the account, so the policy itself must
+                // admit it, for this stack's log groups only.
                 policy: Value::Null,
+                logs_log_group_prefix: Some(log_group_prefix(m)),
                 deletion_window_in_days: if prod { 30 } else { 7 },
             },
         )));
@@ -227,10 +259,18 @@ pub(crate) fn build(
             &format!("{}-auth", r.name),
             &Secret {
                 name: format!("gantry/{}/{}/{}-auth", m.stack, m.env, r.name),
-                description: format!("AUTH token of Redis {} of {prefix}, generated", r.name),
+                description: if r.durable {
+                    format!(
+                        "Password of the MemoryDB user of Redis {} of {prefix}, generated",
+                        r.name
+                    )
+                } else {
+                    format!("AUTH token of Redis {} of {prefix}, generated", r.name)
+                },
                 kms_key_id: key_arn(),
                 generate_length: Some(AUTH_TOKEN_LENGTH),
-                // ElastiCache tokens exclude several punctuation characters.
+                // ElastiCache tokens and MemoryDB passwords exclude several
+                // punctuation characters.
                 exclude_punctuation: true,
                 recovery_window_in_days: recovery,
             },
@@ -249,6 +289,11 @@ pub(crate) fn build(
                 egress: Vec::new(),
             },
         ));
+        if r.durable {
+            let built = memorydb(m, net, r, &physical, &auth, &sg, key_arn(), g);
+            b.redis.insert(r.name.clone(), built);
+            continue;
+        }
         let group = g.add(Resource::new(
             kinds::ELASTICACHE_SUBNET_GROUP,
             &r.name,
@@ -279,7 +324,16 @@ pub(crate) fn build(
                 snapshot_retention_limit: r.snapshot_retention as i32,
             },
         ));
-        b.redis.insert(r.name.clone(), (rg, auth));
+        b.redis.insert(
+            r.name.clone(),
+            RedisBuilt {
+                addr: rg,
+                host_attr: "primary_endpoint_address",
+                auth,
+                // An AUTH token authenticates as Redis's `default` user.
+                user: "default".into(),
+            },
+        );
     }
 
     for t in &m.tables {
@@ -310,7 +364,7 @@ pub(crate) fn build(
             kinds::S3_BUCKET,
             &bk.name,
             &S3Bucket {
-                bucket_prefix: bp.clone(),
+                bucket_prefix: bp,
                 kms_key_arn: key_arn(),
                 versioning: bk.versioning,
                 lifecycle_rules: bk
@@ -338,7 +392,7 @@ pub(crate) fn build(
                 force_destroy: bk.force_destroy,
             },
         ));
-        b.buckets.insert(bk.name.clone(), (addr, bp));
+        b.buckets.insert(bk.name.clone(), addr);
     }
 
     for v in &m.volumes {
@@ -402,6 +456,77 @@ pub(crate) fn build(
         .collect()
 }
 
+/// A MemoryDB cluster for a durable Redis store: a subnet group in the data
+/// subnets, a user whose password is the store's generated secret, an ACL
+/// admitting only that user (never `open-access`), and the cluster with TLS
+/// and the stack's key.
+#[allow(clippy::too_many_arguments)]
+fn memorydb(
+    m: &Model,
+    net: &Net,
+    r: &gantry_model::Redis,
+    physical: &str,
+    auth: &Address,
+    sg: &Address,
+    key_arn: String,
+    g: &mut Graph,
+) -> RedisBuilt {
+    let prefix = m.prefix();
+    // MemoryDB names: at most 40 characters for clusters and users.
+    let name = short_name(physical, 40);
+    let group = g.add(Resource::new(
+        kinds::MEMORYDB_SUBNET_GROUP,
+        &r.name,
+        &MemorydbSubnetGroup {
+            name: name.clone(),
+            description: format!("MemoryDB {} in the data subnets", r.name),
+            subnet_ids: ids(&net.data_subnets),
+        },
+    ));
+    let user = g.add(Resource::new(
+        kinds::MEMORYDB_USER,
+        &r.name,
+        &MemorydbUser {
+            name: name.clone(),
+            access_string: MEMORYDB_ACCESS_STRING.into(),
+            password_secret_arn: reference(auth, "arn"),
+        },
+    ));
+    let acl = g.add(Resource::new(
+        kinds::MEMORYDB_ACL,
+        &r.name,
+        &MemorydbAcl {
+            name: name.clone(),
+            user_names: vec![reference(&user, "name")],
+        },
+    ));
+    let cluster = g.add(Resource::new(
+        kinds::MEMORYDB_CLUSTER,
+        &r.name,
+        &MemorydbCluster {
+            name: name.clone(),
+            description: format!("Redis {} of {prefix} (MemoryDB)", r.name),
+            engine_version: r.version.clone(),
+            node_type: r.node_type.clone(),
+            num_shards: 1,
+            num_replicas_per_shard: r.replicas as i32,
+            tls_enabled: true,
+            kms_key_id: key_arn,
+            acl_name: reference(&acl, "name"),
+            subnet_group_name: reference(&group, "name"),
+            security_group_ids: vec![reference(sg, "id")],
+            port: REDIS_PORT,
+            snapshot_retention_limit: r.snapshot_retention as i32,
+        },
+    ));
+    RedisBuilt {
+        addr: cluster,
+        host_attr: "endpoint_address",
+        auth: auth.clone(),
+        user: name,
+    }
+}
+
 fn statement(sid: String, actions: &[&str], resources: Vec<String>) -> Value {
     json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
 }
@@ -443,15 +568,14 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                 secret_arns.push(arn);
             }
             StoreKind::Redis => {
-                let (rg, auth) = &b.redis[&u.name];
-                w.environment.insert(
-                    format!("{n}_HOST"),
-                    reference(rg, "primary_endpoint_address"),
-                );
+                let rb = &b.redis[&u.name];
+                w.environment
+                    .insert(format!("{n}_HOST"), reference(&rb.addr, rb.host_attr));
                 w.environment
                     .insert(format!("{n}_PORT"), REDIS_PORT.to_string());
                 w.environment.insert(format!("{n}_TLS"), "true".into());
-                let arn = reference(auth, "arn");
+                w.environment.insert(format!("{n}_USER"), rb.user.clone());
+                let arn = reference(&rb.auth, "arn");
                 w.secrets.insert(
                     format!("{n}_AUTH_TOKEN"),
                     SecretRef {
@@ -521,7 +645,7 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                 data_key_write |= !u.read_only();
             }
             StoreKind::Bucket => {
-                let (bk, prefix) = &b.buckets[&u.name];
+                let bk = &b.buckets[&u.name];
                 w.environment
                     .insert(format!("{n}_BUCKET"), reference(bk, "name"));
                 w.task_statements.push(statement(
@@ -539,17 +663,12 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                         "s3:PutObject",
                     ]
                 };
-                // The bucket's full name is only known after create and a
-                // reference cannot be followed by `/*`; the provider names
-                // buckets `{prefix}-` + 12 hex digits, so twelve `?` match
-                // exactly this bucket and no other.
+                // `objects_arn` is the bucket ARN plus `/*`: exactly this
+                // bucket's objects, known once the provider has named it.
                 w.task_statements.push(statement(
                     format!("Bucket{sid}Objects"),
                     actions,
-                    vec![format!(
-                        "arn:{part}:s3:::{prefix}-{}/*",
-                        "?".repeat(BUCKET_SUFFIX_LEN)
-                    )],
+                    vec![reference(bk, "objects_arn")],
                 ));
                 data_key_read = true;
                 data_key_write |= !u.read_only();

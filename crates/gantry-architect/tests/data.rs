@@ -53,6 +53,24 @@ environments:
   prod: {}
 ";
 
+/// ElastiCache Redis (not durable) and a bucket, used by one service.
+const CACHE: &str = "name: cache
+region: us-east-1
+redis:
+  sessions: {}
+buckets:
+  uploads: {}
+services:
+  api:
+    uses: [sessions, uploads]
+    containers:
+      app: {image: nginx, port: 8080, routes: [\"/*\"]}
+environments:
+  prod:
+    redis:
+      sessions: {replicas: 1}
+";
+
 fn graph(text: &str, env: &str) -> DesiredGraph {
     let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
     let model = Model::build(&spec, env).unwrap();
@@ -95,7 +113,7 @@ fn snapshot_files_dev() {
 
 #[test]
 fn examples_architect_in_dev_and_prod() {
-    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES] {
+    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES, CACHE] {
         for env in ["dev", "prod"] {
             let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
             if !spec.environment_names().contains(&env.to_string()) {
@@ -108,6 +126,11 @@ fn examples_architect_in_dev_and_prod() {
 }
 
 #[test]
+fn snapshot_cache_dev() {
+    insta::assert_json_snapshot!("cache_dev", graph(CACHE, "dev"));
+}
+
+#[test]
 fn stack_key_rotates_and_uses_the_default_policy() {
     let dev = props(&graph(FASTAPI_RDS, "dev"), "kms_key.main");
     assert_eq!(
@@ -117,9 +140,15 @@ fn stack_key_rotates_and_uses_the_default_policy() {
             "description": "Gantry fastapi-rds (dev): data, secrets and logs",
             "enable_key_rotation": true,
             "policy": null,
+            "logs_log_group_prefix": "/gantry/fastapi-rds/dev/",
             "deletion_window_in_days": 7,
         })
     );
+    // Every log group is encrypted with it, and named with that prefix.
+    let g = graph(FASTAPI_RDS, "dev");
+    let lg = props(&g, "log_group.api");
+    assert_eq!(lg["name"], "/gantry/fastapi-rds/dev/api");
+    assert_eq!(lg["kms_key_id"], r("kms_key.main", "arn"));
     let prod = props(&graph(FASTAPI_RDS, "prod"), "kms_key.main");
     assert_eq!(prod["deletion_window_in_days"], 30);
 }
@@ -131,6 +160,8 @@ fn no_key_without_stores() {
         "dev",
     );
     assert!(g.resources.values().all(|r| r.kind != kinds::KMS_KEY));
+    // Without a key, log groups use CloudWatch Logs' own encryption.
+    assert!(props(&g, "log_group.web").get("kms_key_id").is_none());
     assert!(g
         .resources
         .values()
@@ -311,9 +342,10 @@ fn backend_containers_get_connection_facts_and_secrets() {
         c["environment"],
         json!({
             "APP_PORT": "8000",
-            "CACHE_HOST": r("elasticache_replication_group.cache", "primary_endpoint_address"),
+            "CACHE_HOST": r("memorydb_cluster.cache", "endpoint_address"),
             "CACHE_PORT": "6379",
             "CACHE_TLS": "true",
+            "CACHE_USER": "reviewguide-dev-cache",
             "DB_DATABASE": "reviewguide",
             "DB_HOST": r("db_instance.db", "address"),
             "DB_PORT": "5432",
@@ -335,26 +367,44 @@ fn backend_containers_get_connection_facts_and_secrets() {
 
 #[test]
 fn redis_is_encrypted_with_a_generated_token() {
-    let g = graph(REVIEWGUIDE, "dev");
-    let auth = props(&g, "secret.cache-auth");
+    let g = graph(CACHE, "dev");
+    let auth = props(&g, "secret.sessions-auth");
     assert_eq!(auth["generate_length"], 32);
     assert_eq!(auth["exclude_punctuation"], true);
-    assert_eq!(auth["name"], "gantry/reviewguide/dev/cache-auth");
+    assert_eq!(auth["name"], "gantry/cache/dev/sessions-auth");
     assert_eq!(auth["recovery_window_in_days"], 0);
-    let rg = props(&g, "elasticache_replication_group.cache");
+    let rg = props(&g, "elasticache_replication_group.sessions");
     assert_eq!(rg["num_cache_clusters"], 1);
     assert_eq!(rg["automatic_failover"], false);
-    assert_eq!(rg["auth_token_secret_arn"], r("secret.cache-auth", "arn"));
+    assert_eq!(
+        rg["auth_token_secret_arn"],
+        r("secret.sessions-auth", "arn")
+    );
     assert_eq!(rg["kms_key_id"], r("kms_key.main", "arn"));
-    let prod = graph(REVIEWGUIDE, "prod");
-    let rg = props(&prod, "elasticache_replication_group.cache");
+    let env = &props(&g, "ecs_task_definition.api")["containers"][0]["environment"];
+    assert_eq!(
+        env["SESSIONS_HOST"],
+        r(
+            "elasticache_replication_group.sessions",
+            "primary_endpoint_address"
+        )
+    );
+    // An AUTH token authenticates as Redis's default user.
+    assert_eq!(env["SESSIONS_USER"], "default");
+    assert!(g
+        .resources
+        .values()
+        .all(|x| !x.kind.starts_with("memorydb_")));
+    let prod = graph(CACHE, "prod");
+    let rg = props(&prod, "elasticache_replication_group.sessions");
     assert_eq!(rg["num_cache_clusters"], 2);
     assert_eq!(rg["automatic_failover"], true);
     assert_eq!(rg["multi_az"], true);
     assert_eq!(
-        props(&prod, "secret.cache-auth")["recovery_window_in_days"],
+        props(&prod, "secret.sessions-auth")["recovery_window_in_days"],
         7
     );
+    let g = graph(REVIEWGUIDE, "dev");
     // Set with `gantry secret set`: nothing generated.
     assert!(props(&g, "secret.openai_api_key")
         .get("generate_length")
@@ -362,6 +412,68 @@ fn redis_is_encrypted_with_a_generated_token() {
     assert_eq!(
         props(&g, "ssm_parameter.frontend_origin")["name"],
         "/gantry/reviewguide/dev/frontend_origin"
+    );
+}
+
+#[test]
+fn durable_redis_is_memorydb_with_tls_key_and_its_own_user() {
+    let g = graph(REVIEWGUIDE, "dev");
+    assert!(g
+        .resources
+        .values()
+        .all(|x| !x.kind.starts_with("elasticache_")));
+    assert_eq!(
+        props(&g, "memorydb_subnet_group.cache"),
+        json!({
+            "name": "reviewguide-dev-cache",
+            "description": "MemoryDB cache in the data subnets",
+            "subnet_ids": [r("subnet.data-a", "id"), r("subnet.data-b", "id")],
+        })
+    );
+    // A password user (the generated secret) and an ACL of just that user:
+    // never `open-access`.
+    assert_eq!(
+        props(&g, "memorydb_user.cache"),
+        json!({
+            "name": "reviewguide-dev-cache",
+            "access_string": "on ~* &* +@all",
+            "password_secret_arn": r("secret.cache-auth", "arn"),
+        })
+    );
+    assert_eq!(
+        props(&g, "memorydb_acl.cache"),
+        json!({
+            "name": "reviewguide-dev-cache",
+            "user_names": [r("memorydb_user.cache", "name")],
+        })
+    );
+    assert_eq!(
+        props(&g, "memorydb_cluster.cache"),
+        json!({
+            "name": "reviewguide-dev-cache",
+            "description": "Redis cache of reviewguide-dev (MemoryDB)",
+            "engine_version": "7.1",
+            "node_type": "db.t4g.small",
+            "num_shards": 1,
+            "num_replicas_per_shard": 1,
+            "tls_enabled": true,
+            "kms_key_id": r("kms_key.main", "arn"),
+            "acl_name": r("memorydb_acl.cache", "name"),
+            "subnet_group_name": r("memorydb_subnet_group.cache", "name"),
+            "security_group_ids": [r("security_group.redis-cache", "id")],
+            "port": 6379,
+            "snapshot_retention_limit": 1,
+        })
+    );
+    let prod = graph(REVIEWGUIDE, "prod");
+    let c = props(&prod, "memorydb_cluster.cache");
+    assert_eq!(c["node_type"], "db.t4g.medium");
+    assert_eq!(c["num_replicas_per_shard"], 1);
+    // A data store: replacing or deleting it needs --allow-data-loss.
+    assert!(
+        gantry_core::kind_meta(kinds::MEMORYDB_CLUSTER)
+            .unwrap()
+            .data
     );
 }
 
@@ -417,7 +529,7 @@ fn table_bucket_and_volume_statements_follow_access() {
                 "Resource": [r("s3_bucket.pdfs", "arn")]}),
             json!({"Sid": "BucketPdfsObjects", "Effect": "Allow",
                 "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-                "Resource": ["arn:aws:s3:::files-dev-pdfs-????????????/*"]}),
+                "Resource": [r("s3_bucket.pdfs", "objects_arn")]}),
             json!({"Sid": "VolumeUploads", "Effect": "Allow",
                 "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
                 "Resource": [r("efs_file_system.uploads", "arn")],
@@ -559,7 +671,7 @@ fn no_literal_secrets(path: &str, key: &str, v: &Value, found: &mut Vec<String>)
 
 #[test]
 fn secret_values_never_appear_in_properties() {
-    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES] {
+    for text in [FASTAPI_RDS, REVIEWGUIDE, FILES, CACHE] {
         for env in ["dev", "prod"] {
             let g = graph(text, env);
             let mut found = Vec::new();

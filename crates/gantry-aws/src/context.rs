@@ -47,6 +47,7 @@ pub(crate) struct Inner {
     pub wafv2: aws_sdk_wafv2::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
+    pub memorydb: aws_sdk_memorydb::Client,
 }
 
 impl AwsContext {
@@ -93,6 +94,7 @@ impl AwsContext {
                         .build(),
                 ),
                 apigw: aws_sdk_apigatewayv2::Client::new(&config),
+                memorydb: aws_sdk_memorydb::Client::new(&config),
                 config,
             }),
         })
@@ -221,6 +223,9 @@ impl AwsContext {
     /// API Gateway v2 (HTTP APIs, VPC links, custom domain names).
     pub fn apigw(&self) -> &aws_sdk_apigatewayv2::Client {
         &self.inner.apigw
+    }
+    pub fn memorydb(&self) -> &aws_sdk_memorydb::Client {
+        &self.inner.memorydb
     }
 
     /// One provider per kind in [`gantry_core::kinds::ALL`].

@@ -107,6 +107,7 @@ pub async fn stack_resources(
     out.extend(wafv2(ctx, &scope).await?);
     out.extend(cloudfront(ctx, &scope).await?);
     out.extend(apigateway(ctx, &scope).await?);
+    out.extend(memorydb(ctx, &scope).await?);
     out.sort();
     Ok(out)
 }
@@ -995,5 +996,69 @@ async fn apigateway(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem
             out.push(item(kinds::APIGW_DOMAIN_NAME, id, addr));
         }
     }
+    Ok(out)
+}
+
+/// MemoryDB clusters (not `deleting`), subnet groups, users and ACLs, each
+/// kind one describe walk plus a `ListTags` per resource.
+async fn memorydb(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
+    use crate::providers::memorydb_tags;
+    let db = ctx.memorydb();
+    let tags = |arn: String| async move { missing_ok(memorydb_tags(ctx, &arn).await) };
+    let clusters: Vec<_> = db
+        .describe_clusters()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let clusters: Vec<(String, String)> = clusters
+        .into_iter()
+        .filter(|c| c.status() != Some("deleting"))
+        .filter_map(|c| Some((c.name?, c.arn?)))
+        .collect();
+    let mut out = tagged(s, kinds::MEMORYDB_CLUSTER, clusters, tags).await?;
+    let groups: Vec<_> = db
+        .describe_subnet_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let groups: Vec<(String, String)> = groups
+        .into_iter()
+        .filter_map(|g| Some((g.name?, g.arn?)))
+        .collect();
+    out.extend(tagged(s, kinds::MEMORYDB_SUBNET_GROUP, groups, tags).await?);
+    let users: Vec<_> = db
+        .describe_users()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let users: Vec<(String, String)> = users
+        .into_iter()
+        .filter(|u| u.status() != Some("deleting"))
+        .filter_map(|u| Some((u.name?, u.arn?)))
+        .collect();
+    out.extend(tagged(s, kinds::MEMORYDB_USER, users, tags).await?);
+    let acls: Vec<_> = db
+        .describe_acls()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    let acls: Vec<(String, String)> = acls
+        .into_iter()
+        .filter(|a| a.status() != Some("deleting"))
+        .filter_map(|a| Some((a.name?, a.arn?)))
+        .collect();
+    out.extend(tagged(s, kinds::MEMORYDB_ACL, acls, tags).await?);
     Ok(out)
 }

@@ -39,6 +39,7 @@ pub use aws_sdk_elasticache;
 pub use aws_sdk_elasticloadbalancingv2;
 pub use aws_sdk_iam;
 pub use aws_sdk_kms;
+pub use aws_sdk_memorydb;
 pub use aws_sdk_rds;
 pub use aws_sdk_route53;
 pub use aws_sdk_s3;

@@ -1,6 +1,8 @@
 //! End to end on the local AWS emulator for the data examples (issue 3):
-//! stores created encrypted, private and backed up, wired to exactly the
-//! services that use them, secrets injected as ECS secrets, a replacement of
+//! stores created encrypted, private and backed up (reviewguide's Redis is
+//! MemoryDB, checked through the MemoryDB API; ElastiCache and a bucket get a
+//! small spec of their own), log groups encrypted with the stack key, wired
+//! to exactly the services that use them, secrets injected as ECS secrets, a replacement of
 //! a database refused without --allow-data-loss, `gantry secret set`, and a
 //! destroy that leaves nothing (RDS-managed secrets included) — with a scan
 //! proving no secret value reached any output, plan or state file.
@@ -110,25 +112,131 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
         .expect("RDS-managed master secret")
         .to_string();
 
-    // Redis: encrypted at rest and in transit, with an AUTH token.
+    // The stack's key, by its alias.
+    let aliases = ctx.kms().list_aliases().send().await.unwrap();
+    let key_id = aliases
+        .aliases()
+        .iter()
+        .find(|a| a.alias_name() == Some("alias/gantry/reviewguide-dev"))
+        .and_then(|a| a.target_key_id())
+        .expect("the stack key's alias")
+        .to_string();
+    let key_arn = ctx
+        .kms()
+        .describe_key()
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .arn
+        .unwrap();
+
+    // Redis is MemoryDB (seed 003): TLS, the stack key, the data subnets, an
+    // ACL of its own password user (not open-access).
+    let mdb = ctx.memorydb();
+    let mdb_cluster = mdb
+        .describe_clusters()
+        .cluster_name("reviewguide-dev-cache")
+        .show_shard_details(true)
+        .send()
+        .await
+        .unwrap()
+        .clusters()[0]
+        .clone();
+    assert_eq!(mdb_cluster.tls_enabled(), Some(true));
+    assert_eq!(mdb_cluster.kms_key_id(), Some(key_arn.as_str()));
+    assert_eq!(mdb_cluster.acl_name(), Some("reviewguide-dev-cache"));
+    assert_eq!(
+        mdb_cluster.shards()[0].number_of_nodes(),
+        Some(2),
+        "a replica"
+    );
+    let acl = mdb
+        .describe_acls()
+        .acl_name("reviewguide-dev-cache")
+        .send()
+        .await
+        .unwrap()
+        .acls()[0]
+        .clone();
+    assert_eq!(acl.user_names(), ["reviewguide-dev-cache"]);
+    let user = mdb
+        .describe_users()
+        .user_name("reviewguide-dev-cache")
+        .send()
+        .await
+        .unwrap()
+        .users()[0]
+        .clone();
+    assert_eq!(
+        user.authentication()
+            .and_then(|a| a.r#type())
+            .map(|t| t.as_str()),
+        Some("password")
+    );
+    let group = mdb
+        .describe_subnet_groups()
+        .subnet_group_name(mdb_cluster.subnet_group_name().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .subnet_groups()[0]
+        .clone();
+    let group_subnets: BTreeSet<String> = group
+        .subnets()
+        .iter()
+        .filter_map(|s| s.identifier().map(str::to_string))
+        .collect();
+    let data_subnets: BTreeSet<String> = ctx
+        .ec2()
+        .describe_subnets()
+        .filters(
+            gantry_aws::aws_sdk_ec2::types::Filter::builder()
+                .name("tag:gantry:stack")
+                .values("reviewguide")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .subnets()
+        .iter()
+        .filter(|s| {
+            s.tags().iter().any(|t| {
+                t.key() == Some("gantry:address")
+                    && t.value().unwrap_or("").starts_with("subnet.data-")
+            })
+        })
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect();
+    assert_eq!(group_subnets, data_subnets, "MemoryDB in the data subnets");
+    assert_eq!(data_subnets.len(), 2);
+    let cluster_sgs: Vec<String> = mdb_cluster
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.security_group_id().map(str::to_string))
+        .collect();
+    assert_eq!(cluster_sgs.len(), 1);
+
+    // Log groups are encrypted with the stack key.
     let groups = ctx
-        .elasticache()
-        .describe_replication_groups()
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix("/gantry/reviewguide/dev/")
         .send()
         .await
         .unwrap();
-    let rg = groups
-        .replication_groups()
-        .iter()
-        .find(|g| {
-            g.replication_group_id()
-                .unwrap_or("")
-                .starts_with("reviewguide-dev")
-        })
-        .expect("the cache");
-    assert_eq!(rg.at_rest_encryption_enabled(), Some(true));
-    assert_eq!(rg.transit_encryption_enabled(), Some(true));
-    assert_eq!(rg.auth_token_enabled(), Some(true));
+    assert_eq!(groups.log_groups().len(), 2);
+    for g in groups.log_groups() {
+        assert_eq!(
+            g.kms_key_id(),
+            Some(key_arn.as_str()),
+            "{:?}",
+            g.log_group_name()
+        );
+    }
 
     // The backend gets connection facts as environment and credentials as secrets.
     let clusters = ctx.ecs().list_clusters().send().await.unwrap();
@@ -152,9 +260,25 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
         "DB_USER",
         "CACHE_HOST",
         "CACHE_PORT",
+        "CACHE_USER",
     ] {
         assert!(env.contains(k), "backend lacks {k}: {env:?}");
     }
+    let env_value = |k: &str| {
+        api.environment()
+            .iter()
+            .find(|kv| kv.name() == Some(k))
+            .and_then(|kv| kv.value())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        env_value("CACHE_HOST").as_deref(),
+        mdb_cluster.cluster_endpoint().and_then(|e| e.address())
+    );
+    assert_eq!(
+        env_value("CACHE_USER").as_deref(),
+        Some("reviewguide-dev-cache")
+    );
     let secrets: Vec<(&str, &str)> = api
         .secrets()
         .iter()
@@ -269,28 +393,36 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
             .find(|g| g.group_name() == Some(n))
             .cloned()
     };
-    let db_sg = by_name("reviewguide-dev-db-db").expect("db security group");
     let backend_sg = by_name("reviewguide-dev-backend").expect("backend security group");
-    let sources: BTreeSet<String> = db_sg
-        .ip_permissions()
-        .iter()
-        .flat_map(|p| {
-            p.user_id_group_pairs()
-                .iter()
-                .filter_map(|g| g.group_id().map(str::to_string))
-        })
-        .collect();
-    assert_eq!(
-        sources,
-        BTreeSet::from([backend_sg.group_id().unwrap().to_string()])
-    );
-    assert!(
-        db_sg
+    // The database's and MemoryDB's groups admit only the backend's, on
+    // their port, and no CIDR at all.
+    for (name, port, id) in [
+        ("reviewguide-dev-db-db", 5432, None),
+        ("reviewguide-dev-cache-redis", 6379, Some(&cluster_sgs[0])),
+    ] {
+        let sg = by_name(name).unwrap_or_else(|| panic!("security group {name}"));
+        if let Some(id) = id {
+            assert_eq!(sg.group_id(), Some(id.as_str()), "the cluster's group");
+        }
+        let sources: BTreeSet<(String, Option<i32>)> = sg
             .ip_permissions()
             .iter()
-            .all(|p| p.ip_ranges().is_empty()),
-        "no CIDR ingress to the database"
-    );
+            .flat_map(|p| {
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(move |g| Some((g.group_id()?.to_string(), p.from_port())))
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            BTreeSet::from([(backend_sg.group_id().unwrap().to_string(), Some(port))]),
+            "{name}"
+        );
+        assert!(
+            sg.ip_permissions().iter().all(|p| p.ip_ranges().is_empty()),
+            "no CIDR ingress to {name}"
+        );
+    }
 
     // A secret set from stdin reaches Secrets Manager and nothing else.
     let key = "sk-test-0123456789abcdef";
@@ -345,9 +477,8 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
     destroy.assert_code(0);
     assert!(
         destroy.stderr().contains("db_instance.db")
-            && destroy
-                .stderr()
-                .contains("elasticache_replication_group.cache")
+            && destroy.stderr().contains("memorydb_cluster.cache"),
+        "destroy names the data stores"
     );
     let left = gantry_aws::inventory::stack_resources(&ctx, "reviewguide", "dev")
         .await
@@ -375,6 +506,109 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
             "a secret value is in the state or journal"
         );
     }
+}
+
+/// ElastiCache Redis (the examples' Redis is MemoryDB) and a bucket, used
+/// by one service.
+const CACHE_AND_BUCKET: &str = r#"name: cachebk
+region: eu-west-1
+redis:
+  sessions: {}
+buckets:
+  uploads: {}
+services:
+  api:
+    uses: [sessions, uploads]
+    containers:
+      app:
+        image: public.ecr.aws/docker/library/python:3.12-alpine
+        command: ["python", "-m", "http.server", "8000"]
+        port: 8000
+        routes: ["/*"]
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn elasticache_and_bucket_wiring() {
+    let p = Project::new(CACHE_AND_BUCKET);
+    let ctx = aws("eu-west-1").await;
+    p.gantry(&["up", "--yes"]).assert_code(0);
+
+    // ElastiCache: encrypted at rest and in transit, with an AUTH token.
+    let groups = ctx
+        .elasticache()
+        .describe_replication_groups()
+        .replication_group_id("cachebk-dev-sessions")
+        .send()
+        .await
+        .unwrap();
+    let rg = &groups.replication_groups()[0];
+    assert_eq!(rg.at_rest_encryption_enabled(), Some(true));
+    assert_eq!(rg.transit_encryption_enabled(), Some(true));
+    assert_eq!(rg.auth_token_enabled(), Some(true));
+
+    let clusters = ctx.ecs().list_clusters().send().await.unwrap();
+    let cluster = clusters
+        .cluster_arns()
+        .iter()
+        .find(|a| a.ends_with("/cachebk-dev"))
+        .unwrap()
+        .clone();
+    let td = task_def(&ctx, &cluster, "api").await;
+    let app = &td.container_definitions()[0];
+    let env = |k: &str| {
+        app.environment()
+            .iter()
+            .find(|kv| kv.name() == Some(k))
+            .and_then(|kv| kv.value())
+            .map(str::to_string)
+    };
+    assert_eq!(env("SESSIONS_USER").as_deref(), Some("default"));
+    assert_eq!(env("SESSIONS_TLS").as_deref(), Some("true"));
+    let bucket = env("UPLOADS_BUCKET").expect("the bucket's name");
+    assert!(bucket.starts_with("cachebk-dev-uploads-"), "{bucket}");
+    assert!(app
+        .secrets()
+        .iter()
+        .any(|s| s.name() == "SESSIONS_AUTH_TOKEN"));
+
+    // The task role names exactly this bucket and exactly its objects.
+    let doc = ctx
+        .iam()
+        .get_role_policy()
+        .role_name("cachebk-dev-api-task")
+        .policy_name("data")
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_str(&urlencoding_decode(doc.policy_document())).unwrap();
+    let resources = |sid: &str| -> Value {
+        doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no statement {sid}: {doc}"))["Resource"]
+            .clone()
+    };
+    assert_eq!(
+        resources("BucketUploadsList"),
+        serde_json::json!([format!("arn:aws:s3:::{bucket}")])
+    );
+    assert_eq!(
+        resources("BucketUploadsObjects"),
+        serde_json::json!([format!("arn:aws:s3:::{bucket}/*")])
+    );
+
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    let destroy = p.gantry(&["destroy", "--yes"]);
+    destroy.assert_code(0);
+    assert!(destroy
+        .stderr()
+        .contains("elasticache_replication_group.sessions"));
+    let left = gantry_aws::inventory::stack_resources(&ctx, "cachebk", "dev")
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -69,6 +69,11 @@ kind_names! {
     APIGW_STAGE = "apigw_stage",
     APIGW_DOMAIN_NAME = "apigw_domain_name",
     APIGW_API_MAPPING = "apigw_api_mapping",
+    // MemoryDB (durable Redis).
+    MEMORYDB_SUBNET_GROUP = "memorydb_subnet_group",
+    MEMORYDB_USER = "memorydb_user",
+    MEMORYDB_ACL = "memorydb_acl",
+    MEMORYDB_CLUSTER = "memorydb_cluster",
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,6 +279,10 @@ pub struct EcsCluster {
 pub struct LogGroup {
     pub name: String,
     pub retention_in_days: i32,
+    /// The KMS key (ARN) CloudWatch Logs encrypts the events with; its key
+    /// policy must admit the Logs service for this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -440,8 +449,16 @@ pub struct KmsKey {
     pub alias: String,
     pub description: String,
     pub enable_key_rotation: bool,
-    /// The key policy document.
+    /// The key policy document; `null` for the account-root statement of
+    /// AWS's default policy.
     pub policy: serde_json::Value,
+    /// When set, the policy also lets CloudWatch Logs of the stack's region
+    /// use the key for log groups whose names start with this prefix (an
+    /// `ArnLike` condition on `kms:EncryptionContext:aws:logs:arn`). The
+    /// provider renders that statement because the account id in the ARN is
+    /// only known at apply time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logs_log_group_prefix: Option<String>,
     /// Days between scheduling deletion and deletion (7 to 30).
     pub deletion_window_in_days: i32,
 }
@@ -919,4 +936,52 @@ pub struct ApigwApiMapping {
     pub stage: String,
     /// The base path; empty maps the domain's root.
     pub api_mapping_key: String,
+}
+
+// ---------------------------------------------------------------------------
+// MemoryDB (durable Redis).
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorydbSubnetGroup {
+    pub name: String,
+    pub description: String,
+    pub subnet_ids: Vec<String>,
+}
+
+/// A MemoryDB user authenticating with a password read from a Secrets
+/// Manager secret at create (the value never enters props or state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorydbUser {
+    pub name: String,
+    /// Redis ACL rules, for example `on ~* &* +@all`.
+    pub access_string: String,
+    /// The secret whose value is the password.
+    pub password_secret_arn: String,
+}
+
+/// A MemoryDB access control list: the users a cluster admits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorydbAcl {
+    pub name: String,
+    pub user_names: Vec<String>,
+}
+
+/// A MemoryDB cluster (Redis with a multi-AZ transaction log), TLS on,
+/// encrypted at rest with the stack's key, admitting the users of its ACL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorydbCluster {
+    pub name: String,
+    pub description: String,
+    pub engine_version: String,
+    /// For example `db.t4g.small`.
+    pub node_type: String,
+    pub num_shards: i32,
+    pub num_replicas_per_shard: i32,
+    pub tls_enabled: bool,
+    pub kms_key_id: String,
+    pub acl_name: String,
+    pub subnet_group_name: String,
+    pub security_group_ids: Vec<String>,
+    pub port: i32,
+    pub snapshot_retention_limit: i32,
 }

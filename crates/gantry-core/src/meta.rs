@@ -385,6 +385,43 @@ static KINDS: &[KindMeta] = &[
             &["domain_name"],
         )
     },
+    // MemoryDB (durable Redis).
+    KindMeta {
+        unordered: &["subnet_ids"],
+        ..meta(
+            kinds::MEMORYDB_SUBNET_GROUP,
+            "memorydb",
+            "MemoryDB subnet group",
+            &["name"],
+        )
+    },
+    // The password is only read from its secret at create.
+    meta(
+        kinds::MEMORYDB_USER,
+        "memorydb",
+        "MemoryDB user",
+        &["name", "password_secret_arn"],
+    ),
+    KindMeta {
+        unordered: &["user_names"],
+        ..meta(kinds::MEMORYDB_ACL, "memorydb", "MemoryDB ACL", &["name"])
+    },
+    KindMeta {
+        data: true,
+        unordered: &["security_group_ids"],
+        ..meta(
+            kinds::MEMORYDB_CLUSTER,
+            "memorydb",
+            "MemoryDB cluster",
+            &[
+                "name",
+                "tls_enabled",
+                "kms_key_id",
+                "subnet_group_name",
+                "port",
+            ],
+        )
+    },
 ];
 
 /// Metadata for `kind`, if Gantry knows it.

@@ -3,7 +3,8 @@
 //! Defaults (see `docs/spec.md`): PostgreSQL 16 on `db.t4g.micro` with 20 GiB
 //! growing to 100, 7 days of backups, deletion protection in production
 //! environments, a final snapshot; Redis 7.1 on `cache.t4g.micro` without
-//! replicas; tables with point-in-time recovery; versioned buckets; volumes
+//! replicas (ElastiCache), or with `durable` on `db.t4g.small` with one
+//! replica (MemoryDB, whose own default that is); tables with point-in-time recovery; versioned buckets; volumes
 //! owned by 1000:1000 under `/NAME` with `0750`.
 
 use crate::{Access, StoreKind};
@@ -14,6 +15,8 @@ pub const DEFAULT_PG_VERSION: &str = "16";
 pub const DEFAULT_DB_CLASS: &str = "db.t4g.micro";
 pub const DEFAULT_REDIS_VERSION: &str = "7.1";
 pub const DEFAULT_NODE_TYPE: &str = "cache.t4g.micro";
+/// MemoryDB's smallest node type.
+pub const DEFAULT_MEMORYDB_NODE_TYPE: &str = "db.t4g.small";
 
 /// One entry of a service's `uses`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +51,8 @@ pub struct Postgres {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Redis {
     pub name: String,
+    /// MemoryDB (a multi-AZ transaction log) instead of ElastiCache.
+    pub durable: bool,
     pub version: String,
     pub node_type: String,
     pub replicas: u32,
@@ -159,11 +164,23 @@ pub(crate) fn redis(spec: &Spec) -> Vec<Redis> {
         .iter()
         .map(|(name, r)| {
             let r = r.clone().unwrap_or_default();
+            let durable = or(&r.durable, false);
             Redis {
                 name: name.value.clone(),
+                durable,
                 version: or(&r.version, DEFAULT_REDIS_VERSION.to_string()),
-                node_type: or(&r.node_type, DEFAULT_NODE_TYPE.to_string()),
-                replicas: or(&r.replicas, 0),
+                node_type: or(
+                    &r.node_type,
+                    if durable {
+                        DEFAULT_MEMORYDB_NODE_TYPE
+                    } else {
+                        DEFAULT_NODE_TYPE
+                    }
+                    .to_string(),
+                ),
+                // A MemoryDB replica takes over at once on failure instead
+                // of the node being rebuilt from the transaction log.
+                replicas: or(&r.replicas, u32::from(durable)),
                 snapshot_retention: or(&r.snapshot_retention, 1),
             }
         })

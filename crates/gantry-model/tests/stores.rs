@@ -150,3 +150,34 @@ fn data_subnets_are_derived_from_the_reserved_blocks() {
     assert!(m.network.data.is_empty());
     assert!(!m.needs_key());
 }
+
+#[test]
+fn durable_redis_defaults_to_memorydb_sizes() {
+    let text = "name: shop
+region: us-east-1
+redis:
+  cache: {durable: true}
+services:
+  web:
+    uses: [cache]
+    containers:
+      app: {image: nginx}
+environments:
+  prod: {}
+  dev:
+    redis:
+      cache: {replicas: 0, node_type: db.t4g.medium}
+";
+    let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
+    let prod = Model::build(&spec, "prod").unwrap();
+    let r = &prod.redis[0];
+    assert!(r.durable);
+    // MemoryDB's smallest node, and one replica (AWS's own default).
+    assert_eq!((r.node_type.as_str(), r.replicas), ("db.t4g.small", 1));
+    let dev = Model::build(&spec, "dev").unwrap();
+    let r = &dev.redis[0];
+    assert!(r.durable, "the overlay keeps the engine");
+    assert_eq!((r.node_type.as_str(), r.replicas), ("db.t4g.medium", 0));
+    // Not durable: ElastiCache's defaults, unchanged.
+    assert!(!model("dev").redis[0].durable);
+}

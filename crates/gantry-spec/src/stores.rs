@@ -67,7 +67,7 @@ pub fn injected_vars(kind: StoreKind, name: &str) -> Vec<String> {
     let n = env_stem(name);
     let suffixes: &[&str] = match kind {
         StoreKind::Postgres => &["_HOST", "_PORT", "_DATABASE", "_USER", "_PASSWORD"],
-        StoreKind::Redis => &["_HOST", "_PORT", "_TLS", "_AUTH_TOKEN"],
+        StoreKind::Redis => &["_HOST", "_PORT", "_TLS", "_USER", "_AUTH_TOKEN"],
         StoreKind::Table => &["_TABLE"],
         StoreKind::Bucket => &["_BUCKET"],
         StoreKind::Volume => &[],
@@ -290,12 +290,24 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
                 );
             }
         }
+        let durable = r.durable.as_ref().is_some_and(|d| d.value);
         if let Some(n) = &r.node_type {
-            if !n.starts_with("cache.") || n.contains(char::is_whitespace) {
+            let (prefix, hint) = if durable {
+                (
+                    "db.",
+                    "`durable: true` is MemoryDB: write a MemoryDB node type like `db.t4g.small`",
+                )
+            } else {
+                (
+                    "cache.",
+                    "write an ElastiCache node type like `cache.t4g.micro` (MemoryDB's `db.*` types need `durable: true`)",
+                )
+            };
+            if !n.starts_with(prefix) || n.contains(char::is_whitespace) {
                 p.push(
                     n.pos,
                     format!("invalid node type `{}`", n.value),
-                    "write an ElastiCache node type like `cache.t4g.micro`".to_string(),
+                    hint.to_string(),
                 );
             }
         }

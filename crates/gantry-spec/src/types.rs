@@ -270,15 +270,20 @@ pub struct Postgres {
     pub username: Option<Sp<String>>,
 }
 
-/// An ElastiCache Redis replication group.
+/// An ElastiCache Redis replication group, or a MemoryDB cluster with
+/// `durable: true`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Redis {
+    /// MemoryDB instead of ElastiCache: every write is kept in a multi-AZ
+    /// transaction log, so the data survives node failures. Default false.
+    pub durable: Option<Sp<bool>>,
     /// Engine version. Default `7.1`.
     pub version: Option<Sp<String>>,
-    /// Default `cache.t4g.micro`.
+    /// Default `cache.t4g.micro` (ElastiCache) or `db.t4g.small` (MemoryDB).
     pub node_type: Option<Sp<String>>,
-    /// Read replicas, 0 to 5; one or more turns on failover and multi-AZ. Default 0.
+    /// Replicas, 0 to 5; one or more turns on failover and multi-AZ. Default
+    /// 0 (ElastiCache) or 1 (MemoryDB, AWS's own default).
     pub replicas: Option<Sp<u32>>,
     /// Days of snapshots, 0 to 35. Default 1.
     pub snapshot_retention: Option<Sp<u32>>,

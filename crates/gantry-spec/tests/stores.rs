@@ -270,3 +270,40 @@ fn one_az_still_gets_two_data_subnets() {
     let p = one(&text, 8, 12, "1 data subnets for 1 availability zones");
     assert!(hint(&p).contains("two data subnets"), "{}", hint(&p));
 }
+
+#[test]
+fn durable_redis_needs_memorydb_node_types() {
+    // `durable: true` is MemoryDB, whose node types are `db.*`.
+    let text = BASE.replace(
+        "    replicas: 1\n",
+        "    replicas: 1\n    durable: true\n    node_type: cache.t4g.micro\n",
+    );
+    let p = one(&text, 9, 16, "invalid node type `cache.t4g.micro`");
+    assert!(hint(&p).contains("`db.t4g.small`"), "{}", hint(&p));
+    // And ElastiCache's are `cache.*`: a MemoryDB type names the switch.
+    let text = BASE.replace(
+        "    replicas: 1\n",
+        "    replicas: 1\n    node_type: db.t4g.small\n",
+    );
+    let p = one(&text, 8, 16, "invalid node type `db.t4g.small`");
+    assert!(hint(&p).contains("durable: true"), "{}", hint(&p));
+    let ok = BASE.replace(
+        "    replicas: 1\n",
+        "    replicas: 1\n    durable: true\n    node_type: db.t4g.small\n",
+    );
+    parse_str("gantry.yaml", &ok).unwrap();
+    // An overlay's node type is checked against the base's engine too.
+    let text = format!(
+        "{ok}environments:\n  prod:\n    redis:\n      cache: {{node_type: cache.t4g.small}}\n"
+    );
+    one(&text, 34, 26, "invalid node type `cache.t4g.small`");
+    // The engine is chosen once: an overlay cannot switch it.
+    let text =
+        format!("{BASE}environments:\n  prod:\n    redis:\n      cache: {{durable: true}}\n");
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert_eq!((p[0].line, p[0].column), (32, 15), "{}", p[0]);
+    let text = BASE.replace("    replicas: 1\n", "    replicas: 1\n    durable: maybe\n");
+    let p = problems(&text);
+    assert_eq!((p[0].line, p[0].column), (8, 14), "{}", p[0]);
+}

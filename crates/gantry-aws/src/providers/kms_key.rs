@@ -1,6 +1,12 @@
 //! `kms_key`: a customer-managed symmetric KMS key with its alias. The id is
 //! the key id; outputs add `arn`. A `null` policy means the AWS default key
-//! policy (the account root may do everything). Deleting removes the alias
+//! policy (the account root may do everything). With
+//! `logs_log_group_prefix`, the provider appends a statement letting
+//! CloudWatch Logs (`logs.REGION.amazonaws.com`) encrypt and decrypt with the
+//! key for log groups `arn:PARTITION:logs:REGION:ACCOUNT:log-group:PREFIX*`
+//! only: the account id comes from STS at apply time, which is why the
+//! architect cannot write it. Reads split that statement back off, so the
+//! plan compares the same two fields the architect wrote. Deleting removes the alias
 //! and schedules the key's deletion after `deletion_window_in_days`, which is
 //! deletion in KMS terms: a key pending deletion counts as gone everywhere.
 
@@ -16,6 +22,76 @@ use gantry_core::*;
 use serde_json::{json, Value};
 
 const NOT_FOUND: &[&str] = &["NotFoundException"];
+/// The `Sid` of the CloudWatch Logs statement Gantry writes.
+const LOGS_SID: &str = "CloudWatchLogs";
+
+/// The ARN partition of a region.
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The statement admitting CloudWatch Logs of `region` for the log groups
+/// named `prefix*` of `account`, as AWS documents it for encrypted log groups.
+fn logs_statement(region: &str, account: &str, prefix: &str) -> Value {
+    let part = partition(region);
+    let suffix = if part == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    json!({
+        "Sid": LOGS_SID,
+        "Effect": "Allow",
+        "Principal": {"Service": format!("logs.{region}.{suffix}")},
+        "Action": [
+            "kms:Encrypt*",
+            "kms:Decrypt*",
+            "kms:ReEncrypt*",
+            "kms:GenerateDataKey*",
+            "kms:Describe*"
+        ],
+        "Resource": "*",
+        "Condition": {"ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn":
+                format!("arn:{part}:logs:{region}:{account}:log-group:{prefix}*")
+        }}
+    })
+}
+
+/// Splits Gantry's Logs statement off a policy document: the rest of the
+/// document and the log group prefix. A statement with that `Sid` that is
+/// not exactly what Gantry writes stays in the document (and shows as drift).
+fn split_logs(mut doc: Value, region: &str, account: &str) -> (Value, Option<String>) {
+    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return (doc, None);
+    };
+    let found = stmts.iter().position(|st| {
+        st.get("Sid").and_then(Value::as_str) == Some(LOGS_SID)
+            && logs_prefix_of(st).is_some_and(|p| *st == logs_statement(region, account, &p))
+    });
+    match found {
+        Some(i) => {
+            let st = stmts.remove(i);
+            (doc, logs_prefix_of(&st))
+        }
+        None => (doc, None),
+    }
+}
+
+/// The log group prefix in a Logs statement's condition.
+fn logs_prefix_of(st: &Value) -> Option<String> {
+    let arn = st
+        .pointer("/Condition/ArnLike/kms:EncryptionContext:aws:logs:arn")?
+        .as_str()?;
+    let (_, rest) = arn.split_once(":log-group:")?;
+    Some(rest.strip_suffix('*')?.to_string())
+}
 
 pub struct KmsKeyProvider {
     pub(crate) ctx: AwsContext,
@@ -80,17 +156,41 @@ impl KmsKeyProvider {
     /// policies decide the rest.
     async fn default_policy(&self) -> Result<Value, ProviderError> {
         let account = self.ctx.account_id().await?;
+        let part = partition(self.ctx.region());
         Ok(json!({
             "Version": "2012-10-17",
             "Id": "key-default-1",
             "Statement": [{
                 "Sid": "Enable IAM User Permissions",
                 "Effect": "Allow",
-                "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Principal": {"AWS": format!("arn:{part}:iam::{account}:root")},
                 "Action": "kms:*",
                 "Resource": "*"
             }]
         }))
+    }
+
+    /// The policy document to set: `None` leaves AWS's default (only when
+    /// neither a policy nor the Logs statement is asked for).
+    async fn rendered(&self, p: &KmsKey) -> Result<Option<Value>, ProviderError> {
+        let Some(prefix) = &p.logs_log_group_prefix else {
+            return Ok((!p.policy.is_null()).then(|| p.policy.clone()));
+        };
+        let mut doc = if p.policy.is_null() {
+            self.default_policy().await?
+        } else {
+            p.policy.clone()
+        };
+        let account = self.ctx.account_id().await?;
+        let st = logs_statement(self.ctx.region(), &account, prefix);
+        match doc.get_mut("Statement").and_then(Value::as_array_mut) {
+            Some(stmts) => stmts.push(st),
+            None => return Err(ProviderError::new(
+                "InvalidProperties",
+                "kms_key: the policy has no Statement list to add the CloudWatch Logs statement to",
+            )),
+        }
+        Ok(Some(doc))
     }
 
     async fn set_rotation(&self, id: &str, on: bool) -> Result<(), ProviderError> {
@@ -215,7 +315,7 @@ impl Provider for KmsKeyProvider {
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build().ok())
             .collect();
-        let policy = (!p.policy.is_null()).then(|| p.policy.to_string());
+        let policy = self.rendered(&p).await?.map(|d| d.to_string());
         // KMS has no idempotency token: a create interrupted before it was
         // recorded is found again by its tags (see `find`).
         let out = self
@@ -255,14 +355,12 @@ impl Provider for KmsKeyProvider {
                 .key_rotation_enabled;
             let alias = self.alias_of(r.id).await?.unwrap_or_default();
             let mut unread = vec!["deletion_window_in_days"];
-            // A null policy asks for AWS's default; what AWS holds then is
-            // that default, so the recorded null stands.
-            let policy = match rec.as_ref().map(|k| &k.policy) {
-                Some(Value::Null) | None => {
-                    unread.push("policy");
-                    Value::Null
-                }
-                Some(_) => {
+            // A null policy without the Logs statement asks for AWS's
+            // default; what AWS holds then is that default, so the recorded
+            // null stands. Otherwise the document is read and split into the
+            // two fields the architect writes.
+            let (policy, logs_log_group_prefix) = match rec.as_ref() {
+                Some(k) if !k.policy.is_null() || k.logs_log_group_prefix.is_some() => {
                     let doc = kms
                         .get_key_policy()
                         .key_id(r.id)
@@ -272,7 +370,20 @@ impl Provider for KmsKeyProvider {
                         .map_err(|e| aws_error(e, NOT_FOUND))?
                         .policy
                         .unwrap_or_default();
-                    decode_policy(&doc)
+                    let account = self.ctx.account_id().await?;
+                    let (rest, prefix) =
+                        split_logs(decode_policy(&doc), self.ctx.region(), &account);
+                    // Null stands for the default document it was rendered from.
+                    let base = if k.policy.is_null() && rest == self.default_policy().await? {
+                        Value::Null
+                    } else {
+                        rest
+                    };
+                    (base, prefix)
+                }
+                _ => {
+                    unread.extend(["policy", "logs_log_group_prefix"]);
+                    (Value::Null, None)
                 }
             };
             let props = KmsKey {
@@ -280,6 +391,7 @@ impl Provider for KmsKeyProvider {
                 description: m.description().unwrap_or_default().to_string(),
                 enable_key_rotation: rotation,
                 policy,
+                logs_log_group_prefix,
                 deletion_window_in_days: rec.map(|k| k.deletion_window_in_days).unwrap_or(30),
             };
             Ok(Some(Observed {
@@ -305,11 +417,10 @@ impl Provider for KmsKeyProvider {
         if old.enable_key_rotation != new.enable_key_rotation {
             self.set_rotation(req.id, new.enable_key_rotation).await?;
         }
-        if old.policy != new.policy {
-            let doc = if new.policy.is_null() {
-                self.default_policy().await?
-            } else {
-                new.policy.clone()
+        if old.policy != new.policy || old.logs_log_group_prefix != new.logs_log_group_prefix {
+            let doc = match self.rendered(&new).await? {
+                Some(d) => d,
+                None => self.default_policy().await?,
             };
             kms.put_key_policy()
                 .key_id(req.id)

@@ -9,9 +9,11 @@
 
 mod ec2;
 mod elb;
+mod memorydb;
 mod route53;
 mod wafv2;
 pub(crate) use elb::tags_of as elb_tags_of;
+pub(crate) use memorydb::tags_of as memorydb_tags;
 pub(crate) use wafv2::{list as wafv2_list, tags_of as wafv2_tags_of};
 
 pub mod acm_certificate;
@@ -38,6 +40,10 @@ pub mod lb_listener;
 pub mod lb_listener_rule;
 pub mod lb_target_group;
 pub mod log_group;
+pub mod memorydb_acl;
+pub mod memorydb_cluster;
+pub mod memorydb_subnet_group;
+pub mod memorydb_user;
 pub mod nat_gateway;
 pub mod route53_record;
 pub mod route53_zone;
@@ -177,6 +183,15 @@ pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
         ctx: ctx(),
     }));
     set.insert(Arc::new(apigw_api_mapping::ApigwApiMappingProvider {
+        ctx: ctx(),
+    }));
+    // MemoryDB (durable Redis).
+    set.insert(Arc::new(
+        memorydb_subnet_group::MemorydbSubnetGroupProvider { ctx: ctx() },
+    ));
+    set.insert(Arc::new(memorydb_user::MemorydbUserProvider { ctx: ctx() }));
+    set.insert(Arc::new(memorydb_acl::MemorydbAclProvider { ctx: ctx() }));
+    set.insert(Arc::new(memorydb_cluster::MemorydbClusterProvider {
         ctx: ctx(),
     }));
     set

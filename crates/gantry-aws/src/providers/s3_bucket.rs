@@ -7,7 +7,8 @@
 //! 12-hex-digit suffix derived from the journal's intent token: unique per
 //! create, yet the same when a create is retried or resumed (which then
 //! finds its own bucket instead of making a second one). The id is the full
-//! name; outputs add `arn`, `name` and `regional_domain_name`.
+//! name; outputs add `arn`, `objects_arn` (`arn` + `/*`), `name` and
+//! `regional_domain_name`.
 //!
 //! Delete never empties a bucket silently: without `force_destroy` a bucket
 //! holding objects fails with AWS's `BucketNotEmpty`; with it, every object
@@ -60,6 +61,10 @@ impl S3BucketProvider {
             outputs: outputs([
                 ("id", name.to_string()),
                 ("arn", format!("arn:aws:s3:::{name}")),
+                // What IAM statements on the bucket's objects name (a
+                // reference must be a whole string, so `arn` + `/*` cannot
+                // be written in the architect).
+                ("objects_arn", format!("arn:aws:s3:::{name}/*")),
                 ("name", name.to_string()),
                 (
                     "regional_domain_name",

@@ -1,0 +1,155 @@
+//! `memorydb_subnet_group`: the subnets a MemoryDB cluster may use. The id is
+//! the name; outputs add `name` and `arn`. Deleting retries
+//! `SubnetGroupInUseFault` while a cluster in it finishes deleting.
+
+use super::memorydb::{tag_list, tags_of};
+use crate::context::AwsContext;
+use crate::error::aws_error;
+use crate::util::*;
+use async_trait::async_trait;
+use aws_sdk_memorydb::types::SubnetGroup;
+use futures::future::try_join_all;
+use gantry_core::kinds::{self, MemorydbSubnetGroup};
+use gantry_core::*;
+
+const NOT_FOUND: &[&str] = &["SubnetGroupNotFoundFault"];
+
+pub struct MemorydbSubnetGroupProvider {
+    pub(crate) ctx: AwsContext,
+}
+
+fn applied(g: &SubnetGroup) -> Applied {
+    let name = g.name().unwrap_or_default().to_string();
+    Applied {
+        outputs: outputs([
+            ("id", name.clone()),
+            ("name", name.clone()),
+            ("arn", g.arn().unwrap_or_default().to_string()),
+        ]),
+        id: name,
+    }
+}
+
+impl MemorydbSubnetGroupProvider {
+    async fn describe(&self, name: &str) -> Result<Option<SubnetGroup>, ProviderError> {
+        match self
+            .ctx
+            .memorydb()
+            .describe_subnet_groups()
+            .subnet_group_name(name)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.subnet_groups.unwrap_or_default().into_iter().next()),
+            Err(e) => {
+                let e = aws_error(e, NOT_FOUND);
+                if e.not_found {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for MemorydbSubnetGroupProvider {
+    fn kind(&self) -> &'static str {
+        kinds::MEMORYDB_SUBNET_GROUP
+    }
+
+    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
+        let p: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.props)?;
+        // No idempotency token: the name is unique, and `find` adopts it.
+        let out = self
+            .ctx
+            .memorydb()
+            .create_subnet_group()
+            .subnet_group_name(&p.name)
+            .description(&p.description)
+            .set_subnet_ids(Some(p.subnet_ids.clone()))
+            .set_tags(Some(tag_list(tag_set(req.tags, req.address, None))))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, &[]))?;
+        let g = out
+            .subnet_group
+            .ok_or_else(|| ProviderError::msg("CreateSubnetGroup returned no group"))?;
+        Ok(applied(&g))
+    }
+
+    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+        try_join_all(reqs.iter().map(|r| async move {
+            let Some(g) = self.describe(r.id).await? else {
+                return Ok(None);
+            };
+            let rec: Option<MemorydbSubnetGroup> = recorded(r.props);
+            let ids: Vec<String> = g
+                .subnets()
+                .iter()
+                .filter_map(|s| s.identifier().map(str::to_string))
+                .collect();
+            let props = MemorydbSubnetGroup {
+                name: g.name().unwrap_or_default().to_string(),
+                description: g.description().unwrap_or_default().to_string(),
+                subnet_ids: order_like(
+                    ids,
+                    rec.as_ref().map(|x| x.subnet_ids.as_slice()).unwrap_or(&[]),
+                ),
+            };
+            Ok(Some(Observed {
+                props: to_props(&props),
+                outputs: applied(&g).outputs,
+            }))
+        }))
+        .await
+    }
+
+    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+        let new: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.new)?;
+        let out = self
+            .ctx
+            .memorydb()
+            .update_subnet_group()
+            .subnet_group_name(req.id)
+            .description(&new.description)
+            .set_subnet_ids(Some(new.subnet_ids.clone()))
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND))?;
+        let g = out
+            .subnet_group
+            .ok_or_else(|| ProviderError::msg("UpdateSubnetGroup returned no group"))?;
+        Ok(applied(&g))
+    }
+
+    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+        let r = retry_codes(&["SubnetGroupInUseFault"], DEPENDENCY_WAIT, || async {
+            self.ctx
+                .memorydb()
+                .delete_subnet_group()
+                .subnet_group_name(req.id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| aws_error(e, NOT_FOUND))
+        })
+        .await;
+        ignore_not_found(r)
+    }
+
+    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+        let p: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.props)?;
+        let Some(g) = self.describe(&p.name).await? else {
+            return Ok(None);
+        };
+        let tags = tags_of(&self.ctx, g.arn().unwrap_or_default()).await?;
+        let ours = tags_match(
+            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            req.tags,
+            req.address,
+        );
+        Ok(ours.then(|| applied(&g)))
+    }
+}
