@@ -572,13 +572,7 @@ where
     Ok(found.into_iter().flatten().collect())
 }
 
-fn missing_ok<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.not_found => Ok(None),
-        Err(e) => Err(e),
-    }
-}
+use crate::util::found as missing_ok;
 
 async fn kms(ctx: &AwsContext, s: &Scope<'_>) -> Result<Vec<InventoryItem>, ProviderError> {
     let keys = crate::providers::kms_key::KmsKeyProvider::tagged_keys(ctx).await?;

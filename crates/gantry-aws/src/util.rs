@@ -174,6 +174,16 @@ where
     }
 }
 
+/// `None` for a not-found error, the value otherwise (reads of something
+/// that may be gone).
+pub(crate) fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.not_found => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Treats "not found" as success, for idempotent deletes.
 pub(crate) fn ignore_not_found(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
     match r {

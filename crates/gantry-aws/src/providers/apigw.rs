@@ -86,12 +86,3 @@ pub(crate) async fn list_domain_names(
         }
     }
 }
-
-/// `None` for a not-found error, the value otherwise.
-pub(crate) fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.not_found => Ok(None),
-        Err(e) => Err(e),
-    }
-}

@@ -322,27 +322,25 @@ impl CloudfrontDistributionProvider {
         &self,
         id: &str,
     ) -> Result<Option<(DistributionConfig, String, (String, String, String))>, ProviderError> {
-        match self.ctx.cloudfront().get_distribution().id(id).send().await {
-            Ok(o) => {
-                let etag = o.e_tag.clone().unwrap_or_default();
-                Ok(o.distribution.and_then(|d| {
-                    let facts = (
-                        d.arn().to_string(),
-                        d.domain_name().to_string(),
-                        d.status().to_string(),
-                    );
-                    d.distribution_config.map(|c| (c, etag, facts))
-                }))
-            }
-            Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
-        }
+        let got = self
+            .ctx
+            .cloudfront()
+            .get_distribution()
+            .id(id)
+            .send()
+            .await
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        Ok(found(got)?.and_then(|o| {
+            let etag = o.e_tag.clone().unwrap_or_default();
+            o.distribution.and_then(|d| {
+                let facts = (
+                    d.arn().to_string(),
+                    d.domain_name().to_string(),
+                    d.status().to_string(),
+                );
+                d.distribution_config.map(|c| (c, etag, facts))
+            })
+        }))
     }
 
     /// Waits until the last change reached every edge location.

@@ -46,27 +46,19 @@ impl CloudfrontOriginAccessControlProvider {
         &self,
         id: &str,
     ) -> Result<Option<(OriginAccessControlConfig, String)>, ProviderError> {
-        match self
+        let got = self
             .ctx
             .cloudfront()
             .get_origin_access_control()
             .id(id)
             .send()
             .await
-        {
-            Ok(o) => Ok(o
-                .origin_access_control
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        Ok(found(got)?.and_then(|o| {
+            o.origin_access_control
                 .and_then(|c| c.origin_access_control_config)
-                .map(|c| (c, o.e_tag.unwrap_or_default()))),
-            Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
-        }
+                .map(|c| (c, o.e_tag.unwrap_or_default()))
+        }))
     }
 
     /// The id of the OAC named `name` (paginated).

@@ -94,24 +94,15 @@ fn parse_document(doc: &Value) -> Option<(Vec<String>, bool)> {
 
 impl S3BucketPolicyProvider {
     async fn get(&self, bucket: &str) -> Result<Option<Value>, ProviderError> {
-        match self
+        let got = self
             .ctx
             .s3()
             .get_bucket_policy()
             .bucket(bucket)
             .send()
             .await
-        {
-            Ok(o) => Ok(o.policy().and_then(|p| serde_json::from_str(p).ok())),
-            Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
-        }
+            .map_err(|e| aws_error(e, NOT_FOUND));
+        Ok(found(got)?.and_then(|o| o.policy().and_then(|p| serde_json::from_str(p).ok())))
     }
 
     async fn put(&self, p: &S3BucketPolicy) -> Result<(), ProviderError> {
