@@ -31,6 +31,9 @@ fn emulator() -> bool {
                 "GANTRY_EMULATOR_DIR",
                 format!("{root}/target/emulator-gantry-aws"),
             )
+            // Statics are never dropped: the emulator stops when this test
+            // binary exits, instead of outliving the run.
+            .env("GANTRY_EMULATOR_OWNER_PID", std::process::id().to_string())
             .output()
             .expect("run scripts/emulator.sh");
         assert!(
