@@ -200,6 +200,7 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
             bucket: reference(&bucket, "id"),
             bucket_arn: reference(&bucket, "arn"),
             cloudfront_distribution_arns: vec![reference(&dist, "arn")],
+            deny_insecure_transport: true,
         },
     ));
 

@@ -2899,6 +2899,7 @@ async fn cloudfront_site_lifecycle() {
         bucket: bucket.clone(),
         bucket_arn: out(&ba, "arn"),
         cloudfront_distribution_arns: vec![out(&da, "arn")],
+        deny_insecure_transport: true,
     };
     h.create(S3_BUCKET_POLICY, "site", &p0).await;
     h.read_eq(S3_BUCKET_POLICY, "site", &bucket, &p0).await;

@@ -246,6 +246,11 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
         "{}",
         drift.stdout()
     );
+    assert!(
+        drift.stdout().contains("deny_insecure_transport"),
+        "{}",
+        drift.stdout()
+    );
 
     // Publish a build.
     let build = tempfile::tempdir().unwrap();

@@ -769,6 +769,8 @@ pub struct S3BucketPolicy {
     pub bucket_arn: String,
     /// Distributions allowed to `s3:GetObject`.
     pub cloudfront_distribution_arns: Vec<String>,
+    /// Deny every request not made over TLS.
+    pub deny_insecure_transport: bool,
 }
 
 /// A CloudFront Origin Access Control for S3 origins (SigV4, always sign).

@@ -382,8 +382,27 @@ impl CloudfrontDistributionProvider {
         Ok(a)
     }
 
-    /// Every distribution's `(id, arn)` (paginated).
-    async fn list(&self) -> Result<Vec<(String, String)>, ProviderError> {
+    /// Every distribution with the stack's tags: `Applied` and its tags
+    /// (one paginated listing, one tag lookup per distribution). The summary
+    /// carries the outputs, so nothing more needs reading.
+    async fn stack_tagged(
+        &self,
+        stack: &str,
+        env: &str,
+    ) -> Result<Vec<(Applied, Vec<(String, String)>)>, ProviderError> {
+        let mut out = Vec::new();
+        for (id, arn, domain) in self.list().await? {
+            let tags = tags_of(&self.ctx, &arn).await?;
+            let get = |k: &str| tags.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
+            if get(StackTags::STACK) == Some(stack) && get(StackTags::ENV) == Some(env) {
+                out.push((applied(&id, &arn, &domain), tags));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every distribution's `(id, arn, domain name)` (paginated).
+    async fn list(&self) -> Result<Vec<(String, String, String)>, ProviderError> {
         let mut found = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -398,11 +417,13 @@ impl CloudfrontDistributionProvider {
             let Some(list) = out.distribution_list else {
                 return Ok(found);
             };
-            found.extend(
-                list.items()
-                    .iter()
-                    .map(|d| (d.id().to_string(), d.arn().to_string())),
-            );
+            found.extend(list.items().iter().map(|d| {
+                (
+                    d.id().to_string(),
+                    d.arn().to_string(),
+                    d.domain_name().to_string(),
+                )
+            }));
             match list
                 .next_marker
                 .filter(|m| !m.is_empty() && list.is_truncated)
@@ -449,16 +470,18 @@ pub(crate) async fn stack_distributions(
     env: &str,
 ) -> Result<Vec<(String, String)>, ProviderError> {
     let p = CloudfrontDistributionProvider { ctx: ctx.clone() };
-    let mut out = Vec::new();
-    for (id, arn) in p.list().await? {
-        let tags = tags_of(ctx, &arn).await?;
-        let get = |k: &str| tags.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str());
-        if get(StackTags::STACK) == Some(stack) && get(StackTags::ENV) == Some(env) {
-            let address = get(StackTags::ADDRESS).unwrap_or_default().to_string();
-            out.push((id, address));
-        }
-    }
-    Ok(out)
+    Ok(p.stack_tagged(stack, env)
+        .await?
+        .into_iter()
+        .map(|(a, tags)| {
+            let address = tags
+                .into_iter()
+                .find(|(k, _)| k == StackTags::ADDRESS)
+                .map(|(_, v)| v)
+                .unwrap_or_default();
+            (a.id, address)
+        })
+        .collect())
 }
 
 #[async_trait]
@@ -547,19 +570,18 @@ impl Provider for CloudfrontDistributionProvider {
     }
 
     async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        for (id, arn) in self.list().await? {
-            let tags = tags_of(&self.ctx, &arn).await?;
-            if tags_match(
-                tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                req.tags,
-                req.address,
-            ) {
-                if let Some((_, _, (arn, domain, _))) = self.get(&id).await? {
-                    return Ok(Some(applied(&id, &arn, &domain)));
-                }
-            }
-        }
-        Ok(None)
+        Ok(self
+            .stack_tagged(&req.tags.stack, &req.tags.env)
+            .await?
+            .into_iter()
+            .find(|(_, tags)| {
+                tags_match(
+                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    req.tags,
+                    req.address,
+                )
+            })
+            .map(|(a, _)| a))
     }
 }
 

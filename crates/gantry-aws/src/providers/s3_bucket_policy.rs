@@ -2,8 +2,9 @@
 //! renders the whole document (two statements with fixed `Sid`s: CloudFront
 //! read through Origin Access Control, scoped by `AWS:SourceArn` to the
 //! named distributions, and a deny of plain-HTTP requests), so read parses
-//! the distributions back out of the `Sid` it owns; any other edit of the
-//! document reads as a different distribution list and is put back. The id
+//! both back out by the `Sid`s it owns: a missing TLS statement reads as
+//! `deny_insecure_transport: false`, a missing CloudFront statement as no
+//! distribution, and update puts Gantry's document back. The id
 //! is the bucket name. Bucket policies carry no tags: find adopts a policy
 //! whose CloudFront statement Gantry wrote.
 
@@ -35,27 +36,25 @@ fn applied(bucket: &str) -> Applied {
 pub(crate) fn document(p: &S3BucketPolicy) -> Value {
     let mut arns = p.cloudfront_distribution_arns.clone();
     arns.sort();
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
+    let mut statements = vec![json!({
                 "Sid": CLOUDFRONT_SID,
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudfront.amazonaws.com"},
                 "Action": "s3:GetObject",
                 "Resource": format!("{}/*", p.bucket_arn),
                 "Condition": {"StringEquals": {"AWS:SourceArn": arns}},
-            },
-            {
+    })];
+    if p.deny_insecure_transport {
+        statements.push(json!({
                 "Sid": TLS_SID,
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
                 "Resource": [p.bucket_arn.clone(), format!("{}/*", p.bucket_arn)],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    })
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
 }
 
 /// A JSON string or list of strings as a list.
@@ -140,21 +139,17 @@ impl Provider for S3BucketPolicyProvider {
             // A document Gantry no longer recognises (its statements edited
             // away) reads as granting no distribution, so the plan puts it back.
             let (arns, tls) = parse_document(&doc).unwrap_or_default();
-            let mut arns = order_like(
+            let arns = order_like(
                 arns,
                 rec.as_ref()
                     .map(|p| p.cloudfront_distribution_arns.as_slice())
                     .unwrap_or_default(),
             );
-            if !tls {
-                // The TLS deny is gone: no distribution list matches, so
-                // the difference shows and update restores the document.
-                arns.push("(TLS-only statement removed)".to_string());
-            }
             let p = S3BucketPolicy {
                 bucket: r.id.to_string(),
                 bucket_arn,
                 cloudfront_distribution_arns: arns,
+                deny_insecure_transport: tls,
             };
             Ok(Some(Observed {
                 props: to_props(&p),
@@ -205,6 +200,7 @@ mod tests {
             bucket: "b".into(),
             bucket_arn: "arn:aws:s3:::b".into(),
             cloudfront_distribution_arns: vec!["arn:aws:cloudfront::1:distribution/E1".into()],
+            deny_insecure_transport: true,
         };
         let doc = document(&p);
         assert_eq!(
@@ -223,6 +219,7 @@ mod tests {
             bucket: "b".into(),
             bucket_arn: "arn:aws:s3:::b".into(),
             cloudfront_distribution_arns: vec!["x".into()],
+            deny_insecure_transport: true,
         });
         doc["Statement"].as_array_mut().unwrap().pop();
         assert_eq!(parse_document(&doc), Some((vec!["x".to_string()], false)));
