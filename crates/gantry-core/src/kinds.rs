@@ -6,74 +6,111 @@
 //! property names users see in plans and state, so keep them stable.
 //! `name` fields become the AWS `Name` tag (EC2) or the resource's own name.
 
+use crate::meta::{meta, KindMeta};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-macro_rules! kind_names {
-    ($($konst:ident = $s:literal),* $(,)?) => {
-        $(pub const $konst: &str = $s;)*
-        /// Every kind this crate knows.
-        pub const ALL: &[&str] = &[$($s),*];
+/// The declaration of every resource kind, in one table: a row gives the
+/// kind's constant, its name (which is also its provider's module in
+/// `gantry-aws`), its property struct (below) and its metadata
+/// ([`crate::meta`]). `with_kinds!(m)` calls the macro `m` with the rows as
+/// `(CONST, name, Struct, meta)` tuples; this crate derives the constants,
+/// [`ALL`], the metadata table and the [`Kind`] impls from it, and the AWS
+/// provider crate derives its modules and provider registration. Adding a
+/// kind is one row here plus its struct and its provider file.
+#[macro_export]
+macro_rules! with_kinds {
+    ($m:ident) => {
+        $m! {
+            (VPC, vpc, Vpc, meta("ec2", "VPC").force_new(&["cidr_block"])),
+            (INTERNET_GATEWAY, internet_gateway, InternetGateway, meta("ec2", "internet gateway").force_new(&["vpc_id"])),
+            (SUBNET, subnet, Subnet, meta("ec2", "subnet").force_new(&["vpc_id", "cidr_block", "availability_zone"])),
+            (ROUTE_TABLE, route_table, RouteTable, meta("ec2", "route table").force_new(&["vpc_id"]).unordered(&["routes"])),
+            (ROUTE_TABLE_ASSOCIATION, route_table_association, RouteTableAssociation, meta("ec2", "route table association").force_new(&["subnet_id", "route_table_id"]).untagged()),
+            (EIP, eip, Eip, meta("ec2", "Elastic IP")),
+            (NAT_GATEWAY, nat_gateway, NatGateway, meta("ec2", "NAT gateway").force_new(&["subnet_id", "allocation_id"])),
+            (VPC_ENDPOINT, vpc_endpoint, VpcEndpoint, meta("ec2", "VPC endpoint").force_new(&["vpc_id", "service_name", "vpc_endpoint_type"]).unordered(&["subnet_ids", "security_group_ids", "route_table_ids"])),
+            (SECURITY_GROUP, security_group, SecurityGroup, meta("ec2", "security group").force_new(&["name", "description", "vpc_id"]).unordered(&["ingress", "egress"])),
+            (LB, lb, Lb, meta("elbv2", "load balancer").force_new(&["name", "internal"]).unordered(&["subnet_ids", "security_group_ids"])),
+            (LB_TARGET_GROUP, lb_target_group, LbTargetGroup, meta("elbv2", "target group").force_new(&["name", "port", "protocol", "target_type", "vpc_id"])),
+            (LB_LISTENER, lb_listener, LbListener, meta("elbv2", "listener").force_new(&["load_balancer_arn", "port"])),
+            (LB_LISTENER_RULE, lb_listener_rule, LbListenerRule, meta("elbv2", "listener rule").force_new(&["listener_arn"]).unordered(&["path_patterns", "host_headers"])),
+            (ECS_CLUSTER, ecs_cluster, EcsCluster, meta("ecs", "ECS cluster").force_new(&["name"])),
+            (LOG_GROUP, log_group, LogGroup, meta("logs", "log group").force_new(&["name"])),
+            (IAM_ROLE, iam_role, IamRole, meta("iam", "IAM role").force_new(&["name"])),
+            (ECR_REPOSITORY, ecr_repository, EcrRepository, meta("ecr", "ECR repository").force_new(&["name"])),
+            (ECS_TASK_DEFINITION, ecs_task_definition, EcsTaskDefinition, meta("ecs", "task definition").force_new(&["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers"]).create_before_destroy()),
+            (ECS_SERVICE, ecs_service, EcsService, meta("ecs", "ECS service").force_new(&["name", "cluster_arn"]).unordered(&["subnet_ids", "security_group_ids", "load_balancers"])),
+            (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key")),
+            (SECRET, secret, Secret, meta("secretsmanager", "secret").force_new(&["name", "generate_length", "exclude_punctuation"])),
+            (SSM_PARAMETER, ssm_parameter, SsmParameter, meta("ssm", "SSM parameter").force_new(&["name"])),
+            (DB_SUBNET_GROUP, db_subnet_group, DbSubnetGroup, meta("rds", "DB subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
+            (DB_INSTANCE, db_instance, DbInstance, meta("rds", "PostgreSQL database").force_new(&["identifier", "engine", "kms_key_id", "db_name", "master_username", "db_subnet_group_name", "port"]).data().unordered(&["vpc_security_group_ids"])),
+            (ELASTICACHE_SUBNET_GROUP, elasticache_subnet_group, ElasticacheSubnetGroup, meta("elasticache", "cache subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
+            (ELASTICACHE_REPLICATION_GROUP, elasticache_replication_group, ElasticacheReplicationGroup, meta("elasticache", "Redis cache").force_new(&["id", "engine", "kms_key_id", "subnet_group_name", "port", "auth_token_secret_arn"]).data().unordered(&["security_group_ids"])),
+            (DYNAMODB_TABLE, dynamodb_table, DynamodbTable, meta("dynamodb", "DynamoDB table").force_new(&["name", "hash_key", "range_key"]).data()),
+            (S3_BUCKET, s3_bucket, S3Bucket, meta("s3", "S3 bucket").force_new(&["bucket_prefix"]).data()),
+            (EFS_FILE_SYSTEM, efs_file_system, EfsFileSystem, meta("efs", "EFS file system").force_new(&["kms_key_id", "performance_mode"]).data()),
+            (EFS_MOUNT_TARGET, efs_mount_target, EfsMountTarget, meta("efs", "EFS mount target").force_new(&["file_system_id", "subnet_id"]).untagged().unordered(&["security_group_ids"])),
+            (EFS_ACCESS_POINT, efs_access_point, EfsAccessPoint, meta("efs", "EFS access point").force_new(&["file_system_id", "posix_uid", "posix_gid", "root_path", "root_permissions"])),
+            (ROUTE53_ZONE_LOOKUP, route53_zone_lookup, Route53ZoneLookup, meta("route53", "hosted zone (existing)").force_new(&["name", "private_zone"]).untagged()),
+            (ROUTE53_ZONE, route53_zone, Route53Zone, meta("route53", "hosted zone").force_new(&["name"])),
+            (ROUTE53_RECORD, route53_record, Route53Record, meta("route53", "DNS record").force_new(&["zone_id", "name", "type"]).untagged().unordered(&["records"])),
+            // A listener uses the certificate until it moves to the new one, and
+            // certificates have no names to collide: create the new one first.
+            (ACM_CERTIFICATE, acm_certificate, AcmCertificate, meta("acm", "certificate").force_new(&["domain_name", "subject_alternative_names", "region"]).unordered(&["subject_alternative_names"]).create_before_destroy()),
+            (ACM_CERTIFICATE_VALIDATION, acm_certificate_validation, AcmCertificateValidation, meta("acm", "certificate validation").force_new(&["certificate_arn", "zone_id"]).untagged()),
+            (WAFV2_IP_SET, wafv2_ip_set, Wafv2IpSet, meta("wafv2", "WAF IP set").force_new(&["name", "scope", "ip_address_version"]).unordered(&["addresses"])),
+            (WAFV2_WEB_ACL, wafv2_web_acl, Wafv2WebAcl, meta("wafv2", "web ACL").force_new(&["name", "scope"])),
+            (WAFV2_WEB_ACL_ASSOCIATION, wafv2_web_acl_association, Wafv2WebAclAssociation, meta("wafv2", "web ACL association").force_new(&["resource_arn"]).untagged()),
+            // Static sites.
+            (S3_BUCKET_POLICY, s3_bucket_policy, S3BucketPolicy, meta("s3", "bucket policy").force_new(&["bucket"]).untagged().unordered(&["cloudfront_distribution_arns"])),
+            (CLOUDFRONT_ORIGIN_ACCESS_CONTROL, cloudfront_origin_access_control, CloudfrontOriginAccessControl, meta("cloudfront", "origin access control").force_new(&["name"]).untagged()),
+            (CLOUDFRONT_DISTRIBUTION, cloudfront_distribution, CloudfrontDistribution, meta("cloudfront", "CloudFront distribution").unordered(&["aliases", "origins", "custom_error_responses"])),
+            // ---- API Gateway (HTTP APIs) ----
+            (APIGW_API, apigw_api, ApigwApi, meta("apigateway", "HTTP API")),
+            // UpdateVpcLink changes only the name.
+            (APIGW_VPC_LINK, apigw_vpc_link, ApigwVpcLink, meta("apigateway", "VPC link").force_new(&["subnet_ids", "security_group_ids"]).unordered(&["subnet_ids", "security_group_ids"])),
+            (APIGW_INTEGRATION, apigw_integration, ApigwIntegration, meta("apigateway", "API integration").force_new(&["api_id", "integration_type", "connection_type"]).untagged()),
+            (APIGW_ROUTE, apigw_route, ApigwRoute, meta("apigateway", "API route").force_new(&["api_id"]).untagged()),
+            (APIGW_STAGE, apigw_stage, ApigwStage, meta("apigateway", "API stage").force_new(&["api_id", "name"])),
+            (APIGW_DOMAIN_NAME, apigw_domain_name, ApigwDomainName, meta("apigateway", "API domain name").force_new(&["domain_name", "endpoint_type"])),
+            (APIGW_API_MAPPING, apigw_api_mapping, ApigwApiMapping, meta("apigateway", "API mapping").force_new(&["domain_name"]).untagged()),
+            // MemoryDB (durable Redis).
+            (MEMORYDB_SUBNET_GROUP, memorydb_subnet_group, MemorydbSubnetGroup, meta("memorydb", "MemoryDB subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
+            // The password is only read from its secret at create.
+            (MEMORYDB_USER, memorydb_user, MemorydbUser, meta("memorydb", "MemoryDB user").force_new(&["name", "password_secret_arn"])),
+            (MEMORYDB_ACL, memorydb_acl, MemorydbAcl, meta("memorydb", "MemoryDB ACL").force_new(&["name"]).unordered(&["user_names"])),
+            (MEMORYDB_CLUSTER, memorydb_cluster, MemorydbCluster, meta("memorydb", "MemoryDB cluster").force_new(&["name", "tls_enabled", "kms_key_id", "subnet_group_name", "port"]).data().unordered(&["security_group_ids"])),
+        }
     };
 }
 
-kind_names! {
-    VPC = "vpc",
-    INTERNET_GATEWAY = "internet_gateway",
-    SUBNET = "subnet",
-    ROUTE_TABLE = "route_table",
-    ROUTE_TABLE_ASSOCIATION = "route_table_association",
-    EIP = "eip",
-    NAT_GATEWAY = "nat_gateway",
-    VPC_ENDPOINT = "vpc_endpoint",
-    SECURITY_GROUP = "security_group",
-    LB = "lb",
-    LB_TARGET_GROUP = "lb_target_group",
-    LB_LISTENER = "lb_listener",
-    LB_LISTENER_RULE = "lb_listener_rule",
-    ECS_CLUSTER = "ecs_cluster",
-    LOG_GROUP = "log_group",
-    IAM_ROLE = "iam_role",
-    ECR_REPOSITORY = "ecr_repository",
-    ECS_TASK_DEFINITION = "ecs_task_definition",
-    ECS_SERVICE = "ecs_service",
-    KMS_KEY = "kms_key",
-    SECRET = "secret",
-    SSM_PARAMETER = "ssm_parameter",
-    DB_SUBNET_GROUP = "db_subnet_group",
-    DB_INSTANCE = "db_instance",
-    ELASTICACHE_SUBNET_GROUP = "elasticache_subnet_group",
-    ELASTICACHE_REPLICATION_GROUP = "elasticache_replication_group",
-    DYNAMODB_TABLE = "dynamodb_table",
-    S3_BUCKET = "s3_bucket",
-    EFS_FILE_SYSTEM = "efs_file_system",
-    EFS_MOUNT_TARGET = "efs_mount_target",
-    EFS_ACCESS_POINT = "efs_access_point",
-    ROUTE53_ZONE_LOOKUP = "route53_zone_lookup",
-    ROUTE53_ZONE = "route53_zone",
-    ROUTE53_RECORD = "route53_record",
-    ACM_CERTIFICATE = "acm_certificate",
-    ACM_CERTIFICATE_VALIDATION = "acm_certificate_validation",
-    WAFV2_IP_SET = "wafv2_ip_set",
-    WAFV2_WEB_ACL = "wafv2_web_acl",
-    WAFV2_WEB_ACL_ASSOCIATION = "wafv2_web_acl_association",
-    // Static sites (CloudFront in front of a private S3 bucket).
-    S3_BUCKET_POLICY = "s3_bucket_policy",
-    CLOUDFRONT_ORIGIN_ACCESS_CONTROL = "cloudfront_origin_access_control",
-    CLOUDFRONT_DISTRIBUTION = "cloudfront_distribution",
-    // API Gateway (HTTP APIs).
-    APIGW_API = "apigw_api",
-    APIGW_VPC_LINK = "apigw_vpc_link",
-    APIGW_INTEGRATION = "apigw_integration",
-    APIGW_ROUTE = "apigw_route",
-    APIGW_STAGE = "apigw_stage",
-    APIGW_DOMAIN_NAME = "apigw_domain_name",
-    APIGW_API_MAPPING = "apigw_api_mapping",
-    // MemoryDB (durable Redis).
-    MEMORYDB_SUBNET_GROUP = "memorydb_subnet_group",
-    MEMORYDB_USER = "memorydb_user",
-    MEMORYDB_ACL = "memorydb_acl",
-    MEMORYDB_CLUSTER = "memorydb_cluster",
+macro_rules! declare_kinds {
+    ($(($konst:ident, $name:ident, $ty:ident, $meta:expr)),* $(,)?) => {
+        $(pub const $konst: &str = stringify!($name);)*
+        /// Every kind this crate knows.
+        pub const ALL: &[&str] = &[$(stringify!($name)),*];
+        /// The metadata of every kind, in declaration order.
+        pub(crate) static META: &[KindMeta] = &[$($meta.named(stringify!($name))),*];
+        $(impl Kind for $ty {
+            const KIND: &'static str = stringify!($name);
+        })*
+    };
+}
+
+with_kinds!(declare_kinds);
+
+/// A kind's property struct: what the architect builds and providers parse.
+pub trait Kind: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
+    /// The kind's name (`vpc`).
+    const KIND: &'static str;
+
+    /// The kind's metadata.
+    fn meta() -> &'static KindMeta {
+        crate::meta::kind_meta(Self::KIND).expect("every kind is declared with its metadata")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,10 +14,11 @@ pub mod provider;
 pub mod reference;
 pub mod resource;
 
+pub use kinds::Kind;
 pub use meta::{kind_meta, KindMeta};
 pub use provider::{
-    Applied, CreateRequest, DeleteRequest, FindRequest, Observed, Provider, ProviderError,
-    ProviderSet, ReadRequest, StackTags, UpdateRequest,
+    Applied, CreateRequest, DeleteRequest, ErrorKind, FindRequest, Inventory, Listed, NoNotes,
+    Notify, Observed, Provider, ProviderError, ProviderSet, ReadRequest, StackTags, UpdateRequest,
 };
 pub use reference::{find_refs, reference, resolve, Ref, Unresolved};
 pub use resource::{Address, DesiredGraph, GraphError, Props, Resource};

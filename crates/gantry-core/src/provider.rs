@@ -7,6 +7,7 @@
 
 use crate::resource::{Address, Props};
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -61,12 +62,16 @@ pub struct CreateRequest<'a> {
     /// the same token, so a resumed create cannot make a second copy where the
     /// API supports idempotency tokens.
     pub token: &'a str,
+    pub notes: &'a dyn Notify,
 }
 
 pub struct ReadRequest<'a> {
     pub address: &'a Address,
     pub id: &'a str,
-    /// The properties recorded in state (some reads need a parent id).
+    /// The properties recorded in state, empty for an object the state does
+    /// not record (an orphan found by the inventory). Reads use them to keep
+    /// list order and to fill fields AWS does not return; ids alone must be
+    /// enough to find the object.
     pub props: &'a Props,
 }
 
@@ -78,12 +83,14 @@ pub struct UpdateRequest<'a> {
     /// Top-level property names whose value differs.
     pub changed: &'a [String],
     pub tags: &'a StackTags,
+    pub notes: &'a dyn Notify,
 }
 
 pub struct DeleteRequest<'a> {
     pub address: &'a Address,
     pub id: &'a str,
     pub props: &'a Props,
+    pub notes: &'a dyn Notify,
 }
 
 pub struct FindRequest<'a> {
@@ -93,14 +100,35 @@ pub struct FindRequest<'a> {
     pub token: &'a str,
 }
 
+/// What kind of failure a [`ProviderError`] is: what the engine may do
+/// about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A definite failure: the call was refused and nothing changed.
+    #[default]
+    Failed,
+    /// The resource does not exist (any more).
+    NotFound,
+    /// AWS refused the call for its rate: nothing happened, and sending it
+    /// again later is safe (the SDK's retries ran out first).
+    Throttled,
+    /// A transient failure of a call that had no effect or is safe to send
+    /// again (a read, a delete, an idempotent update).
+    Transient,
+    /// The call may have taken effect without us seeing the reply (a 5xx,
+    /// a timeout or a reset after the request was sent): before sending it
+    /// again, look the object up.
+    OutcomeUnknown,
+}
+
 /// A failed provider call. `code` is the AWS error code when there is one.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{}{message}", code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default())]
 pub struct ProviderError {
     pub code: Option<String>,
     pub message: String,
-    /// The resource does not exist (any more).
-    pub not_found: bool,
+    pub kind: ErrorKind,
 }
 
 impl ProviderError {
@@ -108,23 +136,75 @@ impl ProviderError {
         ProviderError {
             code: Some(code.into()),
             message: message.into(),
-            not_found: false,
+            kind: ErrorKind::Failed,
         }
     }
     pub fn msg(message: impl Into<String>) -> Self {
         ProviderError {
             code: None,
             message: message.into(),
-            not_found: false,
+            kind: ErrorKind::Failed,
         }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         ProviderError {
             code: Some("NotFound".into()),
             message: message.into(),
-            not_found: true,
+            kind: ErrorKind::NotFound,
         }
     }
+    /// The same error, classified as `kind`.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+    /// The resource does not exist (any more).
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+    /// Trying the operation again later may succeed (throttled, transient,
+    /// or of unknown outcome: the engine looks before it resends a create).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::OutcomeUnknown
+        )
+    }
+}
+
+/// Where providers send what a user should know but that is not a failure
+/// (validation records left in a zone, a setting AWS ignored). The engine
+/// turns each into an event; providers never print or log.
+pub trait Notify: Send + Sync {
+    fn warn(&self, address: &Address, message: String);
+}
+
+/// Drops every note (tools and tests that do not report).
+pub struct NoNotes;
+
+impl Notify for NoNotes {
+    fn warn(&self, _address: &Address, _message: String) {}
+}
+
+/// One AWS object that carries a stack's `gantry:stack` and `gantry:env`
+/// tags (or, for the few kinds AWS cannot tag, a name that marks it as the
+/// stack's), whatever the state records.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Listed {
+    pub kind: String,
+    /// The physical id, as the kind's provider uses it.
+    pub id: String,
+    /// The `gantry:address` tag (or the address the name implies).
+    pub address: Option<Address>,
+}
+
+/// Lists every object of a stack and environment across all kinds: the
+/// union of every provider's stack listing. `plan` and `status` name what
+/// the state does not record, `up` adopts what it wants, `destroy` removes
+/// the rest.
+#[async_trait]
+pub trait Inventory: Send + Sync {
+    async fn stack_objects(&self, tags: &StackTags) -> Result<Vec<Listed>, ProviderError>;
 }
 
 /// Create, read, update, delete and find one kind of resource.
@@ -135,8 +215,8 @@ pub trait Provider: Send + Sync {
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError>;
 
     /// Reads many resources of this kind at once (one batched `Describe*`
-    /// where the API allows). Returns one entry per request, `None` for a
-    /// resource that no longer exists.
+    /// where the API allows). Returns exactly one entry per request, in
+    /// order, `None` for a resource that no longer exists.
     async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError>;
 
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError>;
@@ -150,10 +230,11 @@ pub trait Provider: Send + Sync {
     async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError>;
 }
 
-/// Providers by kind.
+/// Providers by kind, and the inventory that lists a stack across them.
 #[derive(Clone, Default)]
 pub struct ProviderSet {
     providers: BTreeMap<&'static str, Arc<dyn Provider>>,
+    inventory: Option<Arc<dyn Inventory>>,
 }
 
 impl ProviderSet {
@@ -168,5 +249,12 @@ impl ProviderSet {
     }
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.providers.keys().copied()
+    }
+    pub fn set_inventory(&mut self, inventory: Arc<dyn Inventory>) {
+        self.inventory = Some(inventory);
+    }
+    /// The stack inventory, when the providers have one.
+    pub fn inventory(&self) -> Option<&Arc<dyn Inventory>> {
+        self.inventory.as_ref()
     }
 }
