@@ -9,6 +9,17 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   `domainNameStatus`. Added here (deterministic per domain name).
 - MemoryDB access control lists (CreateACL, DescribeACLs, UpdateACL,
   DeleteACL): moto has none; `moto_memorydb_acl.py` adds them.
+- Resource Groups Tagging API (`tagging:GetResources`, which Gantry lists
+  a stack with): moto does not list EIPs, VPC endpoints, ELB listeners and
+  rules, RDS subnet groups, ECR repositories, Route53 zones, WAFv2 web ACLs
+  and IP sets, API Gateway v2 APIs, VPC links and domain names, or any
+  MemoryDB resource; names flow logs, log groups and ElastiCache resources
+  with the wrong resource type; lists S3 buckets and CloudFront
+  distributions in every region; and keeps listing deleted NAT gateways,
+  ECS clusters and services, ElastiCache replication groups, keys pending
+  deletion and secrets scheduled for deletion.
+  `moto_tagging.py` fills each gap (its docstring has the details), and
+  adds ElastiCache `DeleteCacheSubnetGroup`, which moto lacks.
 
 Usage: python moto_server.py [moto_server arguments]
 """
@@ -19,6 +30,7 @@ import sys
 
 import moto.apigatewayv2.models as apigwv2
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
+import moto_tagging  # noqa: F401  (patches moto on import)
 from moto.server import main
 
 # API Gateway's regional hosted zone in us-east-1 (the tests' region);
