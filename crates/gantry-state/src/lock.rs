@@ -15,10 +15,13 @@
 //! unlock) and every fenced write runs under an exclusive OS file lock on
 //! `fence.json` (`flock` on Unix), so a takeover cannot fall between a
 //! holder's check and its write, nor between a renewal's read and its
-//! rewrite. That lock is held for a few syscalls, never across an fsync of
-//! the journal; a process killed while holding it releases it with its
-//! descriptors. One stopped (SIGSTOP) inside that window blocks the others
-//! until it resumes, or fails them after [`FENCE_WAIT`].
+//! rewrite. For a write that lock is held for a few syscalls (the check, a
+//! `write` or a `rename`), never across the journal's fsync; a process
+//! killed while holding it releases it with its descriptors, and one
+//! stopped (SIGSTOP) inside that window blocks the others until it resumes,
+//! or fails them after [`FENCE_WAIT`]. A check that writes nothing (before
+//! an AWS call) reads `lock.json` without it: the file is only ever
+//! replaced whole (hard link, rename).
 
 use crate::document::write_atomic;
 use crate::fence::Fence;
@@ -91,7 +94,7 @@ impl FenceHold {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5))
+                    std::thread::sleep(Duration::from_millis(1))
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(io_err(&path)(std::io::Error::new(
@@ -320,6 +323,14 @@ impl StateLock {
         self.release_inner()
     }
 
+    /// [`StateLock::release`] through a shared reference, for a lock behind
+    /// an `Arc` that something may still hold (the heartbeat, a store being
+    /// torn down): the lock file goes now, and any further fenced write
+    /// through this lock is refused.
+    pub fn release_now(&self) -> Result<(), StateError> {
+        self.release_inner()
+    }
+
     fn release_inner(&self) -> Result<(), StateError> {
         if let Some(t) = self.heartbeat.lock().expect("heartbeat").take() {
             t.abort();
@@ -361,7 +372,13 @@ impl Fence for StateLock {
         self.generation
     }
 
+    /// Lock-free while the lock is ours: `lock.json` is only ever replaced
+    /// whole (hard link, rename), so one read answers. Only a refusal takes
+    /// the OS lock, to name the new holder consistently.
     fn check(&self) -> Result<(), StateError> {
+        if self.is_mine(read_lock(&self.dir)?.as_ref()) {
+            return Ok(());
+        }
         let mut hold = FenceHold::take(&self.dir)?;
         self.verify(&mut hold)
     }
@@ -418,15 +435,34 @@ fn renew(
     )
 }
 
+/// Publishes `info` as `path` unless that exists, atomically: readers (the
+/// lock-free [`Fence::check`], `status`) see no lock or the whole lock,
+/// never a half-written one. A temp file, synced, hard-linked into place.
 fn create_exclusive(path: &Path, info: &LockInfo) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
-    f.sync_all()?;
-    crate::document::sync_dir(path.parent().expect("lock in a dir"))
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    let dir = path.parent().expect("lock in a dir");
+    let tmp = dir.join(format!(".lock.{}.new", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
+        f.sync_all()
+    })();
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        // No hard links on this file system: exclusive create, then write
+        // (a reader may then see it half-written and report it corrupt).
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
+            f.sync_all()?;
+        }
+        Err(e) => return Err(e),
+    }
+    crate::document::sync_dir(dir).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The current lock in `dir`, if any.
