@@ -44,6 +44,8 @@ struct Inner {
     /// The fence's refusal, once a write was refused: nothing is written
     /// after it and every write fails with it.
     refused: Option<StateError>,
+    /// Results refused by the fence of calls that changed something in AWS.
+    unrecorded: Vec<(Intent, Outcome)>,
 }
 
 impl Inner {
@@ -66,6 +68,19 @@ impl Inner {
             return Some((own, seq));
         }
         self.open.keys().find(|(_, s)| *s == seq).copied()
+    }
+
+    /// Keeps a refused result if its call changed something in AWS.
+    fn keep_unrecorded(&mut self, key: (u64, u64), outcome: &Outcome) {
+        let changed = match outcome {
+            Outcome::Ok { .. } => true,
+            Outcome::Err { id, .. } => id.is_some(),
+            Outcome::Gone => false,
+        };
+        if let (true, Some(intent)) = (changed, self.open.get(&key)) {
+            let intent = intent.clone();
+            self.unrecorded.push((intent, outcome.clone()));
+        }
     }
 
     /// Records a refusal so that nothing more is written; passes `e` on.
@@ -182,6 +197,7 @@ impl Store {
                 crash: None,
                 dead: false,
                 refused: None,
+                unrecorded: Vec::new(),
             }),
         };
         store.compact()?;
@@ -303,10 +319,16 @@ impl Store {
     pub async fn finish(&self, seq: u64, outcome: Outcome) -> Result<(), StateError> {
         let (key, kind, outcome) = {
             let mut g = self.inner.lock().expect("state lock");
-            g.stopped()?;
+            if g.dead {
+                return Err(StateError::Crashed);
+            }
             let key = g
                 .key_of(seq, self.generation)
                 .ok_or(StateError::UnknownSeq(seq))?;
+            if let Some(e) = g.refused.as_ref().map(StateError::duplicate) {
+                g.keep_unrecorded(key, &outcome);
+                return Err(e);
+            }
             let kind = g.open[&key].kind.clone();
             let n = g.results + 1;
             if g.crash == Some(CrashPoint::BeforeResult(n)) {
@@ -334,6 +356,9 @@ impl Store {
             .await;
         let mut g = self.inner.lock().expect("state lock");
         if let Err(e) = appended {
+            if matches!(e, StateError::Fenced { .. }) {
+                g.keep_unrecorded(key, &outcome);
+            }
             return Err(g.note(e));
         }
         g.stopped()?;
@@ -341,6 +366,14 @@ impl Store {
             journal::apply(&mut g.state, &intent, &outcome);
         }
         Ok(())
+    }
+
+    /// Operations whose provider call returned but whose result the fence
+    /// refused to record: what this run changed in AWS after it lost its
+    /// lock (a call already under way when the lock was taken over), which
+    /// the state does not know. Empty unless a write was refused.
+    pub fn unrecorded(&self) -> Vec<(Intent, Outcome)> {
+        self.inner.lock().expect("state lock").unrecorded.clone()
     }
 
     /// Folds what a refresh read back into the recorded state (observed

@@ -123,6 +123,12 @@ async fn a_taken_over_holder_writes_nothing_more() {
     assert!(matches!(old.compact(), Err(StateError::Fenced { .. })));
     assert_eq!(files(d.path()), before, "the old holder wrote nothing");
 
+    // The refused result is kept, in memory only, for the run to report.
+    let unrecorded = old.unrecorded();
+    assert_eq!(unrecorded.len(), 1);
+    assert_eq!(unrecorded[0].0.address, vpc("b"));
+    assert_eq!(unrecorded[0].1, ok("vpc-b"));
+
     // The new holder resolves the interrupted create and goes on.
     new.finish(in_flight.seq, ok("vpc-b")).await.unwrap();
     new.compact().unwrap();
