@@ -8,6 +8,11 @@ pub const ERROR: u8 = 1;
 pub const CHANGES: u8 = 2;
 /// The state is locked by another run (the message says by whom).
 pub const LOCKED: u8 = 3;
+/// This run lost the state lock: its lease lapsed (the machine slept, the
+/// process was stopped) and another run took the lock over, or `gantry
+/// unlock` removed it. It stopped and wrote nothing more to the state; the
+/// message names the run that holds (or last took) the lock.
+pub const LOCK_LOST: u8 = 4;
 /// The command was interrupted (Ctrl-C); in-flight work finished and state was saved.
 pub const INTERRUPTED: u8 = 130;
 /// Bad command-line usage (unknown flag, missing argument).

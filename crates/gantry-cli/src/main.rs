@@ -46,14 +46,12 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli, color)) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            let code = if !detailed
-                && report
-                    .downcast_ref::<gantry_cli::ops::OpsError>()
-                    .is_some_and(|e| matches!(e, gantry_cli::ops::OpsError::Locked(_)))
-            {
-                exit::LOCKED
-            } else {
-                exit::ERROR
+            use gantry_cli::ops::OpsError;
+            let code = match report.downcast_ref::<OpsError>() {
+                _ if detailed => exit::ERROR,
+                Some(OpsError::Locked(_)) => exit::LOCKED,
+                Some(OpsError::LockLost(_)) => exit::LOCK_LOST,
+                _ => exit::ERROR,
             };
             eprintln!("{report:?}");
             ExitCode::from(code)

@@ -14,9 +14,26 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a lock stays valid without renewal. The holder renews it every
-/// third of this, so only a dead holder's lock ever expires.
+/// How long a lock stays valid without renewal, unless
+/// `GANTRY_LOCK_LEASE_SECS` says otherwise. The holder renews it every third
+/// of this, so only a dead (or stopped) holder's lock ever expires.
 pub const LOCK_LEASE: Duration = Duration::from_secs(60);
+
+/// The environment variable that sets the lease, in whole seconds (tests
+/// use a short one to exercise takeovers).
+pub const LOCK_LEASE_ENV: &str = "GANTRY_LOCK_LEASE_SECS";
+
+/// The lease for locks this process takes: `GANTRY_LOCK_LEASE_SECS`, or
+/// [`LOCK_LEASE`].
+pub fn lock_lease() -> Result<Duration, OpsError> {
+    match std::env::var(LOCK_LEASE_ENV) {
+        Err(_) => Ok(LOCK_LEASE),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Duration::from_secs(n)),
+            _ => Err(OpsError::LeaseEnv(v)),
+        },
+    }
+}
 
 /// Errors of the operations, as user-facing diagnostics.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -24,9 +41,20 @@ pub enum OpsError {
     #[error("{0}")]
     #[diagnostic(
         code(gantry::locked),
-        help("wait for that run to finish; if it crashed, its lease expires within {}s, or run `gantry unlock`", LOCK_LEASE.as_secs())
+        help("wait for that run to finish; if it crashed, it is taken over once its lease expires, or run `gantry unlock`")
     )]
     Locked(String),
+    /// The run's lock was taken over (or removed) while it ran: it stopped
+    /// writing. Exit code [`crate::exit::LOCK_LOST`].
+    #[error("{0}")]
+    #[diagnostic(
+        code(gantry::lock_lost),
+        help("another run owns the state now, and this one wrote nothing after losing it; once that run is done, `gantry plan` shows where the stack stands")
+    )]
+    LockLost(String),
+    #[error("{LOCK_LEASE_ENV}={0:?} is not a whole number of seconds (at least 1)")]
+    #[diagnostic(code(gantry::config))]
+    LeaseEnv(String),
     #[error(transparent)]
     #[diagnostic(code(gantry::state))]
     State(StateError),
@@ -38,7 +66,7 @@ pub enum OpsError {
     Connect(String),
     #[error(transparent)]
     #[diagnostic(code(gantry::engine))]
-    Engine(#[from] gantry_execute::EngineError),
+    Engine(gantry_execute::EngineError),
     #[error("the architecture could not be generated: {0}")]
     #[diagnostic(code(gantry::architect))]
     Architect(String),
@@ -48,7 +76,21 @@ impl From<StateError> for OpsError {
     fn from(e: StateError) -> Self {
         match e {
             StateError::Locked(_) => OpsError::Locked(e.to_string()),
+            StateError::Fenced { .. } | StateError::LockLost { .. } => {
+                OpsError::LockLost(e.to_string())
+            }
             other => OpsError::State(other),
+        }
+    }
+}
+
+impl From<gantry_execute::EngineError> for OpsError {
+    /// State errors keep their own kind (a lost lock is not an engine
+    /// failure: it has its own message and exit code).
+    fn from(e: gantry_execute::EngineError) -> Self {
+        match e {
+            gantry_execute::EngineError::State(s) => OpsError::from(s),
+            other => OpsError::Engine(other),
         }
     }
 }
@@ -137,7 +179,11 @@ pub fn engine(ctx: &AwsContext, tags: StackTags, parallelism: Option<usize>) -> 
     Engine::new(ctx.providers(), tags, limits)
 }
 
-/// The state of one stack and environment, locked for one command.
+/// The state of one stack and environment, locked for one command. The
+/// store writes under the lock's generation and is fenced by it: once
+/// another run takes the lock over, every write fails with
+/// [`StateError::Fenced`] and the lock's `lost()` fires, which stops an
+/// apply ([`OpsError::LockLost`], exit code 4).
 pub struct Session {
     pub lock: Arc<StateLock>,
     pub store: Arc<Store>,
@@ -145,27 +191,78 @@ pub struct Session {
 
 impl Session {
     /// Takes the lock (renewed in the background while held) and opens the
-    /// state, replaying any journal a crashed run left.
+    /// state under it, replaying any journal a crashed run left.
     pub fn open(ws: &Workspace, command: &str) -> Result<Session, OpsError> {
+        let lease = lock_lease()?;
         std::fs::create_dir_all(&ws.state_dir).map_err(|source| {
             OpsError::State(StateError::Io {
                 path: ws.state_dir.clone(),
                 source,
             })
         })?;
-        let lock = Arc::new(StateLock::acquire(&ws.state_dir, command, LOCK_LEASE)?);
+        let lock = Arc::new(StateLock::acquire(&ws.state_dir, command, lease)?);
         lock.spawn_heartbeat();
-        let store = Arc::new(Store::open(&ws.state_dir, &ws.model.stack, &ws.model.env)?);
+        let store = Arc::new(Store::open_fenced(
+            &ws.state_dir,
+            &ws.model.stack,
+            &ws.model.env,
+            lock.clone(),
+        )?);
         Ok(Session { lock, store })
     }
 
-    /// Releases the lock.
+    /// `e`; for a lost lock, followed by what this run still changed in
+    /// AWS after losing it (calls already under way when the lock was taken
+    /// over), each checked against the state the other run keeps, so that
+    /// an object nobody records is named rather than silently orphaned.
+    pub fn explain(&self, e: OpsError) -> OpsError {
+        let OpsError::LockLost(msg) = e else {
+            return e;
+        };
+        let done = self.store.unrecorded();
+        if done.is_empty() {
+            return OpsError::LockLost(msg);
+        }
+        let (stack, env) = self.store.with_state(|s| (s.stack.clone(), s.env.clone()));
+        let now = gantry_state::read_state(self.store.dir(), &stack, &env).ok();
+        let recorded = |a: &gantry_core::Address, id: &str| {
+            now.as_ref()
+                .and_then(|s| s.get(a))
+                .is_some_and(|r| r.id == id || r.deposed.iter().any(|d| d.id == id))
+        };
+        let lines: Vec<String> = done
+            .iter()
+            .map(|(it, outcome)| {
+                let id = match outcome {
+                    gantry_state::Outcome::Ok { id, .. } | gantry_state::Outcome::Err { id, .. } => {
+                        id.clone().or_else(|| it.id.clone()).unwrap_or_default()
+                    }
+                    gantry_state::Outcome::Gone => it.id.clone().unwrap_or_default(),
+                };
+                let what = match (it.op, recorded(&it.address, &id)) {
+                    (gantry_state::Op::Delete, true) => {
+                        "deleted; the state still records it, and the next `gantry up` finds it gone"
+                    }
+                    (gantry_state::Op::Delete, false) => "deleted; the state does not record it",
+                    (_, true) => "the state records it",
+                    (_, false) => {
+                        "NOT in the state: an orphan tagged gantry:address; delete it by hand (`gantry destroy` does not see it)"
+                    }
+                };
+                format!("  - {} {} ({id}): {what}", it.op, it.address)
+            })
+            .collect();
+        OpsError::LockLost(format!(
+            "{msg}\n\n{} AWS call(s) already under way completed after the lock was lost:\n{}",
+            lines.len(),
+            lines.join("\n")
+        ))
+    }
+
+    /// Releases the lock (if it is still ours).
     pub fn close(self) -> Result<(), OpsError> {
         drop(self.store);
-        match Arc::try_unwrap(self.lock) {
-            Ok(lock) => lock.release()?,
-            Err(shared) => drop(shared),
-        }
+        self.lock.release_now()?;
         Ok(())
     }
 }

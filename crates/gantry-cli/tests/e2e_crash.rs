@@ -1,14 +1,17 @@
 //! Kill -9 in the middle of `up` against the local AWS emulator, then `up`
 //! again: the stack converges with exactly one of everything (resources
 //! created just before the kill are found by their tags and adopted), and
-//! `destroy` leaves nothing.
+//! `destroy` leaves nothing. And a run frozen past its lease (SIGSTOP, as a
+//! laptop that sleeps) whose lock another run takes over: once resumed, it
+//! writes nothing more and exits with `exit::LOCK_LOST`.
 
 mod support;
 
 use gantry_aws::AwsContext;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -61,6 +64,231 @@ async fn kill_9_during_up_then_up_converges_without_duplicates() {
 
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, "crashy", "dev")
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Every file in the state directory with its bytes.
+fn state_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig} {pid}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_frozen_past_its_lease_is_fenced_off() {
+    const LEASE_SECS: u64 = 3;
+    let spec = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: minimal", "name: frozen");
+    let p = Project::new(&spec);
+    support::emulator_env();
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    let state_dir = p.dir.path().join(".gantry/frozen-dev");
+    let journal = state_dir.join("journal.jsonl");
+
+    // The first run, with a short lease, frozen once its apply is under way.
+    let out_path = p.dir.path().join("first.out");
+    let err_path = p.dir.path().join("first.err");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
+    cmd.arg("-f")
+        .arg(p.spec_path())
+        .args(["up", "--yes"])
+        .env("NO_COLOR", "1")
+        .env("GANTRY_LOCK_LEASE_SECS", LEASE_SECS.to_string());
+    for (k, v) in support::emulator_env() {
+        cmd.env(k, v);
+    }
+    let mut first = cmd
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let records = std::fs::read_to_string(&journal)
+            .map(|t| t.matches('\n').count())
+            .unwrap_or(0);
+        if records >= 6 {
+            break;
+        }
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended before it could be frozen: {}",
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "apply never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(first.id(), "STOP");
+    let frozen_lock: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state_dir.join("lock.json")).unwrap()).unwrap();
+    std::thread::sleep(Duration::from_millis(LEASE_SECS * 1000 + 1500));
+
+    // A second run takes the stale lock over and finishes the job.
+    let second = p.gantry(&["up", "--yes"]);
+    second.assert_code(0);
+    assert!(
+        second.stderr().contains("took over a stale lock") && second.stderr().contains("expired"),
+        "{}",
+        second.stderr()
+    );
+    let after_second = state_files(&state_dir);
+    assert!(!after_second.contains_key("lock.json"), "released");
+    let snapshot: serde_json::Value = serde_json::from_slice(&after_second["state.json"]).unwrap();
+    assert!(
+        snapshot["generation"].as_u64() > frozen_lock["generation"].as_u64(),
+        "{snapshot} vs {frozen_lock}"
+    );
+
+    // The first run wakes up: it stops, writes nothing, and says why.
+    signal(first.id(), "CONT");
+    let woke = Instant::now();
+    let status = loop {
+        if let Some(s) = first.try_wait().unwrap() {
+            break s;
+        }
+        if woke.elapsed() > Duration::from_secs(180) {
+            let _ = first.kill();
+            panic!(
+                "the resumed run did not stop: {}",
+                std::fs::read_to_string(&err_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stderr = std::fs::read_to_string(&err_path).unwrap();
+    eprintln!("--- the resumed run's stderr\n{stderr}");
+    assert_eq!(
+        status.code(),
+        Some(gantry_cli::exit::LOCK_LOST as i32),
+        "{stderr}"
+    );
+    // The diagnostic without its layout: miette wraps it (anywhere, ids
+    // included) behind `x ` and `| `, so compare with whitespace removed.
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let message = squash(
+        &stderr
+            .lines()
+            .map(|l| l.trim().trim_start_matches(['x', '|']))
+            .collect::<String>(),
+    );
+    let second_gen = snapshot["generation"].as_u64().unwrap();
+    for needle in [
+        "this run lost the state lock".to_string(),
+        format!("taken over by {}", frozen_lock["who"].as_str().unwrap()),
+        "running `up`".to_string(),
+        format!("generation {second_gen}"),
+    ] {
+        assert!(
+            message.contains(&squash(&needle)),
+            "the error names the run that took over ({needle}): {stderr}"
+        );
+    }
+    assert_eq!(
+        state_files(&state_dir),
+        after_second,
+        "the resumed run wrote to the state"
+    );
+
+    // Nothing was lost: no changes, one object per address, and destroy
+    // leaves nothing.
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    let status = p.gantry(&["status", "--json"]).json();
+    let recorded: BTreeMap<String, String> = status["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(recorded.len() >= 26, "state records {}", recorded.len());
+    // A call the frozen run had already under way (past its last fence
+    // check, inside the SDK) is sent when it resumes: client-side fencing
+    // cannot stop it. Such an object must be named in the run's message as
+    // not in the state; remove it as the message says, like a user would.
+    let items = gantry_aws::inventory::stack_resources(&ctx, "frozen", "dev")
+        .await
+        .unwrap();
+    let providers = ctx.providers();
+    let mut orphans = Vec::new();
+    for i in &items {
+        if recorded.get(&i.address) == Some(&i.id) {
+            continue;
+        }
+        assert!(
+            message.contains(&squash(&format!(
+                "{} ({}): NOT in the state",
+                i.address, i.id
+            ))),
+            "{} {} is neither recorded nor reported by the fenced run: {stderr}",
+            i.address,
+            i.id
+        );
+        orphans.push(i.clone());
+    }
+    eprintln!(
+        "the fenced run reported {} orphan(s): {orphans:?}",
+        orphans.len()
+    );
+    for o in &orphans {
+        let address = gantry_core::Address::new(o.address.clone());
+        providers
+            .get(&o.kind)
+            .unwrap()
+            .delete(gantry_core::DeleteRequest {
+                address: &address,
+                id: &o.id,
+                props: &gantry_core::Props::new(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("deleting orphan {o:?}: {e}"));
+    }
+    let items = gantry_aws::inventory::stack_resources(&ctx, "frozen", "dev")
+        .await
+        .unwrap();
+    let mut per_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for i in &items {
+        per_address
+            .entry(i.address.clone())
+            .or_default()
+            .push(i.id.clone());
+    }
+    for (a, ids) in &per_address {
+        assert_eq!(
+            ids,
+            &vec![recorded.get(a).cloned().unwrap_or_default()],
+            "{a}: live objects vs the recorded one"
+        );
+    }
+
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let left = gantry_aws::inventory::stack_resources(&ctx, "frozen", "dev")
         .await
         .unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");

@@ -1,6 +1,7 @@
 //! The state snapshot: what Gantry last applied for one stack and
 //! environment, and the atomic write that replaces it on disk.
 
+use crate::fence::{fenced, Fence};
 use crate::{io_err, MetaLookup, StateError};
 use gantry_core::{Address, Props};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,11 @@ pub struct State {
     pub lineage: String,
     pub stack: String,
     pub env: String,
+    /// The lock generation of the run that wrote this snapshot (0 before
+    /// locks had generations, or when written without a lock). Replay
+    /// ignores journal lines of an older generation than this.
+    #[serde(default)]
+    pub generation: u64,
     /// The next journal sequence number. Kept in the snapshot so sequence
     /// numbers, and the idempotency tokens derived from them, are never
     /// reused within a lineage.
@@ -77,6 +83,7 @@ impl State {
             lineage: uuid::Uuid::new_v4().to_string(),
             stack: stack.to_string(),
             env: env.to_string(),
+            generation: 0,
             next_seq: 1,
             resources: BTreeMap::new(),
         }
@@ -172,6 +179,17 @@ pub fn redact(meta: MetaLookup, kind: &str, props: &Props) -> Props {
 /// new one, never a torn one, even across power loss: temp file in the same
 /// directory, fsync, rename, fsync the directory.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    write_atomic_fenced(path, bytes, None)
+}
+
+/// [`write_atomic`] whose rename happens only through `fence` (when given):
+/// the temp file is written and synced first, so the fenced step is just
+/// the check and the rename.
+pub(crate) fn write_atomic_fenced(
+    path: &Path,
+    bytes: &[u8],
+    fence: Option<&dyn Fence>,
+) -> Result<(), StateError> {
     let dir = path.parent().expect("state files live in a directory");
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
@@ -183,7 +201,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> 
         f.write_all(bytes).map_err(io_err(&tmp))?;
         f.sync_all().map_err(io_err(&tmp))?;
         drop(f);
-        std::fs::rename(&tmp, path).map_err(io_err(path))?;
+        fenced(fence, || std::fs::rename(&tmp, path).map_err(io_err(path)))?;
         sync_dir(dir)
     })();
     if result.is_err() {

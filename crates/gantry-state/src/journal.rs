@@ -6,14 +6,29 @@
 //! Records are JSON lines. Appends go through one writer thread that drains
 //! whatever records are queued and fsyncs once for the whole batch (group
 //! commit): many parallel operations cost one fsync per batch, not per record.
+//!
+//! **Generations.** Every line carries `gen`, the lock generation of the run
+//! that wrote it, and every intent the generation that issued it (with its
+//! `seq`, the intent's identity; a result names the intent it resolves by
+//! both). A fenced writer checks its lock before each batch and before each
+//! rewrite ([`crate::Fence`]), but a holder paused between the check and the
+//! write could still append after a newer holder started; so replay starts
+//! from the snapshot's generation and ignores every line whose `gen` is
+//! lower than the highest seen so far, and pairs results with intents by
+//! (generation, seq), so two writers' colliding sequence numbers can never
+//! pair one's intent with the other's result. Sequence numbers do not
+//! collide across generations anyway: a fenced run issues `seq` from
+//! `generation × 2³² + 1` on (see [`first_seq`]).
 
 use crate::document::{Deposed, ResourceState, State, Status};
+use crate::fence::{fenced, Fence};
 use crate::{io_err, StateError};
 use gantry_core::{Address, Props};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,6 +52,10 @@ impl std::fmt::Display for Op {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Intent {
     pub seq: u64,
+    /// The lock generation of the run that issued this intent: with `seq`,
+    /// its identity (0 for intents written without generations).
+    #[serde(default)]
+    pub generation: u64,
     pub op: Op,
     pub address: Address,
     pub kind: String,
@@ -77,16 +96,46 @@ pub enum Outcome {
     Gone,
 }
 
-/// One journal line.
+/// One journal line. `gen` is the lock generation of the run that wrote
+/// the line (the fencing token; 0 for lines written before generations).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
-    Intent(Intent),
+    Intent {
+        #[serde(default)]
+        gen: u64,
+        #[serde(flatten)]
+        intent: Intent,
+    },
     Result {
+        #[serde(default)]
+        gen: u64,
+        /// The generation of the intent this resolves (with `seq`, the
+        /// intent's identity): a newer run resolving an interrupted intent
+        /// writes its own `gen` and the intent's `generation`.
+        #[serde(default)]
+        generation: u64,
         seq: u64,
         #[serde(flatten)]
         outcome: Outcome,
     },
+}
+
+impl Record {
+    /// The generation of the run that wrote this line.
+    pub fn gen(&self) -> u64 {
+        match self {
+            Record::Intent { gen, .. } | Record::Result { gen, .. } => *gen,
+        }
+    }
+}
+
+/// The first sequence number a run of lock generation `generation` issues:
+/// each generation has its own range of 2³² numbers, so a paused holder
+/// that keeps counting can never reuse a number (or the idempotency token
+/// derived from it) of the run that took its lock over.
+pub fn first_seq(generation: u64) -> u64 {
+    generation.saturating_mul(1 << 32).saturating_add(1)
 }
 
 /// Applies a finished operation to the state. Replaying the same pair twice
@@ -186,15 +235,29 @@ fn forget(state: &mut State, addr: &Address, id: Option<&str>) {
     }
 }
 
-/// Replays the journal at `path` onto `state`. Returns the intents that have
-/// no result (operations interrupted by a crash), by sequence number.
-pub(crate) fn replay(path: &Path, state: &mut State) -> Result<BTreeMap<u64, Intent>, StateError> {
+/// What replaying a journal found.
+#[derive(Debug, Default)]
+pub(crate) struct Replayed {
+    /// Intents without a result (operations interrupted by a crash), by
+    /// (generation, seq).
+    pub(crate) open: BTreeMap<(u64, u64), Intent>,
+    /// Lines ignored because an older generation wrote them after a newer
+    /// one had started: what a holder that lost its lock appended.
+    pub(crate) stale: usize,
+}
+
+/// Replays the journal at `path` onto `state`: lines of a generation older
+/// than the snapshot's, or than a line before them, are ignored; results
+/// apply to the intent of the same (generation, seq). Raises
+/// `state.generation` to the highest generation replayed.
+pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateError> {
     let f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replayed::default()),
         Err(e) => return Err(io_err(path)(e)),
     };
-    let mut open: BTreeMap<u64, Intent> = BTreeMap::new();
+    let mut out = Replayed::default();
+    let mut newest = state.generation;
     let lines: Vec<String> = std::io::BufReader::new(f)
         .lines()
         .collect::<Result<_, _>>()
@@ -217,36 +280,56 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<BTreeMap<u64, Int
                 })
             }
         };
+        if let Record::Intent { intent, .. } = &rec {
+            // Never reuse a number seen on disk, even a stale writer's.
+            state.next_seq = state.next_seq.max(intent.seq + 1);
+        }
+        if rec.gen() < newest {
+            out.stale += 1;
+            continue;
+        }
+        newest = rec.gen();
         match rec {
-            Record::Intent(it) => {
-                state.next_seq = state.next_seq.max(it.seq + 1);
-                open.insert(it.seq, it);
+            Record::Intent { intent, .. } => {
+                out.open.insert((intent.generation, intent.seq), intent);
             }
-            Record::Result { seq, outcome } => {
-                if let Some(it) = open.remove(&seq) {
+            Record::Result {
+                generation,
+                seq,
+                outcome,
+                ..
+            } => {
+                if let Some(it) = out.open.remove(&(generation, seq)) {
                     apply(state, &it, &outcome);
                 }
             }
         }
     }
-    Ok(open)
+    state.generation = newest;
+    Ok(out)
 }
 
+type Ack = Result<(), StateError>;
+
 enum Msg {
-    Append(Vec<u8>, tokio::sync::oneshot::Sender<std::io::Result<()>>),
-    Rewrite(Vec<u8>, std::sync::mpsc::Sender<std::io::Result<()>>),
+    Append(Vec<u8>, tokio::sync::oneshot::Sender<Ack>),
+    Rewrite(Vec<u8>, std::sync::mpsc::Sender<Ack>),
 }
 
 /// The single appender of one journal file.
 pub(crate) struct Writer {
-    tx: std::sync::mpsc::Sender<Msg>,
+    tx: Option<std::sync::mpsc::Sender<Msg>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     pub(crate) path: PathBuf,
     /// fsyncs of appended batches so far (to observe group commit).
     pub(crate) syncs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
-    pub(crate) fn open(path: &Path) -> Result<Writer, StateError> {
+    /// Opens the appender; with a `fence`, every batch and every rewrite is
+    /// written only while the fence says the lock is still ours, and after
+    /// the first refusal nothing more is written at all.
+    pub(crate) fn open(path: &Path, fence: Option<Arc<dyn Fence>>) -> Result<Writer, StateError> {
         let file = open_append(path).map_err(io_err(path))?;
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
         let p = path.to_path_buf();
@@ -254,56 +337,74 @@ impl Writer {
         let counter = syncs.clone();
         // A plain thread, not a tokio task: fsync blocks, and the batch is
         // whatever piled up while the previous fsync ran.
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("gantry-journal".into())
-            .spawn(move || writer_loop(p, file, rx, &counter))
+            .spawn(move || {
+                let mut w = Appender {
+                    path: p,
+                    file,
+                    fence,
+                    refused: None,
+                };
+                w.run(rx, &counter)
+            })
             .map_err(io_err(path))?;
         Ok(Writer {
-            tx,
+            tx: Some(tx),
+            thread: Some(thread),
             path: path.to_path_buf(),
             syncs,
         })
     }
 
-    /// Appends records and returns once they are durable.
-    pub(crate) async fn append(&self, recs: &[Record]) -> Result<(), StateError> {
-        let mut bytes = Vec::new();
-        for r in recs {
-            serde_json::to_writer(&mut bytes, r).expect("records serialize");
-            bytes.push(b'\n');
-        }
-        let (ack, done) = tokio::sync::oneshot::channel();
-        let closed = || StateError::Io {
+    fn send(&self, m: Msg) -> Result<(), StateError> {
+        self.tx
+            .as_ref()
+            .expect("sender lives until drop")
+            .send(m)
+            .map_err(|_| self.closed())
+    }
+
+    fn closed(&self) -> StateError {
+        StateError::Io {
             path: self.path.clone(),
             source: std::io::Error::other("journal writer stopped"),
-        };
-        self.tx
-            .send(Msg::Append(bytes, ack))
-            .map_err(|_| closed())?;
-        done.await
-            .map_err(|_| closed())?
-            .map_err(io_err(&self.path))
+        }
+    }
+
+    /// Appends records and returns once they are durable.
+    pub(crate) async fn append(&self, recs: &[Record]) -> Result<(), StateError> {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        self.send(Msg::Append(lines(recs), ack))?;
+        done.await.map_err(|_| self.closed())?
     }
 
     /// Replaces the journal's whole content (compaction).
     pub(crate) fn rewrite(&self, recs: &[Record]) -> Result<(), StateError> {
-        let mut bytes = Vec::new();
-        for r in recs {
-            serde_json::to_writer(&mut bytes, r).expect("records serialize");
-            bytes.push(b'\n');
-        }
         let (ack, done) = std::sync::mpsc::channel();
-        let closed = || StateError::Io {
-            path: self.path.clone(),
-            source: std::io::Error::other("journal writer stopped"),
-        };
-        self.tx
-            .send(Msg::Rewrite(bytes, ack))
-            .map_err(|_| closed())?;
-        done.recv()
-            .map_err(|_| closed())?
-            .map_err(io_err(&self.path))
+        self.send(Msg::Rewrite(lines(recs), ack))?;
+        done.recv().map_err(|_| self.closed())?
     }
+}
+
+impl Drop for Writer {
+    /// Stops the writer thread and waits for it, so that whatever it holds
+    /// (the fence, hence the lock) is released when the store is dropped.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn lines(recs: &[Record]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for r in recs {
+        serde_json::to_writer(&mut bytes, r).expect("records serialize");
+        bytes.push(b'\n');
+    }
+    bytes
 }
 
 fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
@@ -313,67 +414,98 @@ fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-fn writer_loop(
+/// The writer thread's side.
+struct Appender {
     path: PathBuf,
-    mut file: std::fs::File,
-    rx: std::sync::mpsc::Receiver<Msg>,
-    syncs: &std::sync::atomic::AtomicU64,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while let Ok(m) = rx.try_recv() {
-            batch.push(m);
-        }
-        let mut acks = Vec::new();
-        let mut buf = Vec::new();
-        for m in batch {
-            match m {
-                Msg::Append(bytes, ack) => {
-                    buf.extend_from_slice(&bytes);
-                    acks.push(ack);
-                }
-                Msg::Rewrite(bytes, ack) => {
-                    // Flush what came before the rewrite first, so nothing
-                    // acknowledged is lost by reordering.
-                    let r = flush(&mut file, &buf);
-                    buf.clear();
-                    for a in acks.drain(..) {
-                        let _ = a.send(clone_result(&r));
+    file: std::fs::File,
+    fence: Option<Arc<dyn Fence>>,
+    /// The refusal that stopped this writer: every later write gets it too.
+    refused: Option<StateError>,
+}
+
+impl Appender {
+    fn run(&mut self, rx: std::sync::mpsc::Receiver<Msg>, syncs: &std::sync::atomic::AtomicU64) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while let Ok(m) = rx.try_recv() {
+                batch.push(m);
+            }
+            let mut acks = Vec::new();
+            let mut buf = Vec::new();
+            for m in batch {
+                match m {
+                    Msg::Append(bytes, ack) => {
+                        buf.extend_from_slice(&bytes);
+                        acks.push(ack);
                     }
-                    let r = rewrite(&path, &bytes).map(|f| file = f);
-                    let _ = ack.send(r);
+                    Msg::Rewrite(bytes, ack) => {
+                        // Flush what came before the rewrite first, so nothing
+                        // acknowledged is lost by reordering.
+                        let r = self.flush(&buf);
+                        buf.clear();
+                        for a in acks.drain(..) {
+                            let _ = a.send(dup(&r));
+                        }
+                        let r = self.rewrite(&bytes);
+                        let _ = ack.send(r);
+                    }
+                }
+            }
+            if !acks.is_empty() {
+                let r = self.flush(&buf);
+                syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                for a in acks {
+                    let _ = a.send(dup(&r));
                 }
             }
         }
-        if !acks.is_empty() {
-            let r = flush(&mut file, &buf);
-            syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            for a in acks {
-                let _ = a.send(clone_result(&r));
-            }
+    }
+
+    /// Fails with the earlier refusal, if there was one.
+    fn stopped(&self) -> Result<(), StateError> {
+        match &self.refused {
+            Some(e) => Err(e.duplicate()),
+            None => Ok(()),
         }
     }
-}
 
-fn flush(file: &mut std::fs::File, buf: &[u8]) -> std::io::Result<()> {
-    if buf.is_empty() {
-        return Ok(());
+    /// Remembers a refusal: nothing is written after it.
+    fn note(&mut self, r: Result<(), StateError>) -> Result<(), StateError> {
+        if let Err(e @ StateError::Fenced { .. }) = &r {
+            self.refused = Some(e.duplicate());
+        }
+        r
     }
-    file.write_all(buf)?;
-    file.sync_data()
+
+    /// Appends `buf` (if the fence allows) and makes it durable. Only the
+    /// check and the write are fenced; the fsync follows outside, so other
+    /// holders wait for a syscall, not for the disk.
+    fn flush(&mut self, buf: &[u8]) -> Result<(), StateError> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.stopped()?;
+        let (path, file) = (&self.path, &mut self.file);
+        let r = fenced(self.fence.as_deref(), || {
+            file.write_all(buf).map_err(io_err(path))
+        });
+        self.note(r)?;
+        self.file.sync_data().map_err(io_err(&self.path))
+    }
+
+    /// Replaces the journal (atomically, the rename fenced) and reopens it.
+    fn rewrite(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        self.stopped()?;
+        let r = crate::document::write_atomic_fenced(&self.path, bytes, self.fence.as_deref());
+        self.note(r)?;
+        self.file = open_append(&self.path).map_err(io_err(&self.path))?;
+        Ok(())
+    }
 }
 
-fn rewrite(path: &Path, bytes: &[u8]) -> std::io::Result<std::fs::File> {
-    crate::document::write_atomic(path, bytes).map_err(|e| match e {
-        StateError::Io { source, .. } => source,
-        other => std::io::Error::other(other.to_string()),
-    })?;
-    open_append(path)
-}
-
-fn clone_result(r: &std::io::Result<()>) -> std::io::Result<()> {
+fn dup(r: &Result<(), StateError>) -> Result<(), StateError> {
     match r {
         Ok(()) => Ok(()),
-        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        Err(e) => Err(e.duplicate()),
     }
 }

@@ -9,18 +9,31 @@
 //!   snapshot ([`Record`]); replayed onto the snapshot and compacted at the
 //!   start and end of every run.
 //! - `lock.json`: the lock ([`LockInfo`]), present only while a run holds it.
+//! - `fence.json`: the last lock ever issued on this state (so a lock
+//!   generation is never issued twice, even after a clean release), and the
+//!   file whose OS lock makes a holder's "is the lock still mine?" check and
+//!   its write one step ([`fence`]).
+//!
+//! Every lock has a **generation**, higher than any issued before on this
+//! state. The snapshot records the generation of the run that wrote it and
+//! every journal line the generation of the run that appended it; a run
+//! whose lock was taken over is refused every further write
+//! ([`StateError::Fenced`]), and replay ignores lines of an older generation
+//! found after a newer one ([`journal`]).
 //!
 //! Secrets (the fields a kind lists in [`gantry_core::KindMeta::secret`]) are
 //! never written: both the journal and the snapshot store a
 //! `sha256:<hex>` marker instead, so diffs still work.
 
 pub mod document;
+pub mod fence;
 pub mod journal;
 pub mod lock;
 pub mod peek;
 pub mod store;
 
 pub use document::{redact, secret_marker, Deposed, ResourceState, State, Status, STATE_VERSION};
+pub use fence::Fence;
 pub use journal::{Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
 pub use peek::read_state;
@@ -36,6 +49,7 @@ pub type MetaLookup = fn(&str) -> Option<&'static KindMeta>;
 pub const STATE_FILE: &str = "state.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 pub const LOCK_FILE: &str = "lock.json";
+pub const FENCE_FILE: &str = "fence.json";
 
 /// Everything that can go wrong reading or writing state.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +85,21 @@ pub enum StateError {
         who: String,
         command: String,
     },
+    /// A write refused because the lock is no longer this run's: another
+    /// run took it over (its lease had lapsed), or it was removed. The store
+    /// writes nothing more after this.
+    #[error("{}", fenced_message(.path, *.generation, .holder.as_deref(), *.released))]
+    Fenced {
+        /// The state directory.
+        path: std::path::PathBuf,
+        /// The generation of the refused writer's lock.
+        generation: u64,
+        /// Who holds the lock now, or (with `released`) who took it last.
+        holder: Option<Box<LockInfo>>,
+        /// The lock file is gone: `holder` took the lock over and has since
+        /// released it, or (without a holder) it was removed by hand.
+        released: bool,
+    },
     /// The simulated process death of [`CrashPoint`]: nothing more is written.
     #[error("simulated crash: the state store stopped writing")]
     Crashed,
@@ -84,6 +113,66 @@ fn locked_message(l: &LockInfo) -> String {
          If that run is gone, wait for the lease to expire or run `gantry unlock`.",
         l.who, l.pid, l.host, l.command, l.since, l.lease_expires
     )
+}
+
+fn fenced_message(
+    path: &std::path::Path,
+    generation: u64,
+    holder: Option<&LockInfo>,
+    released: bool,
+) -> String {
+    let ours = format!(
+        "this run lost the state lock on {} (its generation {generation})",
+        path.display()
+    );
+    let by = |h: &LockInfo| {
+        format!(
+            "{} (pid {} on {}) running `{}` since {}, generation {}",
+            h.who, h.pid, h.host, h.command, h.since, h.generation
+        )
+    };
+    match (holder, released) {
+        (Some(h), false) => format!(
+            "{ours}: it is now held by {}; nothing more is written by this run",
+            by(h)
+        ),
+        (Some(h), true) => format!(
+            "{ours}: it was taken over by {}, which has since released it; nothing more is written by this run",
+            by(h)
+        ),
+        (None, _) => format!(
+            "{ours}: the lock file was removed (`gantry unlock`?); nothing more is written by this run"
+        ),
+    }
+}
+
+impl StateError {
+    /// The same error again, for reporting one failure to several waiters
+    /// (I/O errors keep their kind and message, not their source chain).
+    pub(crate) fn duplicate(&self) -> StateError {
+        match self {
+            StateError::Io { path, source } => StateError::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            StateError::Fenced {
+                path,
+                generation,
+                holder,
+                released,
+            } => StateError::Fenced {
+                path: path.clone(),
+                generation: *generation,
+                holder: holder.clone(),
+                released: *released,
+            },
+            StateError::Crashed => StateError::Crashed,
+            other => StateError::Io {
+                path: std::path::PathBuf::new(),
+                source: std::io::Error::other(other.to_string()),
+            },
+        }
+    }
 }
 
 pub(crate) fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> StateError + '_ {

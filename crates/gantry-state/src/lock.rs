@@ -3,20 +3,49 @@
 //! lease while it works; a lock whose lease expired, or whose process is
 //! dead on this same host, is stale and is taken over, so a crashed run never
 //! leaves a stack locked for good.
+//!
+//! **Generations and fencing.** Every lock taken (fresh or by takeover) gets
+//! a generation one higher than the highest of: the last lock issued on this
+//! state (recorded in `fence.json`, which release and `gantry unlock` leave
+//! in place), the lock being taken over, and the generation the snapshot was
+//! written with (should `fence.json` be lost). A held lock is the run's
+//! [`Fence`]: it checks that `lock.json` still holds its id and generation.
+//!
+//! Every change of `lock.json` (acquire, takeover, renewal, release,
+//! unlock) and every fenced write runs under an exclusive OS file lock on
+//! `fence.json` (`flock` on Unix), so a takeover cannot fall between a
+//! holder's check and its write, nor between a renewal's read and its
+//! rewrite. For a write that lock is held for a few syscalls (the check, a
+//! `write` or a `rename`), never across the journal's fsync; a process
+//! killed while holding it releases it with its descriptors, and one
+//! stopped (SIGSTOP) inside that window blocks the others until it resumes,
+//! or fails them after [`FENCE_WAIT`]. A check that writes nothing (before
+//! an AWS call) reads `lock.json` without it: the file is only ever
+//! replaced whole (hard link, rename).
 
 use crate::document::write_atomic;
-use crate::{io_err, StateError, LOCK_FILE};
+use crate::fence::Fence;
+use crate::{io_err, StateError, FENCE_FILE, LOCK_FILE, STATE_FILE};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+
+/// How long a lock change or a fenced write waits for another process's
+/// hold on `fence.json` (normally a few microseconds) before giving up.
+pub const FENCE_WAIT: Duration = Duration::from_secs(30);
 
 /// The content of `lock.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockInfo {
     pub id: String,
+    /// Higher than that of every lock taken before on this state; what the
+    /// snapshot and the journal record for fencing (0 in locks written
+    /// before generations existed).
+    #[serde(default)]
+    pub generation: u64,
     /// `user@host`.
     pub who: String,
     pub pid: u32,
@@ -42,10 +71,96 @@ impl LockInfo {
     }
 }
 
+/// An exclusive hold of the OS lock on `fence.json`, released on drop.
+/// Each hold opens its own descriptor, so holds exclude each other between
+/// threads of one process as well as between processes.
+struct FenceHold {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl FenceHold {
+    fn take(dir: &Path) -> Result<FenceHold, StateError> {
+        let path = dir.join(FENCE_FILE);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let deadline = Instant::now() + FENCE_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io_err(&path)(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "another gantry process has held this lock for over {}s (is it stopped?)",
+                            FENCE_WAIT.as_secs()
+                        ),
+                    )))
+                }
+                // A file system without locks: the checks still run, and
+                // replay still ignores a stale writer's late records.
+                Err(std::fs::TryLockError::Error(e))
+                    if e.kind() == std::io::ErrorKind::Unsupported =>
+                {
+                    break
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            }
+        }
+        Ok(FenceHold { path, file })
+    }
+
+    /// The last lock issued on this state, if recorded (and readable).
+    fn last(&mut self) -> Option<LockInfo> {
+        let mut text = String::new();
+        self.file.rewind().ok()?;
+        self.file.read_to_string(&mut text).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Records `info` as the last lock issued. Written in place (renaming
+    /// would replace the file others lock); a torn write is read as
+    /// missing, and the snapshot's generation then keeps generations rising.
+    fn record(&mut self, info: &LockInfo) -> Result<(), StateError> {
+        let bytes = serde_json::to_vec_pretty(info).expect("lock serializes");
+        (|| {
+            self.file.rewind()?;
+            self.file.write_all(&bytes)?;
+            self.file.set_len(bytes.len() as u64)?;
+            self.file.sync_data()
+        })()
+        .map_err(io_err(&self.path))
+    }
+}
+
+/// The generation the snapshot in `dir` was written with (0 if none).
+fn snapshot_generation(dir: &Path) -> u64 {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        generation: u64,
+    }
+    std::fs::read(dir.join(STATE_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Probe>(&b).ok())
+        .map_or(0, |p| p.generation)
+}
+
 /// A held lock. Release it with [`StateLock::release`]; dropping it also
 /// releases it (best effort).
 pub struct StateLock {
     path: PathBuf,
+    dir: PathBuf,
+    /// This lock's generation (fixed for its lifetime).
+    generation: u64,
     lease: Duration,
     info: Mutex<LockInfo>,
     /// The lock this one replaced and why, for the CLI's warning.
@@ -62,10 +177,12 @@ impl StateLock {
     pub fn acquire(dir: &Path, command: &str, lease: Duration) -> Result<StateLock, StateError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         let path = dir.join(LOCK_FILE);
+        let mut hold = FenceHold::take(dir)?;
         let now = OffsetDateTime::now_utc();
         let host = hostname();
-        let info = LockInfo {
+        let mut info = LockInfo {
             id: uuid::Uuid::new_v4().to_string(),
+            generation: 0,
             who: format!("{}@{}", username(), host),
             pid: std::process::id(),
             host,
@@ -73,13 +190,54 @@ impl StateLock {
             since: now,
             lease_expires: now + lease,
         };
-        let mut took_over = None;
-        // Two attempts: the second follows the takeover of a stale lock.
+        let mut took_over: Option<(LockInfo, String)> = None;
+        // Two attempts: the second follows a lock created meanwhile by a
+        // Gantry that does not take the fence (an older version).
         for _ in 0..2 {
+            if let Some(holder) = read_lock(dir)? {
+                let Some(reason) = holder.stale_reason(OffsetDateTime::now_utc()) else {
+                    return Err(StateError::Locked(Box::new(holder)));
+                };
+                // Move the stale lock aside rather than deleting it, then
+                // check that what was moved is the lock judged stale (an
+                // older Gantry, which takes no fence, may have replaced it).
+                let aside = dir.join(format!(".lock.{}.stale", uuid::Uuid::new_v4().simple()));
+                match std::fs::rename(&path, &aside) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io_err(&path)(e)),
+                }
+                let moved: Option<LockInfo> = std::fs::read(&aside)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok());
+                if moved.as_ref().map(|m| &m.id) != Some(&holder.id) {
+                    let _ = std::fs::rename(&aside, &path);
+                    if let Some(m) = moved {
+                        return Err(StateError::Locked(Box::new(m)));
+                    }
+                    continue;
+                }
+                let _ = std::fs::remove_file(&aside);
+                took_over = Some((holder, reason));
+            }
+            let newest = [
+                hold.last().map_or(0, |l| l.generation),
+                took_over.as_ref().map_or(0, |(h, _)| h.generation),
+                snapshot_generation(dir),
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+            info.generation = newest + 1;
+            // Recorded before the lock is published: a generation is never
+            // issued twice, even if this process dies right here.
+            hold.record(&info)?;
             match create_exclusive(&path, &info) {
                 Ok(()) => {
                     return Ok(StateLock {
                         path,
+                        dir: dir.to_path_buf(),
+                        generation: info.generation,
                         lease,
                         info: Mutex::new(info),
                         took_over,
@@ -90,33 +248,6 @@ impl StateLock {
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(io_err(&path)(e)),
             }
-            let Some(holder) = read_lock(dir)? else {
-                continue; // released meanwhile
-            };
-            let Some(reason) = holder.stale_reason(OffsetDateTime::now_utc()) else {
-                return Err(StateError::Locked(Box::new(holder)));
-            };
-            // Move the stale lock aside rather than deleting it, then check
-            // that what was moved is the lock judged stale: another process
-            // may have taken it over between our read and the move.
-            let aside = dir.join(format!(".lock.{}.stale", uuid::Uuid::new_v4().simple()));
-            match std::fs::rename(&path, &aside) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(io_err(&path)(e)),
-            }
-            let moved: Option<LockInfo> = std::fs::read(&aside)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
-            if moved.as_ref().map(|m| &m.id) != Some(&holder.id) {
-                let _ = std::fs::rename(&aside, &path);
-                if let Some(m) = moved {
-                    return Err(StateError::Locked(Box::new(m)));
-                }
-                continue;
-            }
-            let _ = std::fs::remove_file(&aside);
-            took_over = Some((holder, reason));
         }
         match read_lock(dir)? {
             Some(h) => Err(StateError::Locked(Box::new(h))),
@@ -124,6 +255,12 @@ impl StateLock {
                 "could not take the lock",
             ))),
         }
+    }
+
+    /// This lock's generation: higher than that of every lock taken before
+    /// on this state.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn info(&self) -> LockInfo {
@@ -138,19 +275,22 @@ impl StateLock {
     /// Extends the lease. Fails with [`StateError::LockLost`] if the lock
     /// file no longer holds our lock (someone judged it stale and took it).
     pub fn renew(&self) -> Result<(), StateError> {
-        let r = renew(&self.path, &self.info, self.lease);
+        let r = FenceHold::take(&self.dir)
+            .and_then(|_hold| renew(&self.path, &self.info, self.generation, self.lease));
         if matches!(r, Err(StateError::LockLost { .. })) {
             self.lost.send_replace(true);
         }
         r
     }
 
-    /// True once a renewal found that another process took the lock over.
+    /// True once a renewal or a fenced write found that another process
+    /// took the lock over.
     pub fn is_lost(&self) -> bool {
         *self.lost.borrow()
     }
 
-    /// Resolves when the lock is found lost: the CLI cancels the run then,
+    /// Resolves when the lock is found lost (by a renewal, or by a write the
+    /// fence refused): the CLI cancels the run then,
     /// since another process now believes it owns the state.
     pub fn lost(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let mut rx = self.lost.subscribe();
@@ -183,18 +323,75 @@ impl StateLock {
         self.release_inner()
     }
 
+    /// [`StateLock::release`] through a shared reference, for a lock behind
+    /// an `Arc` that something may still hold (the heartbeat, a store being
+    /// torn down): the lock file goes now, and any further fenced write
+    /// through this lock is refused.
+    pub fn release_now(&self) -> Result<(), StateError> {
+        self.release_inner()
+    }
+
     fn release_inner(&self) -> Result<(), StateError> {
         if let Some(t) = self.heartbeat.lock().expect("heartbeat").take() {
             t.abort();
         }
-        let dir = self.path.parent().expect("lock in a dir");
-        let ours = self.info.lock().expect("lock info").id.clone();
-        match read_lock(dir)? {
-            Some(cur) if cur.id == ours => {
-                std::fs::remove_file(&self.path).map_err(io_err(&self.path))
-            }
-            _ => Ok(()),
+        let _hold = FenceHold::take(&self.dir)?;
+        if self.is_mine(read_lock(&self.dir)?.as_ref()) {
+            std::fs::remove_file(&self.path).map_err(io_err(&self.path))?;
         }
+        Ok(())
+    }
+
+    fn is_mine(&self, cur: Option<&LockInfo>) -> bool {
+        let id = self.info.lock().expect("lock info").id.clone();
+        cur.is_some_and(|c| c.id == id && c.generation == self.generation)
+    }
+
+    /// The fence check proper, under `hold`.
+    fn verify(&self, hold: &mut FenceHold) -> Result<(), StateError> {
+        let cur = read_lock(&self.dir)?;
+        if self.is_mine(cur.as_ref()) {
+            return Ok(());
+        }
+        self.lost.send_replace(true);
+        let (holder, released) = match cur {
+            Some(c) => (Some(c), false),
+            None => (hold.last().filter(|l| l.generation > self.generation), true),
+        };
+        Err(StateError::Fenced {
+            path: self.dir.clone(),
+            generation: self.generation,
+            holder: holder.map(Box::new),
+            released,
+        })
+    }
+}
+
+impl Fence for StateLock {
+    fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Lock-free while the lock is ours: `lock.json` is only ever replaced
+    /// whole (hard link, rename), so one read answers. Only a refusal takes
+    /// the OS lock, to name the new holder consistently.
+    fn check(&self) -> Result<(), StateError> {
+        if self.is_mine(read_lock(&self.dir)?.as_ref()) {
+            return Ok(());
+        }
+        let mut hold = FenceHold::take(&self.dir)?;
+        self.verify(&mut hold)
+    }
+
+    /// Checks and writes under the OS lock on `fence.json`: no takeover can
+    /// happen in between.
+    fn write_fenced(
+        &self,
+        write: &mut dyn FnMut() -> Result<(), StateError>,
+    ) -> Result<(), StateError> {
+        let mut hold = FenceHold::take(&self.dir)?;
+        self.verify(&mut hold)?;
+        write()
     }
 }
 
@@ -204,11 +401,18 @@ impl Drop for StateLock {
     }
 }
 
-fn renew(path: &Path, info: &Mutex<LockInfo>, lease: Duration) -> Result<(), StateError> {
+/// Extends the lease of `info` (generation `generation`) in `path`, if the
+/// lock there is still it. Call with the fence held.
+fn renew(
+    path: &Path,
+    info: &Mutex<LockInfo>,
+    generation: u64,
+    lease: Duration,
+) -> Result<(), StateError> {
     let dir = path.parent().expect("lock in a dir");
     let mut mine = info.lock().expect("lock info");
     match read_lock(dir)? {
-        Some(cur) if cur.id == mine.id => {}
+        Some(cur) if cur.id == mine.id && cur.generation == generation => {}
         Some(cur) => {
             return Err(StateError::LockLost {
                 path: path.to_path_buf(),
@@ -231,15 +435,34 @@ fn renew(path: &Path, info: &Mutex<LockInfo>, lease: Duration) -> Result<(), Sta
     )
 }
 
+/// Publishes `info` as `path` unless that exists, atomically: readers (the
+/// lock-free [`Fence::check`], `status`) see no lock or the whole lock,
+/// never a half-written one. A temp file, synced, hard-linked into place.
 fn create_exclusive(path: &Path, info: &LockInfo) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
-    f.sync_all()?;
-    crate::document::sync_dir(path.parent().expect("lock in a dir"))
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    let dir = path.parent().expect("lock in a dir");
+    let tmp = dir.join(format!(".lock.{}.new", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
+        f.sync_all()
+    })();
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        // No hard links on this file system: exclusive create, then write
+        // (a reader may then see it half-written and report it corrupt).
+        Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            f.write_all(&serde_json::to_vec_pretty(info).expect("lock serializes"))?;
+            f.sync_all()?;
+        }
+        Err(e) => return Err(e),
+    }
+    crate::document::sync_dir(dir).map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// The current lock in `dir`, if any.
@@ -257,9 +480,14 @@ pub fn read_lock(dir: &Path) -> Result<Option<LockInfo>, StateError> {
     }
 }
 
-/// Removes whatever lock is in `dir` (`gantry unlock`) and returns it.
+/// Removes whatever lock is in `dir` (`gantry unlock`) and returns it. Its
+/// holder, if still running, is fenced off: its next write is refused.
 pub fn force_unlock(dir: &Path) -> Result<Option<LockInfo>, StateError> {
     let path = dir.join(LOCK_FILE);
+    if !dir.exists() {
+        return Ok(None);
+    }
+    let _hold = FenceHold::take(dir)?;
     let held = read_lock(dir).unwrap_or(None);
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(held),
@@ -319,6 +547,7 @@ mod tests {
     fn plant(dir: &Path, pid: u32, host: String, expires: OffsetDateTime) {
         let info = LockInfo {
             id: "old".into(),
+            generation: 7,
             who: "ci@elsewhere".into(),
             pid,
             host,
@@ -375,6 +604,42 @@ mod tests {
         assert!(!l.is_lost());
         assert!(matches!(l.renew(), Err(StateError::LockLost { .. })));
         assert!(l.is_lost());
+    }
+
+    #[test]
+    fn a_takeover_waits_for_a_fenced_write_in_progress() {
+        let d = tempfile::tempdir().unwrap();
+        let old = StateLock::acquire(d.path(), "up", Duration::from_millis(1)).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        let dir = d.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        old.write_fenced(&mut || {
+            // The lease has lapsed, but the lock is still ours on disk: the
+            // write goes ahead, and a takeover must wait until it is done.
+            let (dir, tx) = (dir.clone(), tx.clone());
+            std::thread::spawn(move || {
+                let l = StateLock::acquire(&dir, "up", Duration::from_secs(60)).unwrap();
+                tx.send(l.generation()).unwrap();
+                std::mem::forget(l);
+            });
+            assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+            Ok(())
+        })
+        .unwrap();
+        let taken = rx.recv_timeout(Duration::from_secs(5)).expect("took over");
+        assert!(taken > old.generation());
+        let err = old.check().unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StateError::Fenced {
+                    released: false,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(old.is_lost());
     }
 
     #[tokio::test]

@@ -1,14 +1,24 @@
 //! The state store of one run: the in-memory state, kept in step with the
 //! journal, and the compaction that folds the journal into the snapshot.
+//!
+//! A store opened with [`Store::open_fenced`] writes under its lock's
+//! generation: the snapshot and every journal line carry it, each journal
+//! batch and each compaction is written only while the lock is still the
+//! run's ([`Fence`]), an intent is handed to the caller (who then calls
+//! AWS) only if the lock was still the run's once the intent was durable,
+//! and after the first refusal ([`StateError::Fenced`]) the store writes
+//! nothing more. [`Store::open`] writes without a fence, for tests and
+//! tools that hold no lock.
 
-use crate::document::{redact, write_atomic, State};
-use crate::journal::{self, Intent, Op, Outcome, Record, Writer};
+use crate::document::{redact, write_atomic_fenced, State};
+use crate::fence::Fence;
+use crate::journal::{self, first_seq, Intent, Op, Outcome, Record, Writer};
 use crate::{io_err, MetaLookup, StateError, JOURNAL_FILE, STATE_FILE};
 use gantry_core::{Address, Props};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Where a simulated `kill -9` strikes (tests only): the run stops writing
 /// right after the Nth intent is durable (the provider call never happens),
@@ -23,14 +33,63 @@ pub enum CrashPoint {
 struct Inner {
     state: State,
     /// Intents without a result: the interrupted operations found at open,
-    /// then the operations in flight.
-    open: BTreeMap<u64, Intent>,
+    /// then the operations in flight; by (generation, seq).
+    open: BTreeMap<(u64, u64), Intent>,
     /// The state as last written to `state.json`, to skip no-op snapshots.
     written: Option<State>,
     intents: u64,
     results: u64,
     crash: Option<CrashPoint>,
     dead: bool,
+    /// The fence's refusal, once a write was refused: nothing is written
+    /// after it and every write fails with it.
+    refused: Option<StateError>,
+    /// Results refused by the fence of calls that changed something in AWS.
+    unrecorded: Vec<(Intent, Outcome)>,
+}
+
+impl Inner {
+    /// Why this store no longer writes, if it does not.
+    fn stopped(&self) -> Result<(), StateError> {
+        if self.dead {
+            return Err(StateError::Crashed);
+        }
+        match &self.refused {
+            Some(e) => Err(e.duplicate()),
+            None => Ok(()),
+        }
+    }
+
+    /// The open intent with sequence number `seq`: this run's own first,
+    /// else an interrupted one (sequence numbers of different generations
+    /// do not collide, but journals written before generations may).
+    fn key_of(&self, seq: u64, own: u64) -> Option<(u64, u64)> {
+        if self.open.contains_key(&(own, seq)) {
+            return Some((own, seq));
+        }
+        self.open.keys().find(|(_, s)| *s == seq).copied()
+    }
+
+    /// Keeps a refused result if its call changed something in AWS.
+    fn keep_unrecorded(&mut self, key: (u64, u64), outcome: &Outcome) {
+        let changed = match outcome {
+            Outcome::Ok { .. } => true,
+            Outcome::Err { id, .. } => id.is_some(),
+            Outcome::Gone => false,
+        };
+        if let (true, Some(intent)) = (changed, self.open.get(&key)) {
+            let intent = intent.clone();
+            self.unrecorded.push((intent, outcome.clone()));
+        }
+    }
+
+    /// Records a refusal so that nothing more is written; passes `e` on.
+    fn note(&mut self, e: StateError) -> StateError {
+        if matches!(e, StateError::Fenced { .. }) && self.refused.is_none() {
+            self.refused = Some(e.duplicate());
+        }
+        e
+    }
 }
 
 /// Opened state for one stack + environment. Cheap to share behind an
@@ -39,6 +98,10 @@ pub struct Store {
     dir: PathBuf,
     meta: MetaLookup,
     writer: Writer,
+    /// The lock this store writes under, if any.
+    fence: Option<Arc<dyn Fence>>,
+    /// The generation written into every record and the snapshot.
+    generation: u64,
     inner: Mutex<Inner>,
 }
 
@@ -56,30 +119,95 @@ impl Store {
         env: &str,
         meta: MetaLookup,
     ) -> Result<Store, StateError> {
+        Self::open_inner(dir, stack, env, meta, None)
+    }
+
+    /// Opens the state like [`Store::open`], writing under `fence` (the
+    /// run's lock, taken before): the store takes the fence's generation,
+    /// which must be newer than any the state was written with, and refuses
+    /// every write once the lock is no longer the run's.
+    pub fn open_fenced(
+        dir: &Path,
+        stack: &str,
+        env: &str,
+        fence: Arc<dyn Fence>,
+    ) -> Result<Store, StateError> {
+        Self::open_inner(dir, stack, env, gantry_core::kind_meta, Some(fence))
+    }
+
+    /// [`Store::open_fenced`] with another kind-metadata lookup.
+    pub fn open_fenced_with_meta(
+        dir: &Path,
+        stack: &str,
+        env: &str,
+        meta: MetaLookup,
+        fence: Arc<dyn Fence>,
+    ) -> Result<Store, StateError> {
+        Self::open_inner(dir, stack, env, meta, Some(fence))
+    }
+
+    fn open_inner(
+        dir: &Path,
+        stack: &str,
+        env: &str,
+        meta: MetaLookup,
+        fence: Option<Arc<dyn Fence>>,
+    ) -> Result<Store, StateError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        if let Some(f) = &fence {
+            f.check()?;
+        }
         let snap_path = dir.join(STATE_FILE);
         let loaded = State::load(&snap_path, stack, env)?;
         let written = loaded.clone();
         let mut state = loaded.unwrap_or_else(|| State::new(stack, env));
         let jpath = dir.join(JOURNAL_FILE);
-        let open = journal::replay(&jpath, &mut state)?;
-        let writer = Writer::open(&jpath)?;
+        let replayed = journal::replay(&jpath, &mut state)?;
+        let generation = match &fence {
+            None => state.generation,
+            Some(f) => {
+                let ours = f.generation();
+                if state.generation > ours {
+                    return Err(StateError::Corrupt {
+                        path: dir.to_path_buf(),
+                        message: format!(
+                            "the state was written under lock generation {}, newer than this run's {ours}",
+                            state.generation
+                        ),
+                    });
+                }
+                state.generation = ours;
+                state.next_seq = state.next_seq.max(first_seq(ours));
+                ours
+            }
+        };
+        let writer = Writer::open(&jpath, fence.clone())?;
         let store = Store {
             dir: dir.to_path_buf(),
             meta,
             writer,
+            fence,
+            generation,
             inner: Mutex::new(Inner {
                 state,
-                open,
+                open: replayed.open,
                 written,
                 intents: 0,
                 results: 0,
                 crash: None,
                 dead: false,
+                refused: None,
+                unrecorded: Vec::new(),
             }),
         };
         store.compact()?;
         Ok(store)
+    }
+
+    /// The lock generation this store writes under (for an unfenced store,
+    /// the newest one found on disk).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn dir(&self) -> &Path {
@@ -138,13 +266,12 @@ impl Store {
     ) -> Result<Intent, StateError> {
         let intent = {
             let mut g = self.inner.lock().expect("state lock");
-            if g.dead {
-                return Err(StateError::Crashed);
-            }
+            g.stopped()?;
             let seq = g.state.next_seq;
             g.state.next_seq += 1;
             let intent = Intent {
                 seq,
+                generation: self.generation,
                 op,
                 address: address.clone(),
                 kind: kind.to_string(),
@@ -153,16 +280,33 @@ impl Store {
                 props: redact(self.meta, kind, props),
                 dependencies: dependencies.to_vec(),
             };
-            g.open.insert(seq, intent.clone());
+            g.open.insert((self.generation, seq), intent.clone());
             intent
         };
-        self.writer
-            .append(&[Record::Intent(intent.clone())])
-            .await?;
-        let mut g = self.inner.lock().expect("state lock");
-        if g.dead {
-            return Err(StateError::Crashed);
+        let appended = self
+            .writer
+            .append(&[Record::Intent {
+                gen: self.generation,
+                intent: intent.clone(),
+            }])
+            .await;
+        if let Err(e) = appended {
+            let mut g = self.inner.lock().expect("state lock");
+            if matches!(e, StateError::Fenced { .. }) {
+                // Refused before anything was written.
+                g.open.remove(&(self.generation, intent.seq));
+            }
+            return Err(g.note(e));
         }
+        // The caller calls AWS next: only while the lock is still ours. A
+        // run that lost it leaves the intent for the new holder to resolve.
+        if let Some(f) = &self.fence {
+            if let Err(e) = f.check() {
+                return Err(self.inner.lock().expect("state lock").note(e));
+            }
+        }
+        let mut g = self.inner.lock().expect("state lock");
+        g.stopped()?;
         g.intents += 1;
         if g.crash == Some(CrashPoint::AfterIntent(g.intents)) {
             g.dead = true;
@@ -173,24 +317,26 @@ impl Store {
 
     /// Journals how the operation `seq` ended and applies it to the state.
     pub async fn finish(&self, seq: u64, outcome: Outcome) -> Result<(), StateError> {
-        let (kind, outcome) = {
+        let (key, kind, outcome) = {
             let mut g = self.inner.lock().expect("state lock");
             if g.dead {
                 return Err(StateError::Crashed);
             }
-            let kind = g
-                .open
-                .get(&seq)
-                .ok_or(StateError::UnknownSeq(seq))?
-                .kind
-                .clone();
+            let key = g
+                .key_of(seq, self.generation)
+                .ok_or(StateError::UnknownSeq(seq))?;
+            if let Some(e) = g.refused.as_ref().map(StateError::duplicate) {
+                g.keep_unrecorded(key, &outcome);
+                return Err(e);
+            }
+            let kind = g.open[&key].kind.clone();
             let n = g.results + 1;
             if g.crash == Some(CrashPoint::BeforeResult(n)) {
                 g.dead = true;
                 return Err(StateError::Crashed);
             }
             g.results = n;
-            (kind, outcome)
+            (key, kind, outcome)
         };
         let outcome = match outcome {
             Outcome::Ok { id, outputs } => Outcome::Ok {
@@ -199,20 +345,35 @@ impl Store {
             },
             other => other,
         };
-        self.writer
+        let appended = self
+            .writer
             .append(&[Record::Result {
+                gen: self.generation,
+                generation: key.0,
                 seq,
                 outcome: outcome.clone(),
             }])
-            .await?;
+            .await;
         let mut g = self.inner.lock().expect("state lock");
-        if g.dead {
-            return Err(StateError::Crashed);
+        if let Err(e) = appended {
+            if matches!(e, StateError::Fenced { .. }) {
+                g.keep_unrecorded(key, &outcome);
+            }
+            return Err(g.note(e));
         }
-        if let Some(intent) = g.open.remove(&seq) {
+        g.stopped()?;
+        if let Some(intent) = g.open.remove(&key) {
             journal::apply(&mut g.state, &intent, &outcome);
         }
         Ok(())
+    }
+
+    /// Operations whose provider call returned but whose result the fence
+    /// refused to record: what this run changed in AWS after it lost its
+    /// lock (a call already under way when the lock was taken over), which
+    /// the state does not know. Empty unless a write was refused.
+    pub fn unrecorded(&self) -> Vec<(Intent, Outcome)> {
+        self.inner.lock().expect("state lock").unrecorded.clone()
     }
 
     /// Folds what a refresh read back into the recorded state (observed
@@ -239,11 +400,13 @@ impl Store {
     /// intents still open. Runs at open and at the end of every run.
     pub fn compact(&self) -> Result<(), StateError> {
         let mut g = self.inner.lock().expect("state lock");
-        if g.dead {
-            return Err(StateError::Crashed);
-        }
+        g.stopped()?;
         let changed = match &g.written {
-            Some(w) => w.resources != g.state.resources || w.next_seq != g.state.next_seq,
+            Some(w) => {
+                w.resources != g.state.resources
+                    || w.next_seq != g.state.next_seq
+                    || w.generation != g.state.generation
+            }
             None => true,
         };
         if changed {
@@ -254,13 +417,32 @@ impl Store {
                 g.state.serial += 1;
             }
             let bytes = serde_json::to_vec_pretty(&g.state).expect("state serializes");
-            write_atomic(&self.dir.join(STATE_FILE), &bytes)?;
+            if let Err(e) =
+                write_atomic_fenced(&self.dir.join(STATE_FILE), &bytes, self.fence.as_deref())
+            {
+                if g.written
+                    .as_ref()
+                    .is_some_and(|w| w.resources != g.state.resources)
+                {
+                    g.state.serial -= 1;
+                }
+                return Err(g.note(e));
+            }
             g.written = Some(g.state.clone());
         }
         // Open intents must survive compaction: they are how the next run
-        // learns an operation may have happened.
-        let keep: Vec<Record> = g.open.values().cloned().map(Record::Intent).collect();
-        self.writer.rewrite(&keep)
+        // learns an operation may have happened. They keep the generation
+        // that issued them; the lines are this run's.
+        let keep: Vec<Record> = g
+            .open
+            .values()
+            .cloned()
+            .map(|intent| Record::Intent {
+                gen: self.generation,
+                intent,
+            })
+            .collect();
+        self.writer.rewrite(&keep).map_err(|e| g.note(e))
     }
 }
 

@@ -85,13 +85,17 @@ pub async fn apply_plan(
         .count();
     let progress = Arc::new(Progress::new(total, color));
     let cancel = CancellationToken::new();
-    // Someone else took our lock (our lease lapsed): stop as on Ctrl-C.
+    // Someone else took our lock (our lease lapsed): stop as on Ctrl-C. The
+    // store refuses every further write (StateError::Fenced), so the run
+    // ends with that error, naming the new holder, and exit code LOCK_LOST.
     let lost = {
         let cancel = cancel.clone();
         let lost = session.lock.lost();
         tokio::spawn(async move {
             lost.await;
-            eprintln!("the state lock was taken over by another run: stopping");
+            eprintln!(
+                "the state lock was taken over by another run: starting nothing more, writing nothing more"
+            );
             cancel.cancel();
         })
     };
@@ -115,7 +119,7 @@ pub async fn apply_plan(
     watcher.abort();
     lost.abort();
     progress.finish();
-    let summary = result.map_err(OpsError::from)?;
+    let summary = result.map_err(|e| session.explain(OpsError::from(e)))?;
     eprint!("{}", summarize(&summary, what));
     Ok(if summary.is_success() {
         exit::OK

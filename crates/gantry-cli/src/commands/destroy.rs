@@ -19,6 +19,7 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
     let plan = match plan {
         Ok(p) => p,
         Err(e) => {
+            let e = session.explain(e);
             session.close()?;
             return Err(e.into());
         }

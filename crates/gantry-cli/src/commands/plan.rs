@@ -14,6 +14,7 @@ pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
     let reporter = Progress::new(0, color && !a.json);
     let plan = ops::plan(&engine, &ws, &session, &reporter, false).await;
     reporter.finish();
+    let plan = plan.map_err(|e| session.explain(e));
     session.close()?;
     let plan = plan?;
     if a.json {
