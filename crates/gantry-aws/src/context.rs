@@ -1,10 +1,15 @@
-//! Loading AWS configuration once and sharing the service clients.
+//! Loading AWS configuration once and sharing the service clients, each
+//! built with Gantry's retry policy ([`crate::retry`]), and the per-service
+//! limits on concurrent calls.
 
 use crate::error::aws_error;
+use crate::retry::{self, ResendGuard};
 use aws_config::{BehaviorVersion, Region};
 use gantry_core::{ProviderError, ProviderSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
+use tokio::sync::Semaphore;
 
 /// Where global services (CloudFront, its certificates and WAF) are managed.
 pub const GLOBAL_REGION: &str = "us-east-1";
@@ -27,6 +32,9 @@ pub(crate) struct Inner {
     pub config: aws_config::SdkConfig,
     pub region: String,
     pub account: OnceCell<String>,
+    /// Concurrent calls per service (see [`AwsContext::permit`]).
+    pub limits: HashMap<&'static str, Arc<Semaphore>>,
+    pub default_limit: Arc<Semaphore>,
     pub ec2: aws_sdk_ec2::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
@@ -48,12 +56,34 @@ pub(crate) struct Inner {
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub memorydb: aws_sdk_memorydb::Client,
+    /// The Resource Groups Tagging API in the stack's region and in
+    /// us-east-1 (global resources: CloudFront and what it uses).
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub tagging_global: aws_sdk_resourcegroupstagging::Client,
+}
+
+/// Builds one service's client with Gantry's retry policy: the shared
+/// settings of `$config`, the region `$region`, the retry budget of that
+/// service in that region, and the [`ResendGuard`].
+macro_rules! client {
+    ($krate:ident, $config:expr, $service:expr, $region:expr) => {{
+        let region: String = $region;
+        $krate::Client::from_conf(
+            $krate::config::Builder::from($config)
+                .region(Region::new(region.clone()))
+                .retry_config(retry::retry_config())
+                .retry_partition(retry::partition($service, &region))
+                .interceptor(ResendGuard)
+                .retry_classifier(ResendGuard)
+                .build(),
+        )
+    }};
 }
 
 impl AwsContext {
-    /// Loads credentials, region, endpoint (`AWS_ENDPOINT_URL`) and retry
-    /// settings (standard mode, `AWS_MAX_ATTEMPTS`) from the standard chain.
-    /// `region` overrides the chain's region.
+    /// Loads credentials, region and endpoint (`AWS_ENDPOINT_URL`) from the
+    /// standard chain; retries follow [`crate::retry`] (`AWS_MAX_ATTEMPTS`,
+    /// `AWS_RETRY_MODE`). `region` overrides the chain's region.
     pub async fn load(region: Option<String>) -> Result<AwsContext, ContextError> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(r) = region {
@@ -66,38 +96,64 @@ impl AwsContext {
     /// Builds the clients from an already loaded configuration.
     pub fn from_config(config: aws_config::SdkConfig) -> Result<AwsContext, ContextError> {
         let region = config.region().ok_or(ContextError::NoRegion)?.to_string();
+        let r = || region.clone();
         Ok(AwsContext {
             inner: Arc::new(Inner {
-                region,
                 account: OnceCell::new(),
-                ec2: aws_sdk_ec2::Client::new(&config),
-                ecs: aws_sdk_ecs::Client::new(&config),
-                elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-                logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-                ecr: aws_sdk_ecr::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                kms: aws_sdk_kms::Client::new(&config),
-                secrets: aws_sdk_secretsmanager::Client::new(&config),
-                ssm: aws_sdk_ssm::Client::new(&config),
-                rds: aws_sdk_rds::Client::new(&config),
-                elasticache: aws_sdk_elasticache::Client::new(&config),
-                dynamodb: aws_sdk_dynamodb::Client::new(&config),
-                s3: aws_sdk_s3::Client::new(&config),
-                efs: aws_sdk_efs::Client::new(&config),
-                route53: aws_sdk_route53::Client::new(&config),
-                acm: aws_sdk_acm::Client::new(&config),
-                wafv2: aws_sdk_wafv2::Client::new(&config),
-                cloudfront: aws_sdk_cloudfront::Client::from_conf(
-                    aws_sdk_cloudfront::config::Builder::from(&config)
-                        .region(Region::new(GLOBAL_REGION))
-                        .build(),
+                limits: gantry_core::meta::SERVICE_LIMITS
+                    .iter()
+                    .map(|(s, n)| (*s, Arc::new(Semaphore::new(*n))))
+                    .collect(),
+                default_limit: Arc::new(Semaphore::new(gantry_core::meta::DEFAULT_SERVICE_LIMIT)),
+                ec2: client!(aws_sdk_ec2, &config, "ec2", r()),
+                ecs: client!(aws_sdk_ecs, &config, "ecs", r()),
+                elb: client!(aws_sdk_elasticloadbalancingv2, &config, "elbv2", r()),
+                iam: client!(aws_sdk_iam, &config, "iam", r()),
+                logs: client!(aws_sdk_cloudwatchlogs, &config, "logs", r()),
+                ecr: client!(aws_sdk_ecr, &config, "ecr", r()),
+                sts: client!(aws_sdk_sts, &config, "sts", r()),
+                kms: client!(aws_sdk_kms, &config, "kms", r()),
+                secrets: client!(aws_sdk_secretsmanager, &config, "secretsmanager", r()),
+                ssm: client!(aws_sdk_ssm, &config, "ssm", r()),
+                rds: client!(aws_sdk_rds, &config, "rds", r()),
+                elasticache: client!(aws_sdk_elasticache, &config, "elasticache", r()),
+                dynamodb: client!(aws_sdk_dynamodb, &config, "dynamodb", r()),
+                s3: client!(aws_sdk_s3, &config, "s3", r()),
+                efs: client!(aws_sdk_efs, &config, "efs", r()),
+                route53: client!(aws_sdk_route53, &config, "route53", r()),
+                acm: client!(aws_sdk_acm, &config, "acm", r()),
+                wafv2: client!(aws_sdk_wafv2, &config, "wafv2", r()),
+                cloudfront: client!(
+                    aws_sdk_cloudfront,
+                    &config,
+                    "cloudfront",
+                    GLOBAL_REGION.to_string()
                 ),
-                apigw: aws_sdk_apigatewayv2::Client::new(&config),
-                memorydb: aws_sdk_memorydb::Client::new(&config),
+                apigw: client!(aws_sdk_apigatewayv2, &config, "apigateway", r()),
+                memorydb: client!(aws_sdk_memorydb, &config, "memorydb", r()),
+                tagging: client!(aws_sdk_resourcegroupstagging, &config, "tagging", r()),
+                tagging_global: client!(
+                    aws_sdk_resourcegroupstagging,
+                    &config,
+                    "tagging",
+                    GLOBAL_REGION.to_string()
+                ),
+                region,
                 config,
             }),
         })
+    }
+
+    /// A permit for one more concurrent call to `service` (the kind
+    /// metadata's service name): reads that fan out per resource hold one
+    /// per call, so a stack's IAM reads stay under IAM's limit.
+    pub(crate) async fn permit(&self, service: &str) -> tokio::sync::SemaphorePermit<'_> {
+        let sem = self
+            .inner
+            .limits
+            .get(service)
+            .unwrap_or(&self.inner.default_limit);
+        sem.acquire().await.expect("semaphores are never closed")
     }
 
     pub fn region(&self) -> &str {
@@ -189,10 +245,7 @@ impl AwsContext {
         if region.is_empty() || region == self.region() {
             return self.inner.acm.clone();
         }
-        let conf = aws_sdk_acm::config::Builder::from(&self.inner.config)
-            .region(Region::new(region.to_string()))
-            .build();
-        aws_sdk_acm::Client::from_conf(conf)
+        client!(aws_sdk_acm, &self.inner.config, "acm", region.to_string())
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
@@ -203,10 +256,12 @@ impl AwsContext {
         if scope != "CLOUDFRONT" || self.region() == GLOBAL_REGION {
             return self.inner.wafv2.clone();
         }
-        let conf = aws_sdk_wafv2::config::Builder::from(&self.inner.config)
-            .region(Region::new(GLOBAL_REGION))
-            .build();
-        aws_sdk_wafv2::Client::from_conf(conf)
+        client!(
+            aws_sdk_wafv2,
+            &self.inner.config,
+            "wafv2",
+            GLOBAL_REGION.to_string()
+        )
     }
     /// WAFv2 for a resource ARN (`...:global/...` is CLOUDFRONT scope).
     pub fn wafv2_arn(&self, arn: &str) -> aws_sdk_wafv2::Client {
@@ -227,9 +282,24 @@ impl AwsContext {
     pub fn memorydb(&self) -> &aws_sdk_memorydb::Client {
         &self.inner.memorydb
     }
+    /// The Resource Groups Tagging API in the stack's region, or in
+    /// us-east-1 with `global`.
+    pub fn tagging(&self, global: bool) -> &aws_sdk_resourcegroupstagging::Client {
+        if global {
+            &self.inner.tagging_global
+        } else {
+            &self.inner.tagging
+        }
+    }
 
-    /// One provider per kind in [`gantry_core::kinds::ALL`].
+    /// One provider per kind in [`gantry_core::kinds::ALL`], with the
+    /// stack inventory over their listings.
     pub fn providers(&self) -> ProviderSet {
-        crate::providers::all(self)
+        let (mut set, listers) = crate::providers::all(self);
+        set.set_inventory(Arc::new(crate::inventory::AwsInventory::new(
+            self.clone(),
+            listers,
+        )));
+        set
     }
 }

@@ -1,15 +1,20 @@
 //! Turning SDK errors into [`ProviderError`]s the engine can act on.
 
+use crate::retry::{self, Marker};
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use gantry_core::ProviderError;
+use gantry_core::{ErrorKind, ProviderError};
 
 /// Maps an SDK error to a [`ProviderError`] carrying the AWS error code and
-/// message; `not_found` lists the codes that mean the resource is gone.
-pub fn aws_error<E, R>(err: SdkError<E, R>, not_found: &[&str]) -> ProviderError
+/// message, classified for the engine: `not_found` lists the codes that
+/// mean the resource is gone; throttling and transient codes, 5xx answers
+/// and transport failures are retryable, and a write whose reply was lost
+/// (marked by [`crate::retry::ResendGuard`]) is of unknown outcome.
+pub fn aws_error<E>(err: SdkError<E, HttpResponse>, not_found: &[&str]) -> ProviderError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_string);
     // Transport, credential and timeout failures carry no code: show the
@@ -19,12 +24,41 @@ where
         Some(m) if code.is_some() => m.to_string(),
         _ => causes(&err),
     };
-    let is_not_found = code.as_deref().is_some_and(|c| not_found.contains(&c));
+    let kind = classify(&err, code.as_deref(), not_found);
     ProviderError {
         code,
         message,
-        not_found: is_not_found,
+        kind,
     }
+}
+
+fn classify<E>(err: &SdkError<E, HttpResponse>, code: Option<&str>, not_found: &[&str]) -> ErrorKind
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if let Some(marker) = retry::outcome_of(err) {
+        return match marker {
+            Marker::OutcomeUnknown => ErrorKind::OutcomeUnknown,
+            Marker::Transient => ErrorKind::Transient,
+        };
+    }
+    match code {
+        Some(c) if not_found.contains(&c) => return ErrorKind::NotFound,
+        Some(c) if THROTTLING_ERRORS.contains(&c) => return ErrorKind::Throttled,
+        Some(c) if TRANSIENT_ERRORS.contains(&c) => return ErrorKind::Transient,
+        _ => {}
+    }
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            ErrorKind::Transient
+        }
+        SdkError::ServiceError(_) if status(err).is_some_and(|s| s >= 500) => ErrorKind::Transient,
+        _ => ErrorKind::Failed,
+    }
+}
+
+fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
 }
 
 /// True when the error carries one of `codes`.

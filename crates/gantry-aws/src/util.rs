@@ -3,7 +3,6 @@
 
 use crate::error::has_code;
 use gantry_core::{Address, Props, ProviderError, StackTags};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,28 +16,12 @@ pub(crate) const DEPENDENCY_WAIT: Duration = Duration::from_secs(300);
 /// (NAT gateways, load balancers, ECS services draining).
 pub(crate) const STATE_WAIT: Duration = Duration::from_secs(900);
 
-/// Deserializes resolved properties into the kind's typed struct.
-pub(crate) fn parse<T: DeserializeOwned>(kind: &str, props: &Props) -> Result<T, ProviderError> {
-    serde_json::from_value(Value::Object(props.clone()))
-        .map_err(|e| ProviderError::new("InvalidProperties", format!("{kind}: {e}")))
-}
-
 /// Serializes a typed struct into the canonical property map.
 pub(crate) fn to_props<T: Serialize>(t: &T) -> Props {
     match serde_json::to_value(t) {
         Ok(Value::Object(m)) => m,
         _ => Props::new(),
     }
-}
-
-/// Like [`to_props`], minus the fields a read could not observe reliably
-/// (the engine keeps their recorded value).
-pub(crate) fn to_props_without<T: Serialize>(t: &T, unread: &[&str]) -> Props {
-    let mut p = to_props(t);
-    for k in unread {
-        p.remove(*k);
-    }
-    p
 }
 
 /// Builds an output map; `id` should always be among the pairs.
@@ -49,29 +32,19 @@ pub(crate) fn outputs<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) ->
         .collect()
 }
 
-/// A stable 64-bit FNV-1a hash; std's hasher is randomly seeded per process,
-/// and tokens must be the same across runs.
-fn fnv1a(seed: u64, data: &[u8]) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-    for b in data {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// Derives a UUID-shaped idempotency token from the journal's intent token:
 /// fits both EC2's `ClientToken` (64 ASCII) and ECS's `clientToken` (36).
 pub(crate) fn client_token(token: &str) -> String {
-    let a = fnv1a(0, token.as_bytes());
-    let b = fnv1a(0x9e37_79b9_7f4a_7c15, token.as_bytes());
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(token.as_bytes());
+    let h = |r: std::ops::Range<usize>| hex::encode(&d[r]);
     format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xffff,
-        b >> 48,
-        b & 0xffff_ffff_ffff
+        "{}-{}-{}-{}-{}",
+        h(0..4),
+        h(4..6),
+        h(6..8),
+        h(8..10),
+        h(10..16)
     )
 }
 
@@ -87,12 +60,6 @@ pub(crate) fn order_like(mut actual: Vec<String>, recorded: &[String]) -> Vec<St
     actual.sort();
     actual.dedup();
     actual
-}
-
-/// The recorded props of a read request, parsed when possible (reads use them
-/// to keep list order and to fill fields AWS does not return).
-pub(crate) fn recorded<T: DeserializeOwned>(props: &Props) -> Option<T> {
-    serde_json::from_value(Value::Object(props.clone())).ok()
 }
 
 /// The full tag set of a resource: the stack tags plus `Name` when the kind
@@ -138,7 +105,6 @@ where
     loop {
         match f().await {
             Err(e) if has_code(&e, codes) && start.elapsed() + delay < limit => {
-                tracing::debug!(code = ?e.code, "waiting for AWS to catch up: {}", e.message);
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(15));
             }
@@ -179,7 +145,7 @@ where
 pub(crate) fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if e.not_found => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -187,7 +153,7 @@ pub(crate) fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, Provide
 /// Treats "not found" as success, for idempotent deletes.
 pub(crate) fn ignore_not_found(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
     match r {
-        Err(e) if e.not_found => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
         other => other,
     }
 }
@@ -204,18 +170,18 @@ where
         return Ok(Vec::new());
     }
     match f(ids.to_vec()).await {
-        Err(e) if e.not_found && ids.len() > 1 => {
+        Err(e) if e.is_not_found() && ids.len() > 1 => {
             let mut out = Vec::new();
             for id in ids {
                 match f(vec![id.clone()]).await {
                     Ok(v) => out.extend(v),
-                    Err(e) if e.not_found => {}
+                    Err(e) if e.is_not_found() => {}
                     Err(e) => return Err(e),
                 }
             }
             Ok(out)
         }
-        Err(e) if e.not_found => Ok(Vec::new()),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
         other => other,
     }
 }
@@ -231,35 +197,11 @@ pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
     let plain = if doc.trim_start().starts_with('{') {
         doc.to_string()
     } else {
-        let bytes = doc.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'%' if i + 2 < bytes.len() => {
-                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                        Some(b) => {
-                            out.push(b);
-                            i += 3;
-                        }
-                        None => {
-                            out.push(b'%');
-                            i += 1;
-                        }
-                    }
-                }
-                b'+' => {
-                    out.push(b' ');
-                    i += 1;
-                }
-                b => {
-                    out.push(b);
-                    i += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&out).into_owned()
+        // URL-encoded as a form value (`+` for spaces): decode it as one.
+        form_urlencoded::parse(format!("x={doc}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
     };
     serde_json::from_str(&plain).unwrap_or(serde_json::Value::String(plain))
 }
@@ -291,30 +233,6 @@ pub(crate) fn version_like(actual: &str, recorded: Option<&str>) -> String {
         Some(r) if actual == r || actual.starts_with(&format!("{r}.")) => r.to_string(),
         _ => actual.to_string(),
     }
-}
-
-/// True when the endpoint answered with what the emulator (moto) sends for
-/// an operation it does not implement: HTTP 500 with an HTML page and no
-/// AWS error code. AWS itself answers 500s with an XML or JSON error that
-/// carries a code (`InternalFailure`), so this never matches AWS.
-pub(crate) fn emulator_lacks_operation<E>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> bool
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
-{
-    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-    let Some(raw) = e.raw_response() else {
-        return false;
-    };
-    let html = raw
-        .headers()
-        .get("content-type")
-        .is_some_and(|c| c.starts_with("text/html"));
-    raw.status().as_u16() == 500 && html && e.code().is_none()
 }
 
 #[cfg(test)]

@@ -30,6 +30,22 @@ pub struct KindMeta {
     pub noun: &'static str,
 }
 
+/// Concurrent calls per AWS service that stay under AWS's default API rate
+/// limits (throttling is per service and account): the engine launches at
+/// most this many operations of a service at once, and providers that fan
+/// out per resource make at most this many calls of it at once.
+pub const SERVICE_LIMITS: &[(&str, usize)] = &[
+    ("ec2", 8),
+    ("elbv2", 4),
+    ("ecs", 4),
+    ("iam", 4),
+    ("logs", 4),
+    ("ecr", 4),
+];
+
+/// The limit of a service [`SERVICE_LIMITS`] does not name.
+pub const DEFAULT_SERVICE_LIMIT: usize = 4;
+
 /// The metadata of a kind in the declaration table of [`crate::kinds`]:
 /// its AWS service and a noun, refined with the builder methods below.
 /// The kind's name is filled in by the table.

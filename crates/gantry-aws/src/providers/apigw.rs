@@ -64,25 +64,3 @@ pub(crate) async fn list_vpc_links(
         }
     }
 }
-
-/// Every custom domain name in the region (GetDomainNames, all pages).
-pub(crate) async fn list_domain_names(
-    ctx: &AwsContext,
-) -> Result<Vec<aws_sdk_apigatewayv2::types::DomainName>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let r = ctx
-            .apigw()
-            .get_domain_names()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error(e, &[]))?;
-        out.extend(r.items.unwrap_or_default());
-        token = r.next_token;
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
-}

@@ -7,16 +7,15 @@
 
 use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::ProtocolType;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ApigwApi};
+use gantry_core::kinds::ApigwApi;
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwApiProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 /// The API's ARN (for tags and IAM), built as API Gateway documents it.
@@ -31,7 +30,7 @@ pub(crate) fn api_arn(region: &str, id: &str) -> String {
     format!("arn:{partition}:apigateway:{region}::/apis/{id}")
 }
 
-impl ApigwApiProvider {
+impl Provider {
     fn applied(&self, id: &str, endpoint: Option<&str>) -> Applied {
         Applied {
             id: id.to_string(),
@@ -45,13 +44,17 @@ impl ApigwApiProvider {
 }
 
 #[async_trait]
-impl Provider for ApigwApiProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_API
+impl AwsKind for Provider {
+    type Props = ApigwApi;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "apigateway", "/apis/").filter(|i| !i.contains('/')));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwApi = parse(kinds::APIGW_API, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwApi>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .apigw()
@@ -60,27 +63,27 @@ impl Provider for ApigwApiProvider {
             .protocol_type(ProtocolType::Http)
             .description(&p.description)
             .disable_execute_api_endpoint(p.disable_execute_api_endpoint)
-            .set_tags(Some(tag_map(tag_set(req.tags, req.address, Some(&p.name)))))
+            .set_tags(Some(tag_map(req.tag_set(Some(&p.name)))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .api_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateApi returned no id"))?;
         Ok(self.applied(id, out.api_endpoint()))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, ApigwApi>]) -> Result<Vec<Seen<ApigwApi>>, ProviderError> {
         // GetApi takes one API; concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
             let got = self
                 .ctx
                 .apigw()
                 .get_api()
-                .api_id(r.id)
+                .api_id(&id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(a) = found(got)? else {
                 return Ok(None);
             };
@@ -89,16 +92,13 @@ impl Provider for ApigwApiProvider {
                 description: a.description().unwrap_or_default().to_string(),
                 disable_execute_api_endpoint: a.disable_execute_api_endpoint().unwrap_or(false),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: self.applied(r.id, a.api_endpoint()).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, self.applied(&id, a.api_endpoint()).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwApi = parse(kinds::APIGW_API, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwApi>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         let out = self
             .ctx
             .apigw()
@@ -109,11 +109,11 @@ impl Provider for ApigwApiProvider {
             .disable_execute_api_endpoint(p.disable_execute_api_endpoint)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(self.applied(req.id, out.api_endpoint()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, ApigwApi>) -> Result<(), ProviderError> {
         // Deleting the API deletes its routes, integrations and stages too.
         let r = self
             .ctx
@@ -123,13 +123,13 @@ impl Provider for ApigwApiProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, ApigwApi>) -> Result<Option<Applied>, ProviderError> {
         for a in list_apis(&self.ctx).await? {
-            if tags_match(pairs(a.tags()), req.tags, req.address) {
+            if req.ours(pairs(a.tags())) {
                 if let Some(id) = a.api_id() {
                     return Ok(Some(self.applied(id, a.api_endpoint())));
                 }

@@ -5,17 +5,15 @@
 //! mappings for the key. API, stage and key change in place
 //! (UpdateApiMapping).
 
-use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, ApigwApiMapping};
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwApiMappingProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str) -> Applied {
@@ -26,13 +24,17 @@ fn applied(id: &str) -> Applied {
 }
 
 #[async_trait]
-impl Provider for ApigwApiMappingProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_API_MAPPING
+impl AwsKind for Provider {
+    type Props = ApigwApiMapping;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::APIGW_DOMAIN_NAME);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwApiMapping = parse(kinds::APIGW_API_MAPPING, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwApiMapping>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .apigw()
@@ -43,25 +45,25 @@ impl Provider for ApigwApiMappingProvider {
             .api_mapping_key(&p.api_mapping_key)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .api_mapping_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateApiMapping returned no id"))?;
         Ok(applied(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: ApigwApiMapping = parse(kinds::APIGW_API_MAPPING, r.props)?;
+    async fn read(&self, items: &[Item<'_, ApigwApiMapping>]) -> Result<Vec<Seen<ApigwApiMapping>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let rec = needs_record::<ApigwApiMapping>(rec)?;
             let got = self
                 .ctx
                 .apigw()
                 .get_api_mapping()
                 .domain_name(&rec.domain_name)
-                .api_mapping_id(r.id)
+                .api_mapping_id(&id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(m) = found(got)? else {
                 return Ok(None);
             };
@@ -71,16 +73,13 @@ impl Provider for ApigwApiMappingProvider {
                 stage: m.stage().unwrap_or_default().to_string(),
                 api_mapping_key: m.api_mapping_key().unwrap_or_default().to_string(),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwApiMapping = parse(kinds::APIGW_API_MAPPING, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwApiMapping>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_api_mapping()
@@ -91,12 +90,12 @@ impl Provider for ApigwApiMappingProvider {
             .api_mapping_key(&p.api_mapping_key)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: ApigwApiMapping = parse(kinds::APIGW_API_MAPPING, req.props)?;
+    async fn delete(&self, req: Delete<'_, ApigwApiMapping>) -> Result<(), ProviderError> {
+        let p = &needs_record::<ApigwApiMapping>(req.recorded.clone())?;
         let r = self
             .ctx
             .apigw()
@@ -106,12 +105,12 @@ impl Provider for ApigwApiMappingProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ApigwApiMapping = parse(kinds::APIGW_API_MAPPING, req.props)?;
+    async fn find(&self, req: Find<'_, ApigwApiMapping>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let mut token = None;
         loop {
             let got = self
@@ -122,7 +121,7 @@ impl Provider for ApigwApiMappingProvider {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(page) = found(got)? else {
                 return Ok(None);
             };

@@ -11,19 +11,19 @@
 
 use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::{aws_error, has_code};
+use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{
     DomainNameConfiguration, DomainNameStatus, EndpointType, SecurityPolicy,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ApigwDomainName};
+use gantry_core::kinds::ApigwDomainName;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
-pub struct ApigwDomainNameProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 /// What GetDomainName reports.
@@ -57,7 +57,7 @@ fn applied(d: &Domain, target: &(String, String)) -> Applied {
     }
 }
 
-impl ApigwDomainNameProvider {
+impl Provider {
     async fn get(&self, name: &str) -> Result<Option<Domain>, ProviderError> {
         let got = self
             .ctx
@@ -66,7 +66,7 @@ impl ApigwDomainNameProvider {
             .domain_name(name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.map(|d| {
             let c = d.domain_name_configurations().first();
             Domain {
@@ -119,30 +119,34 @@ impl ApigwDomainNameProvider {
 }
 
 #[async_trait]
-impl Provider for ApigwDomainNameProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_DOMAIN_NAME
+impl AwsKind for Provider {
+    type Props = ApigwDomainName;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "apigateway", "/domainnames/").filter(|i| !i.contains('/')));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwDomainName = parse(kinds::APIGW_DOMAIN_NAME, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwDomainName>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let r = self
             .ctx
             .apigw()
             .create_domain_name()
             .domain_name(&p.domain_name)
             .domain_name_configurations(config(&p))
-            .set_tags(Some(tag_map(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_map(req.tag_set(None))))
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         match r {
             Ok(()) => {}
             Err(e) if has_code(&e, &["ConflictException"]) => {
-                let find = FindRequest {
+                let find = Find {
                     address: req.address,
-                    props: req.props,
+                    props: req.props.clone(),
                     tags: req.tags,
                     token: req.token,
                 };
@@ -153,25 +157,22 @@ impl Provider for ApigwDomainNameProvider {
         self.ready(&p.domain_name).await
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(d) = self.get(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, ApigwDomainName>]) -> Result<Vec<Seen<ApigwDomainName>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some(d) = self.get(&id).await? else {
                 return Ok(None);
             };
             let outputs = match &d.target {
                 Some(t) => applied(&d, t).outputs,
                 None => Props::new(),
             };
-            Ok(Some(Observed {
-                props: to_props(&d.props),
-                outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), d.props, outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwDomainName = parse(kinds::APIGW_DOMAIN_NAME, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwDomainName>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_domain_name()
@@ -179,11 +180,11 @@ impl Provider for ApigwDomainNameProvider {
             .domain_name_configurations(config(&p))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         self.ready(req.id).await
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, ApigwDomainName>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .apigw()
@@ -192,20 +193,16 @@ impl Provider for ApigwDomainNameProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ApigwDomainName = parse(kinds::APIGW_DOMAIN_NAME, req.props)?;
+    async fn find(&self, req: Find<'_, ApigwDomainName>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(d) = self.get(&p.domain_name).await? else {
             return Ok(None);
         };
-        let ours = tags_match(
-            d.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(d.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         if !ours {
             return Ok(None);
         }

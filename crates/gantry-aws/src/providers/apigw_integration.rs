@@ -6,18 +6,16 @@
 //! Everything but the API and the integration and connection types changes
 //! in place (UpdateIntegration).
 
-use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{ConnectionType, IntegrationType};
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, ApigwIntegration};
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwIntegrationProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str) -> Applied {
@@ -28,13 +26,17 @@ fn applied(id: &str) -> Applied {
 }
 
 #[async_trait]
-impl Provider for ApigwIntegrationProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_INTEGRATION
+impl AwsKind for Provider {
+    type Props = ApigwIntegration;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::APIGW_API);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwIntegration = parse(kinds::APIGW_INTEGRATION, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwIntegration>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .apigw()
@@ -50,25 +52,25 @@ impl Provider for ApigwIntegrationProvider {
             .timeout_in_millis(p.timeout_in_millis)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .integration_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateIntegration returned no id"))?;
         Ok(applied(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: ApigwIntegration = parse(kinds::APIGW_INTEGRATION, r.props)?;
+    async fn read(&self, items: &[Item<'_, ApigwIntegration>]) -> Result<Vec<Seen<ApigwIntegration>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let rec = needs_record::<ApigwIntegration>(rec)?;
             let got = self
                 .ctx
                 .apigw()
                 .get_integration()
                 .api_id(&rec.api_id)
-                .integration_id(r.id)
+                .integration_id(&id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(i) = found(got)? else {
                 return Ok(None);
             };
@@ -87,16 +89,13 @@ impl Provider for ApigwIntegrationProvider {
                 payload_format_version: i.payload_format_version().unwrap_or_default().to_string(),
                 timeout_in_millis: i.timeout_in_millis().unwrap_or(rec.timeout_in_millis),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwIntegration = parse(kinds::APIGW_INTEGRATION, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwIntegration>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_integration()
@@ -110,12 +109,12 @@ impl Provider for ApigwIntegrationProvider {
             .timeout_in_millis(p.timeout_in_millis)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: ApigwIntegration = parse(kinds::APIGW_INTEGRATION, req.props)?;
+    async fn delete(&self, req: Delete<'_, ApigwIntegration>) -> Result<(), ProviderError> {
+        let p = &needs_record::<ApigwIntegration>(req.recorded.clone())?;
         let r = self
             .ctx
             .apigw()
@@ -125,12 +124,12 @@ impl Provider for ApigwIntegrationProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ApigwIntegration = parse(kinds::APIGW_INTEGRATION, req.props)?;
+    async fn find(&self, req: Find<'_, ApigwIntegration>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let mut token = None;
         loop {
             let got = self
@@ -141,7 +140,7 @@ impl Provider for ApigwIntegrationProvider {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(page) = found(got)? else {
                 return Ok(None);
             };

@@ -4,17 +4,15 @@
 //! is unique within its API, so an interrupted create is adopted by
 //! listing the API's routes for the key. Key and target change in place.
 
-use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, ApigwRoute};
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwRouteProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str) -> Applied {
@@ -29,13 +27,17 @@ fn target(integration_id: &str) -> String {
 }
 
 #[async_trait]
-impl Provider for ApigwRouteProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_ROUTE
+impl AwsKind for Provider {
+    type Props = ApigwRoute;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::APIGW_API);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwRoute = parse(kinds::APIGW_ROUTE, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwRoute>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .apigw()
@@ -45,25 +47,25 @@ impl Provider for ApigwRouteProvider {
             .target(target(&p.integration_id))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .route_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateRoute returned no id"))?;
         Ok(applied(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: ApigwRoute = parse(kinds::APIGW_ROUTE, r.props)?;
+    async fn read(&self, items: &[Item<'_, ApigwRoute>]) -> Result<Vec<Seen<ApigwRoute>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let rec = needs_record::<ApigwRoute>(rec)?;
             let got = self
                 .ctx
                 .apigw()
                 .get_route()
                 .api_id(&rec.api_id)
-                .route_id(r.id)
+                .route_id(&id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(route) = found(got)? else {
                 return Ok(None);
             };
@@ -73,16 +75,13 @@ impl Provider for ApigwRouteProvider {
                 route_key: route.route_key().unwrap_or_default().to_string(),
                 integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwRoute = parse(kinds::APIGW_ROUTE, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwRoute>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_route()
@@ -92,12 +91,12 @@ impl Provider for ApigwRouteProvider {
             .target(target(&p.integration_id))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: ApigwRoute = parse(kinds::APIGW_ROUTE, req.props)?;
+    async fn delete(&self, req: Delete<'_, ApigwRoute>) -> Result<(), ProviderError> {
+        let p = &needs_record::<ApigwRoute>(req.recorded.clone())?;
         let r = self
             .ctx
             .apigw()
@@ -107,12 +106,12 @@ impl Provider for ApigwRouteProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ApigwRoute = parse(kinds::APIGW_ROUTE, req.props)?;
+    async fn find(&self, req: Find<'_, ApigwRoute>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let mut token = None;
         loop {
             let got = self
@@ -123,7 +122,7 @@ impl Provider for ApigwRouteProvider {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             let Some(page) = found(got)? else {
                 return Ok(None);
             };

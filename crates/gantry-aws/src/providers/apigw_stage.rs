@@ -8,16 +8,15 @@
 
 use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::{AccessLogSettings, RouteSettings};
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, ApigwStage};
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwStageProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(p: &ApigwStage) -> Applied {
@@ -42,7 +41,7 @@ fn throttling(p: &ApigwStage) -> RouteSettings {
         .build()
 }
 
-impl ApigwStageProvider {
+impl Provider {
     /// The stage as the canonical struct, `None` when it (or its API) is gone.
     async fn get(&self, api_id: &str, name: &str) -> Result<Option<ApigwStage>, ProviderError> {
         let got = self
@@ -53,7 +52,7 @@ impl ApigwStageProvider {
             .stage_name(name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.map(|s| {
             let log = s.access_log_settings();
             let route = s.default_route_settings();
@@ -74,13 +73,17 @@ impl ApigwStageProvider {
 }
 
 #[async_trait]
-impl Provider for ApigwStageProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_STAGE
+impl AwsKind for Provider {
+    type Props = ApigwStage;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::APIGW_API);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwStage = parse(kinds::APIGW_STAGE, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwStage>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         self.ctx
             .apigw()
             .create_stage()
@@ -89,29 +92,27 @@ impl Provider for ApigwStageProvider {
             .auto_deploy(p.auto_deploy)
             .access_log_settings(logs(&p))
             .default_route_settings(throttling(&p))
-            .set_tags(Some(tag_map(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_map(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(applied(&p))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: ApigwStage = parse(kinds::APIGW_STAGE, r.props)?;
+    async fn read(&self, items: &[Item<'_, ApigwStage>]) -> Result<Vec<Seen<ApigwStage>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let rec = needs_record::<ApigwStage>(rec)?;
             let Some(s) = self.get(&rec.api_id, &rec.name).await? else {
                 return Ok(None);
             };
-            Ok(Some(Observed {
-                props: to_props(&s),
-                outputs: applied(&s).outputs,
-            }))
-        }))
+            let outputs = applied(&s).outputs;
+            Ok(Some(Seen::new(id.clone(), s, outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwStage = parse(kinds::APIGW_STAGE, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwStage>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_stage()
@@ -122,12 +123,12 @@ impl Provider for ApigwStageProvider {
             .default_route_settings(throttling(&p))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(&p))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: ApigwStage = parse(kinds::APIGW_STAGE, req.props)?;
+    async fn delete(&self, req: Delete<'_, ApigwStage>) -> Result<(), ProviderError> {
+        let p = &needs_record::<ApigwStage>(req.recorded.clone())?;
         let r = self
             .ctx
             .apigw()
@@ -137,12 +138,12 @@ impl Provider for ApigwStageProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ApigwStage = parse(kinds::APIGW_STAGE, req.props)?;
+    async fn find(&self, req: Find<'_, ApigwStage>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         Ok(self.get(&p.api_id, &p.name).await?.map(|s| applied(&s)))
     }
 }

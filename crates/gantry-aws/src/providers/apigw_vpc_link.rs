@@ -8,16 +8,15 @@
 
 use super::apigw::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_apigatewayv2::types::VpcLinkStatus;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ApigwVpcLink};
+use gantry_core::kinds::ApigwVpcLink;
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct ApigwVpcLinkProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 /// What GetVpcLink reports: status, message, name, subnets, groups.
@@ -27,7 +26,7 @@ struct Link {
     props: ApigwVpcLink,
 }
 
-impl ApigwVpcLinkProvider {
+impl Provider {
     fn applied(&self, id: &str) -> Applied {
         let region = self.ctx.region();
         let arn = super::apigw_api::api_arn(region, id).replace("/apis/", "/vpclinks/");
@@ -45,7 +44,7 @@ impl ApigwVpcLinkProvider {
             .vpc_link_id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.map(|l| Link {
             status: l.vpc_link_status().cloned(),
             message: l.vpc_link_status_message().unwrap_or_default().to_string(),
@@ -83,13 +82,17 @@ impl ApigwVpcLinkProvider {
 }
 
 #[async_trait]
-impl Provider for ApigwVpcLinkProvider {
-    fn kind(&self) -> &'static str {
-        kinds::APIGW_VPC_LINK
+impl AwsKind for Provider {
+    type Props = ApigwVpcLink;
+    const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "apigateway", "/vpclinks/").filter(|i| !i.contains('/')));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwVpcLink = parse(kinds::APIGW_VPC_LINK, req.props)?;
+    async fn create(&self, req: Create<'_, ApigwVpcLink>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .apigw()
@@ -97,10 +100,10 @@ impl Provider for ApigwVpcLinkProvider {
             .name(&p.name)
             .set_subnet_ids(Some(p.subnet_ids.clone()))
             .set_security_group_ids(Some(p.security_group_ids.clone()))
-            .set_tags(Some(tag_map(tag_set(req.tags, req.address, Some(&p.name)))))
+            .set_tags(Some(tag_map(req.tag_set(Some(&p.name)))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .vpc_link_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateVpcLink returned no id"))?
@@ -109,28 +112,24 @@ impl Provider for ApigwVpcLinkProvider {
         Ok(self.applied(&id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(l) = self.get(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, ApigwVpcLink>]) -> Result<Vec<Seen<ApigwVpcLink>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(l) = self.get(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<ApigwVpcLink> = recorded(r.props);
             let mut props = l.props;
             if let Some(rec) = &rec {
                 props.subnet_ids = order_like(props.subnet_ids, &rec.subnet_ids);
                 props.security_group_ids =
                     order_like(props.security_group_ids, &rec.security_group_ids);
             }
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: self.applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, self.applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ApigwVpcLink = parse(kinds::APIGW_VPC_LINK, req.new)?;
+    async fn update(&self, req: Update<'_, ApigwVpcLink>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.ctx
             .apigw()
             .update_vpc_link()
@@ -138,11 +137,11 @@ impl Provider for ApigwVpcLinkProvider {
             .name(&p.name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(self.applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, ApigwVpcLink>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .apigw()
@@ -151,7 +150,7 @@ impl Provider for ApigwVpcLinkProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("VPC link {} to be deleted", req.id),
@@ -161,13 +160,13 @@ impl Provider for ApigwVpcLinkProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, ApigwVpcLink>) -> Result<Option<Applied>, ProviderError> {
         for l in list_vpc_links(&self.ctx).await? {
             let live = !matches!(
                 l.vpc_link_status(),
                 Some(VpcLinkStatus::Deleting | VpcLinkStatus::Failed)
             );
-            if live && tags_match(pairs(l.tags()), req.tags, req.address) {
+            if live && req.ours(pairs(l.tags())) {
                 if let Some(id) = l.vpc_link_id() {
                     self.wait_available(id).await?;
                     return Ok(Some(self.applied(id)));

@@ -25,10 +25,10 @@ use aws_sdk_cloudfront::types::{
     OriginProtocolPolicy, OriginSslProtocols, Origins, PriceClass, S3OriginConfig, SslProtocol,
     SslSupportMethod, Tag, Tags, ViewerCertificate, ViewerProtocolPolicy,
 };
-use futures::future::try_join_all;
 use gantry_core::kinds::{
-    self, CloudfrontBehavior, CloudfrontDistribution, CloudfrontErrorResponse, CloudfrontOrigin,
+    CloudfrontBehavior, CloudfrontDistribution, CloudfrontErrorResponse, CloudfrontOrigin,
 };
+use crate::shape::*;
 use gantry_core::*;
 use std::time::Duration;
 
@@ -38,8 +38,8 @@ pub const HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
 /// How long a configuration change may take to reach every edge location.
 const DEPLOY_WAIT: Duration = Duration::from_secs(2400);
 
-pub struct CloudfrontDistributionProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn err(e: impl std::fmt::Display) -> ProviderError {
@@ -316,7 +316,7 @@ fn observe(c: &DistributionConfig, rec: Option<&CloudfrontDistribution>) -> Clou
     }
 }
 
-impl CloudfrontDistributionProvider {
+impl Provider {
     /// The config, its ETag, and `(arn, domain name, status)`; `None` when gone.
     async fn get(
         &self,
@@ -329,7 +329,7 @@ impl CloudfrontDistributionProvider {
             .id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.and_then(|o| {
             let etag = o.e_tag.clone().unwrap_or_default();
             o.distribution.and_then(|d| {
@@ -373,7 +373,7 @@ impl CloudfrontDistributionProvider {
             .distribution_config(config(p, old.caller_reference())?)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let d = out
             .distribution()
             .ok_or_else(|| ProviderError::msg("UpdateDistribution returned no distribution"))?;
@@ -413,7 +413,7 @@ impl CloudfrontDistributionProvider {
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| aws_error(e, &[]))?;
+                .map_err(Self::err)?;
             let Some(list) = out.distribution_list else {
                 return Ok(found);
             };
@@ -446,7 +446,7 @@ pub(crate) async fn tags_of(
         .resource(arn)
         .send()
         .await
-        .map_err(|e| aws_error(e, NOT_FOUND))?;
+        .map_err(|e| aws_error(e, &[]))?;
     Ok(out
         .tags()
         .map(|t| {
@@ -463,36 +463,20 @@ pub(crate) async fn tags_of(
         .unwrap_or_default())
 }
 
-/// `(id, gantry:address tag)` of every distribution with the stack's tags.
-pub(crate) async fn stack_distributions(
-    ctx: &AwsContext,
-    stack: &str,
-    env: &str,
-) -> Result<Vec<(String, String)>, ProviderError> {
-    let p = CloudfrontDistributionProvider { ctx: ctx.clone() };
-    Ok(p.stack_tagged(stack, env)
-        .await?
-        .into_iter()
-        .map(|(a, tags)| {
-            let address = tags
-                .into_iter()
-                .find(|(k, _)| k == StackTags::ADDRESS)
-                .map(|(_, v)| v)
-                .unwrap_or_default();
-            (a.id, address)
-        })
-        .collect())
-}
 
 #[async_trait]
-impl Provider for CloudfrontDistributionProvider {
-    fn kind(&self) -> &'static str {
-        kinds::CLOUDFRONT_DISTRIBUTION
+impl AwsKind for Provider {
+    type Props = CloudfrontDistribution;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Global, |a| arn::after(a, "cloudfront", "distribution/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: CloudfrontDistribution = parse(kinds::CLOUDFRONT_DISTRIBUTION, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+    async fn create(&self, req: Create<'_, CloudfrontDistribution>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(err))
             .collect::<Result<_, _>>()?;
@@ -507,7 +491,7 @@ impl Provider for CloudfrontDistributionProvider {
             .distribution_config_with_tags(with_tags)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let d = out
             .distribution()
             .ok_or_else(|| ProviderError::msg("CreateDistribution returned no distribution"))?;
@@ -516,31 +500,27 @@ impl Provider for CloudfrontDistributionProvider {
         Ok(a)
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some((c, _, (arn, domain, _))) = self.get(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, CloudfrontDistribution>]) -> Result<Vec<Seen<CloudfrontDistribution>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some((c, _, (arn, domain, _))) = self.get(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<CloudfrontDistribution> = recorded(r.props);
-            Ok(Some(Observed {
-                props: to_props(&observe(&c, rec.as_ref())),
-                outputs: applied(r.id, &arn, &domain).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), observe(&c, rec.as_ref()), applied(&id, &arn, &domain).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: CloudfrontDistribution = parse(kinds::CLOUDFRONT_DISTRIBUTION, req.new)?;
+    async fn update(&self, req: Update<'_, CloudfrontDistribution>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.put(req.id, &p).await
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, CloudfrontDistribution>) -> Result<(), ProviderError> {
         let Some((c, _, _)) = self.get(req.id).await? else {
             return Ok(());
         };
         if c.enabled() {
-            let mut p = observe(&c, recorded(req.props).as_ref());
+            let mut p = observe(&c, req.recorded.as_ref());
             p.enabled = false;
             ignore_not_found(self.put(req.id, &p).await.map(|_| ()))?;
         } else {
@@ -562,24 +542,20 @@ impl Provider for CloudfrontDistributionProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND));
+                    .map_err(Self::err);
                 ignore_not_found(r)
             },
         )
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, CloudfrontDistribution>) -> Result<Option<Applied>, ProviderError> {
         Ok(self
             .stack_tagged(&req.tags.stack, &req.tags.env)
             .await?
             .into_iter()
             .find(|(_, tags)| {
-                tags_match(
-                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    req.tags,
-                    req.address,
-                )
+                req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             })
             .map(|(a, _)| a))
     }

@@ -5,21 +5,20 @@
 //! before, as CloudFront requires.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_cloudfront::types::{
     OriginAccessControlConfig, OriginAccessControlOriginTypes, OriginAccessControlSigningBehaviors,
     OriginAccessControlSigningProtocols,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, CloudfrontOriginAccessControl};
+use gantry_core::kinds::CloudfrontOriginAccessControl;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["NoSuchOriginAccessControl"];
 
-pub struct CloudfrontOriginAccessControlProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str) -> Applied {
@@ -40,7 +39,7 @@ fn config(p: &CloudfrontOriginAccessControl) -> Result<OriginAccessControlConfig
         .map_err(|e| ProviderError::new("InvalidProperties", e.to_string()))
 }
 
-impl CloudfrontOriginAccessControlProvider {
+impl Provider {
     /// The config and ETag, or `None` when it is gone.
     async fn get(
         &self,
@@ -53,7 +52,7 @@ impl CloudfrontOriginAccessControlProvider {
             .id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.and_then(|o| {
             o.origin_access_control
                 .and_then(|c| c.origin_access_control_config)
@@ -72,7 +71,7 @@ impl CloudfrontOriginAccessControlProvider {
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| aws_error(e, &[]))?;
+                .map_err(Self::err)?;
             let Some(list) = out.origin_access_control_list else {
                 return Ok(None);
             };
@@ -91,14 +90,17 @@ impl CloudfrontOriginAccessControlProvider {
 }
 
 #[async_trait]
-impl Provider for CloudfrontOriginAccessControlProvider {
-    fn kind(&self) -> &'static str {
-        kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL
+impl AwsKind for Provider {
+    type Props = CloudfrontOriginAccessControl;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = Listing::Own;
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: CloudfrontOriginAccessControl =
-            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.props)?;
+    async fn create(&self, req: Create<'_, CloudfrontOriginAccessControl>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .cloudfront()
@@ -116,7 +118,7 @@ impl Provider for CloudfrontOriginAccessControlProvider {
             }
             // A resumed create after a crash: the name is ours.
             Err(e) => {
-                let e = aws_error(e, &[]);
+                let e = Self::err(e);
                 if e.code.as_deref() == Some("OriginAccessControlAlreadyExists") {
                     if let Some(id) = self.by_name(&p.name).await? {
                         return Ok(applied(&id));
@@ -127,26 +129,22 @@ impl Provider for CloudfrontOriginAccessControlProvider {
         }
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some((c, _)) = self.get(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, CloudfrontOriginAccessControl>]) -> Result<Vec<Seen<CloudfrontOriginAccessControl>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some((c, _)) = self.get(&id).await? else {
                 return Ok(None);
             };
             let p = CloudfrontOriginAccessControl {
                 name: c.name().to_string(),
                 description: c.description().unwrap_or_default().to_string(),
             };
-            Ok(Some(Observed {
-                props: to_props(&p),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), p, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: CloudfrontOriginAccessControl =
-            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.new)?;
+    async fn update(&self, req: Update<'_, CloudfrontOriginAccessControl>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         let (_, etag) = self.get(req.id).await?.ok_or_else(|| {
             ProviderError::not_found(format!("origin access control {} is gone", req.id))
         })?;
@@ -158,11 +156,11 @@ impl Provider for CloudfrontOriginAccessControlProvider {
             .origin_access_control_config(config(&p)?)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, CloudfrontOriginAccessControl>) -> Result<(), ProviderError> {
         // A distribution being deleted may still hold it for a while.
         retry_codes(&["OriginAccessControlInUse"], DEPENDENCY_WAIT, || async {
             let Some((_, etag)) = self.get(req.id).await? else {
@@ -177,15 +175,14 @@ impl Provider for CloudfrontOriginAccessControlProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             ignore_not_found(r)
         })
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: CloudfrontOriginAccessControl =
-            parse(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, req.props)?;
+    async fn find(&self, req: Find<'_, CloudfrontOriginAccessControl>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         Ok(self.by_name(&p.name).await?.map(|id| applied(&id)))
     }
 }

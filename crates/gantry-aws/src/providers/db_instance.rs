@@ -13,19 +13,18 @@
 
 use super::db_subnet_group::{rds_tag_list, rds_tags};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_rds::types::DbInstance as AwsDb;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, DbInstance};
+use gantry_core::kinds::DbInstance;
+use crate::shape::*;
 use gantry_core::*;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const NOT_FOUND: &[&str] = &["DBInstanceNotFound", "DBInstanceNotFoundFault"];
 
-pub struct DbInstanceProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(d: &AwsDb) -> Applied {
@@ -66,7 +65,7 @@ fn status(d: &AwsDb) -> &str {
 
 /// The instance as AWS reports it, pending modifications applied (they are
 /// what was asked for, and are under way).
-fn observe(d: &AwsDb, rec: Option<&DbInstance>) -> Props {
+fn observe(d: &AwsDb, rec: Option<&DbInstance>) -> (DbInstance, Vec<&'static str>) {
     let pending = d.pending_modified_values();
     let mut unread = vec!["final_snapshot"];
     let engine_version = pending
@@ -145,10 +144,10 @@ fn observe(d: &AwsDb, rec: Option<&DbInstance>) -> Props {
             .or(d.db_instance_port())
             .unwrap_or_default(),
     };
-    to_props_without(&p, &unread)
+    (p, unread)
 }
 
-impl DbInstanceProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<AwsDb>, ProviderError> {
         match self
             .ctx
@@ -160,8 +159,8 @@ impl DbInstanceProvider {
         {
             Ok(out) => Ok(out.db_instances.unwrap_or_default().into_iter().next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -196,13 +195,17 @@ impl DbInstanceProvider {
 }
 
 #[async_trait]
-impl Provider for DbInstanceProvider {
-    fn kind(&self) -> &'static str {
-        kinds::DB_INSTANCE
+impl AwsKind for Provider {
+    type Props = DbInstance;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "rds", "db:"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: DbInstance = parse(kinds::DB_INSTANCE, req.props)?;
+    async fn create(&self, req: Create<'_, DbInstance>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         // No idempotency token: the identifier is unique per account and
         // region, so a resumed create finds the instance by it (`find`).
         self.ctx
@@ -230,34 +233,36 @@ impl Provider for DbInstanceProvider {
             .publicly_accessible(false)
             .copy_tags_to_snapshot(true)
             .auto_minor_version_upgrade(true)
-            .set_tags(Some(rds_tag_list(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(rds_tag_list(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let d = self.wait_available(&p.identifier).await?;
         Ok(applied(&d))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(d) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, DbInstance>]) -> Result<Vec<Seen<DbInstance>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(d) = self.describe(&id).await? else {
                 return Ok(None);
             };
             if status(&d) == "deleting" {
                 return Ok(None);
             }
-            let rec: Option<DbInstance> = recorded(r.props);
-            Ok(Some(Observed {
-                props: observe(&d, rec.as_ref()),
+            let (props, unread) = observe(&d, rec.as_ref());
+            Ok(Some(Seen {
+                id,
+                props,
+                unread,
                 outputs: applied(&d).outputs,
             }))
-        }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: DbInstance = parse(kinds::DB_INSTANCE, req.old)?;
-        let new: DbInstance = parse(kinds::DB_INSTANCE, req.new)?;
+    async fn update(&self, req: Update<'_, DbInstance>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let mut call = self
             .ctx
             .rds()
@@ -308,14 +313,16 @@ impl Provider for DbInstanceProvider {
         }
         // `final_snapshot` only matters at delete.
         if any {
-            call.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+            call.send().await.map_err(Self::err)?;
         }
         let d = self.wait_available(req.id).await?;
         Ok(applied(&d))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let final_snapshot = recorded::<DbInstance>(req.props)
+    async fn delete(&self, req: Delete<'_, DbInstance>) -> Result<(), ProviderError> {
+        let final_snapshot = req
+            .recorded
+            .as_ref()
             .map(|p| p.final_snapshot)
             .unwrap_or(true);
         match self.describe(req.id).await? {
@@ -346,7 +353,7 @@ impl Provider for DbInstanceProvider {
                         call.send()
                             .await
                             .map(|_| ())
-                            .map_err(|e| aws_error(e, NOT_FOUND))
+                            .map_err(Self::err)
                     },
                 )
                 .await;
@@ -361,8 +368,8 @@ impl Provider for DbInstanceProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: DbInstance = parse(kinds::DB_INSTANCE, req.props)?;
+    async fn find(&self, req: Find<'_, DbInstance>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(d) = self.describe(&p.identifier).await? else {
             return Ok(None);
         };
@@ -377,11 +384,7 @@ impl Provider for DbInstanceProvider {
         if tags.is_empty() {
             tags = rds_tags(&self.ctx, d.db_instance_arn().unwrap_or_default()).await?;
         }
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&d)))
     }
 }

@@ -6,14 +6,14 @@ use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_rds::types::{DbSubnetGroup as AwsGroup, Tag};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, DbSubnetGroup};
+use gantry_core::kinds::DbSubnetGroup;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["DBSubnetGroupNotFoundFault"];
 
-pub struct DbSubnetGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(g: &AwsGroup) -> Applied {
@@ -39,7 +39,7 @@ fn name_like(actual: &str, recorded: Option<&str>) -> String {
     }
 }
 
-impl DbSubnetGroupProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<AwsGroup>, ProviderError> {
         match self
             .ctx
@@ -51,8 +51,8 @@ impl DbSubnetGroupProvider {
         {
             Ok(out) => Ok(out.db_subnet_groups.unwrap_or_default().into_iter().next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -88,13 +88,17 @@ pub(crate) fn rds_tag_list(tags: std::collections::BTreeMap<String, String>) -> 
 }
 
 #[async_trait]
-impl Provider for DbSubnetGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::DB_SUBNET_GROUP
+impl AwsKind for Provider {
+    type Props = DbSubnetGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "rds", "subgrp:"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: DbSubnetGroup = parse(kinds::DB_SUBNET_GROUP, req.props)?;
+    async fn create(&self, req: Create<'_, DbSubnetGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .rds()
@@ -109,19 +113,18 @@ impl Provider for DbSubnetGroupProvider {
             ))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let g = out
             .db_subnet_group
             .ok_or_else(|| ProviderError::msg("CreateDBSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(g) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, DbSubnetGroup>]) -> Result<Vec<Seen<DbSubnetGroup>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(g) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<DbSubnetGroup> = recorded(r.props);
             let subnets: Vec<String> = g
                 .subnets()
                 .iter()
@@ -141,16 +144,13 @@ impl Provider for DbSubnetGroupProvider {
                     rec.as_ref().map(|x| x.subnet_ids.as_slice()).unwrap_or(&[]),
                 ),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(&g).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&g).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: DbSubnetGroup = parse(kinds::DB_SUBNET_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, DbSubnetGroup>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let out = self
             .ctx
             .rds()
@@ -160,14 +160,14 @@ impl Provider for DbSubnetGroupProvider {
             .set_subnet_ids(Some(new.subnet_ids.clone()))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let g = out
             .db_subnet_group
             .ok_or_else(|| ProviderError::msg("ModifyDBSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, DbSubnetGroup>) -> Result<(), ProviderError> {
         // Still in use while an instance in it finishes deleting.
         let r = retry_codes(
             &["InvalidDBSubnetGroupStateFault"],
@@ -180,24 +180,20 @@ impl Provider for DbSubnetGroupProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             },
         )
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: DbSubnetGroup = parse(kinds::DB_SUBNET_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, DbSubnetGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(g) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = rds_tags(&self.ctx, g.db_subnet_group_arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&g)))
     }
 }

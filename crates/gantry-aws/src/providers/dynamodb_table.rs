@@ -5,7 +5,6 @@
 //! new table (see the kind's metadata).
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -13,14 +12,14 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, SseSpecification, SseType, TableDescription, TableStatus, Tag,
     TimeToLiveSpecification, TimeToLiveStatus,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, DynamodbTable, TableKey};
+use gantry_core::kinds::{DynamodbTable, TableKey};
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
-pub struct DynamodbTableProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(t: &TableDescription) -> Applied {
@@ -65,7 +64,7 @@ fn sse(kms_key_arn: &str) -> SseSpecification {
         .build()
 }
 
-impl DynamodbTableProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<TableDescription>, ProviderError> {
         match self
             .ctx
@@ -79,8 +78,8 @@ impl DynamodbTableProvider {
                 .table
                 .filter(|t| t.table_status() != Some(&TableStatus::Deleting))),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -117,7 +116,7 @@ impl DynamodbTableProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -135,7 +134,7 @@ impl DynamodbTableProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -147,7 +146,7 @@ impl DynamodbTableProvider {
             .resource_arn(arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out
             .tags()
             .iter()
@@ -157,18 +156,22 @@ impl DynamodbTableProvider {
 }
 
 #[async_trait]
-impl Provider for DynamodbTableProvider {
-    fn kind(&self) -> &'static str {
-        kinds::DYNAMODB_TABLE
+impl AwsKind for Provider {
+    type Props = DynamodbTable;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "dynamodb", "table/").filter(|n| !n.contains('/')));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: DynamodbTable = parse(kinds::DYNAMODB_TABLE, req.props)?;
+    async fn create(&self, req: Create<'_, DynamodbTable>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let mut schema = vec![key_elem(&p.hash_key, KeyType::Hash)?];
         if let Some(r) = &p.range_key {
             schema.push(key_elem(r, KeyType::Range)?);
         }
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
@@ -186,7 +189,7 @@ impl Provider for DynamodbTableProvider {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let t = self.wait_active(&p.name).await?;
         if p.point_in_time_recovery {
             self.set_pitr(&p.name, true).await?;
@@ -197,28 +200,27 @@ impl Provider for DynamodbTableProvider {
         Ok(applied(&t))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, DynamodbTable>]) -> Result<Vec<Seen<DynamodbTable>>, ProviderError> {
         // DynamoDB has no batch describe; the calls run concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(t) = self.describe(r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(t) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<DynamodbTable> = recorded(r.props);
             let db = self.ctx.dynamodb();
             let (pitr, ttl) = futures::try_join!(
                 async {
                     db.describe_continuous_backups()
-                        .table_name(r.id)
+                        .table_name(&id)
                         .send()
                         .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))
+                        .map_err(Self::err)
                 },
                 async {
                     db.describe_time_to_live()
-                        .table_name(r.id)
+                        .table_name(&id)
                         .send()
                         .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))
+                        .map_err(Self::err)
                 }
             )?;
             let attr_type = |name: &str| {
@@ -275,17 +277,14 @@ impl Provider for DynamodbTableProvider {
                 kms_key_arn,
                 deletion_protection,
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&t).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&t).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: DynamodbTable = parse(kinds::DYNAMODB_TABLE, req.old)?;
-        let new: DynamodbTable = parse(kinds::DYNAMODB_TABLE, req.new)?;
+    async fn update(&self, req: Update<'_, DynamodbTable>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.kms_key_arn != new.kms_key_arn || old.deletion_protection != new.deletion_protection
         {
             let mut call = self.ctx.dynamodb().update_table().table_name(req.id);
@@ -295,7 +294,7 @@ impl Provider for DynamodbTableProvider {
             if old.deletion_protection != new.deletion_protection {
                 call = call.deletion_protection_enabled(new.deletion_protection);
             }
-            call.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+            call.send().await.map_err(Self::err)?;
             self.wait_active(req.id).await?;
         }
         if old.point_in_time_recovery != new.point_in_time_recovery {
@@ -314,7 +313,7 @@ impl Provider for DynamodbTableProvider {
         Ok(applied(&t))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, DynamodbTable>) -> Result<(), ProviderError> {
         // A table being updated refuses deletion for a while; deletion
         // protection fails at once, with AWS's message.
         let r = retry_codes(&["ResourceInUseException"], STATE_WAIT, || async {
@@ -325,7 +324,7 @@ impl Provider for DynamodbTableProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)?;
@@ -343,8 +342,8 @@ impl Provider for DynamodbTableProvider {
                 {
                     Ok(_) => false,
                     Err(e) => {
-                        let e = aws_error(e, NOT_FOUND);
-                        if !e.not_found {
+                        let e = Self::err(e);
+                        if !e.is_not_found() {
                             return Err(e);
                         }
                         true
@@ -356,17 +355,13 @@ impl Provider for DynamodbTableProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: DynamodbTable = parse(kinds::DYNAMODB_TABLE, req.props)?;
+    async fn find(&self, req: Find<'_, DynamodbTable>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(t) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = self.tags(t.table_arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&t)))
     }
 }

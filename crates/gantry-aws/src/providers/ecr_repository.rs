@@ -3,18 +3,18 @@
 //! nothing behind, images included.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Repository, Tag};
-use gantry_core::kinds::{self, EcrRepository};
+use gantry_core::kinds::EcrRepository;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["RepositoryNotFoundException"];
 
-pub struct EcrRepositoryProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(r: &Repository) -> Applied {
@@ -39,7 +39,7 @@ fn scanning(on: bool) -> ImageScanningConfiguration {
         .build()
 }
 
-impl EcrRepositoryProvider {
+impl Provider {
     async fn describe(&self, names: Vec<String>) -> Result<Vec<Repository>, ProviderError> {
         let out = self
             .ctx
@@ -48,7 +48,7 @@ impl EcrRepositoryProvider {
             .set_repository_names(Some(names))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.repositories.unwrap_or_default())
     }
 
@@ -62,14 +62,18 @@ impl EcrRepositoryProvider {
 }
 
 #[async_trait]
-impl Provider for EcrRepositoryProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ECR_REPOSITORY
+impl AwsKind for Provider {
+    type Props = EcrRepository;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ecr", "repository/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EcrRepository = parse(kinds::ECR_REPOSITORY, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, Some(&p.name))
+    async fn create(&self, req: Create<'_, EcrRepository>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags: Vec<Tag> = req.tag_set(Some(&p.name))
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
@@ -83,15 +87,15 @@ impl Provider for EcrRepositoryProvider {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let r = out.repository.ok_or_else(|| {
             ProviderError::new("MissingId", "CreateRepository returned no repository")
         })?;
         Ok(applied(&r))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, EcrRepository>]) -> Result<Vec<Seen<EcrRepository>>, ProviderError> {
+        let ids = ids(items);
         let mut found = HashMap::new();
         for chunk in chunks(&ids, 100) {
             for r in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
@@ -100,9 +104,9 @@ impl Provider for EcrRepositoryProvider {
                 }
             }
         }
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let repo = found.get(r.id)?;
                 let scan = repo
                     .image_scanning_configuration()
@@ -120,17 +124,14 @@ impl Provider for EcrRepositoryProvider {
                 } else {
                     &[]
                 };
-                Some(Observed {
-                    props: to_props_without(&props, unread),
-                    outputs: applied(repo).outputs,
-                })
+                Some(Seen { id: r.id.to_string(), props, unread: unread.to_vec(), outputs: applied(repo).outputs })
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: EcrRepository = parse(kinds::ECR_REPOSITORY, req.old)?;
-        let new: EcrRepository = parse(kinds::ECR_REPOSITORY, req.new)?;
+    async fn update(&self, req: Update<'_, EcrRepository>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.image_tag_mutability != new.image_tag_mutability {
             self.ctx
                 .ecr()
@@ -139,7 +140,7 @@ impl Provider for EcrRepositoryProvider {
                 .image_tag_mutability(ImageTagMutability::from(new.image_tag_mutability.as_str()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.scan_on_push != new.scan_on_push {
             self.ctx
@@ -149,12 +150,12 @@ impl Provider for EcrRepositoryProvider {
                 .image_scanning_configuration(scanning(new.scan_on_push))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(applied(&self.describe_one(req.id).await?))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EcrRepository>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .ecr()
@@ -164,14 +165,14 @@ impl Provider for EcrRepositoryProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: EcrRepository = parse(kinds::ECR_REPOSITORY, req.props)?;
+    async fn find(&self, req: Find<'_, EcrRepository>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let repo = match self.describe_one(&p.name).await {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?,
         };
         let out = self
@@ -181,12 +182,8 @@ impl Provider for EcrRepositoryProvider {
             .resource_arn(repo.repository_arn().unwrap_or_default())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
-        let ours = tags_match(
-            out.tags().iter().map(|t| (t.key(), t.value())),
-            req.tags,
-            req.address,
-        );
+            .map_err(Self::err)?;
+        let ours = req.ours(out.tags().iter().map(|t| (t.key(), t.value())));
         Ok(ours.then(|| applied(&repo)))
     }
 }

@@ -3,18 +3,18 @@
 //! strategy, which needs them on the cluster). Its id is the ARN.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName, Tag};
-use gantry_core::kinds::{self, EcsCluster};
+use gantry_core::kinds::EcsCluster;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["ClusterNotFoundException"];
 
-pub struct EcsClusterProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 pub(crate) fn ecs_tags(map: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
@@ -54,7 +54,7 @@ fn active(c: &Cluster) -> bool {
     c.status() != Some("INACTIVE")
 }
 
-impl EcsClusterProvider {
+impl Provider {
     async fn describe(
         &self,
         ids: Vec<String>,
@@ -69,7 +69,7 @@ impl EcsClusterProvider {
         if with_tags {
             q = q.include(ClusterField::Tags);
         }
-        let out = q.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+        let out = q.send().await.map_err(Self::err)?;
         Ok(out
             .clusters
             .unwrap_or_default()
@@ -80,14 +80,18 @@ impl EcsClusterProvider {
 }
 
 #[async_trait]
-impl Provider for EcsClusterProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ECS_CLUSTER
+impl AwsKind for Provider {
+    type Props = EcsCluster;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "cluster/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EcsCluster = parse(kinds::ECS_CLUSTER, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, EcsCluster>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ecs()
@@ -99,15 +103,15 @@ impl Provider for EcsClusterProvider {
             .set_tags(Some(ecs_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let c = out
             .cluster
             .ok_or_else(|| ProviderError::new("MissingId", "CreateCluster returned no cluster"))?;
         Ok(applied(&c))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, EcsCluster>]) -> Result<Vec<Seen<EcsCluster>>, ProviderError> {
+        let ids = ids(items);
         let mut found = HashMap::new();
         for chunk in chunks(&ids, 100) {
             // Missing clusters come back as `failures`, not as an error.
@@ -117,9 +121,9 @@ impl Provider for EcsClusterProvider {
                 }
             }
         }
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let c = found.get(r.id)?;
                 let setting = c
                     .settings()
@@ -135,16 +139,13 @@ impl Provider for EcsClusterProvider {
                 } else {
                     &[]
                 };
-                Some(Observed {
-                    props: to_props_without(&props, unread),
-                    outputs: applied(c).outputs,
-                })
+                Some(Seen { id: r.id.to_string(), props, unread: unread.to_vec(), outputs: applied(c).outputs })
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: EcsCluster = parse(kinds::ECS_CLUSTER, req.new)?;
+    async fn update(&self, req: Update<'_, EcsCluster>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let out = self
             .ctx
             .ecs()
@@ -155,14 +156,14 @@ impl Provider for EcsClusterProvider {
             .settings(insights(new.container_insights))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let c = out
             .cluster
             .ok_or_else(|| ProviderError::not_found(format!("cluster {} is gone", req.id)))?;
         Ok(applied(&c))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EcsCluster>) -> Result<(), ProviderError> {
         // Deleted services and their tasks take a while to drain out.
         let r = retry_codes(
             &[
@@ -179,15 +180,15 @@ impl Provider for EcsClusterProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             },
         )
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: EcsCluster = parse(kinds::ECS_CLUSTER, req.props)?;
+    async fn find(&self, req: Find<'_, EcsCluster>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let found = self.describe(vec![p.name.clone()], true).await?;
         Ok(found
             .iter()

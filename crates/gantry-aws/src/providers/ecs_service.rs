@@ -6,7 +6,6 @@
 
 use super::ecs_cluster::{ecs_tags, ecs_tags_match};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ecs::types::{
@@ -14,9 +13,10 @@ use aws_sdk_ecs::types::{
     DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
     ServiceField,
 };
-use gantry_core::kinds::{self, EcsService, ServiceLoadBalancer};
+use gantry_core::kinds::{EcsService, ServiceLoadBalancer};
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 const NOT_FOUND: &[&str] = &[
     "ServiceNotFoundException",
@@ -24,8 +24,8 @@ const NOT_FOUND: &[&str] = &[
     "ClusterNotFoundException",
 ];
 
-pub struct EcsServiceProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn build_err(e: impl std::fmt::Display) -> ProviderError {
@@ -112,8 +112,8 @@ fn cluster_of(arn: &str) -> Option<String> {
 
 /// Canonical props of a service; fields the API (or the emulator) does not
 /// report are left out so the engine keeps their recorded value.
-fn props_of(s: &Service, rec: Option<&EcsService>) -> Props {
-    let mut unread: Vec<&str> = Vec::new();
+fn props_of(s: &Service, rec: Option<&EcsService>) -> (EcsService, Vec<&'static str>) {
+    let mut unread: Vec<&'static str> = Vec::new();
     let vpc = s
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration());
@@ -183,10 +183,10 @@ fn props_of(s: &Service, rec: Option<&EcsService>) -> Props {
         health_check_grace_period_seconds: grace.unwrap_or_default(),
         capacity_provider: cp.unwrap_or_default(),
     };
-    to_props_without(&p, &unread)
+    (p, unread)
 }
 
-impl EcsServiceProvider {
+impl Provider {
     async fn describe(
         &self,
         cluster: &str,
@@ -202,7 +202,7 @@ impl EcsServiceProvider {
         if tags {
             q = q.include(ServiceField::Tags);
         }
-        let out = q.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+        let out = q.send().await.map_err(Self::err)?;
         Ok(out.services.unwrap_or_default())
     }
 
@@ -215,30 +215,26 @@ impl EcsServiceProvider {
             .describe(cluster, vec![service.to_string()], false)
             .await
         {
-            Err(e) if e.not_found => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             other => Ok(other?.into_iter().next()),
         }
     }
 }
 
-fn cluster_for(id: &str, props: &Props) -> String {
-    props
-        .get("cluster_arn")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .or_else(|| cluster_of(id))
-        .unwrap_or_default()
-}
 
 #[async_trait]
-impl Provider for EcsServiceProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ECS_SERVICE
+impl AwsKind for Provider {
+    type Props = EcsService;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "service/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EcsService = parse(kinds::ECS_SERVICE, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, EcsService>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let lbs = load_balancers(&p);
         let grace = (!lbs.is_empty()).then_some(p.health_check_grace_period_seconds);
         let create = || async {
@@ -260,7 +256,7 @@ impl Provider for EcsServiceProvider {
                 .set_tags(Some(ecs_tags(&tags)))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, &[]))
+                .map_err(Self::err)
         };
         // A target group only counts as attached once its listener or rule
         // exists, which may be created in parallel with the service; ECS says
@@ -284,46 +280,47 @@ impl Provider for EcsServiceProvider {
         Ok(applied(&s))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(
+        &self,
+        items: &[Item<'_, EcsService>],
+    ) -> Result<Vec<Seen<EcsService>>, ProviderError> {
         let mut by_cluster: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for r in reqs {
-            by_cluster
-                .entry(cluster_for(r.id, r.props))
-                .or_default()
-                .push(r.id.to_string());
+        for r in items {
+            let cluster = r
+                .recorded
+                .as_ref()
+                .map(|p| p.cluster_arn.clone())
+                .or_else(|| cluster_of(r.id))
+                .unwrap_or_default();
+            by_cluster.entry(cluster).or_default().push(r.id.to_string());
         }
-        let mut found: HashMap<String, Service> = HashMap::new();
+        let mut out = Vec::new();
         for (cluster, ids) in by_cluster {
             // DescribeServices takes ten services a call; missing ones come
             // back as failures, a missing cluster as an error.
             for chunk in chunks(&ids, 10) {
                 let services = match self.describe(&cluster, chunk, false).await {
-                    Err(e) if e.not_found => continue,
+                    Err(e) if e.is_not_found() => continue,
                     other => other?,
                 };
                 for s in services.into_iter().filter(active) {
-                    if let Some(arn) = s.service_arn.clone() {
-                        found.insert(arn, s);
-                    }
+                    let arn = required(s.service_arn.clone(), "DescribeServices", "serviceArn")?;
+                    let (props, unread) = props_of(&s, recorded_of(items, &arn));
+                    out.push(Seen {
+                        id: arn,
+                        props,
+                        unread,
+                        outputs: applied(&s).outputs,
+                    });
                 }
             }
         }
-        Ok(reqs
-            .iter()
-            .map(|r| {
-                let s = found.get(r.id)?;
-                let rec: Option<EcsService> = recorded(r.props);
-                Some(Observed {
-                    props: props_of(s, rec.as_ref()),
-                    outputs: applied(s).outputs,
-                })
-            })
-            .collect())
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: EcsService = parse(kinds::ECS_SERVICE, req.old)?;
-        let new: EcsService = parse(kinds::ECS_SERVICE, req.new)?;
+    async fn update(&self, req: Update<'_, EcsService>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let mut q = self
             .ctx
             .ecs()
@@ -370,15 +367,20 @@ impl Provider for EcsServiceProvider {
                 .capacity_provider_strategy(strategy(&new)?)
                 .force_new_deployment(true);
         }
-        let out = q.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+        let out = q.send().await.map_err(Self::err)?;
         let s = out
             .service
             .ok_or_else(|| ProviderError::not_found(format!("service {} is gone", req.id)))?;
         Ok(applied(&s))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let cluster = cluster_for(req.id, req.props);
+    async fn delete(&self, req: Delete<'_, EcsService>) -> Result<(), ProviderError> {
+        let cluster = req
+            .recorded
+            .as_ref()
+            .map(|p| p.cluster_arn.clone())
+            .or_else(|| cluster_of(req.id))
+            .unwrap_or_default();
         match self.describe_one(&cluster, req.id).await? {
             Some(s) if active(&s) => {}
             _ => return Ok(()),
@@ -393,7 +395,7 @@ impl Provider for EcsServiceProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         let r = ecs
             .delete_service()
@@ -403,7 +405,7 @@ impl Provider for EcsServiceProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("ECS service {} to drain", req.id),
@@ -418,13 +420,13 @@ impl Provider for EcsServiceProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: EcsService = parse(kinds::ECS_SERVICE, req.props)?;
+    async fn find(&self, req: Find<'_, EcsService>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let services = match self
             .describe(&p.cluster_arn, vec![p.name.clone()], true)
             .await
         {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?,
         };
         Ok(services

@@ -4,9 +4,9 @@
 
 use super::ecs_cluster::{ecs_tags, ecs_tags_match};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
+use std::collections::HashSet;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerCondition, ContainerDefinition as AwsContainer,
     ContainerDependency as AwsDependency, CpuArchitecture, EfsAuthorizationConfig,
@@ -16,18 +16,18 @@ use aws_sdk_ecs::types::{
     RuntimePlatform, Secret as AwsSecret, TaskDefinition, TaskDefinitionField,
     TaskDefinitionStatus, TransportProtocol, Volume,
 };
-use futures::future::try_join_all;
 use gantry_core::kinds::{
-    self, ContainerDefinition, ContainerDependency, ContainerHealthCheck, EcsTaskDefinition,
+    ContainerDefinition, ContainerDependency, ContainerHealthCheck, EcsTaskDefinition,
     EfsVolume, MountPoint, PortMapping, SecretRef,
 };
+use crate::shape::*;
 use gantry_core::*;
 
 /// DescribeTaskDefinition says `ClientException` for an unknown revision.
 const NOT_FOUND: &[&str] = &["ClientException"];
 
-pub struct EcsTaskDefinitionProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn build_err(e: impl std::fmt::Display) -> ProviderError {
@@ -293,7 +293,63 @@ fn applied(td: &TaskDefinition) -> Applied {
     }
 }
 
-impl EcsTaskDefinitionProvider {
+/// The family in a task definition ARN (`...:task-definition/FAMILY:REV`).
+fn family_of(arn: &str) -> Option<String> {
+    let rest = arn.split_once(":task-definition/")?.1;
+    Some(rest.rsplit_once(':').map(|(f, _)| f).unwrap_or(rest).to_string())
+}
+
+/// The longest common prefix of the families (the stack's own prefix
+/// when there are several).
+fn common_prefix(families: &[String]) -> String {
+    let Some(first) = families.first() else {
+        return String::new();
+    };
+    let mut n = first.len();
+    for f in &families[1..] {
+        n = n.min(first.bytes().zip(f.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    first[..n].to_string()
+}
+
+/// Outputs from the ARN alone (family and revision are in it).
+fn applied_arn(arn: &str) -> Applied {
+    let (family, revision) = arn
+        .split_once(":task-definition/")
+        .and_then(|(_, r)| r.rsplit_once(':'))
+        .map(|(f, r)| (f.to_string(), r.to_string()))
+        .unwrap_or_default();
+    Applied {
+        outputs: outputs([
+            ("id", arn.to_string()),
+            ("arn", arn.to_string()),
+            ("family", family),
+            ("revision", revision),
+        ]),
+        id: arn.to_string(),
+    }
+}
+
+impl Provider {
+    /// The ARNs of every ACTIVE revision of the families starting with
+    /// `prefix` (a hundred a page).
+    async fn active_revisions(&self, prefix: &str) -> Result<Vec<String>, ProviderError> {
+        let mut q = self
+            .ctx
+            .ecs()
+            .list_task_definitions()
+            .status(TaskDefinitionStatus::Active);
+        if !prefix.is_empty() {
+            q = q.family_prefix(prefix);
+        }
+        q.into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(Self::err)
+    }
+
     /// The revision if it exists and is still ACTIVE (a deregistered revision
     /// is gone as far as Gantry is concerned), with its tags.
     async fn describe(
@@ -308,9 +364,9 @@ impl EcsTaskDefinitionProvider {
             .include(TaskDefinitionField::Tags)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let out = match out {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?,
         };
         let tags = out.tags.unwrap_or_default();
@@ -322,14 +378,18 @@ impl EcsTaskDefinitionProvider {
 }
 
 #[async_trait]
-impl Provider for EcsTaskDefinitionProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ECS_TASK_DEFINITION
+impl AwsKind for Provider {
+    type Props = EcsTaskDefinition;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "task-definition/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EcsTaskDefinition = parse(kinds::ECS_TASK_DEFINITION, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+    async fn create(&self, req: Create<'_, EcsTaskDefinition>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(None);
         let containers = p
             .containers
             .iter()
@@ -362,37 +422,68 @@ impl Provider for EcsTaskDefinitionProvider {
             .set_tags(Some(ecs_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let td = out.task_definition.ok_or_else(|| {
             ProviderError::new("MissingId", "RegisterTaskDefinition returned nothing")
         })?;
         Ok(applied(&td))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        // No batch form exists; the calls run concurrently instead.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some((td, _)) = self.describe(r.id).await? else {
-                return Ok(None);
-            };
-            let rec: Option<EcsTaskDefinition> = recorded(r.props);
-            let (props, unread) = props_of(&td, rec.as_ref());
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&td).outputs,
-            }))
-        }))
-        .await
+    async fn read(
+        &self,
+        items: &[Item<'_, EcsTaskDefinition>],
+    ) -> Result<Vec<Seen<EcsTaskDefinition>>, ProviderError> {
+        // A registered revision never changes: what was recorded is what
+        // AWS has for as long as the revision is ACTIVE. One listing of the
+        // stack's families' active revisions answers for all of them (there
+        // is no batch describe); only a revision the state does not record
+        // is described.
+        let families: Vec<String> = items.iter().filter_map(|i| family_of(i.id)).collect();
+        let active: HashSet<String> = self
+            .active_revisions(&common_prefix(&families))
+            .await?
+            .into_iter()
+            .collect();
+        let unknown: Vec<String> = items
+            .iter()
+            .filter(|i| i.recorded.is_none() && active.contains(i.id))
+            .map(|i| i.id.to_string())
+            .collect();
+        let mut out: Vec<Seen<EcsTaskDefinition>> = items
+            .iter()
+            .filter(|i| active.contains(i.id))
+            .filter_map(|i| {
+                let props = i.recorded.clone()?;
+                Some(Seen::new(i.id, props, applied_arn(i.id).outputs))
+            })
+            .collect();
+        out.extend(
+            bounded(&self.ctx, "ecs", unknown, |id| async move {
+                Ok(self.describe(&id).await?.map(|(td, _)| {
+                    let (props, unread) = props_of(&td, None);
+                    Seen {
+                        id,
+                        props,
+                        unread,
+                        outputs: applied(&td).outputs,
+                    }
+                }))
+            })
+            .await?
+            .into_iter()
+            .flatten(),
+        );
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+    async fn update(&self, req: Update<'_, EcsTaskDefinition>) -> Result<Applied, ProviderError> {
         let (td, _) = self.describe(req.id).await?.ok_or_else(|| {
             ProviderError::not_found(format!("task definition {} is gone", req.id))
         })?;
         Ok(applied(&td))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EcsTaskDefinition>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .ecs()
@@ -401,7 +492,7 @@ impl Provider for EcsTaskDefinitionProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         // Deregistered revisions linger as INACTIVE; deleting them is tidier
         // but not essential (and not every partition offers it).
@@ -413,13 +504,16 @@ impl Provider for EcsTaskDefinitionProvider {
             .send()
             .await
         {
-            tracing::debug!("DeleteTaskDefinitions {}: {}", req.id, aws_error(e, &[]));
+            req.warn(format!(
+                "deregistered, but the INACTIVE revision could not be deleted: {}",
+                Self::err(e)
+            ));
         }
         Ok(())
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let want: EcsTaskDefinition = parse(kinds::ECS_TASK_DEFINITION, req.props)?;
+    async fn find(&self, req: Find<'_, EcsTaskDefinition>) -> Result<Option<Applied>, ProviderError> {
+        let want = &req.props;
         let out = self
             .ctx
             .ecs()
@@ -429,7 +523,7 @@ impl Provider for EcsTaskDefinitionProvider {
             .sort(aws_sdk_ecs::types::SortOrder::Desc)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         // Newest first; only a revision with exactly the wanted content counts
         // (an older one tagged for the same address is being replaced).
         for arn in out.task_definition_arns().iter().take(20) {
@@ -441,7 +535,7 @@ impl Provider for EcsTaskDefinitionProvider {
             {
                 continue;
             }
-            if props_of(&td, Some(&want)).0 == want {
+            if props_of(&td, Some(want)).0 == *want {
                 return Ok(Some(applied(&td)));
             }
         }

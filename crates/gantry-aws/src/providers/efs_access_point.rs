@@ -6,20 +6,19 @@
 
 use super::efs_file_system::efs_tags;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_efs::types::{
     AccessPointDescription, CreationInfo, LifeCycleState, PosixUser, RootDirectory,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, EfsAccessPoint};
+use gantry_core::kinds::EfsAccessPoint;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["AccessPointNotFound", "FileSystemNotFound"];
 
-pub struct EfsAccessPointProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(a: &AccessPointDescription) -> Applied {
@@ -44,7 +43,7 @@ fn err(e: impl std::fmt::Display) -> ProviderError {
     ProviderError::new("InvalidProperties", e.to_string())
 }
 
-impl EfsAccessPointProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<AccessPointDescription>, ProviderError> {
         match self
             .ctx
@@ -56,8 +55,8 @@ impl EfsAccessPointProvider {
         {
             Ok(out) => Ok(out.access_points.unwrap_or_default().into_iter().find(live)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -68,13 +67,17 @@ impl EfsAccessPointProvider {
 }
 
 #[async_trait]
-impl Provider for EfsAccessPointProvider {
-    fn kind(&self) -> &'static str {
-        kinds::EFS_ACCESS_POINT
+impl AwsKind for Provider {
+    type Props = EfsAccessPoint;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticfilesystem", "access-point/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EfsAccessPoint = parse(kinds::EFS_ACCESS_POINT, req.props)?;
+    async fn create(&self, req: Create<'_, EfsAccessPoint>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .efs()
@@ -108,7 +111,7 @@ impl Provider for EfsAccessPointProvider {
             ))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out.access_point_id().unwrap_or_default().to_string();
         let a = wait_for(
             &format!("access point {id} to be available"),
@@ -124,9 +127,9 @@ impl Provider for EfsAccessPointProvider {
         Ok(applied(&a))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(a) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, EfsAccessPoint>]) -> Result<Vec<Seen<EfsAccessPoint>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some(a) = self.describe(&id).await? else {
                 return Ok(None);
             };
             let mut unread = Vec::new();
@@ -158,16 +161,13 @@ impl Provider for EfsAccessPointProvider {
                         String::new()
                     }),
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&a).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&a).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: EfsAccessPoint = parse(kinds::EFS_ACCESS_POINT, req.new)?;
+    async fn update(&self, req: Update<'_, EfsAccessPoint>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.ctx
             .efs()
             .tag_resource()
@@ -177,7 +177,7 @@ impl Provider for EfsAccessPointProvider {
             )))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let a = self
             .describe(req.id)
             .await?
@@ -185,7 +185,7 @@ impl Provider for EfsAccessPointProvider {
         Ok(applied(&a))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EfsAccessPoint>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .efs()
@@ -194,7 +194,7 @@ impl Provider for EfsAccessPointProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("access point {} to be deleted", req.id),
@@ -204,8 +204,8 @@ impl Provider for EfsAccessPointProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: EfsAccessPoint = parse(kinds::EFS_ACCESS_POINT, req.props)?;
+    async fn find(&self, req: Find<'_, EfsAccessPoint>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let r = self
             .ctx
             .efs()
@@ -213,20 +213,16 @@ impl Provider for EfsAccessPointProvider {
             .file_system_id(&p.file_system_id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let list = match r {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?.access_points.unwrap_or_default(),
         };
         Ok(list
             .iter()
             .filter(|a| live(a))
             .find(|a| {
-                tags_match(
-                    a.tags().iter().map(|t| (t.key(), t.value())),
-                    req.tags,
-                    req.address,
-                )
+                req.ours(a.tags().iter().map(|t| (t.key(), t.value())))
             })
             .map(applied))
     }

@@ -5,20 +5,19 @@
 //! not implemented by the emulator).
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_efs::types::{
     FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, EfsFileSystem};
+use gantry_core::kinds::EfsFileSystem;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["FileSystemNotFound"];
 
-pub struct EfsFileSystemProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(f: &FileSystemDescription) -> Applied {
@@ -45,7 +44,7 @@ pub(crate) fn efs_tags(tags: std::collections::BTreeMap<String, String>) -> Vec<
         .collect()
 }
 
-impl EfsFileSystemProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<FileSystemDescription>, ProviderError> {
         match self
             .ctx
@@ -57,8 +56,8 @@ impl EfsFileSystemProvider {
         {
             Ok(out) => Ok(out.file_systems.unwrap_or_default().into_iter().find(live)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -93,7 +92,7 @@ impl EfsFileSystemProvider {
         let mut pages = ctx.efs().describe_file_systems().into_paginator().send();
         while let Some(page) = pages.next().await {
             out.extend(
-                page.map_err(|e| aws_error(e, &[]))?
+                page.map_err(Self::err)?
                     .file_systems
                     .unwrap_or_default()
                     .into_iter()
@@ -105,13 +104,17 @@ impl EfsFileSystemProvider {
 }
 
 #[async_trait]
-impl Provider for EfsFileSystemProvider {
-    fn kind(&self) -> &'static str {
-        kinds::EFS_FILE_SYSTEM
+impl AwsKind for Provider {
+    type Props = EfsFileSystem;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticfilesystem", "file-system/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.props)?;
+    async fn create(&self, req: Create<'_, EfsFileSystem>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let token = client_token(req.token);
         let r = self
             .ctx
@@ -132,7 +135,7 @@ impl Provider for EfsFileSystemProvider {
         let id = match r {
             Ok(f) => f.file_system_id,
             Err(e) => {
-                let e = aws_error(e, &[]);
+                let e = Self::err(e);
                 if e.code.as_deref() != Some("FileSystemAlreadyExists") {
                     return Err(e);
                 }
@@ -143,7 +146,7 @@ impl Provider for EfsFileSystemProvider {
                     .creation_token(&token)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?
+                    .map_err(Self::err)?
                     .file_systems
                     .unwrap_or_default()
                     .into_iter()
@@ -156,12 +159,11 @@ impl Provider for EfsFileSystemProvider {
         Ok(applied(&f))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(f) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, EfsFileSystem>]) -> Result<Vec<Seen<EfsFileSystem>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(f) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<EfsFileSystem> = recorded(r.props);
             let mut unread = Vec::new();
             // The Name tag is what Gantry sets; `Name` mirrors it on AWS.
             let name = f
@@ -191,17 +193,14 @@ impl Provider for EfsFileSystemProvider {
                 performance_mode: f.performance_mode().as_str().to_string(),
                 throughput_mode,
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&f).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&f).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.old)?;
-        let new: EfsFileSystem = parse(kinds::EFS_FILE_SYSTEM, req.new)?;
+    async fn update(&self, req: Update<'_, EfsFileSystem>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let efs = self.ctx.efs();
         if old.name != new.name {
             efs.tag_resource()
@@ -211,7 +210,7 @@ impl Provider for EfsFileSystemProvider {
                 )))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.throughput_mode != new.throughput_mode {
             efs.update_file_system()
@@ -219,7 +218,7 @@ impl Provider for EfsFileSystemProvider {
                 .throughput_mode(ThroughputMode::from(new.throughput_mode.as_str()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             self.wait_available(req.id).await?;
         }
         let f = self
@@ -229,7 +228,7 @@ impl Provider for EfsFileSystemProvider {
         Ok(applied(&f))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EfsFileSystem>) -> Result<(), ProviderError> {
         // In use while its mount targets finish deleting.
         let r = retry_codes(&["FileSystemInUse"], DEPENDENCY_WAIT, || async {
             self.ctx
@@ -239,7 +238,7 @@ impl Provider for EfsFileSystemProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)?;
@@ -251,16 +250,12 @@ impl Provider for EfsFileSystemProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, EfsFileSystem>) -> Result<Option<Applied>, ProviderError> {
         let all = Self::all(&self.ctx).await?;
         Ok(all
             .iter()
             .find(|f| {
-                tags_match(
-                    f.tags().iter().map(|t| (t.key(), t.value())),
-                    req.tags,
-                    req.address,
-                )
+                req.ours(f.tags().iter().map(|t| (t.key(), t.value())))
             })
             .map(applied))
     }

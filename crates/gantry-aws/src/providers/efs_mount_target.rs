@@ -4,18 +4,17 @@
 //! id; outputs add `ip_address`. Security groups change in place.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_efs::types::{LifeCycleState, MountTargetDescription};
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, EfsMountTarget};
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["MountTargetNotFound", "FileSystemNotFound"];
 
-pub struct EfsMountTargetProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(m: &MountTargetDescription) -> Applied {
@@ -36,7 +35,7 @@ fn live(m: &MountTargetDescription) -> bool {
     )
 }
 
-impl EfsMountTargetProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<MountTargetDescription>, ProviderError> {
         match self
             .ctx
@@ -48,8 +47,8 @@ impl EfsMountTargetProvider {
         {
             Ok(out) => Ok(out.mount_targets.unwrap_or_default().into_iter().find(live)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -66,7 +65,7 @@ impl EfsMountTargetProvider {
             .mount_target_id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?
+            .map_err(Self::err)?
             .security_groups)
     }
 
@@ -107,8 +106,8 @@ impl EfsMountTargetProvider {
                 .filter(live)
                 .find(|m| m.subnet_id() == subnet)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -119,13 +118,17 @@ impl EfsMountTargetProvider {
 }
 
 #[async_trait]
-impl Provider for EfsMountTargetProvider {
-    fn kind(&self) -> &'static str {
-        kinds::EFS_MOUNT_TARGET
+impl AwsKind for Provider {
+    type Props = EfsMountTarget;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::EFS_FILE_SYSTEM);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: EfsMountTarget = parse(kinds::EFS_MOUNT_TARGET, req.props)?;
+    async fn create(&self, req: Create<'_, EfsMountTarget>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let r = self
             .ctx
             .efs()
@@ -138,7 +141,7 @@ impl Provider for EfsMountTargetProvider {
         let id = match r {
             Ok(m) => m.mount_target_id,
             Err(e) => {
-                let e = aws_error(e, &[]);
+                let e = Self::err(e);
                 if e.code.as_deref() != Some("MountTargetConflict") {
                     return Err(e);
                 }
@@ -153,14 +156,13 @@ impl Provider for EfsMountTargetProvider {
         Ok(applied(&m))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(m) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, EfsMountTarget>]) -> Result<Vec<Seen<EfsMountTarget>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(m) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<EfsMountTarget> = recorded(r.props);
-            let sgs = match self.security_groups(r.id).await {
-                Err(e) if e.not_found => return Ok(None),
+            let sgs = match self.security_groups(&id).await {
+                Err(e) if e.is_not_found() => return Ok(None),
                 other => other?,
             };
             let props = EfsMountTarget {
@@ -173,16 +175,13 @@ impl Provider for EfsMountTargetProvider {
                         .unwrap_or(&[]),
                 ),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(&m).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&m).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: EfsMountTarget = parse(kinds::EFS_MOUNT_TARGET, req.new)?;
+    async fn update(&self, req: Update<'_, EfsMountTarget>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.ctx
             .efs()
             .modify_mount_target_security_groups()
@@ -190,7 +189,7 @@ impl Provider for EfsMountTargetProvider {
             .set_security_groups(Some(new.security_group_ids.clone()))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let m = self
             .describe(req.id)
             .await?
@@ -198,7 +197,7 @@ impl Provider for EfsMountTargetProvider {
         Ok(applied(&m))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, EfsMountTarget>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .efs()
@@ -207,7 +206,7 @@ impl Provider for EfsMountTargetProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("mount target {} to be deleted", req.id),
@@ -217,8 +216,8 @@ impl Provider for EfsMountTargetProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: EfsMountTarget = parse(kinds::EFS_MOUNT_TARGET, req.props)?;
+    async fn find(&self, req: Find<'_, EfsMountTarget>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         Ok(self
             .in_subnet(&p.file_system_id, &p.subnet_id)
             .await?

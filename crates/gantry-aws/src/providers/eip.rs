@@ -3,18 +3,17 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{DomainType, ResourceType};
-use gantry_core::kinds::{self, Eip};
+use gantry_core::kinds::Eip;
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["InvalidAllocationID.NotFound"];
 
-pub struct EipProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: String, public_ip: Option<String>) -> Applied {
@@ -28,14 +27,18 @@ fn applied(id: String, public_ip: Option<String>) -> Applied {
 }
 
 #[async_trait]
-impl Provider for EipProvider {
-    fn kind(&self) -> &'static str {
-        kinds::EIP
+impl AwsKind for Provider {
+    type Props = Eip;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "elastic-ip/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Eip = parse(kinds::EIP, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, Eip>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -44,16 +47,16 @@ impl Provider for EipProvider {
             .tag_specifications(tag_spec(ResourceType::ElasticIp, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .allocation_id
             .ok_or_else(|| missing_id("AllocateAddress"))?;
         Ok(applied(id, out.public_ip))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, Eip>]) -> Result<Vec<Seen<Eip>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             let out = self
                 .ctx
@@ -62,7 +65,7 @@ impl Provider for EipProvider {
                 .filters(filter("allocation-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             for a in out.addresses.unwrap_or_default() {
                 let Some(id) = a.allocation_id.clone() else {
                     continue;
@@ -70,31 +73,20 @@ impl Provider for EipProvider {
                 let props = Eip {
                     name: name_of(a.tags.as_deref()),
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied(id, a.public_ip.clone()).outputs,
-                    },
-                );
+                found.push(Seen::new(id.clone(), props, applied(id, a.public_ip.clone()).outputs));
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Eip = parse(kinds::EIP, req.new)?;
+    async fn update(&self, req: Update<'_, Eip>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         put_tags(
             &self.ctx,
             req.id,
-            &tag_set(req.tags, req.address, Some(&new.name)),
+            &req.tag_set(Some(&new.name)),
         )
         .await?;
-        let ip = req
-            .old
-            .get("public_ip")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
         let out = self
             .ctx
             .ec2()
@@ -102,18 +94,17 @@ impl Provider for EipProvider {
             .filters(filter("allocation-id", [req.id.to_string()]))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let ip = out
             .addresses
             .unwrap_or_default()
             .into_iter()
             .next()
-            .and_then(|a| a.public_ip)
-            .or(ip);
+            .and_then(|a| a.public_ip);
         Ok(applied(req.id.to_string(), ip))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Eip>) -> Result<(), ProviderError> {
         // The NAT gateway using it may still be releasing its association.
         let r = retry_codes(
             &[
@@ -130,14 +121,14 @@ impl Provider for EipProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             },
         )
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, Eip>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -145,7 +136,7 @@ impl Provider for EipProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .addresses
             .unwrap_or_default()

@@ -17,14 +17,14 @@ use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticache::types::{CacheCluster, ReplicationGroup};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ElasticacheReplicationGroup};
+use gantry_core::kinds::ElasticacheReplicationGroup;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ReplicationGroupNotFoundFault"];
 
-pub struct ElasticacheReplicationGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn endpoint_port(g: &ReplicationGroup) -> i32 {
@@ -75,7 +75,7 @@ fn enabled(s: Option<&str>) -> bool {
     matches!(s, Some("enabled") | Some("enabling"))
 }
 
-impl ElasticacheReplicationGroupProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<ReplicationGroup>, ProviderError> {
         match self
             .ctx
@@ -91,8 +91,8 @@ impl ElasticacheReplicationGroupProvider {
                 .into_iter()
                 .next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -116,7 +116,7 @@ impl ElasticacheReplicationGroupProvider {
             Ok(out) => Ok(out.cache_clusters.unwrap_or_default().into_iter().next()),
             Err(e) => {
                 let e = aws_error(e, &["CacheClusterNotFound", "CacheClusterNotFoundFault"]);
-                if e.not_found {
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -182,14 +182,17 @@ impl ElasticacheReplicationGroupProvider {
 }
 
 #[async_trait]
-impl Provider for ElasticacheReplicationGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ELASTICACHE_REPLICATION_GROUP
+impl AwsKind for Provider {
+    type Props = ElasticacheReplicationGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticache", "replicationgroup:"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ElasticacheReplicationGroup =
-            parse(kinds::ELASTICACHE_REPLICATION_GROUP, req.props)?;
+    async fn create(&self, req: Create<'_, ElasticacheReplicationGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let token = self.auth_token(&p.auth_token_secret_arn).await?;
         // No idempotency token: the group id is unique, so a resumed create
         // finds the group by it (`find`).
@@ -219,20 +222,19 @@ impl Provider for ElasticacheReplicationGroupProvider {
             ))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let g = self.wait_available(&p.id).await?;
         Ok(applied(&g))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(g) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, ElasticacheReplicationGroup>]) -> Result<Vec<Seen<ElasticacheReplicationGroup>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(g) = self.describe(&id).await? else {
                 return Ok(None);
             };
             if status(&g) == "deleting" {
                 return Ok(None);
             }
-            let rec: Option<ElasticacheReplicationGroup> = recorded(r.props);
             let member = match g.member_clusters().first() {
                 Some(m) => self.cluster(m).await?,
                 None => None,
@@ -295,19 +297,14 @@ impl Provider for ElasticacheReplicationGroupProvider {
                 port: endpoint_port(&g),
                 snapshot_retention_limit: g.snapshot_retention_limit().unwrap_or_default(),
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&g).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&g).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: ElasticacheReplicationGroup =
-            parse(kinds::ELASTICACHE_REPLICATION_GROUP, req.old)?;
-        let new: ElasticacheReplicationGroup =
-            parse(kinds::ELASTICACHE_REPLICATION_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, ElasticacheReplicationGroup>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let ec = self.ctx.elasticache();
         let modify = || async {
             let mut call = ec
@@ -344,7 +341,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
                 any = true;
             }
             if any {
-                call.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+                call.send().await.map_err(Self::err)?;
                 self.wait_available(req.id).await?;
             }
             Ok::<_, ProviderError>(())
@@ -361,7 +358,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
                     .apply_immediately(true)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?;
+                    .map_err(Self::err)?;
             } else {
                 ec.decrease_replica_count()
                     .replication_group_id(req.id)
@@ -369,7 +366,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
                     .apply_immediately(true)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?;
+                    .map_err(Self::err)?;
             }
             self.wait_available(req.id).await?;
             Ok(())
@@ -387,7 +384,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
         Ok(applied(&g))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, ElasticacheReplicationGroup>) -> Result<(), ProviderError> {
         match self.describe(req.id).await? {
             None => return Ok(()),
             Some(g) if status(&g) == "deleting" => {}
@@ -405,7 +402,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
                             .send()
                             .await
                             .map(|_| ())
-                            .map_err(|e| aws_error(e, NOT_FOUND))
+                            .map_err(Self::err)
                     },
                 )
                 .await;
@@ -420,9 +417,8 @@ impl Provider for ElasticacheReplicationGroupProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ElasticacheReplicationGroup =
-            parse(kinds::ELASTICACHE_REPLICATION_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, ElasticacheReplicationGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(g) = self.describe(&p.id).await? else {
             return Ok(None);
         };
@@ -430,11 +426,7 @@ impl Provider for ElasticacheReplicationGroupProvider {
             return Ok(None);
         }
         let tags = elasticache_tags(&self.ctx, g.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&g)))
     }
 }

@@ -1,26 +1,20 @@
 //! `elasticache_subnet_group`: the subnets a Redis replication group may use.
 //! The id is the name (AWS stores it in lower case); outputs add `name` and
 //! `arn`.
-//!
-//! The emulator (moto 5) does not implement `DeleteCacheSubnetGroup`. Delete
-//! recognises that specific answer, removes the group's `gantry:*` tags so
-//! it no longer belongs to the stack (the inventory stops listing it), logs
-//! a warning and succeeds; the group itself stays in the emulator. On AWS
-//! the call exists and this path is never taken.
 
 use crate::context::AwsContext;
 use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticache::types::{CacheSubnetGroup, Tag};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ElasticacheSubnetGroup};
+use gantry_core::kinds::ElasticacheSubnetGroup;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["CacheSubnetGroupNotFoundFault"];
 
-pub struct ElasticacheSubnetGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(g: &CacheSubnetGroup) -> Applied {
@@ -69,7 +63,7 @@ pub(crate) fn elasticache_tag_list(tags: std::collections::BTreeMap<String, Stri
         .collect()
 }
 
-impl ElasticacheSubnetGroupProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<CacheSubnetGroup>, ProviderError> {
         match self
             .ctx
@@ -85,8 +79,8 @@ impl ElasticacheSubnetGroupProvider {
                 .into_iter()
                 .next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -94,42 +88,20 @@ impl ElasticacheSubnetGroupProvider {
             }
         }
     }
-
-    /// The emulator cannot delete the group: take it out of the stack by
-    /// removing its `gantry:*` tags instead.
-    async fn disown(&self, name: &str) -> Result<(), ProviderError> {
-        let Some(g) = self.describe(name).await? else {
-            return Ok(());
-        };
-        let arn = g.arn().unwrap_or_default();
-        let keys: Vec<String> = elasticache_tags(&self.ctx, arn)
-            .await?
-            .into_iter()
-            .map(|(k, _)| k)
-            .filter(|k| k.starts_with("gantry:"))
-            .collect();
-        if !keys.is_empty() {
-            self.ctx
-                .elasticache()
-                .remove_tags_from_resource()
-                .resource_name(arn)
-                .set_tag_keys(Some(keys))
-                .send()
-                .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
-        }
-        Ok(())
-    }
 }
 
 #[async_trait]
-impl Provider for ElasticacheSubnetGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ELASTICACHE_SUBNET_GROUP
+impl AwsKind for Provider {
+    type Props = ElasticacheSubnetGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticache", "subnetgroup:"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: ElasticacheSubnetGroup = parse(kinds::ELASTICACHE_SUBNET_GROUP, req.props)?;
+    async fn create(&self, req: Create<'_, ElasticacheSubnetGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .elasticache()
@@ -144,19 +116,18 @@ impl Provider for ElasticacheSubnetGroupProvider {
             ))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let g = out
             .cache_subnet_group
             .ok_or_else(|| ProviderError::msg("CreateCacheSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(g) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, ElasticacheSubnetGroup>]) -> Result<Vec<Seen<ElasticacheSubnetGroup>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(g) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<ElasticacheSubnetGroup> = recorded(r.props);
             let subnets: Vec<String> = g
                 .subnets()
                 .iter()
@@ -177,16 +148,13 @@ impl Provider for ElasticacheSubnetGroupProvider {
                     rec.as_ref().map(|x| x.subnet_ids.as_slice()).unwrap_or(&[]),
                 ),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(&g).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&g).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: ElasticacheSubnetGroup = parse(kinds::ELASTICACHE_SUBNET_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, ElasticacheSubnetGroup>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let out = self
             .ctx
             .elasticache()
@@ -196,55 +164,35 @@ impl Provider for ElasticacheSubnetGroupProvider {
             .set_subnet_ids(Some(new.subnet_ids.clone()))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let g = out
             .cache_subnet_group
             .ok_or_else(|| ProviderError::msg("ModifyCacheSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, ElasticacheSubnetGroup>) -> Result<(), ProviderError> {
         // In use while a replication group in it finishes deleting.
-        let r = retry_codes(&["CacheSubnetGroupInUse"], DEPENDENCY_WAIT, || async {
-            match self
-                .ctx
+        retry_codes(&["CacheSubnetGroupInUse"], DEPENDENCY_WAIT, || async {
+            self.ctx
                 .elasticache()
                 .delete_cache_subnet_group()
                 .cache_subnet_group_name(req.id)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(Ok(())),
-                Err(e) if emulator_lacks_operation(&e) => Ok(Err(())),
-                Err(e) => Err(aws_error(e, NOT_FOUND)),
-            }
+                .map(|_| ())
+                .map_err(Self::err)
         })
-        .await;
-        match r {
-            Ok(Err(())) => {
-                tracing::warn!(
-                    group = req.id,
-                    "the endpoint does not implement DeleteCacheSubnetGroup (a local emulator): \
-                     removed the group's gantry tags instead; the group itself remains"
-                );
-                self.disown(req.id).await
-            }
-            Ok(Ok(())) => Ok(()),
-            Err(e) => ignore_not_found(Err(e)),
-        }
+        .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: ElasticacheSubnetGroup = parse(kinds::ELASTICACHE_SUBNET_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, ElasticacheSubnetGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(g) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = elasticache_tags(&self.ctx, g.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&g)))
     }
 }

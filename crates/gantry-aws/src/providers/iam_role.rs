@@ -2,21 +2,28 @@
 //! policies. Its id is the role name.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_iam::types::{Role, Tag};
+use aws_sdk_iam::types::{EntityType, Role, RoleDetail, Tag};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
 use futures::future::try_join_all;
 use gantry_core::kinds::{self, IamRole};
+use crate::shape::*;
 use gantry_core::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 
-pub struct IamRoleProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
+    snapshot: Mutex<Option<(Instant, Arc<Vec<RoleDetail>>)>>,
 }
+
+/// How long one account snapshot of roles serves reads and listings.
+const SNAPSHOT_TTL: Duration = Duration::from_secs(2);
 
 fn trust_policy(service: &str) -> String {
     json!({
@@ -54,13 +61,49 @@ fn applied(name: &str, arn: &str) -> Applied {
     }
 }
 
-impl IamRoleProvider {
+impl Provider {
+    /// Every role of the account with its inline policies and tags:
+    /// GetAccountAuthorizationDetails, a page per 1,000 roles, since IAM
+    /// has no batch read by name. Refresh reads the roles and the inventory
+    /// lists them at the same moment: one answer serves both for
+    /// [`SNAPSHOT_TTL`], and any change made here drops it.
+    async fn roles(&self) -> Result<Arc<Vec<RoleDetail>>, ProviderError> {
+        let mut cache = self.snapshot.lock().await;
+        if let Some((at, roles)) = cache.as_ref() {
+            if at.elapsed() < SNAPSHOT_TTL {
+                return Ok(roles.clone());
+            }
+        }
+        let roles: Vec<RoleDetail> = self
+            .ctx
+            .iam()
+            .get_account_authorization_details()
+            .filter(EntityType::Role)
+            .max_items(1000)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(Self::err)?
+            .into_iter()
+            .flat_map(|page| page.role_detail_list.unwrap_or_default())
+            .collect();
+        let roles = Arc::new(roles);
+        *cache = Some((Instant::now(), roles.clone()));
+        Ok(roles)
+    }
+
+    /// Forgets the snapshot (after a change to a role).
+    async fn changed(&self) {
+        *self.snapshot.lock().await = None;
+    }
+
     async fn get(&self, name: &str) -> Result<Option<Role>, ProviderError> {
         match self.ctx.iam().get_role().role_name(name).send().await {
             Ok(out) => Ok(out.role),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -79,7 +122,7 @@ impl IamRoleProvider {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            names.extend(page.map_err(|e| aws_error(e, NOT_FOUND))?.policy_names);
+            names.extend(page.map_err(Self::err)?.policy_names);
         }
         Ok(names)
     }
@@ -95,7 +138,7 @@ impl IamRoleProvider {
                 .policy_name(p)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             Ok::<_, ProviderError>((p.clone(), decode_policy(&out.policy_document)))
         }))
         .await?;
@@ -111,7 +154,7 @@ impl IamRoleProvider {
             .policy_document(doc.to_string())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -125,7 +168,7 @@ impl IamRoleProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
@@ -149,14 +192,22 @@ impl IamRoleProvider {
 }
 
 #[async_trait]
-impl Provider for IamRoleProvider {
-    fn kind(&self) -> &'static str {
-        kinds::IAM_ROLE
+impl AwsKind for Provider {
+    type Props = IamRole;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = Listing::Own;
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider {
+            ctx,
+            snapshot: Mutex::new(None),
+        }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: IamRole = parse(kinds::IAM_ROLE, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, Some(&p.name))
+    async fn create(&self, req: Create<'_, IamRole>) -> Result<Applied, ProviderError> {
+        self.changed().await;
+        let p = &req.props;
+        let tags: Vec<Tag> = req.tag_set(Some(&p.name))
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
@@ -170,7 +221,7 @@ impl Provider for IamRoleProvider {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let arn = out.role.map(|r| r.arn).unwrap_or_default();
         for (name, doc) in &p.inline_policies {
             self.put_policy(&p.name, name, doc).await?;
@@ -178,41 +229,62 @@ impl Provider for IamRoleProvider {
         Ok(applied(&p.name, &arn))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        // IAM has no batch read; the calls run concurrently instead.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(role) = self.get(r.id).await? else {
-                return Ok(None);
-            };
-            let policies = match self.inline_policies(r.id).await {
-                Err(e) if e.not_found => return Ok(None),
-                other => other?,
+    async fn read(&self, items: &[Item<'_, IamRole>]) -> Result<Vec<Seen<IamRole>>, ProviderError> {
+        let roles = self.roles().await?;
+        let mut out = Vec::new();
+        for item in items {
+            let Some(role) = roles.iter().find(|r| r.role_name() == Some(item.id)) else {
+                continue;
             };
             let trust = role
                 .assume_role_policy_document()
                 .map(decode_policy)
                 .unwrap_or_default();
-            let mut unread = Vec::new();
+            let policies = role
+                .role_policy_list()
+                .iter()
+                .filter_map(|p| Some((p.policy_name()?.to_string(), decode_policy(p.policy_document()?))))
+                .collect();
+            let name = item.id.to_string();
+            let arn = required(role.arn(), "GetAccountAuthorizationDetails", "Arn")?;
             let props = IamRole {
-                name: role.role_name.clone(),
-                description: role.description().unwrap_or_default().to_string(),
-                assume_role_service: trusted_service(&trust).unwrap_or_else(|| {
-                    unread.push("assume_role_service");
-                    String::new()
-                }),
+                name: name.clone(),
+                // GetAccountAuthorizationDetails, IAM's one batch read,
+                // does not return descriptions: the recorded one stands.
+                description: String::new(),
+                assume_role_service: trusted_service(&trust).unwrap_or_default(),
                 inline_policies: policies,
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&role.role_name, &role.arn).outputs,
-            }))
-        }))
-        .await
+            let mut seen = Seen::new(name.clone(), props, applied(&name, arn).outputs)
+                .without("description");
+            if trusted_service(&trust).is_none() {
+                seen = seen.without("assume_role_service");
+            }
+            out.push(seen);
+        }
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: IamRole = parse(kinds::IAM_ROLE, req.old)?;
-        let new: IamRole = parse(kinds::IAM_ROLE, req.new)?;
+    async fn list(&self, tags: &StackTags) -> Result<Vec<Listed>, ProviderError> {
+        Ok(self
+            .roles()
+            .await?
+            .iter()
+            .filter_map(|r| {
+                let address = listed_address(r.tags().iter().map(|t| (t.key(), t.value())), tags)?;
+                Some(Listed {
+                    kind: kinds::IAM_ROLE.to_string(),
+                    id: r.role_name()?.to_string(),
+                    address,
+                })
+            })
+            .collect())
+    }
+
+    async fn update(&self, req: Update<'_, IamRole>) -> Result<Applied, ProviderError> {
+        self.changed().await;
+        let old = &req.old;
+        let new = &req.new;
         let iam = self.ctx.iam();
         if old.description != new.description {
             iam.update_role()
@@ -220,7 +292,7 @@ impl Provider for IamRoleProvider {
                 .description(&new.description)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.assume_role_service != new.assume_role_service {
             iam.update_assume_role_policy()
@@ -228,7 +300,7 @@ impl Provider for IamRoleProvider {
                 .policy_document(trust_policy(&new.assume_role_service))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         self.sync_policies(req.id, &new.inline_policies).await?;
         let role = self
@@ -238,11 +310,12 @@ impl Provider for IamRoleProvider {
         Ok(applied(req.id, &role.arn))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, IamRole>) -> Result<(), ProviderError> {
+        self.changed().await;
         let iam = self.ctx.iam();
         // DeleteRole refuses while policies or instance profiles hang on it.
         let names = match self.policy_names(req.id).await {
-            Err(e) if e.not_found => return Ok(()),
+            Err(e) if e.is_not_found() => return Ok(()),
             other => other?,
         };
         for name in names {
@@ -253,7 +326,7 @@ impl Provider for IamRoleProvider {
             .role_name(req.id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         for p in ignore_missing(attached)?
             .map(|o| o.attached_policies.unwrap_or_default())
             .unwrap_or_default()
@@ -266,7 +339,7 @@ impl Provider for IamRoleProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND));
+                    .map_err(Self::err);
                 ignore_not_found(r)?;
             }
         }
@@ -275,7 +348,7 @@ impl Provider for IamRoleProvider {
             .role_name(req.id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         for ip in ignore_missing(profiles)?
             .map(|o| o.instance_profiles)
             .unwrap_or_default()
@@ -287,7 +360,7 @@ impl Provider for IamRoleProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND));
+                .map_err(Self::err);
             ignore_not_found(r)?;
         }
         let r = iam
@@ -296,12 +369,12 @@ impl Provider for IamRoleProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: IamRole = parse(kinds::IAM_ROLE, req.props)?;
+    async fn find(&self, req: Find<'_, IamRole>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(role) = self.get(&p.name).await? else {
             return Ok(None);
         };
@@ -312,12 +385,8 @@ impl Provider for IamRoleProvider {
             .role_name(&p.name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
-        let ours = tags_match(
-            out.tags().iter().map(|t| (t.key(), t.value())),
-            req.tags,
-            req.address,
-        );
+            .map_err(Self::err)?;
+        let ours = req.ours(out.tags().iter().map(|t| (t.key(), t.value())));
         Ok(ours.then(|| applied(&role.role_name, &role.arn)))
     }
 }
@@ -325,7 +394,7 @@ impl Provider for IamRoleProvider {
 fn ignore_missing<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
     match r {
         Ok(v) => Ok(Some(v)),
-        Err(e) if e.not_found => Ok(None),
+        Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(e),
     }
 }

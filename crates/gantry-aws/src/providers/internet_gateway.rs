@@ -6,17 +6,17 @@ use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use gantry_core::kinds::{self, InternetGateway};
+use gantry_core::kinds::InternetGateway;
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["InvalidInternetGatewayID.NotFound"];
 
-pub struct InternetGatewayProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
-impl InternetGatewayProvider {
+impl Provider {
     async fn attach(&self, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
         self.ctx
             .ec2()
@@ -25,20 +25,24 @@ impl InternetGatewayProvider {
             .vpc_id(vpc_id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 }
 
 #[async_trait]
-impl Provider for InternetGatewayProvider {
-    fn kind(&self) -> &'static str {
-        kinds::INTERNET_GATEWAY
+impl AwsKind for Provider {
+    type Props = InternetGateway;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "internet-gateway/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, InternetGateway>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -46,7 +50,7 @@ impl Provider for InternetGatewayProvider {
             .tag_specifications(tag_spec(ResourceType::InternetGateway, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .internet_gateway
             .and_then(|g| g.internet_gateway_id)
@@ -55,9 +59,9 @@ impl Provider for InternetGatewayProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, InternetGateway>]) -> Result<Vec<Seen<InternetGateway>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             let out = self
                 .ctx
@@ -66,7 +70,7 @@ impl Provider for InternetGatewayProvider {
                 .filters(filter("internet-gateway-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             for g in out.internet_gateways.unwrap_or_default() {
                 let Some(id) = g.internet_gateway_id.clone() else {
                     continue;
@@ -80,33 +84,27 @@ impl Provider for InternetGatewayProvider {
                     name: name_of(g.tags.as_deref()),
                     vpc_id,
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied_id(id).outputs,
-                    },
-                );
+                found.push(Seen::new(id.clone(), props, applied_id(id).outputs));
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.old)?;
-        let new: InternetGateway = parse(kinds::INTERNET_GATEWAY, req.new)?;
+    async fn update(&self, req: Update<'_, InternetGateway>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.name != new.name {
             put_tags(
                 &self.ctx,
                 req.id,
-                &tag_set(req.tags, req.address, Some(&new.name)),
+                &req.tag_set(Some(&new.name)),
             )
             .await?;
         }
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, InternetGateway>) -> Result<(), ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -114,7 +112,7 @@ impl Provider for InternetGatewayProvider {
             .filters(filter("internet-gateway-id", [req.id.to_string()]))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let Some(gw) = out.internet_gateways.unwrap_or_default().into_iter().next() else {
             return Ok(());
         };
@@ -149,13 +147,13 @@ impl Provider for InternetGatewayProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, InternetGateway>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -163,7 +161,7 @@ impl Provider for InternetGatewayProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let Some(gw) = out
             .internet_gateways
             .unwrap_or_default()
@@ -178,9 +176,7 @@ impl Provider for InternetGatewayProvider {
             .ok_or_else(|| missing_id("DescribeInternetGateways"))?;
         // The crash may have come between create and attach.
         if gw.attachments().is_empty() {
-            if let Ok(p) = parse::<InternetGateway>(kinds::INTERNET_GATEWAY, req.props) {
-                self.attach(&id, &p.vpc_id).await?;
-            }
+            self.attach(&id, &req.props.vpc_id).await?;
         }
         Ok(Some(applied_id(id)))
     }

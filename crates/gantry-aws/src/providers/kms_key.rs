@@ -11,13 +11,13 @@
 //! deletion in KMS terms: a key pending deletion counts as gone everywhere.
 
 use crate::context::AwsContext;
-use crate::error::{aws_error, has_code};
+use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeyMetadata, KeyState, Tag};
-use futures::future::try_join_all;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use gantry_core::kinds::{self, KmsKey};
+use gantry_core::kinds::KmsKey;
+use crate::shape::*;
 use gantry_core::*;
 use serde_json::{json, Value};
 
@@ -93,8 +93,8 @@ fn logs_prefix_of(st: &Value) -> Option<String> {
     Some(rest.strip_suffix('*')?.to_string())
 }
 
-pub struct KmsKeyProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(m: &KeyMetadata) -> Applied {
@@ -116,13 +116,13 @@ pub(crate) fn is_live(m: &KeyMetadata) -> bool {
     )
 }
 
-impl KmsKeyProvider {
+impl Provider {
     async fn describe(&self, id: &str) -> Result<Option<KeyMetadata>, ProviderError> {
         match self.ctx.kms().describe_key().key_id(id).send().await {
             Ok(out) => Ok(out.key_metadata.filter(is_live)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -143,7 +143,7 @@ impl KmsKeyProvider {
             .send()
             .try_collect()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         // The emulator ignores the key filter: check the target too.
         Ok(aliases
             .into_iter()
@@ -200,13 +200,13 @@ impl KmsKeyProvider {
                 .key_id(id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         } else {
             kms.disable_key_rotation()
                 .key_id(id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(())
     }
@@ -220,7 +220,7 @@ impl KmsKeyProvider {
             .target_key_id(key_id)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         match r {
             // A resumed create: point the alias at this key.
             Err(e) if has_code(&e, &["AlreadyExistsException"]) => {
@@ -231,7 +231,7 @@ impl KmsKeyProvider {
                     .target_key_id(key_id)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?;
+                    .map_err(Self::err)?;
                 Ok(())
             }
             other => other.map(|_| ()),
@@ -247,7 +247,7 @@ impl KmsKeyProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
@@ -264,14 +264,14 @@ impl KmsKeyProvider {
             .send()
             .try_collect()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let found: Vec<_> = stream::iter(keys.into_iter().filter_map(|k| k.key_id))
             .map(|id| async move {
                 let m = match kms.describe_key().key_id(&id).send().await {
                     Ok(o) => o.key_metadata,
                     Err(e) => {
-                        let e = aws_error(e, NOT_FOUND);
-                        if e.not_found {
+                        let e = Self::err(e);
+                        if e.is_not_found() {
                             return Ok(None);
                         }
                         return Err(e);
@@ -288,7 +288,7 @@ impl KmsKeyProvider {
                     .key_id(&id)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?
+                    .map_err(Self::err)?
                     .tags
                     .unwrap_or_default()
                     .into_iter()
@@ -304,14 +304,18 @@ impl KmsKeyProvider {
 }
 
 #[async_trait]
-impl Provider for KmsKeyProvider {
-    fn kind(&self) -> &'static str {
-        kinds::KMS_KEY
+impl AwsKind for Provider {
+    type Props = KmsKey;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "kms", "key/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: KmsKey = parse(kinds::KMS_KEY, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+    async fn create(&self, req: Create<'_, KmsKey>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build().ok())
             .collect();
@@ -327,7 +331,7 @@ impl Provider for KmsKeyProvider {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let m = out
             .key_metadata
             .ok_or_else(|| ProviderError::msg("CreateKey returned no key"))?;
@@ -338,22 +342,21 @@ impl Provider for KmsKeyProvider {
         Ok(applied(&m))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, KmsKey>]) -> Result<Vec<Seen<KmsKey>>, ProviderError> {
         // KMS has no batch describe; the calls run concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(m) = self.describe(r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(m) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<KmsKey> = recorded(r.props);
             let kms = self.ctx.kms();
             let rotation = kms
                 .get_key_rotation_status()
-                .key_id(r.id)
+                .key_id(&id)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?
+                .map_err(Self::err)?
                 .key_rotation_enabled;
-            let alias = self.alias_of(r.id).await?.unwrap_or_default();
+            let alias = self.alias_of(&id).await?.unwrap_or_default();
             let mut unread = vec!["deletion_window_in_days"];
             // A null policy without the Logs statement asks for AWS's
             // default; what AWS holds then is that default, so the recorded
@@ -363,11 +366,11 @@ impl Provider for KmsKeyProvider {
                 Some(k) if !k.policy.is_null() || k.logs_log_group_prefix.is_some() => {
                     let doc = kms
                         .get_key_policy()
-                        .key_id(r.id)
+                        .key_id(&id)
                         .policy_name("default")
                         .send()
                         .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))?
+                        .map_err(Self::err)?
                         .policy
                         .unwrap_or_default();
                     let account = self.ctx.account_id().await?;
@@ -394,17 +397,14 @@ impl Provider for KmsKeyProvider {
                 logs_log_group_prefix,
                 deletion_window_in_days: rec.map(|k| k.deletion_window_in_days).unwrap_or(30),
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&m).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&m).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: KmsKey = parse(kinds::KMS_KEY, req.old)?;
-        let new: KmsKey = parse(kinds::KMS_KEY, req.new)?;
+    async fn update(&self, req: Update<'_, KmsKey>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let kms = self.ctx.kms();
         if old.description != new.description {
             kms.update_key_description()
@@ -412,7 +412,7 @@ impl Provider for KmsKeyProvider {
                 .description(&new.description)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.enable_key_rotation != new.enable_key_rotation {
             self.set_rotation(req.id, new.enable_key_rotation).await?;
@@ -428,7 +428,7 @@ impl Provider for KmsKeyProvider {
                 .policy(doc.to_string())
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         // The alias as AWS holds it (a resumed run may have lost it).
         let have = self.alias_of(req.id).await?;
@@ -445,11 +445,11 @@ impl Provider for KmsKeyProvider {
         Ok(applied(&m))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, KmsKey>) -> Result<(), ProviderError> {
         if self.describe(req.id).await?.is_none() {
             return Ok(());
         }
-        let p: Option<KmsKey> = recorded(req.props);
+        let p = req.recorded.as_ref();
         if let Some(a) = self.alias_of(req.id).await? {
             self.delete_alias(&a).await?;
         }
@@ -466,7 +466,7 @@ impl Provider for KmsKeyProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         match r {
             // Already pending deletion.
             Err(e) if has_code(&e, &["KMSInvalidStateException"]) => {
@@ -479,18 +479,14 @@ impl Provider for KmsKeyProvider {
         }
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, KmsKey>) -> Result<Option<Applied>, ProviderError> {
         // The key may exist without its alias (interrupted after CreateKey),
         // so look by tags.
         let keys = Self::tagged_keys(&self.ctx).await?;
         Ok(keys
             .into_iter()
             .find(|(_, tags)| {
-                tags_match(
-                    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    req.tags,
-                    req.address,
-                )
+                req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             })
             .map(|(m, _)| applied(&m)))
     }

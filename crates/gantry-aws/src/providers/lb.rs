@@ -4,15 +4,14 @@
 
 use super::elb::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     LoadBalancer, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerStateEnum,
     LoadBalancerTypeEnum,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, Lb};
+use gantry_core::kinds::Lb;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
@@ -21,8 +20,8 @@ const IDLE: &str = "idle_timeout.timeout_seconds";
 const DROP: &str = "routing.http.drop_invalid_header_fields.enabled";
 const DESYNC: &str = "routing.http.desync_mitigation_mode";
 
-pub struct LbProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(lb: &LoadBalancer) -> Applied {
@@ -52,7 +51,7 @@ fn applied(lb: &LoadBalancer) -> Applied {
     }
 }
 
-impl LbProvider {
+impl Provider {
     async fn describe(&self, arns: Vec<String>) -> Result<Vec<LoadBalancer>, ProviderError> {
         let out = self
             .ctx
@@ -61,7 +60,7 @@ impl LbProvider {
             .set_load_balancer_arns(Some(arns))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.load_balancers.unwrap_or_default())
     }
 
@@ -73,7 +72,7 @@ impl LbProvider {
             .load_balancer_arn(arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out
             .attributes()
             .iter()
@@ -101,7 +100,7 @@ impl LbProvider {
             ))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -142,14 +141,18 @@ fn all_attributes(p: &Lb) -> Vec<(&'static str, String)> {
 }
 
 #[async_trait]
-impl Provider for LbProvider {
-    fn kind(&self) -> &'static str {
-        kinds::LB
+impl AwsKind for Provider {
+    type Props = Lb;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "loadbalancer/app/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Lb = parse(kinds::LB, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, Lb>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let scheme = if p.internal {
             LoadBalancerSchemeEnum::Internal
         } else {
@@ -167,7 +170,7 @@ impl Provider for LbProvider {
             .set_tags(Some(elb_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let arn = out
             .load_balancers()
             .first()
@@ -179,38 +182,19 @@ impl Provider for LbProvider {
         Ok(applied(&lb))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
-        for chunk in chunks(&ids, 20) {
-            for lb in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
-                if let Some(arn) = lb.load_balancer_arn.clone() {
-                    found.insert(arn, lb);
-                }
-            }
+    async fn read(&self, items: &[Item<'_, Lb>]) -> Result<Vec<Seen<Lb>>, ProviderError> {
+        let mut lbs = Vec::new();
+        for chunk in chunks(&ids(items), 20) {
+            lbs.extend(batch_or_each(&chunk, |ids| self.describe(ids)).await?);
         }
-        // Attributes have no batch form: fetch them all concurrently first.
-        let fetched = try_join_all(reqs.iter().map(|r| async {
-            if !found.contains_key(r.id) {
-                return Ok(None);
-            }
-            match self.attributes(r.id).await {
-                Err(e) if e.not_found => Ok(None),
-                other => other.map(Some),
-            }
-        }))
-        .await?;
-        let mut out = Vec::with_capacity(reqs.len());
-        for (r, fetched) in reqs.iter().zip(fetched) {
-            let Some(lb) = found.get(r.id) else {
-                out.push(None);
-                continue;
+        // Attributes have no batch form: one call per load balancer.
+        let seen = bounded(&self.ctx, "elbv2", lbs, |lb| async move {
+            let arn = required(lb.load_balancer_arn.clone(), "DescribeLoadBalancers", "LoadBalancerArn")?;
+            let attrs = match self.attributes(&arn).await {
+                Err(e) if e.is_not_found() => return Ok(None),
+                other => other?,
             };
-            let Some(attrs) = fetched else {
-                out.push(None);
-                continue;
-            };
-            let rec: Option<Lb> = recorded(r.props);
+            let rec = recorded_of(items, &arn);
             let subnets = lb
                 .availability_zones()
                 .iter()
@@ -221,15 +205,10 @@ impl Provider for LbProvider {
             let props = Lb {
                 name: lb.load_balancer_name().unwrap_or_default().to_string(),
                 internal: lb.scheme() == Some(&LoadBalancerSchemeEnum::Internal),
-                subnet_ids: order_like(
-                    subnets,
-                    rec.as_ref().map(|p| &p.subnet_ids[..]).unwrap_or_default(),
-                ),
+                subnet_ids: order_like(subnets, rec.map(|p| &p.subnet_ids[..]).unwrap_or_default()),
                 security_group_ids: order_like(
                     sgs,
-                    rec.as_ref()
-                        .map(|p| &p.security_group_ids[..])
-                        .unwrap_or_default(),
+                    rec.map(|p| &p.security_group_ids[..]).unwrap_or_default(),
                 ),
                 idle_timeout_seconds: attr_i32(&attrs, IDLE).unwrap_or_else(|| {
                     unread.push("idle_timeout_seconds");
@@ -244,17 +223,20 @@ impl Provider for LbProvider {
                     String::new()
                 }),
             };
-            out.push(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(lb).outputs,
-            }));
-        }
-        Ok(out)
+            Ok(Some(Seen {
+                id: arn,
+                props,
+                unread,
+                outputs: applied(&lb).outputs,
+            }))
+        })
+        .await?;
+        Ok(seen.into_iter().flatten().collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: Lb = parse(kinds::LB, req.old)?;
-        let new: Lb = parse(kinds::LB, req.new)?;
+    async fn update(&self, req: Update<'_, Lb>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let elb = self.ctx.elb();
         if order_like(old.subnet_ids.clone(), &[]) != order_like(new.subnet_ids.clone(), &[]) {
             elb.set_subnets()
@@ -262,7 +244,7 @@ impl Provider for LbProvider {
                 .set_subnets(Some(new.subnet_ids.clone()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if order_like(old.security_group_ids.clone(), &[])
             != order_like(new.security_group_ids.clone(), &[])
@@ -272,7 +254,7 @@ impl Provider for LbProvider {
                 .set_security_groups(Some(new.security_group_ids.clone()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         let changed: Vec<_> = all_attributes(&new)
             .into_iter()
@@ -290,7 +272,7 @@ impl Provider for LbProvider {
         Ok(applied(&lb))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Lb>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .elb()
@@ -299,14 +281,14 @@ impl Provider for LbProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("load balancer {} to be deleted", req.id),
             STATE_WAIT,
             || async {
                 match self.describe(vec![req.id.to_string()]).await {
-                    Err(e) if e.not_found => Ok(Some(())),
+                    Err(e) if e.is_not_found() => Ok(Some(())),
                     Err(e) => Err(e),
                     Ok(v) => Ok(v.is_empty().then_some(())),
                 }
@@ -315,8 +297,8 @@ impl Provider for LbProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Lb = parse(kinds::LB, req.props)?;
+    async fn find(&self, req: Find<'_, Lb>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .elb()
@@ -324,9 +306,9 @@ impl Provider for LbProvider {
             .names(&p.name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let lbs = match out {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?.load_balancers.unwrap_or_default(),
         };
         let arns: Vec<String> = lbs

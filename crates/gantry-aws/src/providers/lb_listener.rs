@@ -8,18 +8,17 @@
 
 use super::elb::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{Certificate, Listener, ProtocolEnum};
-use gantry_core::kinds::{self, LbListener};
+use gantry_core::kinds::{LbListener, ListenerAction};
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["ListenerNotFound", "LoadBalancerNotFound"];
 
-pub struct LbListenerProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 /// The default certificate of an HTTPS listener, for the API.
@@ -40,7 +39,7 @@ fn applied(arn: &str) -> Applied {
     }
 }
 
-impl LbListenerProvider {
+impl Provider {
     async fn describe(&self, arns: Vec<String>) -> Result<Vec<Listener>, ProviderError> {
         let out = self
             .ctx
@@ -49,20 +48,24 @@ impl LbListenerProvider {
             .set_listener_arns(Some(arns))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.listeners.unwrap_or_default())
     }
 }
 
 #[async_trait]
-impl Provider for LbListenerProvider {
-    fn kind(&self) -> &'static str {
-        kinds::LB_LISTENER
+impl AwsKind for Provider {
+    type Props = LbListener;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "listener/app/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: LbListener = parse(kinds::LB_LISTENER, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+    async fn create(&self, req: Create<'_, LbListener>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(None);
         let out = self
             .ctx
             .elb()
@@ -76,7 +79,7 @@ impl Provider for LbListenerProvider {
             .set_tags(Some(elb_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let arn = out
             .listeners()
             .first()
@@ -85,69 +88,71 @@ impl Provider for LbListenerProvider {
         Ok(applied(arn))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
-        for chunk in chunks(&ids, 20) {
+    async fn read(
+        &self,
+        items: &[Item<'_, LbListener>],
+    ) -> Result<Vec<Seen<LbListener>>, ProviderError> {
+        let mut out = Vec::new();
+        for chunk in chunks(&ids(items), 20) {
             for l in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
-                if let Some(arn) = l.listener_arn.clone() {
-                    found.insert(arn, l);
-                }
-            }
-        }
-        Ok(reqs
-            .iter()
-            .map(|r| {
-                let l = found.get(r.id)?;
-                let action = l.default_actions().first().and_then(from_action);
-                let mut props = Props::new();
-                props.insert(
-                    "load_balancer_arn".into(),
-                    l.load_balancer_arn().unwrap_or_default().into(),
-                );
-                props.insert("port".into(), l.port().unwrap_or_default().into());
-                props.insert(
-                    "protocol".into(),
-                    l.protocol().map(|p| p.as_str()).unwrap_or_default().into(),
-                );
+                let arn = required(l.listener_arn.clone(), "DescribeListeners", "ListenerArn")?;
+                let rec = recorded_of(items, &arn);
                 let protocol = l.protocol().map(|p| p.as_str()).unwrap_or_default();
+                let mut unread = Vec::new();
+                let (mut certificate_arn, mut ssl_policy) = (None, None);
                 if is_tls(protocol) {
                     // The default certificate is the one marked so, or the
                     // only one DescribeListeners lists.
                     let certs = l.certificates();
-                    let cert = certs
+                    certificate_arn = certs
                         .iter()
                         .find(|c| c.is_default() == Some(true))
                         .or_else(|| certs.first())
-                        .and_then(|c| c.certificate_arn());
-                    if let Some(c) = cert {
-                        props.insert("certificate_arn".into(), c.into());
-                    }
+                        .and_then(|c| c.certificate_arn())
+                        .map(str::to_string);
                     // Without a recorded policy AWS applies its default one;
                     // reporting it would show drift for ever.
-                    let rec_policy = recorded::<LbListener>(r.props).and_then(|x| x.ssl_policy);
-                    if let (Some(s), Some(_)) = (l.ssl_policy(), rec_policy) {
-                        props.insert("ssl_policy".into(), s.into());
+                    if rec.and_then(|x| x.ssl_policy.as_ref()).is_some() {
+                        ssl_policy = l.ssl_policy().map(str::to_string);
+                    } else {
+                        unread.push("ssl_policy");
                     }
                 }
-                // An action kind Gantry does not model is left out rather than
-                // misreported.
-                if let Some(a) = action {
-                    props.insert(
-                        "default_action".into(),
-                        serde_json::to_value(a).unwrap_or_default(),
-                    );
-                }
-                Some(Observed {
+                // An action kind Gantry does not model is left out rather
+                // than misreported.
+                let default_action = match l.default_actions().first().and_then(from_action) {
+                    Some(a) => a,
+                    None => {
+                        unread.push("default_action");
+                        ListenerAction::FixedResponse {
+                            status_code: String::new(),
+                            content_type: String::new(),
+                            message_body: String::new(),
+                        }
+                    }
+                };
+                let props = LbListener {
+                    load_balancer_arn: l.load_balancer_arn().unwrap_or_default().to_string(),
+                    port: l.port().unwrap_or_default(),
+                    protocol: protocol.to_string(),
+                    default_action,
+                    certificate_arn,
+                    ssl_policy,
+                };
+                let outputs = applied(&arn).outputs;
+                out.push(Seen {
+                    id: arn,
                     props,
-                    outputs: applied(r.id).outputs,
-                })
-            })
-            .collect())
+                    unread,
+                    outputs,
+                });
+            }
+        }
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: LbListener = parse(kinds::LB_LISTENER, req.new)?;
+    async fn update(&self, req: Update<'_, LbListener>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.ctx
             .elb()
             .modify_listener()
@@ -158,11 +163,11 @@ impl Provider for LbListenerProvider {
             .set_ssl_policy(new.ssl_policy.clone())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, LbListener>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .elb()
@@ -171,12 +176,12 @@ impl Provider for LbListenerProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: LbListener = parse(kinds::LB_LISTENER, req.props)?;
+    async fn find(&self, req: Find<'_, LbListener>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .elb()
@@ -184,9 +189,9 @@ impl Provider for LbListenerProvider {
             .load_balancer_arn(&p.load_balancer_arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let listeners = match out {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?.listeners.unwrap_or_default(),
         };
         // A port is unique per load balancer; the tags make sure it is ours.

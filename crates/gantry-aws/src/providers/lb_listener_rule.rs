@@ -3,20 +3,20 @@
 
 use super::elb::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     HostHeaderConditionConfig, PathPatternConditionConfig, Rule, RuleCondition, RulePriorityPair,
 };
-use gantry_core::kinds::{self, LbListenerRule};
+use gantry_core::kinds::LbListenerRule;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["RuleNotFound", "ListenerNotFound"];
 
-pub struct LbListenerRuleProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(arn: &str) -> Applied {
@@ -74,7 +74,7 @@ fn condition_values(rule: &Rule, field: &str) -> Vec<String> {
         .collect()
 }
 
-impl LbListenerRuleProvider {
+impl Provider {
     async fn describe(&self, arns: Vec<String>) -> Result<Vec<Rule>, ProviderError> {
         let out = self
             .ctx
@@ -83,20 +83,24 @@ impl LbListenerRuleProvider {
             .set_rule_arns(Some(arns))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.rules.unwrap_or_default())
     }
 }
 
 #[async_trait]
-impl Provider for LbListenerRuleProvider {
-    fn kind(&self) -> &'static str {
-        kinds::LB_LISTENER_RULE
+impl AwsKind for Provider {
+    type Props = LbListenerRule;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "listener-rule/app/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: LbListenerRule = parse(kinds::LB_LISTENER_RULE, req.props)?;
-        let tags = tag_set(req.tags, req.address, None);
+    async fn create(&self, req: Create<'_, LbListenerRule>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(None);
         let out = self
             .ctx
             .elb()
@@ -108,7 +112,7 @@ impl Provider for LbListenerRuleProvider {
             .set_tags(Some(elb_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let arn = out
             .rules()
             .first()
@@ -117,8 +121,8 @@ impl Provider for LbListenerRuleProvider {
         Ok(applied(arn))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, LbListenerRule>]) -> Result<Vec<Seen<LbListenerRule>>, ProviderError> {
+        let ids = ids(items);
         let mut found = HashMap::new();
         for chunk in chunks(&ids, 20) {
             for rule in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
@@ -127,11 +131,11 @@ impl Provider for LbListenerRuleProvider {
                 }
             }
         }
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let rule = found.get(r.id)?;
-                let rec: Option<LbListenerRule> = recorded(r.props);
+                let rec: Option<LbListenerRule> = r.recorded.clone();
                 // DescribeRules does not name the listener; it is in the ARN
                 // (listener-rule/app/lb/x/listener-id/rule-id) and the record.
                 let listener_arn =
@@ -167,17 +171,14 @@ impl Provider for LbListenerRuleProvider {
                         .find_map(forward_target)
                         .unwrap_or_default(),
                 };
-                Some(Observed {
-                    props: to_props(&props),
-                    outputs: applied(r.id).outputs,
-                })
+                Some(Seen::new(r.id, props, applied(r.id).outputs))
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: LbListenerRule = parse(kinds::LB_LISTENER_RULE, req.old)?;
-        let new: LbListenerRule = parse(kinds::LB_LISTENER_RULE, req.new)?;
+    async fn update(&self, req: Update<'_, LbListenerRule>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.priority != new.priority {
             self.ctx
                 .elb()
@@ -190,7 +191,7 @@ impl Provider for LbListenerRuleProvider {
                 )
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.path_patterns != new.path_patterns
             || old.host_headers != new.host_headers
@@ -204,12 +205,12 @@ impl Provider for LbListenerRuleProvider {
                 .actions(forward(&new.target_group_arn))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, LbListenerRule>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .elb()
@@ -218,12 +219,12 @@ impl Provider for LbListenerRuleProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: LbListenerRule = parse(kinds::LB_LISTENER_RULE, req.props)?;
+    async fn find(&self, req: Find<'_, LbListenerRule>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .elb()
@@ -231,9 +232,9 @@ impl Provider for LbListenerRuleProvider {
             .listener_arn(&p.listener_arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let rules = match out {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?.rules.unwrap_or_default(),
         };
         let arns: Vec<String> = rules

@@ -3,22 +3,20 @@
 
 use super::elb::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_elasticloadbalancingv2::types::{
     Matcher, ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, HealthCheck, LbTargetGroup};
+use gantry_core::kinds::{HealthCheck, LbTargetGroup};
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["TargetGroupNotFound"];
 const DEREG: &str = "deregistration_delay.timeout_seconds";
 
-pub struct LbTargetGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(arn: &str, name: &str) -> Applied {
@@ -37,7 +35,7 @@ fn applied(arn: &str, name: &str) -> Applied {
     }
 }
 
-impl LbTargetGroupProvider {
+impl Provider {
     async fn describe(&self, arns: Vec<String>) -> Result<Vec<TargetGroup>, ProviderError> {
         let out = self
             .ctx
@@ -46,7 +44,7 @@ impl LbTargetGroupProvider {
             .set_target_group_arns(Some(arns))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.target_groups.unwrap_or_default())
     }
 
@@ -63,7 +61,7 @@ impl LbTargetGroupProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -75,7 +73,7 @@ impl LbTargetGroupProvider {
             .target_group_arn(arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out
             .attributes()
             .iter()
@@ -85,14 +83,18 @@ impl LbTargetGroupProvider {
 }
 
 #[async_trait]
-impl Provider for LbTargetGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::LB_TARGET_GROUP
+impl AwsKind for Provider {
+    type Props = LbTargetGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "targetgroup/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: LbTargetGroup = parse(kinds::LB_TARGET_GROUP, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, LbTargetGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let hc = &p.health_check;
         let out = self
             .ctx
@@ -113,7 +115,7 @@ impl Provider for LbTargetGroupProvider {
             .set_tags(Some(elb_tags(&tags)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let arn = out
             .target_groups()
             .first()
@@ -124,36 +126,20 @@ impl Provider for LbTargetGroupProvider {
         Ok(applied(&arn, &p.name))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
-        for chunk in chunks(&ids, 20) {
-            for tg in batch_or_each(&chunk, |ids| self.describe(ids)).await? {
-                if let Some(arn) = tg.target_group_arn.clone() {
-                    found.insert(arn, tg);
-                }
-            }
+    async fn read(
+        &self,
+        items: &[Item<'_, LbTargetGroup>],
+    ) -> Result<Vec<Seen<LbTargetGroup>>, ProviderError> {
+        let mut tgs = Vec::new();
+        for chunk in chunks(&ids(items), 20) {
+            tgs.extend(batch_or_each(&chunk, |ids| self.describe(ids)).await?);
         }
-        // Attributes have no batch form: fetch them all concurrently first.
-        let fetched = try_join_all(reqs.iter().map(|r| async {
-            if !found.contains_key(r.id) {
-                return Ok(None);
-            }
-            match self.dereg(r.id).await {
-                Err(e) if e.not_found => Ok(None),
-                other => other.map(Some),
-            }
-        }))
-        .await?;
-        let mut out = Vec::with_capacity(reqs.len());
-        for (r, fetched) in reqs.iter().zip(fetched) {
-            let Some(tg) = found.get(r.id) else {
-                out.push(None);
-                continue;
-            };
-            let Some(dereg) = fetched else {
-                out.push(None);
-                continue;
+        // Attributes have no batch form: one call per target group.
+        let seen = bounded(&self.ctx, "elbv2", tgs, |tg| async move {
+            let arn = required(tg.target_group_arn.clone(), "DescribeTargetGroups", "TargetGroupArn")?;
+            let dereg = match self.dereg(&arn).await {
+                Err(e) if e.is_not_found() => return Ok(None),
+                other => other?,
             };
             let name = tg.target_group_name().unwrap_or_default().to_string();
             let props = LbTargetGroup {
@@ -182,22 +168,21 @@ impl Provider for LbTargetGroupProvider {
                 },
                 deregistration_delay_seconds: dereg.unwrap_or_default(),
             };
-            let unread: &[&str] = if dereg.is_none() {
-                &["deregistration_delay_seconds"]
+            let outputs = applied(&arn, &name).outputs;
+            let seen = Seen::new(arn, props, outputs);
+            Ok(Some(if dereg.is_none() {
+                seen.without("deregistration_delay_seconds")
             } else {
-                &[]
-            };
-            out.push(Some(Observed {
-                props: to_props_without(&props, unread),
-                outputs: applied(r.id, &name).outputs,
-            }));
-        }
-        Ok(out)
+                seen
+            }))
+        })
+        .await?;
+        Ok(seen.into_iter().flatten().collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: LbTargetGroup = parse(kinds::LB_TARGET_GROUP, req.old)?;
-        let new: LbTargetGroup = parse(kinds::LB_TARGET_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, LbTargetGroup>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.health_check != new.health_check {
             let hc = &new.health_check;
             self.ctx
@@ -212,7 +197,7 @@ impl Provider for LbTargetGroupProvider {
                 .matcher(Matcher::builder().http_code(&hc.matcher).build())
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if old.deregistration_delay_seconds != new.deregistration_delay_seconds {
             self.set_dereg(req.id, new.deregistration_delay_seconds)
@@ -221,7 +206,7 @@ impl Provider for LbTargetGroupProvider {
         Ok(applied(req.id, &new.name))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, LbTargetGroup>) -> Result<(), ProviderError> {
         // A just-deleted listener or rule may still hold it for a moment.
         let r = retry_codes(&["ResourceInUse"], DEPENDENCY_WAIT, || async {
             self.ctx
@@ -231,14 +216,14 @@ impl Provider for LbTargetGroupProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: LbTargetGroup = parse(kinds::LB_TARGET_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, LbTargetGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .elb()
@@ -246,9 +231,9 @@ impl Provider for LbTargetGroupProvider {
             .names(&p.name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let tgs = match out {
-            Err(e) if e.not_found => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             other => other?.target_groups.unwrap_or_default(),
         };
         let arns: Vec<String> = tgs

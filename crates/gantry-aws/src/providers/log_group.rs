@@ -5,18 +5,17 @@
 //! (the form IAM policies and ListTagsForResource want).
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_cloudwatchlogs::types::LogGroup as AwsLogGroup;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, LogGroup};
+use gantry_core::kinds::LogGroup;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
-pub struct LogGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn arn_of(g: &AwsLogGroup) -> String {
@@ -36,7 +35,45 @@ fn applied(g: &AwsLogGroup) -> Applied {
     }
 }
 
-impl LogGroupProvider {
+/// The longest common prefix of `names`, cut back to a `/`: one
+/// `DescribeLogGroups` by that prefix lists every group of a stack
+/// (`/gantry/STACK/ENV/...`).
+fn common_prefix(names: &[String]) -> String {
+    let Some(first) = names.first() else {
+        return String::new();
+    };
+    let mut n = first.len();
+    for x in &names[1..] {
+        n = n.min(
+            first
+                .bytes()
+                .zip(x.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    if names.len() == 1 {
+        return first.clone();
+    }
+    let p = &first[..n];
+    p[..p.rfind('/').map(|i| i + 1).unwrap_or(0)].to_string()
+}
+
+impl Provider {
+    /// Every group whose name starts with `prefix` (paginated, 50 a page).
+    async fn describe_prefix(&self, prefix: &str) -> Result<Vec<AwsLogGroup>, ProviderError> {
+        let mut q = self.ctx.logs().describe_log_groups();
+        if !prefix.is_empty() {
+            q = q.log_group_name_prefix(prefix);
+        }
+        q.into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(Self::err)
+    }
+
     /// DescribeLogGroups matches by prefix; keep the exact name only. (Its
     /// batch form, `logGroupIdentifiers`, is not supported by the emulator.)
     async fn describe(&self, name: &str) -> Result<Option<AwsLogGroup>, ProviderError> {
@@ -47,7 +84,7 @@ impl LogGroupProvider {
             .log_group_name_prefix(name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out
             .log_groups
             .unwrap_or_default()
@@ -64,7 +101,7 @@ impl LogGroupProvider {
                 .retention_in_days(days)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         } else {
             self.ctx
                 .logs()
@@ -72,21 +109,25 @@ impl LogGroupProvider {
                 .log_group_name(name)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(())
     }
 }
 
 #[async_trait]
-impl Provider for LogGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::LOG_GROUP
+impl AwsKind for Provider {
+    type Props = LogGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "logs", "log-group:").map(|n| n.trim_end_matches(":*").to_string()));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: LogGroup = parse(kinds::LOG_GROUP, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, LogGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         self.ctx
             .logs()
             .create_log_group()
@@ -95,7 +136,7 @@ impl Provider for LogGroupProvider {
             .set_tags(Some(tags.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         if p.retention_in_days > 0 {
             self.set_retention(&p.name, p.retention_in_days).await?;
         }
@@ -105,32 +146,29 @@ impl Provider for LogGroupProvider {
         Ok(applied(&g))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let found = try_join_all(reqs.iter().map(|r| self.describe(r.id))).await?;
-        Ok(found
-            .into_iter()
-            .zip(reqs)
-            .map(|(g, r)| {
-                let g = g?;
-                let rec: Option<LogGroup> = recorded(r.props);
-                let props = LogGroup {
-                    name: g.log_group_name().unwrap_or_default().to_string(),
-                    retention_in_days: g.retention_in_days().unwrap_or(0),
-                    kms_key_id: g
-                        .kms_key_id()
-                        .map(|k| kms_like(k, rec.as_ref().and_then(|x| x.kms_key_id.as_deref()))),
-                };
-                Some(Observed {
-                    props: to_props(&props),
-                    outputs: applied(&g).outputs,
-                })
-            })
-            .collect())
+    async fn read(&self, items: &[Item<'_, LogGroup>]) -> Result<Vec<Seen<LogGroup>>, ProviderError> {
+        let names = ids(items);
+        let mut out = Vec::new();
+        for g in self.describe_prefix(&common_prefix(&names)).await? {
+            let Some(name) = g.log_group_name().filter(|n| names.iter().any(|x| x == n)) else {
+                continue;
+            };
+            let rec = recorded_of(items, name);
+            let props = LogGroup {
+                name: name.to_string(),
+                retention_in_days: g.retention_in_days().unwrap_or(0),
+                kms_key_id: g
+                    .kms_key_id()
+                    .map(|k| kms_like(k, rec.and_then(|x| x.kms_key_id.as_deref()))),
+            };
+            out.push(Seen::new(name, props, applied(&g).outputs));
+        }
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: LogGroup = parse(kinds::LOG_GROUP, req.old)?;
-        let new: LogGroup = parse(kinds::LOG_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, LogGroup>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.retention_in_days != new.retention_in_days {
             self.set_retention(req.id, new.retention_in_days).await?;
         }
@@ -146,14 +184,14 @@ impl Provider for LogGroupProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))?,
+                    .map_err(Self::err)?,
                 None => logs
                     .disassociate_kms_key()
                     .log_group_name(req.id)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))?,
+                    .map_err(Self::err)?,
             }
         }
         let g = self
@@ -163,7 +201,7 @@ impl Provider for LogGroupProvider {
         Ok(applied(&g))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, LogGroup>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .logs()
@@ -172,12 +210,12 @@ impl Provider for LogGroupProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: LogGroup = parse(kinds::LOG_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, LogGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(g) = self.describe(&p.name).await? else {
             return Ok(None);
         };
@@ -188,13 +226,30 @@ impl Provider for LogGroupProvider {
             .resource_arn(arn_of(&g))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let tags = out.tags.unwrap_or_default();
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&g)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_prefix;
+
+    #[test]
+    fn one_prefix_covers_a_stack() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            common_prefix(&names(&["/gantry/s/dev/web", "/gantry/s/dev/worker"])),
+            "/gantry/s/dev/"
+        );
+        assert_eq!(
+            common_prefix(&names(&["/gantry/s/dev/web", "/gantry/s/dev/api-gateway/access"])),
+            "/gantry/s/dev/"
+        );
+        assert_eq!(common_prefix(&names(&["/gantry/s/dev/web"])), "/gantry/s/dev/web");
+        assert_eq!(common_prefix(&names(&["/a/x", "/b/y"])), "/");
+        assert_eq!(common_prefix(&names(&["a", "b"])), "");
     }
 }

@@ -10,19 +10,18 @@
 
 use super::memorydb::{tag_list, tags_of};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_memorydb::types::Acl;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, MemorydbAcl};
+use gantry_core::kinds::MemorydbAcl;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::BTreeSet;
 
 const NOT_FOUND: &[&str] = &["ACLNotFoundFault"];
 
-pub struct MemorydbAclProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(a: &Acl) -> Applied {
@@ -37,7 +36,7 @@ fn applied(a: &Acl) -> Applied {
     }
 }
 
-impl MemorydbAclProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<Acl>, ProviderError> {
         match self
             .ctx
@@ -53,8 +52,8 @@ impl MemorydbAclProvider {
                 .into_iter()
                 .find(|a| a.status() != Some("deleting"))),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -82,32 +81,35 @@ impl MemorydbAclProvider {
 }
 
 #[async_trait]
-impl Provider for MemorydbAclProvider {
-    fn kind(&self) -> &'static str {
-        kinds::MEMORYDB_ACL
+impl AwsKind for Provider {
+    type Props = MemorydbAcl;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "acl/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: MemorydbAcl = parse(kinds::MEMORYDB_ACL, req.props)?;
+    async fn create(&self, req: Create<'_, MemorydbAcl>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         // No idempotency token: the name is unique, and `find` adopts it.
         self.ctx
             .memorydb()
             .create_acl()
             .acl_name(&p.name)
             .set_user_names(Some(p.user_names.clone()))
-            .set_tags(Some(tag_list(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_list(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(applied(&self.wait_active(&p.name).await?))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(a) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, MemorydbAcl>]) -> Result<Vec<Seen<MemorydbAcl>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(a) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<MemorydbAcl> = recorded(r.props);
             let props = MemorydbAcl {
                 name: a.name().unwrap_or_default().to_string(),
                 user_names: order_like(
@@ -115,17 +117,14 @@ impl Provider for MemorydbAclProvider {
                     rec.as_ref().map(|x| x.user_names.as_slice()).unwrap_or(&[]),
                 ),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(&a).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&a).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: MemorydbAcl = parse(kinds::MEMORYDB_ACL, req.old)?;
-        let new: MemorydbAcl = parse(kinds::MEMORYDB_ACL, req.new)?;
+    async fn update(&self, req: Update<'_, MemorydbAcl>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let (o, n): (BTreeSet<&String>, BTreeSet<&String>) = (
             old.user_names.iter().collect(),
             new.user_names.iter().collect(),
@@ -141,12 +140,12 @@ impl Provider for MemorydbAclProvider {
                 .set_user_names_to_remove((!remove.is_empty()).then_some(remove))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(applied(&self.wait_active(req.id).await?))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, MemorydbAcl>) -> Result<(), ProviderError> {
         let r = retry_codes(&["InvalidACLStateFault"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .memorydb()
@@ -155,7 +154,7 @@ impl Provider for MemorydbAclProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)?;
@@ -167,17 +166,13 @@ impl Provider for MemorydbAclProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: MemorydbAcl = parse(kinds::MEMORYDB_ACL, req.props)?;
+    async fn find(&self, req: Find<'_, MemorydbAcl>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(a) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = tags_of(&self.ctx, a.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&a)))
     }
 }

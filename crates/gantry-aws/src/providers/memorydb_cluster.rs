@@ -11,19 +11,18 @@
 
 use super::memorydb::{tag_list, tags_of};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_memorydb::operation::update_cluster::builders::UpdateClusterFluentBuilder;
 use aws_sdk_memorydb::types::{Cluster, ReplicaConfigurationRequest, ShardConfigurationRequest};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, MemorydbCluster};
+use gantry_core::kinds::MemorydbCluster;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ClusterNotFoundFault"];
 
-pub struct MemorydbClusterProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(c: &Cluster) -> Applied {
@@ -47,7 +46,7 @@ fn status(c: &Cluster) -> &str {
     c.status().unwrap_or_default()
 }
 
-impl MemorydbClusterProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<Cluster>, ProviderError> {
         match self
             .ctx
@@ -60,8 +59,8 @@ impl MemorydbClusterProvider {
         {
             Ok(out) => Ok(out.clusters.unwrap_or_default().into_iter().next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -95,13 +94,17 @@ impl MemorydbClusterProvider {
 }
 
 #[async_trait]
-impl Provider for MemorydbClusterProvider {
-    fn kind(&self) -> &'static str {
-        kinds::MEMORYDB_CLUSTER
+impl AwsKind for Provider {
+    type Props = MemorydbCluster;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "cluster/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: MemorydbCluster = parse(kinds::MEMORYDB_CLUSTER, req.props)?;
+    async fn create(&self, req: Create<'_, MemorydbCluster>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         // No idempotency token: the name is unique, and `find` adopts it.
         self.ctx
             .memorydb()
@@ -119,22 +122,21 @@ impl Provider for MemorydbClusterProvider {
             .set_security_group_ids(Some(p.security_group_ids.clone()))
             .port(p.port)
             .snapshot_retention_limit(p.snapshot_retention_limit)
-            .set_tags(Some(tag_list(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_list(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(applied(&self.wait_available(&p.name).await?))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(c) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, MemorydbCluster>]) -> Result<Vec<Seen<MemorydbCluster>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(c) = self.describe(&id).await? else {
                 return Ok(None);
             };
             if status(&c) == "deleting" {
                 return Ok(None);
             }
-            let rec: Option<MemorydbCluster> = recorded(r.props);
             let mut unread = Vec::new();
             // Replicas per shard: the nodes of a shard minus its primary.
             let replicas = match c.shards().first().and_then(|s| s.number_of_nodes()) {
@@ -179,21 +181,18 @@ impl Provider for MemorydbClusterProvider {
                 port: c.cluster_endpoint().map(|e| e.port()).unwrap_or_default(),
                 snapshot_retention_limit: c.snapshot_retention_limit().unwrap_or_default(),
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(&c).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&c).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: MemorydbCluster = parse(kinds::MEMORYDB_CLUSTER, req.old)?;
-        let new: MemorydbCluster = parse(kinds::MEMORYDB_CLUSTER, req.new)?;
+    async fn update(&self, req: Update<'_, MemorydbCluster>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         let db = self.ctx.memorydb();
         let call = || db.update_cluster().cluster_name(req.id);
         let send = |c: UpdateClusterFluentBuilder| async move {
-            c.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+            c.send().await.map_err(Self::err)?;
             self.wait_available(req.id).await
         };
         let mut settings = call();
@@ -246,7 +245,7 @@ impl Provider for MemorydbClusterProvider {
         Ok(applied(&self.wait_available(req.id).await?))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, MemorydbCluster>) -> Result<(), ProviderError> {
         match self.describe(req.id).await? {
             None => return Ok(()),
             Some(c) if status(&c) == "deleting" => {}
@@ -260,7 +259,7 @@ impl Provider for MemorydbClusterProvider {
                         .send()
                         .await
                         .map(|_| ())
-                        .map_err(|e| aws_error(e, NOT_FOUND))
+                        .map_err(Self::err)
                 })
                 .await;
                 ignore_not_found(r)?;
@@ -274,8 +273,8 @@ impl Provider for MemorydbClusterProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: MemorydbCluster = parse(kinds::MEMORYDB_CLUSTER, req.props)?;
+    async fn find(&self, req: Find<'_, MemorydbCluster>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(c) = self.describe(&p.name).await? else {
             return Ok(None);
         };
@@ -283,11 +282,7 @@ impl Provider for MemorydbClusterProvider {
             return Ok(None);
         }
         let tags = tags_of(&self.ctx, c.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&c)))
     }
 }

@@ -4,18 +4,17 @@
 
 use super::memorydb::{tag_list, tags_of};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_memorydb::types::SubnetGroup;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, MemorydbSubnetGroup};
+use gantry_core::kinds::MemorydbSubnetGroup;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["SubnetGroupNotFoundFault"];
 
-pub struct MemorydbSubnetGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(g: &SubnetGroup) -> Applied {
@@ -30,7 +29,7 @@ fn applied(g: &SubnetGroup) -> Applied {
     }
 }
 
-impl MemorydbSubnetGroupProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<SubnetGroup>, ProviderError> {
         match self
             .ctx
@@ -42,8 +41,8 @@ impl MemorydbSubnetGroupProvider {
         {
             Ok(out) => Ok(out.subnet_groups.unwrap_or_default().into_iter().next()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -54,13 +53,17 @@ impl MemorydbSubnetGroupProvider {
 }
 
 #[async_trait]
-impl Provider for MemorydbSubnetGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::MEMORYDB_SUBNET_GROUP
+impl AwsKind for Provider {
+    type Props = MemorydbSubnetGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "subnetgroup/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.props)?;
+    async fn create(&self, req: Create<'_, MemorydbSubnetGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         // No idempotency token: the name is unique, and `find` adopts it.
         let out = self
             .ctx
@@ -69,22 +72,21 @@ impl Provider for MemorydbSubnetGroupProvider {
             .subnet_group_name(&p.name)
             .description(&p.description)
             .set_subnet_ids(Some(p.subnet_ids.clone()))
-            .set_tags(Some(tag_list(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_list(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let g = out
             .subnet_group
             .ok_or_else(|| ProviderError::msg("CreateSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(g) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, MemorydbSubnetGroup>]) -> Result<Vec<Seen<MemorydbSubnetGroup>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(g) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<MemorydbSubnetGroup> = recorded(r.props);
             let ids: Vec<String> = g
                 .subnets()
                 .iter()
@@ -98,16 +100,13 @@ impl Provider for MemorydbSubnetGroupProvider {
                     rec.as_ref().map(|x| x.subnet_ids.as_slice()).unwrap_or(&[]),
                 ),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(&g).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&g).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, MemorydbSubnetGroup>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let out = self
             .ctx
             .memorydb()
@@ -117,14 +116,14 @@ impl Provider for MemorydbSubnetGroupProvider {
             .set_subnet_ids(Some(new.subnet_ids.clone()))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let g = out
             .subnet_group
             .ok_or_else(|| ProviderError::msg("UpdateSubnetGroup returned no group"))?;
         Ok(applied(&g))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, MemorydbSubnetGroup>) -> Result<(), ProviderError> {
         let r = retry_codes(&["SubnetGroupInUseFault"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .memorydb()
@@ -133,23 +132,19 @@ impl Provider for MemorydbSubnetGroupProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: MemorydbSubnetGroup = parse(kinds::MEMORYDB_SUBNET_GROUP, req.props)?;
+    async fn find(&self, req: Find<'_, MemorydbSubnetGroup>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(g) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = tags_of(&self.ctx, g.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&g)))
     }
 }

@@ -6,18 +6,17 @@
 
 use super::memorydb::{password, tag_list, tags_of};
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_memorydb::types::{AuthenticationMode, InputAuthenticationType, User};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, MemorydbUser};
+use gantry_core::kinds::MemorydbUser;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["UserNotFoundFault"];
 
-pub struct MemorydbUserProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(u: &User) -> Applied {
@@ -32,7 +31,7 @@ fn applied(u: &User) -> Applied {
     }
 }
 
-impl MemorydbUserProvider {
+impl Provider {
     async fn describe(&self, name: &str) -> Result<Option<User>, ProviderError> {
         match self
             .ctx
@@ -48,8 +47,8 @@ impl MemorydbUserProvider {
                 .into_iter()
                 .find(|u| u.status() != Some("deleting"))),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -60,13 +59,17 @@ impl MemorydbUserProvider {
 }
 
 #[async_trait]
-impl Provider for MemorydbUserProvider {
-    fn kind(&self) -> &'static str {
-        kinds::MEMORYDB_USER
+impl AwsKind for Provider {
+    type Props = MemorydbUser;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "user/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: MemorydbUser = parse(kinds::MEMORYDB_USER, req.props)?;
+    async fn create(&self, req: Create<'_, MemorydbUser>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let pw = password(&self.ctx, &p.password_secret_arn).await?;
         // No idempotency token: the name is unique, and `find` adopts it.
         let out = self
@@ -81,19 +84,19 @@ impl Provider for MemorydbUserProvider {
                     .passwords(pw)
                     .build(),
             )
-            .set_tags(Some(tag_list(tag_set(req.tags, req.address, None))))
+            .set_tags(Some(tag_list(req.tag_set(None))))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let u = out
             .user
             .ok_or_else(|| ProviderError::msg("CreateUser returned no user"))?;
         Ok(applied(&u))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(u) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, MemorydbUser>]) -> Result<Vec<Seen<MemorydbUser>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some(u) = self.describe(&id).await? else {
                 return Ok(None);
             };
             let props = MemorydbUser {
@@ -101,17 +104,13 @@ impl Provider for MemorydbUserProvider {
                 access_string: u.access_string().unwrap_or_default().to_string(),
                 password_secret_arn: String::new(),
             };
-            Ok(Some(Observed {
-                // The password's source cannot be read back.
-                props: to_props_without(&props, &["password_secret_arn"]),
-                outputs: applied(&u).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: vec!["password_secret_arn"], outputs: applied(&u).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: MemorydbUser = parse(kinds::MEMORYDB_USER, req.new)?;
+    async fn update(&self, req: Update<'_, MemorydbUser>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let out = self
             .ctx
             .memorydb()
@@ -120,14 +119,14 @@ impl Provider for MemorydbUserProvider {
             .access_string(&new.access_string)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let u = out
             .user
             .ok_or_else(|| ProviderError::msg("UpdateUser returned no user"))?;
         Ok(applied(&u))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, MemorydbUser>) -> Result<(), ProviderError> {
         // Refused while an ACL being modified or deleted still lists it.
         let r = retry_codes(&["InvalidUserStateFault"], DEPENDENCY_WAIT, || async {
             self.ctx
@@ -137,7 +136,7 @@ impl Provider for MemorydbUserProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)?;
@@ -149,17 +148,13 @@ impl Provider for MemorydbUserProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: MemorydbUser = parse(kinds::MEMORYDB_USER, req.props)?;
+    async fn find(&self, req: Find<'_, MemorydbUser>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(u) = self.describe(&p.name).await? else {
             return Ok(None);
         };
         let tags = tags_of(&self.ctx, u.arn().unwrap_or_default()).await?;
-        let ours = tags_match(
-            tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            req.tags,
-            req.address,
-        );
+        let ours = req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         Ok(ours.then(|| applied(&u)))
     }
 }

@@ -1,198 +1,345 @@
-//! One provider per resource kind, one module per kind.
+//! One provider per resource kind, one module per kind, each in the shape
+//! of [`crate::shape::AwsKind`]. The modules and their registration come
+//! from the kinds table (`gantry_core::with_kinds!`): a kind declared there
+//! without a module here does not compile, and a module's `Provider` must
+//! be for the kind's own property struct.
 //!
 //! Every provider follows the same conventions: create tags in the create
 //! call where the API allows and passes an idempotency token derived from the
 //! journal's intent where it has one; read is batched and maps AWS back to the
 //! kind's canonical typed struct (leaving out what it cannot observe); delete
-//! treats "already gone" as success and waits where later deletes depend on
-//! it; find adopts by `gantry:*` tags or deterministic name.
+//! waits where later deletes depend on it; find adopts by `gantry:*` tags or
+//! deterministic name, never through the (lagging) tagging API.
 
+// Helpers shared by the kinds of one service.
+mod acm;
+mod apigw;
 mod ec2;
 mod elb;
 mod memorydb;
 mod route53;
 mod wafv2;
-pub(crate) use elb::tags_of as elb_tags_of;
-pub(crate) use memorydb::tags_of as memorydb_tags;
-pub(crate) use wafv2::{list as wafv2_list, tags_of as wafv2_tags_of};
-
-pub mod acm_certificate;
-pub mod cloudfront_distribution;
-pub mod cloudfront_origin_access_control;
-pub mod db_instance;
-pub mod db_subnet_group;
-pub mod dynamodb_table;
-pub mod ecr_repository;
-pub mod ecs_cluster;
-pub mod ecs_service;
-pub mod ecs_task_definition;
-pub mod efs_access_point;
-pub mod efs_file_system;
-pub mod efs_mount_target;
-pub mod eip;
-pub mod elasticache_replication_group;
-pub mod elasticache_subnet_group;
-pub mod iam_role;
-pub mod internet_gateway;
-pub mod kms_key;
-pub mod lb;
-pub mod lb_listener;
-pub mod lb_listener_rule;
-pub mod lb_target_group;
-pub mod log_group;
-pub mod memorydb_acl;
-pub mod memorydb_cluster;
-pub mod memorydb_subnet_group;
-pub mod memorydb_user;
-pub mod nat_gateway;
-pub mod route53_record;
-pub mod route53_zone;
-pub mod route_table;
-pub mod route_table_association;
-pub mod s3_bucket;
-pub mod s3_bucket_policy;
-pub mod secret;
-pub mod security_group;
-pub mod ssm_parameter;
-pub mod subnet;
-pub mod vpc;
-pub mod vpc_endpoint;
-pub mod wafv2_ip_set;
-pub mod wafv2_web_acl;
-pub mod wafv2_web_acl_association;
-
-// API Gateway (HTTP APIs).
-mod apigw;
-pub mod apigw_api;
-pub mod apigw_api_mapping;
-pub mod apigw_domain_name;
-pub mod apigw_integration;
-pub mod apigw_route;
-pub mod apigw_stage;
-pub mod apigw_vpc_link;
-pub(crate) use apigw::{
-    list_apis as apigw_list_apis, list_domain_names as apigw_list_domain_names,
-    list_vpc_links as apigw_list_vpc_links, pairs as apigw_tag_pairs,
-};
 
 use crate::context::AwsContext;
+use crate::shape::{Adapter, AwsKind, Lister};
 use gantry_core::ProviderSet;
 use std::sync::Arc;
 
-/// Every provider, sharing `ctx`'s clients.
-pub(crate) fn all(ctx: &AwsContext) -> ProviderSet {
-    let ctx = || ctx.clone();
-    let mut set = ProviderSet::new();
-    set.insert(Arc::new(vpc::VpcProvider { ctx: ctx() }));
-    set.insert(Arc::new(subnet::SubnetProvider { ctx: ctx() }));
-    set.insert(Arc::new(internet_gateway::InternetGatewayProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(route_table::RouteTableProvider { ctx: ctx() }));
-    set.insert(Arc::new(
-        route_table_association::RouteTableAssociationProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(eip::EipProvider { ctx: ctx() }));
-    set.insert(Arc::new(nat_gateway::NatGatewayProvider { ctx: ctx() }));
-    set.insert(Arc::new(vpc_endpoint::VpcEndpointProvider { ctx: ctx() }));
-    set.insert(Arc::new(security_group::SecurityGroupProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(lb::LbProvider { ctx: ctx() }));
-    set.insert(Arc::new(lb_target_group::LbTargetGroupProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(lb_listener::LbListenerProvider { ctx: ctx() }));
-    set.insert(Arc::new(lb_listener_rule::LbListenerRuleProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(ecs_cluster::EcsClusterProvider { ctx: ctx() }));
-    set.insert(Arc::new(log_group::LogGroupProvider { ctx: ctx() }));
-    set.insert(Arc::new(iam_role::IamRoleProvider { ctx: ctx() }));
-    set.insert(Arc::new(ecr_repository::EcrRepositoryProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(ecs_task_definition::EcsTaskDefinitionProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(ecs_service::EcsServiceProvider { ctx: ctx() }));
-    set.insert(Arc::new(kms_key::KmsKeyProvider { ctx: ctx() }));
-    set.insert(Arc::new(secret::SecretProvider { ctx: ctx() }));
-    set.insert(Arc::new(ssm_parameter::SsmParameterProvider { ctx: ctx() }));
-    set.insert(Arc::new(db_subnet_group::DbSubnetGroupProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(db_instance::DbInstanceProvider { ctx: ctx() }));
-    set.insert(Arc::new(
-        elasticache_subnet_group::ElasticacheSubnetGroupProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(
-        elasticache_replication_group::ElasticacheReplicationGroupProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(dynamodb_table::DynamodbTableProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(s3_bucket::S3BucketProvider { ctx: ctx() }));
-    set.insert(Arc::new(efs_file_system::EfsFileSystemProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(efs_mount_target::EfsMountTargetProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(efs_access_point::EfsAccessPointProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(route53_zone::Route53ZoneLookupProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(route53_zone::Route53ZoneProvider { ctx: ctx() }));
-    set.insert(Arc::new(route53_record::Route53RecordProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(acm_certificate::AcmCertificateProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(
-        acm_certificate::AcmCertificateValidationProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(wafv2_ip_set::Wafv2IpSetProvider { ctx: ctx() }));
-    set.insert(Arc::new(wafv2_web_acl::Wafv2WebAclProvider { ctx: ctx() }));
-    set.insert(Arc::new(
-        wafv2_web_acl_association::Wafv2WebAclAssociationProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(s3_bucket_policy::S3BucketPolicyProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(
-        cloudfront_origin_access_control::CloudfrontOriginAccessControlProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(
-        cloudfront_distribution::CloudfrontDistributionProvider { ctx: ctx() },
-    ));
-    // API Gateway (HTTP APIs).
-    set.insert(Arc::new(apigw_api::ApigwApiProvider { ctx: ctx() }));
-    set.insert(Arc::new(apigw_vpc_link::ApigwVpcLinkProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(apigw_integration::ApigwIntegrationProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(apigw_route::ApigwRouteProvider { ctx: ctx() }));
-    set.insert(Arc::new(apigw_stage::ApigwStageProvider { ctx: ctx() }));
-    set.insert(Arc::new(apigw_domain_name::ApigwDomainNameProvider {
-        ctx: ctx(),
-    }));
-    set.insert(Arc::new(apigw_api_mapping::ApigwApiMappingProvider {
-        ctx: ctx(),
-    }));
-    // MemoryDB (durable Redis).
-    set.insert(Arc::new(
-        memorydb_subnet_group::MemorydbSubnetGroupProvider { ctx: ctx() },
-    ));
-    set.insert(Arc::new(memorydb_user::MemorydbUserProvider { ctx: ctx() }));
-    set.insert(Arc::new(memorydb_acl::MemorydbAclProvider { ctx: ctx() }));
-    set.insert(Arc::new(memorydb_cluster::MemorydbClusterProvider {
-        ctx: ctx(),
-    }));
-    set
+macro_rules! providers {
+    ($(($konst:ident, $name:ident, $ty:ident, $meta:expr)),* $(,)?) => {
+        $(pub(crate) mod $name;)*
+
+        // Each module's provider is for its own kind's property struct.
+        $(const _: fn(&<$name::Provider as AwsKind>::Props) -> &gantry_core::kinds::$ty = |p| p;)*
+
+        /// Every provider, sharing `ctx`'s clients, and their listings.
+        pub(crate) fn all(ctx: &AwsContext) -> (ProviderSet, Vec<Arc<dyn Lister>>) {
+            let mut set = ProviderSet::new();
+            let mut listers: Vec<Arc<dyn Lister>> = Vec::new();
+            $({
+                let a = Arc::new(Adapter::<$name::Provider>::new(ctx.clone()));
+                set.insert(a.clone());
+                listers.push(a);
+            })*
+            (set, listers)
+        }
+    };
+}
+
+gantry_core::with_kinds!(providers);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::{Listing, Region};
+    use gantry_core::kinds;
+    use std::collections::BTreeMap;
+
+    fn ctx() -> AwsContext {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("eu-central-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        AwsContext::from_config(config).expect("a region is set")
+    }
+
+    fn listings() -> BTreeMap<&'static str, Listing> {
+        let (_, listers) = all(&ctx());
+        listers.iter().map(|l| (l.kind(), l.listing())).collect()
+    }
+
+    #[test]
+    fn every_kind_has_a_provider_and_a_listing() {
+        let (set, listers) = all(&ctx());
+        let mut want: Vec<&str> = kinds::ALL.to_vec();
+        want.sort();
+        assert_eq!(set.kinds().collect::<Vec<_>>(), want);
+        assert_eq!(listers.len(), kinds::ALL.len());
+        let l = listings();
+        for (kind, listing) in &l {
+            if let Listing::Inside(parent) = listing {
+                // The parent is a kind that is itself listed, so the
+                // inventory reaches what lives inside it.
+                let p = l
+                    .get(parent)
+                    .unwrap_or_else(|| panic!("{kind}: no kind {parent}"));
+                assert!(
+                    matches!(p, Listing::Tagged { .. } | Listing::Own),
+                    "{kind} lives inside {parent}, which is not listed"
+                );
+            }
+        }
+    }
+
+    /// One ARN of each tagged kind, as the tagging API returns them, and
+    /// the id the kind's provider uses for it.
+    const ARNS: &[(&str, &str, &str)] = &[
+        (kinds::VPC, "arn:aws:ec2:eu-central-1:1:vpc/vpc-1", "vpc-1"),
+        (
+            kinds::SUBNET,
+            "arn:aws:ec2:eu-central-1:1:subnet/subnet-1",
+            "subnet-1",
+        ),
+        (
+            kinds::INTERNET_GATEWAY,
+            "arn:aws:ec2:eu-central-1:1:internet-gateway/igw-1",
+            "igw-1",
+        ),
+        (
+            kinds::ROUTE_TABLE,
+            "arn:aws:ec2:eu-central-1:1:route-table/rtb-1",
+            "rtb-1",
+        ),
+        (
+            kinds::EIP,
+            "arn:aws:ec2:eu-central-1:1:elastic-ip/eipalloc-1",
+            "eipalloc-1",
+        ),
+        (
+            kinds::NAT_GATEWAY,
+            "arn:aws:ec2:eu-central-1:1:natgateway/nat-1",
+            "nat-1",
+        ),
+        (
+            kinds::VPC_ENDPOINT,
+            "arn:aws:ec2:eu-central-1:1:vpc-endpoint/vpce-1",
+            "vpce-1",
+        ),
+        (
+            kinds::SECURITY_GROUP,
+            "arn:aws:ec2:eu-central-1:1:security-group/sg-1",
+            "sg-1",
+        ),
+        (
+            kinds::LB,
+            "arn:aws:elasticloadbalancing:eu-central-1:1:loadbalancer/app/x/1",
+            "arn:aws:elasticloadbalancing:eu-central-1:1:loadbalancer/app/x/1",
+        ),
+        (
+            kinds::LB_TARGET_GROUP,
+            "arn:aws:elasticloadbalancing:eu-central-1:1:targetgroup/x/1",
+            "arn:aws:elasticloadbalancing:eu-central-1:1:targetgroup/x/1",
+        ),
+        (
+            kinds::LB_LISTENER,
+            "arn:aws:elasticloadbalancing:eu-central-1:1:listener/app/x/1/2",
+            "arn:aws:elasticloadbalancing:eu-central-1:1:listener/app/x/1/2",
+        ),
+        (
+            kinds::LB_LISTENER_RULE,
+            "arn:aws:elasticloadbalancing:eu-central-1:1:listener-rule/app/x/1/2/3",
+            "arn:aws:elasticloadbalancing:eu-central-1:1:listener-rule/app/x/1/2/3",
+        ),
+        (
+            kinds::ECS_CLUSTER,
+            "arn:aws:ecs:eu-central-1:1:cluster/c",
+            "arn:aws:ecs:eu-central-1:1:cluster/c",
+        ),
+        (
+            kinds::ECS_SERVICE,
+            "arn:aws:ecs:eu-central-1:1:service/c/s",
+            "arn:aws:ecs:eu-central-1:1:service/c/s",
+        ),
+        (
+            kinds::ECS_TASK_DEFINITION,
+            "arn:aws:ecs:eu-central-1:1:task-definition/f:3",
+            "arn:aws:ecs:eu-central-1:1:task-definition/f:3",
+        ),
+        (
+            kinds::LOG_GROUP,
+            "arn:aws:logs:eu-central-1:1:log-group:/gantry/s/dev/web",
+            "/gantry/s/dev/web",
+        ),
+        (
+            kinds::ECR_REPOSITORY,
+            "arn:aws:ecr:eu-central-1:1:repository/s-dev/web",
+            "s-dev/web",
+        ),
+        (kinds::KMS_KEY, "arn:aws:kms:eu-central-1:1:key/k-1", "k-1"),
+        (
+            kinds::SECRET,
+            "arn:aws:secretsmanager:eu-central-1:1:secret:s/dev/x-AbCdEf",
+            "arn:aws:secretsmanager:eu-central-1:1:secret:s/dev/x-AbCdEf",
+        ),
+        (
+            kinds::SSM_PARAMETER,
+            "arn:aws:ssm:eu-central-1:1:parameter/gantry/s/dev/x",
+            "/gantry/s/dev/x",
+        ),
+        (
+            kinds::DB_SUBNET_GROUP,
+            "arn:aws:rds:eu-central-1:1:subgrp:s-dev-db",
+            "s-dev-db",
+        ),
+        (
+            kinds::DB_INSTANCE,
+            "arn:aws:rds:eu-central-1:1:db:s-dev-db",
+            "s-dev-db",
+        ),
+        (
+            kinds::ELASTICACHE_SUBNET_GROUP,
+            "arn:aws:elasticache:eu-central-1:1:subnetgroup:s-dev",
+            "s-dev",
+        ),
+        (
+            kinds::ELASTICACHE_REPLICATION_GROUP,
+            "arn:aws:elasticache:eu-central-1:1:replicationgroup:s-dev",
+            "s-dev",
+        ),
+        (
+            kinds::DYNAMODB_TABLE,
+            "arn:aws:dynamodb:eu-central-1:1:table/t",
+            "t",
+        ),
+        (
+            kinds::S3_BUCKET,
+            "arn:aws:s3:::s-dev-assets-1",
+            "s-dev-assets-1",
+        ),
+        (
+            kinds::EFS_FILE_SYSTEM,
+            "arn:aws:elasticfilesystem:eu-central-1:1:file-system/fs-1",
+            "fs-1",
+        ),
+        (
+            kinds::EFS_ACCESS_POINT,
+            "arn:aws:elasticfilesystem:eu-central-1:1:access-point/fsap-1",
+            "fsap-1",
+        ),
+        (kinds::ROUTE53_ZONE, "arn:aws:route53:::hostedzone/Z1", "Z1"),
+        (
+            kinds::ACM_CERTIFICATE,
+            "arn:aws:acm:us-east-1:1:certificate/c-1",
+            "arn:aws:acm:us-east-1:1:certificate/c-1",
+        ),
+        (
+            kinds::WAFV2_IP_SET,
+            "arn:aws:wafv2:eu-central-1:1:regional/ipset/n/i-1",
+            "i-1",
+        ),
+        (
+            kinds::WAFV2_WEB_ACL,
+            "arn:aws:wafv2:us-east-1:1:global/webacl/n/a-1",
+            "a-1",
+        ),
+        (
+            kinds::CLOUDFRONT_DISTRIBUTION,
+            "arn:aws:cloudfront::1:distribution/E1",
+            "E1",
+        ),
+        (
+            kinds::APIGW_API,
+            "arn:aws:apigateway:eu-central-1::/apis/a1",
+            "a1",
+        ),
+        (
+            kinds::APIGW_VPC_LINK,
+            "arn:aws:apigateway:eu-central-1::/vpclinks/v1",
+            "v1",
+        ),
+        (
+            kinds::APIGW_DOMAIN_NAME,
+            "arn:aws:apigateway:eu-central-1::/domainnames/api.example.com",
+            "api.example.com",
+        ),
+        (
+            kinds::MEMORYDB_SUBNET_GROUP,
+            "arn:aws:memorydb:eu-central-1:1:subnetgroup/s-dev",
+            "s-dev",
+        ),
+        (
+            kinds::MEMORYDB_USER,
+            "arn:aws:memorydb:eu-central-1:1:user/s-dev-app",
+            "s-dev-app",
+        ),
+        (
+            kinds::MEMORYDB_ACL,
+            "arn:aws:memorydb:eu-central-1:1:acl/s-dev",
+            "s-dev",
+        ),
+        (
+            kinds::MEMORYDB_CLUSTER,
+            "arn:aws:memorydb:eu-central-1:1:cluster/s-dev",
+            "s-dev",
+        ),
+    ];
+
+    #[test]
+    fn each_tagged_kind_claims_exactly_its_own_arns() {
+        let l = listings();
+        let tagged: Vec<(&str, fn(&str) -> Option<String>)> = l
+            .iter()
+            .filter_map(|(k, l)| match l {
+                Listing::Tagged { id, .. } => Some((*k, *id)),
+                _ => None,
+            })
+            .collect();
+        // Every tagged kind has a sample here.
+        for (k, _) in &tagged {
+            assert!(ARNS.iter().any(|(x, _, _)| x == k), "no sample ARN for {k}");
+        }
+        for (kind, arn, id) in ARNS {
+            let claims: Vec<(&str, String)> = tagged
+                .iter()
+                .filter_map(|(k, f)| f(arn).map(|i| (*k, i)))
+                .collect();
+            assert_eq!(claims, vec![(*kind, id.to_string())], "{arn}");
+        }
+        // What lives inside an API or a domain name is not an API.
+        let inside = "arn:aws:apigateway:eu-central-1::/apis/a1/stages/$default";
+        assert!(tagged.iter().all(|(_, f)| f(inside).is_none()));
+    }
+
+    #[test]
+    fn global_kinds_are_listed_in_us_east_1() {
+        let l = listings();
+        for k in [kinds::CLOUDFRONT_DISTRIBUTION, kinds::ROUTE53_ZONE] {
+            assert!(
+                matches!(
+                    l[k],
+                    Listing::Tagged {
+                        region: Region::Global,
+                        ..
+                    }
+                ),
+                "{k}"
+            );
+        }
+        for k in [
+            kinds::ACM_CERTIFICATE,
+            kinds::WAFV2_WEB_ACL,
+            kinds::WAFV2_IP_SET,
+        ] {
+            assert!(
+                matches!(
+                    l[k],
+                    Listing::Tagged {
+                        region: Region::Both,
+                        ..
+                    }
+                ),
+                "{k}"
+            );
+        }
+    }
 }

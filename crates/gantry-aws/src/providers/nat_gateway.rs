@@ -4,18 +4,17 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{NatGateway as AwsNat, NatGatewayState, ResourceType};
-use gantry_core::kinds::{self, NatGateway};
+use gantry_core::kinds::NatGateway;
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["NatGatewayNotFound", "InvalidNatGatewayID.NotFound"];
 
-pub struct NatGatewayProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn gone(n: &AwsNat) -> bool {
@@ -25,7 +24,7 @@ fn gone(n: &AwsNat) -> bool {
     )
 }
 
-impl NatGatewayProvider {
+impl Provider {
     async fn describe(&self, ids: Vec<String>) -> Result<Vec<AwsNat>, ProviderError> {
         let out = self
             .ctx
@@ -34,7 +33,7 @@ impl NatGatewayProvider {
             .filter(filter("nat-gateway-id", ids))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.nat_gateways.unwrap_or_default())
     }
 
@@ -61,14 +60,18 @@ impl NatGatewayProvider {
 }
 
 #[async_trait]
-impl Provider for NatGatewayProvider {
-    fn kind(&self) -> &'static str {
-        kinds::NAT_GATEWAY
+impl AwsKind for Provider {
+    type Props = NatGateway;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "natgateway/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: NatGateway = parse(kinds::NAT_GATEWAY, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, NatGateway>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -79,7 +82,7 @@ impl Provider for NatGatewayProvider {
             .tag_specifications(tag_spec(ResourceType::Natgateway, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .nat_gateway
             .and_then(|n| n.nat_gateway_id)
@@ -88,9 +91,9 @@ impl Provider for NatGatewayProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, NatGateway>]) -> Result<Vec<Seen<NatGateway>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             for n in self.describe(chunk).await? {
                 let Some(id) = n.nat_gateway_id.clone() else {
@@ -108,30 +111,24 @@ impl Provider for NatGatewayProvider {
                         .find_map(|a| a.allocation_id.clone())
                         .unwrap_or_default(),
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied_id(id).outputs,
-                    },
-                );
+                found.push(Seen::new(id.clone(), props, applied_id(id).outputs));
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: NatGateway = parse(kinds::NAT_GATEWAY, req.new)?;
+    async fn update(&self, req: Update<'_, NatGateway>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         put_tags(
             &self.ctx,
             req.id,
-            &tag_set(req.tags, req.address, Some(&new.name)),
+            &req.tag_set(Some(&new.name)),
         )
         .await?;
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, NatGateway>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .ec2()
@@ -140,7 +137,7 @@ impl Provider for NatGatewayProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)?;
         wait_for(
             &format!("NAT gateway {} to be deleted", req.id),
@@ -148,7 +145,7 @@ impl Provider for NatGatewayProvider {
             || async {
                 let n = self.describe(vec![req.id.to_string()]).await;
                 let n = match n {
-                    Err(e) if e.not_found => return Ok(Some(())),
+                    Err(e) if e.is_not_found() => return Ok(Some(())),
                     other => other?,
                 };
                 Ok(n.first()
@@ -159,14 +156,17 @@ impl Provider for NatGatewayProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, NatGateway>) -> Result<Option<Applied>, ProviderError> {
         // The emulator ignores tag filters here, so narrow by subnet and check
         // the tags ourselves.
-        let mut q = self.ctx.ec2().describe_nat_gateways();
-        if let Ok(p) = parse::<NatGateway>(kinds::NAT_GATEWAY, req.props) {
-            q = q.filter(filter("subnet-id", [p.subnet_id]));
-        }
-        let out = q.send().await.map_err(|e| aws_error(e, &[]))?;
+        let out = self
+            .ctx
+            .ec2()
+            .describe_nat_gateways()
+            .filter(filter("subnet-id", [req.props.subnet_id.clone()]))
+            .send()
+            .await
+            .map_err(Self::err)?;
         let Some(n) = out
             .nat_gateways
             .unwrap_or_default()

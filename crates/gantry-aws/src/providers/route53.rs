@@ -4,11 +4,13 @@
 
 use crate::context::AwsContext;
 use crate::error::aws_error;
+use crate::util::outputs;
 use crate::util::wait_for;
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecordSet, RrType,
 };
-use gantry_core::ProviderError;
+use aws_sdk_route53::types::{HostedZone, TagResourceType};
+use gantry_core::{Applied, ProviderError};
 use std::time::Duration;
 
 /// Codes meaning the zone is gone.
@@ -167,4 +169,84 @@ mod tests {
         assert_eq!(fqdn("example.com"), "example.com.");
         assert_eq!(fqdn("example.com."), "example.com.");
     }
+}
+
+pub(crate) fn zone_applied(id: &str, name: &str, name_servers: Option<&[String]>) -> Applied {
+    let id = zone_id(id).to_string();
+    let mut o = outputs([("id", id.clone()), ("name", dns_name(name))]);
+    if let Some(ns) = name_servers {
+        o.insert("name_servers".into(), ns.join(",").into());
+    }
+    Applied { id, outputs: o }
+}
+
+/// Zones named `name` (ListHostedZonesByName starts at the name; stops at
+/// the first other name).
+pub(crate) async fn zones_named(
+    ctx: &AwsContext,
+    name: &str,
+) -> Result<Vec<HostedZone>, ProviderError> {
+    let out = ctx
+        .route53()
+        .list_hosted_zones_by_name()
+        .dns_name(fqdn(name))
+        .max_items(100)
+        .send()
+        .await
+        .map_err(|e| aws_error(e, &[]))?;
+    Ok(out
+        .hosted_zones()
+        .iter()
+        .filter(|z| dns_name(z.name()) == dns_name(name))
+        .cloned()
+        .collect())
+}
+
+/// GetHostedZone: the zone and its name servers; `None` when gone.
+pub(crate) async fn get_zone(
+    ctx: &AwsContext,
+    id: &str,
+) -> Result<Option<(HostedZone, Vec<String>)>, ProviderError> {
+    match ctx
+        .route53()
+        .get_hosted_zone()
+        .id(zone_id(id))
+        .send()
+        .await
+        .map_err(|e| aws_error(e, ZONE_NOT_FOUND))
+    {
+        Ok(o) => {
+            let ns = o
+                .delegation_set()
+                .map(|d| d.name_servers().to_vec())
+                .unwrap_or_default();
+            Ok(o.hosted_zone.map(|z| (z, ns)))
+        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The `gantry:*` tags of a zone.
+pub(crate) async fn zone_tags(
+    ctx: &AwsContext,
+    id: &str,
+) -> Result<Vec<(String, String)>, ProviderError> {
+    let out = ctx
+        .route53()
+        .list_tags_for_resource()
+        .resource_type(TagResourceType::Hostedzone)
+        .resource_id(zone_id(id))
+        .send()
+        .await
+        .map_err(|e| aws_error(e, ZONE_NOT_FOUND))?;
+    Ok(out
+        .resource_tag_set()
+        .map(|s| {
+            s.tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default())
 }

@@ -14,11 +14,12 @@ use aws_sdk_route53::types::{
     AliasTarget as R53Alias, ChangeAction, ResourceRecord, ResourceRecordSet, RrType,
 };
 use gantry_core::kinds::{self, AliasTarget, Route53Record};
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
-pub struct Route53RecordProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn record_id(p: &Route53Record) -> String {
@@ -136,13 +137,17 @@ fn from_record_set(
 }
 
 #[async_trait]
-impl Provider for Route53RecordProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE53_RECORD
+impl AwsKind for Provider {
+    type Props = Route53Record;
+    const NOT_FOUND: &'static [&'static str] = super::route53::ZONE_NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::ROUTE53_ZONE);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Route53Record = parse(kinds::ROUTE53_RECORD, req.props)?;
+    async fn create(&self, req: Create<'_, Route53Record>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let rs = to_record_set(&p)?;
         change(
             &self.ctx,
@@ -154,45 +159,44 @@ impl Provider for Route53RecordProvider {
         Ok(applied(&p))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, Route53Record>]) -> Result<Vec<Seen<Route53Record>>, ProviderError> {
         // One listing per zone covers every record of it.
         let mut zones: HashMap<String, Option<Vec<ResourceRecordSet>>> = HashMap::new();
-        for r in reqs {
+        for r in items {
             let (z, _, _) = split_id(r.id)?;
             if zones.contains_key(z) {
                 continue;
             }
             let sets = match all_record_sets(&self.ctx, z).await {
                 Ok(s) => Some(s),
-                Err(e) if e.not_found => None,
+                Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),
             };
             zones.insert(z.to_string(), sets);
         }
-        reqs.iter()
-            .map(|r| {
+        let mut out = Vec::new();
+        for r in items {
+            {
                 let (z, name, rtype) = split_id(r.id)?;
                 let Some(Some(sets)) = zones.get(z) else {
-                    return Ok(None);
+                    continue;
                 };
                 let Some(rs) = sets
                     .iter()
                     .find(|s| dns_name(s.name()) == dns_name(name) && s.r#type().as_str() == rtype)
                 else {
-                    return Ok(None);
+                    continue;
                 };
-                let rec: Option<Route53Record> = recorded(r.props);
-                let props = from_record_set(z, rs, rec.as_ref());
-                Ok(Some(Observed {
-                    props: to_props(&props),
-                    outputs: applied(&props).outputs,
-                }))
-            })
-            .collect()
+                let props = from_record_set(z, rs, r.recorded.as_ref());
+                let outputs = applied(&props).outputs;
+                out.push(Seen::new(r.id, props, outputs));
+            }
+        }
+        Ok(out)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Route53Record = parse(kinds::ROUTE53_RECORD, req.new)?;
+    async fn update(&self, req: Update<'_, Route53Record>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         change(
             &self.ctx,
             &new.zone_id,
@@ -203,12 +207,12 @@ impl Provider for Route53RecordProvider {
         Ok(applied(&new))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Route53Record>) -> Result<(), ProviderError> {
         let (z, name, rtype) = split_id(req.id)?;
         // DELETE must carry the exact current values.
         let current = match record_set(&self.ctx, z, name, rtype).await {
             Ok(c) => c,
-            Err(e) if e.not_found => return Ok(()),
+            Err(e) if e.is_not_found() => return Ok(()),
             Err(e) => return Err(e),
         };
         let Some(rs) = current else { return Ok(()) };
@@ -231,12 +235,12 @@ impl Provider for Route53RecordProvider {
         }
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Route53Record = parse(kinds::ROUTE53_RECORD, req.props)?;
+    async fn find(&self, req: Find<'_, Route53Record>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         match record_set(&self.ctx, &p.zone_id, &p.name, &p.record_type).await {
             Ok(Some(_)) => Ok(Some(applied(&p))),
             Ok(None) => Ok(None),
-            Err(e) if e.not_found => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }

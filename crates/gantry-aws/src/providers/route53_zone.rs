@@ -1,114 +1,34 @@
-//! `route53_zone` (a public hosted zone Gantry creates and owns) and
-//! `route53_zone_lookup` (an existing zone found by name: create only looks
-//! it up, delete does nothing, Gantry never owns it).
-//!
-//! Both ids are the zone id without the `/hostedzone/` prefix; outputs are
-//! `id` and `name`, plus `name_servers` (comma separated) for owned zones.
-//! `CreateHostedZone` takes no tags, so the `gantry:*` tags follow in
-//! `ChangeTagsForResource`; its `CallerReference` is derived from the
-//! journal's intent, so a retried create finds the zone it already made
-//! (looked up by caller reference first; `HostedZoneAlreadyExists` → the
-//! zone with that caller reference), even when the tags were never written.
+//! `route53_zone`: a public hosted zone Gantry creates and owns. Its id is
+//! the zone id without the `/hostedzone/` prefix; outputs are `id`, `name`
+//! and `name_servers` (comma separated). `CreateHostedZone` takes no tags,
+//! so the `gantry:*` tags follow in `ChangeTagsForResource`; its
+//! `CallerReference` is derived from the journal's intent, so a retried
+//! create finds the zone it already made (looked up by caller reference
+//! first; `HostedZoneAlreadyExists` → the zone with that caller reference),
+//! even when the tags were never written.
 
-use super::route53::{dns_name, fqdn, zone_id, ZONE_NOT_FOUND};
+use super::route53::*;
 use crate::context::AwsContext;
 use crate::error::{aws_error, has_code};
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_route53::types::{HostedZone, HostedZoneConfig, Tag, TagResourceType};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, Route53Zone, Route53ZoneLookup};
+use aws_sdk_route53::types::{HostedZoneConfig, Tag, TagResourceType};
+use gantry_core::kinds::Route53Zone;
+use crate::shape::*;
 use gantry_core::*;
 
-fn applied(id: &str, name: &str, name_servers: Option<&[String]>) -> Applied {
-    let id = zone_id(id).to_string();
-    let mut o = outputs([("id", id.clone()), ("name", dns_name(name))]);
-    if let Some(ns) = name_servers {
-        o.insert("name_servers".into(), ns.join(",").into());
-    }
-    Applied { id, outputs: o }
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
-/// Zones named `name` (ListHostedZonesByName starts at the name; stops at
-/// the first other name).
-async fn zones_named(ctx: &AwsContext, name: &str) -> Result<Vec<HostedZone>, ProviderError> {
-    let out = ctx
-        .route53()
-        .list_hosted_zones_by_name()
-        .dns_name(fqdn(name))
-        .max_items(100)
-        .send()
-        .await
-        .map_err(|e| aws_error(e, &[]))?;
-    Ok(out
-        .hosted_zones()
-        .iter()
-        .filter(|z| dns_name(z.name()) == dns_name(name))
-        .cloned()
-        .collect())
-}
-
-/// GetHostedZone: the zone and its name servers; `None` when gone.
-async fn get_zone(
-    ctx: &AwsContext,
-    id: &str,
-) -> Result<Option<(HostedZone, Vec<String>)>, ProviderError> {
-    match ctx
-        .route53()
-        .get_hosted_zone()
-        .id(zone_id(id))
-        .send()
-        .await
-        .map_err(|e| aws_error(e, ZONE_NOT_FOUND))
-    {
-        Ok(o) => {
-            let ns = o
-                .delegation_set()
-                .map(|d| d.name_servers().to_vec())
-                .unwrap_or_default();
-            Ok(o.hosted_zone.map(|z| (z, ns)))
-        }
-        Err(e) if e.not_found => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// The `gantry:*` tags of a zone.
-pub(crate) async fn zone_tags(
-    ctx: &AwsContext,
-    id: &str,
-) -> Result<Vec<(String, String)>, ProviderError> {
-    let out = ctx
-        .route53()
-        .list_tags_for_resource()
-        .resource_type(TagResourceType::Hostedzone)
-        .resource_id(zone_id(id))
-        .send()
-        .await
-        .map_err(|e| aws_error(e, ZONE_NOT_FOUND))?;
-    Ok(out
-        .resource_tag_set()
-        .map(|s| {
-            s.tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default())
-}
-
-pub struct Route53ZoneProvider {
-    pub(crate) ctx: AwsContext,
-}
-
-impl Route53ZoneProvider {
+impl Provider {
     async fn tag(
         &self,
         id: &str,
-        req: &CreateRequest<'_>,
+        req: &Create<'_, Route53Zone>,
         name: &str,
     ) -> Result<(), ProviderError> {
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, Some(name))
+        let tags: Vec<Tag> = req.tag_set(Some(name))
             .into_iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
@@ -126,13 +46,17 @@ impl Route53ZoneProvider {
 }
 
 #[async_trait]
-impl Provider for Route53ZoneProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE53_ZONE
+impl AwsKind for Provider {
+    type Props = Route53Zone;
+    const NOT_FOUND: &'static [&'static str] = super::route53::ZONE_NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Global, |a| arn::after(a, "route53", "hostedzone/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Route53Zone = parse(kinds::ROUTE53_ZONE, req.props)?;
+    async fn create(&self, req: Create<'_, Route53Zone>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let caller = client_token(req.token);
         // A zone this intent already made (AWS would answer
         // `HostedZoneAlreadyExists` below; the emulator would make another).
@@ -146,7 +70,7 @@ impl Provider for Route53ZoneProvider {
                 .await?
                 .map(|(_, ns)| ns)
                 .unwrap_or_default();
-            return Ok(applied(z.id(), z.name(), Some(&ns)));
+            return Ok(zone_applied(z.id(), z.name(), Some(&ns)));
         }
         let config = HostedZoneConfig::builder()
             .comment(&p.comment)
@@ -161,7 +85,7 @@ impl Provider for Route53ZoneProvider {
             .hosted_zone_config(config)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         let (id, ns) = match made {
             Ok(o) => {
                 let id = o
@@ -190,13 +114,13 @@ impl Provider for Route53ZoneProvider {
             Err(e) => return Err(e),
         };
         self.tag(&id, &req, &p.name).await?;
-        Ok(applied(&id, &p.name, Some(&ns)))
+        Ok(zone_applied(&id, &p.name, Some(&ns)))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, Route53Zone>]) -> Result<Vec<Seen<Route53Zone>>, ProviderError> {
         // Route53 has no batched GetHostedZone; one call per zone, concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some((z, ns)) = get_zone(&self.ctx, r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some((z, ns)) = get_zone(&self.ctx, &id).await? else {
                 return Ok(None);
             };
             let props = Route53Zone {
@@ -207,16 +131,13 @@ impl Provider for Route53ZoneProvider {
                     .unwrap_or_default()
                     .to_string(),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(z.id(), z.name(), Some(&ns)).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, zone_applied(z.id(), z.name(), Some(&ns)).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Route53Zone = parse(kinds::ROUTE53_ZONE, req.new)?;
+    async fn update(&self, req: Update<'_, Route53Zone>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.ctx
             .route53()
             .update_hosted_zone_comment()
@@ -229,13 +150,13 @@ impl Provider for Route53ZoneProvider {
             .await?
             .map(|(_, ns)| ns)
             .unwrap_or_default();
-        Ok(applied(req.id, &new.name, Some(&ns)))
+        Ok(zone_applied(req.id, &new.name, Some(&ns)))
     }
 
     /// Fails with `HostedZoneNotEmpty` while records other than SOA and NS
     /// remain: Gantry deletes its own records first and never deletes
     /// records it did not write.
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Route53Zone>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .route53()
@@ -248,96 +169,23 @@ impl Provider for Route53ZoneProvider {
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Route53Zone = parse(kinds::ROUTE53_ZONE, req.props)?;
+    async fn find(&self, req: Find<'_, Route53Zone>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let caller = client_token(req.token);
         for z in zones_named(&self.ctx, &p.name).await? {
             let ours = z.caller_reference() == caller || {
                 let t = zone_tags(&self.ctx, z.id()).await?;
-                tags_match(
-                    t.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    req.tags,
-                    req.address,
-                )
+                req.ours(t.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             };
             if ours {
                 let ns = get_zone(&self.ctx, z.id())
                     .await?
                     .map(|(_, ns)| ns)
                     .unwrap_or_default();
-                return Ok(Some(applied(z.id(), z.name(), Some(&ns))));
+                return Ok(Some(zone_applied(z.id(), z.name(), Some(&ns))));
             }
         }
         Ok(None)
     }
 }
 
-pub struct Route53ZoneLookupProvider {
-    pub(crate) ctx: AwsContext,
-}
-
-impl Route53ZoneLookupProvider {
-    async fn lookup(&self, props: &Props) -> Result<Applied, ProviderError> {
-        let p: Route53ZoneLookup = parse(kinds::ROUTE53_ZONE_LOOKUP, props)?;
-        let z = zones_named(&self.ctx, &p.name)
-            .await?
-            .into_iter()
-            .find(|z| z.config().is_some_and(|c| c.private_zone()) == p.private_zone)
-            .ok_or_else(|| {
-                ProviderError::new(
-                    "NoSuchHostedZone",
-                    format!(
-                        "no {} hosted zone named {} in this account",
-                        if p.private_zone { "private" } else { "public" },
-                        p.name
-                    ),
-                )
-            })?;
-        Ok(applied(z.id(), z.name(), None))
-    }
-}
-
-#[async_trait]
-impl Provider for Route53ZoneLookupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE53_ZONE_LOOKUP
-    }
-
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        self.lookup(req.props).await
-    }
-
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some((z, _)) = get_zone(&self.ctx, r.id).await? else {
-                return Ok(None);
-            };
-            let props = Route53ZoneLookup {
-                name: dns_name(z.name()),
-                private_zone: z.config().is_some_and(|c| c.private_zone()),
-            };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(z.id(), z.name(), None).outputs,
-            }))
-        }))
-        .await
-    }
-
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        self.lookup(req.new).await
-    }
-
-    /// Never owned: nothing to delete.
-    async fn delete(&self, _req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        Ok(())
-    }
-
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        match self.lookup(req.props).await {
-            Ok(a) => Ok(Some(a)),
-            Err(e) if has_code(&e, &["NoSuchHostedZone"]) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-}

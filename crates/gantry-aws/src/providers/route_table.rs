@@ -7,14 +7,15 @@ use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
-use gantry_core::kinds::{self, Route, RouteTable};
+use gantry_core::kinds::{Route, RouteTable};
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 const NOT_FOUND: &[&str] = &["InvalidRouteTableID.NotFound"];
 
-pub struct RouteTableProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn routes_of(rt: &aws_sdk_ec2::types::RouteTable) -> Vec<Route> {
@@ -37,7 +38,7 @@ fn routes_of(rt: &aws_sdk_ec2::types::RouteTable) -> Vec<Route> {
     routes
 }
 
-impl RouteTableProvider {
+impl Provider {
     /// Brings the table's routes from `have` to `want`, keyed by destination.
     async fn sync_routes(
         &self,
@@ -66,7 +67,7 @@ impl RouteTableProvider {
                         .set_nat_gateway_id(r.nat_gateway_id.clone())
                         .send()
                         .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))?;
+                        .map_err(Self::err)?;
                 }
                 None => {
                     self.ctx
@@ -78,7 +79,7 @@ impl RouteTableProvider {
                         .set_nat_gateway_id(r.nat_gateway_id.clone())
                         .send()
                         .await
-                        .map_err(|e| aws_error(e, NOT_FOUND))?;
+                        .map_err(Self::err)?;
                 }
             }
         }
@@ -109,20 +110,24 @@ impl RouteTableProvider {
             .filters(filter("route-table-id", [id.to_string()]))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.route_tables.unwrap_or_default().into_iter().next())
     }
 }
 
 #[async_trait]
-impl Provider for RouteTableProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE_TABLE
+impl AwsKind for Provider {
+    type Props = RouteTable;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "route-table/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: RouteTable = parse(kinds::ROUTE_TABLE, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, RouteTable>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -132,7 +137,7 @@ impl Provider for RouteTableProvider {
             .tag_specifications(tag_spec(ResourceType::RouteTable, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let rt = out
             .route_table
             .ok_or_else(|| missing_id("CreateRouteTable"))?;
@@ -145,9 +150,9 @@ impl Provider for RouteTableProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, RouteTable>]) -> Result<Vec<Seen<RouteTable>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             let out = self
                 .ctx
@@ -156,7 +161,7 @@ impl Provider for RouteTableProvider {
                 .filters(filter("route-table-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             for rt in out.route_tables.unwrap_or_default() {
                 let Some(id) = rt.route_table_id.clone() else {
                     continue;
@@ -166,26 +171,20 @@ impl Provider for RouteTableProvider {
                     vpc_id: rt.vpc_id.clone().unwrap_or_default(),
                     routes: routes_of(&rt),
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied_id(id).outputs,
-                    },
-                );
+                found.push(Seen::new(id.clone(), props, applied_id(id).outputs));
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: RouteTable = parse(kinds::ROUTE_TABLE, req.old)?;
-        let new: RouteTable = parse(kinds::ROUTE_TABLE, req.new)?;
+    async fn update(&self, req: Update<'_, RouteTable>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.name != new.name {
             put_tags(
                 &self.ctx,
                 req.id,
-                &tag_set(req.tags, req.address, Some(&new.name)),
+                &req.tag_set(Some(&new.name)),
             )
             .await?;
         }
@@ -199,7 +198,7 @@ impl Provider for RouteTableProvider {
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, RouteTable>) -> Result<(), ProviderError> {
         let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
@@ -208,13 +207,13 @@ impl Provider for RouteTableProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, RouteTable>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -222,7 +221,7 @@ impl Provider for RouteTableProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .route_tables
             .unwrap_or_default()

@@ -3,27 +3,30 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use gantry_core::kinds::{self, RouteTableAssociation};
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["InvalidAssociationID.NotFound"];
 
-pub struct RouteTableAssociationProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 #[async_trait]
-impl Provider for RouteTableAssociationProvider {
-    fn kind(&self) -> &'static str {
-        kinds::ROUTE_TABLE_ASSOCIATION
+impl AwsKind for Provider {
+    type Props = RouteTableAssociation;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::ROUTE_TABLE);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: RouteTableAssociation = parse(kinds::ROUTE_TABLE_ASSOCIATION, req.props)?;
+    async fn create(&self, req: Create<'_, RouteTableAssociation>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .ec2()
@@ -32,16 +35,16 @@ impl Provider for RouteTableAssociationProvider {
             .subnet_id(&p.subnet_id)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .association_id
             .ok_or_else(|| missing_id("AssociateRouteTable"))?;
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, RouteTableAssociation>]) -> Result<Vec<Seen<RouteTableAssociation>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             let out = self
                 .ctx
@@ -50,7 +53,7 @@ impl Provider for RouteTableAssociationProvider {
                 .filters(filter("association.route-table-association-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, &[]))?;
+                .map_err(Self::err)?;
             for rt in out.route_tables.unwrap_or_default() {
                 for a in rt.associations() {
                     let (Some(id), Some(subnet)) = (a.route_table_association_id(), a.subnet_id())
@@ -61,25 +64,19 @@ impl Provider for RouteTableAssociationProvider {
                         subnet_id: subnet.to_string(),
                         route_table_id: rt.route_table_id().unwrap_or_default().to_string(),
                     };
-                    found.insert(
-                        id.to_string(),
-                        Observed {
-                            props: to_props(&props),
-                            outputs: applied_id(id.to_string()).outputs,
-                        },
-                    );
+                    found.push(Seen::new(id.to_string(), props, applied_id(id.to_string()).outputs));
                 }
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
+    async fn update(&self, req: Update<'_, RouteTableAssociation>) -> Result<Applied, ProviderError> {
         // Both fields force replacement: nothing can change in place.
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, RouteTableAssociation>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .ec2()
@@ -88,12 +85,12 @@ impl Provider for RouteTableAssociationProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: RouteTableAssociation = parse(kinds::ROUTE_TABLE_ASSOCIATION, req.props)?;
+    async fn find(&self, req: Find<'_, RouteTableAssociation>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .ec2()
@@ -101,7 +98,7 @@ impl Provider for RouteTableAssociationProvider {
             .filters(filter("route-table-id", [p.route_table_id.clone()]))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .route_tables
             .unwrap_or_default()

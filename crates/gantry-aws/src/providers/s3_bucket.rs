@@ -20,7 +20,7 @@ use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CorsConfiguration, CorsRule as AwsCorsRule, CreateBucketConfiguration, Delete,
+    CorsConfiguration, CorsRule as AwsCorsRule, CreateBucketConfiguration, Delete as S3Delete,
     ExpirationStatus, LifecycleExpiration, LifecycleRule as AwsRule, LifecycleRuleFilter,
     NoncurrentVersionExpiration, ObjectIdentifier, ObjectOwnership, OwnershipControls,
     OwnershipControlsRule, PublicAccessBlockConfiguration, ServerSideEncryption,
@@ -29,14 +29,14 @@ use aws_sdk_s3::types::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, CorsRule, LifecycleRule, S3Bucket};
+use gantry_core::kinds::{CorsRule, LifecycleRule, S3Bucket};
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["NoSuchBucket", "NotFound"];
 
-pub struct S3BucketProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn err(e: impl std::fmt::Display) -> ProviderError {
@@ -53,7 +53,7 @@ pub(crate) fn bucket_name(prefix: &str, token: &str) -> String {
     format!("{prefix}-{suffix}")
 }
 
-impl S3BucketProvider {
+impl Provider {
     fn applied(&self, name: &str) -> Applied {
         let region = self.ctx.region();
         Applied {
@@ -78,8 +78,8 @@ impl S3BucketProvider {
         match self.ctx.s3().head_bucket().bucket(name).send().await {
             Ok(_) => Ok(true),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(false)
                 } else {
                     Err(e)
@@ -96,8 +96,8 @@ impl S3BucketProvider {
                 .map(|t| (t.key().to_string(), t.value().to_string()))
                 .collect()),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found || e.code.as_deref() == Some("NoSuchTagSet") {
+                let e = Self::err(e);
+                if e.is_not_found() || e.code.as_deref() == Some("NoSuchTagSet") {
                     Ok(Vec::new())
                 } else {
                     Err(e)
@@ -132,7 +132,7 @@ impl S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -149,7 +149,7 @@ impl S3BucketProvider {
             .versioning_configuration(VersioningConfiguration::builder().status(status).build())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -164,7 +164,7 @@ impl S3BucketProvider {
                 .bucket(name)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             return Ok(());
         }
         let mut aws = Vec::new();
@@ -203,7 +203,7 @@ impl S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -214,7 +214,7 @@ impl S3BucketProvider {
                 .bucket(name)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             return Ok(());
         }
         let mut aws = Vec::new();
@@ -239,7 +239,7 @@ impl S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -254,7 +254,7 @@ impl S3BucketProvider {
                 .max_keys(1000)
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             let mut ids = Vec::new();
             for v in out.versions() {
                 if let Some(k) = v.key() {
@@ -286,7 +286,7 @@ impl S3BucketProvider {
                     .delete_objects()
                     .bucket(name)
                     .delete(
-                        Delete::builder()
+                        S3Delete::builder()
                             .set_objects(Some(batch.to_vec()))
                             .quiet(true)
                             .build()
@@ -294,7 +294,7 @@ impl S3BucketProvider {
                     )
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, NOT_FOUND))?;
+                    .map_err(Self::err)?;
                 if let Some(e) = r.errors().first() {
                     return Err(ProviderError::new(
                         e.code().unwrap_or("DeleteObjectsFailed"),
@@ -313,7 +313,7 @@ impl S3BucketProvider {
         &self,
         name: &str,
         rec: Option<&S3Bucket>,
-    ) -> Result<Option<Props>, ProviderError> {
+    ) -> Result<Option<(S3Bucket, Vec<&'static str>)>, ProviderError> {
         let s3 = self.ctx.s3();
         let versioning = match s3.get_bucket_versioning().bucket(name).send().await {
             Ok(v) => v.status() == Some(&BucketVersioningStatus::Enabled),
@@ -321,8 +321,8 @@ impl S3BucketProvider {
                 misrooted_versioning(&e).as_deref() == Some("Enabled")
             }
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     return Ok(None);
                 }
                 return Err(e);
@@ -338,7 +338,7 @@ impl S3BucketProvider {
                         .and_then(|d| d.kms_master_key_id())
                         .map(str::to_string)),
                     Err(e) => {
-                        let e = aws_error(e, NOT_FOUND);
+                        let e = Self::err(e);
                         if e.code.as_deref()
                             == Some("ServerSideEncryptionConfigurationNotFoundError")
                         {
@@ -384,7 +384,7 @@ impl S3BucketProvider {
                         })
                         .collect::<Vec<_>>()),
                     Err(e) => {
-                        let e = aws_error(e, NOT_FOUND);
+                        let e = Self::err(e);
                         if e.code.as_deref() == Some("NoSuchLifecycleConfiguration") {
                             Ok(Vec::new())
                         } else {
@@ -406,7 +406,7 @@ impl S3BucketProvider {
                         })
                         .collect::<Vec<_>>()),
                     Err(e) => {
-                        let e = aws_error(e, NOT_FOUND);
+                        let e = Self::err(e);
                         if e.code.as_deref() == Some("NoSuchCORSConfiguration") {
                             Ok(Vec::new())
                         } else {
@@ -441,18 +441,22 @@ impl S3BucketProvider {
         if rec.is_none() {
             unread.push("bucket_prefix");
         }
-        Ok(Some(to_props_without(&p, &unread)))
+        Ok(Some((p, unread)))
     }
 }
 
 #[async_trait]
-impl Provider for S3BucketProvider {
-    fn kind(&self) -> &'static str {
-        kinds::S3_BUCKET
+impl AwsKind for Provider {
+    type Props = S3Bucket;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::resource(a, "s3").filter(|b| !b.is_empty() && !b.contains('/')).map(str::to_string));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: S3Bucket = parse(kinds::S3_BUCKET, req.props)?;
+    async fn create(&self, req: Create<'_, S3Bucket>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let name = bucket_name(&p.bucket_prefix, req.token);
         let s3 = self.ctx.s3();
         let region = self.ctx.region();
@@ -468,7 +472,7 @@ impl Provider for S3BucketProvider {
             .object_ownership(ObjectOwnership::BucketOwnerEnforced)
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         match r {
             // The same intent, resumed: the bucket is already ours.
             Err(e) if e.code.as_deref() == Some("BucketAlreadyOwnedByYou") => {}
@@ -476,7 +480,7 @@ impl Provider for S3BucketProvider {
                 other?;
             }
         }
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
@@ -490,7 +494,7 @@ impl Provider for S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         s3.put_public_access_block()
             .bucket(&name)
             .public_access_block_configuration(
@@ -503,7 +507,7 @@ impl Provider for S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         s3.put_bucket_ownership_controls()
             .bucket(&name)
             .ownership_controls(
@@ -519,7 +523,7 @@ impl Provider for S3BucketProvider {
             )
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         self.put_encryption(&name, &p.kms_key_arn).await?;
         if p.versioning {
             self.put_versioning(&name, true).await?;
@@ -533,24 +537,25 @@ impl Provider for S3BucketProvider {
         Ok(self.applied(&name))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, S3Bucket>]) -> Result<Vec<Seen<S3Bucket>>, ProviderError> {
         // S3 has no batch read; the calls run concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: Option<S3Bucket> = recorded(r.props);
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
             Ok(self
-                .observe(r.id, rec.as_ref())
+                .observe(&id, rec.as_ref())
                 .await?
-                .map(|props| Observed {
+                .map(|(props, unread)| Seen {
+                    outputs: self.applied(&id).outputs,
+                    id,
                     props,
-                    outputs: self.applied(r.id).outputs,
+                    unread,
                 }))
-        }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: S3Bucket = parse(kinds::S3_BUCKET, req.old)?;
-        let new: S3Bucket = parse(kinds::S3_BUCKET, req.new)?;
+    async fn update(&self, req: Update<'_, S3Bucket>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.kms_key_arn != new.kms_key_arn {
             self.put_encryption(req.id, &new.kms_key_arn).await?;
         }
@@ -567,13 +572,11 @@ impl Provider for S3BucketProvider {
         Ok(self.applied(req.id))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, S3Bucket>) -> Result<(), ProviderError> {
         if !self.exists(req.id).await? {
             return Ok(());
         }
-        let force = recorded::<S3Bucket>(req.props)
-            .map(|b| b.force_destroy)
-            .unwrap_or(false);
+        let force = req.recorded.as_ref().is_some_and(|b| b.force_destroy);
         if force {
             self.empty(req.id).await?;
         }
@@ -585,7 +588,7 @@ impl Provider for S3BucketProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         match r {
             Err(e) if e.code.as_deref() == Some("BucketNotEmpty") => Err(ProviderError::new(
                 "BucketNotEmpty",
@@ -605,8 +608,8 @@ impl Provider for S3BucketProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: S3Bucket = parse(kinds::S3_BUCKET, req.props)?;
+    async fn find(&self, req: Find<'_, S3Bucket>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let want = format!("{}-", p.bucket_prefix);
         let buckets: Vec<String> = list_buckets(&self.ctx, Some(&want))
             .await?
@@ -615,11 +618,7 @@ impl Provider for S3BucketProvider {
             .collect();
         for b in buckets {
             let tags = self.tags(&b).await?;
-            if tags_match(
-                tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                req.tags,
-                req.address,
-            ) {
+            if req.ours(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
                 return Ok(Some(self.applied(&b)));
             }
         }
@@ -676,13 +675,6 @@ pub(crate) async fn list_buckets(
     }
 }
 
-/// Tags of a bucket (empty when it has none or is gone).
-pub(crate) async fn bucket_tags(
-    ctx: &AwsContext,
-    name: &str,
-) -> Result<Vec<(String, String)>, ProviderError> {
-    S3BucketProvider { ctx: ctx.clone() }.tags(name).await
-}
 
 #[cfg(test)]
 mod tests {

@@ -9,11 +9,10 @@
 //! whose CloudFront statement Gantry wrote.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, S3BucketPolicy};
+use crate::shape::*;
 use gantry_core::*;
 use serde_json::{json, Value};
 
@@ -21,8 +20,8 @@ const NOT_FOUND: &[&str] = &["NoSuchBucket", "NoSuchBucketPolicy"];
 const CLOUDFRONT_SID: &str = "GantryCloudFrontRead";
 const TLS_SID: &str = "GantryDenyInsecureTransport";
 
-pub struct S3BucketPolicyProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(bucket: &str) -> Applied {
@@ -91,7 +90,7 @@ fn parse_document(doc: &Value) -> Option<(Vec<String>, bool)> {
     Some((arns, tls))
 }
 
-impl S3BucketPolicyProvider {
+impl Provider {
     async fn get(&self, bucket: &str) -> Result<Option<Value>, ProviderError> {
         let got = self
             .ctx
@@ -100,7 +99,7 @@ impl S3BucketPolicyProvider {
             .bucket(bucket)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         Ok(found(got)?.and_then(|o| o.policy().and_then(|p| serde_json::from_str(p).ok())))
     }
 
@@ -113,29 +112,32 @@ impl S3BucketPolicyProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND))
+            .map_err(Self::err)
     }
 }
 
 #[async_trait]
-impl Provider for S3BucketPolicyProvider {
-    fn kind(&self) -> &'static str {
-        kinds::S3_BUCKET_POLICY
+impl AwsKind for Provider {
+    type Props = S3BucketPolicy;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::S3_BUCKET);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.props)?;
+    async fn create(&self, req: Create<'_, S3BucketPolicy>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         self.put(&p).await?;
         Ok(applied(&p.bucket))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(doc) = self.get(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, S3BucketPolicy>]) -> Result<Vec<Seen<S3BucketPolicy>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(doc) = self.get(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<S3BucketPolicy> = recorded(r.props);
-            let bucket_arn = format!("arn:aws:s3:::{}", r.id);
+            let bucket_arn = format!("arn:aws:s3:::{}", &id);
             // A document Gantry no longer recognises (its statements edited
             // away) reads as granting no distribution, so the plan puts it back.
             let (arns, tls) = parse_document(&doc).unwrap_or_default();
@@ -146,26 +148,23 @@ impl Provider for S3BucketPolicyProvider {
                     .unwrap_or_default(),
             );
             let p = S3BucketPolicy {
-                bucket: r.id.to_string(),
+                bucket: id.clone(),
                 bucket_arn,
                 cloudfront_distribution_arns: arns,
                 deny_insecure_transport: tls,
             };
-            Ok(Some(Observed {
-                props: to_props(&p),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), p, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.new)?;
+    async fn update(&self, req: Update<'_, S3BucketPolicy>) -> Result<Applied, ProviderError> {
+        let p = &req.new;
         self.put(&p).await?;
         Ok(applied(&p.bucket))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, S3BucketPolicy>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .s3()
@@ -174,12 +173,12 @@ impl Provider for S3BucketPolicyProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: S3BucketPolicy = parse(kinds::S3_BUCKET_POLICY, req.props)?;
+    async fn find(&self, req: Find<'_, S3BucketPolicy>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let ours = self
             .get(&p.bucket)
             .await?

@@ -6,19 +6,18 @@
 //! scheduled for deletion counts as gone.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::Tag;
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, Secret};
+use gantry_core::kinds::Secret;
+use crate::shape::*;
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
-pub struct SecretProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(arn: &str, name: &str) -> Applied {
@@ -39,7 +38,7 @@ fn tags_of(d: &DescribeSecretOutput) -> Vec<(&str, &str)> {
         .collect()
 }
 
-impl SecretProvider {
+impl Provider {
     /// DescribeSecret by ARN or name; `None` when gone or scheduled for deletion.
     async fn describe(&self, id: &str) -> Result<Option<DescribeSecretOutput>, ProviderError> {
         match self
@@ -53,8 +52,8 @@ impl SecretProvider {
             Ok(d) if d.deleted_date().is_some() => Ok(None),
             Ok(d) => Ok(Some(d)),
             Err(e) => {
-                let e = aws_error(e, NOT_FOUND);
-                if e.not_found {
+                let e = Self::err(e);
+                if e.is_not_found() {
                     Ok(None)
                 } else {
                     Err(e)
@@ -65,15 +64,19 @@ impl SecretProvider {
 }
 
 #[async_trait]
-impl Provider for SecretProvider {
-    fn kind(&self) -> &'static str {
-        kinds::SECRET
+impl AwsKind for Provider {
+    type Props = Secret;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "secretsmanager", "secret:"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Secret = parse(kinds::SECRET, req.props)?;
+    async fn create(&self, req: Create<'_, Secret>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let sm = self.ctx.secrets();
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .map(|(k, v)| Tag::builder().key(k).value(v).build())
             .collect();
@@ -84,7 +87,7 @@ impl Provider for SecretProvider {
                     .exclude_punctuation(p.exclude_punctuation)
                     .send()
                     .await
-                    .map_err(|e| aws_error(e, &[]))?
+                    .map_err(Self::err)?
                     .random_password
                     .ok_or_else(|| ProviderError::msg("GetRandomPassword returned nothing"))?,
             ),
@@ -103,19 +106,18 @@ impl Provider for SecretProvider {
             .set_tags(Some(tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(applied(
             out.arn().unwrap_or_default(),
             out.name().unwrap_or(&p.name),
         ))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(d) = self.describe(r.id).await? else {
+    async fn read(&self, items: &[Item<'_, Secret>]) -> Result<Vec<Seen<Secret>>, ProviderError> {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let Some(d) = self.describe(&id).await? else {
                 return Ok(None);
             };
-            let rec: Option<Secret> = recorded(r.props);
             let name = d.name().unwrap_or_default().to_string();
             let mut unread = vec![
                 "generate_length",
@@ -137,17 +139,14 @@ impl Provider for SecretProvider {
                 exclude_punctuation: false,
                 recovery_window_in_days: 0,
             };
-            Ok(Some(Observed {
-                props: to_props_without(&props, &unread),
-                outputs: applied(d.arn().unwrap_or(r.id), &name).outputs,
-            }))
-        }))
+            Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(d.arn().unwrap_or(&id), &name).outputs }))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: Secret = parse(kinds::SECRET, req.old)?;
-        let new: Secret = parse(kinds::SECRET, req.new)?;
+    async fn update(&self, req: Update<'_, Secret>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.description != new.description || old.kms_key_id != new.kms_key_id {
             // A new key applies to the versions stored from now on.
             self.ctx
@@ -158,7 +157,7 @@ impl Provider for SecretProvider {
                 .set_kms_key_id((!new.kms_key_id.is_empty()).then(|| new.kms_key_id.clone()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         // `recovery_window_in_days` only matters at delete.
         let d = self
@@ -171,11 +170,13 @@ impl Provider for SecretProvider {
         ))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Secret>) -> Result<(), ProviderError> {
         if self.describe(req.id).await?.is_none() {
             return Ok(());
         }
-        let window = recorded::<Secret>(req.props)
+        let window = req
+            .recorded
+            .as_ref()
             .map(|s| s.recovery_window_in_days)
             .unwrap_or(30);
         let call = self.ctx.secrets().delete_secret().secret_id(req.id);
@@ -188,16 +189,16 @@ impl Provider for SecretProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Secret = parse(kinds::SECRET, req.props)?;
+    async fn find(&self, req: Find<'_, Secret>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let Some(d) = self.describe(&p.name).await? else {
             return Ok(None);
         };
-        let ours = tags_match(tags_of(&d), req.tags, req.address);
+        let ours = req.ours(tags_of(&d));
         Ok(ours.then(|| applied(d.arn().unwrap_or_default(), d.name().unwrap_or(&p.name))))
     }
 }

@@ -5,20 +5,20 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, ResourceType, SecurityGroup as AwsSg, UserIdGroupPair,
 };
-use gantry_core::kinds::{self, SecurityGroup, SgRule};
+use gantry_core::kinds::{SecurityGroup, SgRule};
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::{BTreeMap, HashMap};
 
 const NOT_FOUND: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.NotFound"];
 
-pub struct SecurityGroupProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn all_traffic(protocol: &str) -> bool {
@@ -179,7 +179,7 @@ fn rule_diff(have: &[SgRule], want: &[SgRule]) -> (Vec<IpPermission>, Vec<IpPerm
     (revoke, add)
 }
 
-impl SecurityGroupProvider {
+impl Provider {
     async fn describe(&self, ids: Vec<String>) -> Result<Vec<AwsSg>, ProviderError> {
         let out = self
             .ctx
@@ -188,7 +188,7 @@ impl SecurityGroupProvider {
             .filters(filter("group-id", ids))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.security_groups.unwrap_or_default())
     }
 
@@ -209,7 +209,7 @@ impl SecurityGroupProvider {
                 .set_ip_permissions(Some(revoke))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if !add.is_empty() {
             ec2.authorize_security_group_ingress()
@@ -217,7 +217,7 @@ impl SecurityGroupProvider {
                 .set_ip_permissions(Some(add))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         let (revoke, add) = rule_diff(&flatten(sg.ip_permissions_egress()), &want.egress);
         if !revoke.is_empty() {
@@ -226,7 +226,7 @@ impl SecurityGroupProvider {
                 .set_ip_permissions(Some(revoke))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if !add.is_empty() {
             ec2.authorize_security_group_egress()
@@ -234,21 +234,25 @@ impl SecurityGroupProvider {
                 .set_ip_permissions(Some(add))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(())
     }
 }
 
 #[async_trait]
-impl Provider for SecurityGroupProvider {
-    fn kind(&self) -> &'static str {
-        kinds::SECURITY_GROUP
+impl AwsKind for Provider {
+    type Props = SecurityGroup;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "security-group/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: SecurityGroup = parse(kinds::SECURITY_GROUP, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, SecurityGroup>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -259,7 +263,7 @@ impl Provider for SecurityGroupProvider {
             .tag_specifications(tag_spec(ResourceType::SecurityGroup, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .group_id
             .ok_or_else(|| missing_id("CreateSecurityGroup"))?;
@@ -269,8 +273,8 @@ impl Provider for SecurityGroupProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, SecurityGroup>]) -> Result<Vec<Seen<SecurityGroup>>, ProviderError> {
+        let ids = ids(items);
         let mut found = HashMap::new();
         for chunk in chunks(&ids, 200) {
             for sg in self.describe(chunk).await? {
@@ -279,11 +283,11 @@ impl Provider for SecurityGroupProvider {
                 }
             }
         }
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let sg = found.get(r.id)?;
-                let rec: Option<SecurityGroup> = recorded(r.props);
+                let rec: Option<SecurityGroup> = r.recorded.clone();
                 let (ri, re) = rec.map(|g| (g.ingress, g.egress)).unwrap_or_default();
                 let props = SecurityGroup {
                     name: sg.group_name().unwrap_or_default().to_string(),
@@ -292,21 +296,18 @@ impl Provider for SecurityGroupProvider {
                     ingress: canonical(flatten(sg.ip_permissions()), &ri),
                     egress: canonical(flatten(sg.ip_permissions_egress()), &re),
                 };
-                Some(Observed {
-                    props: to_props(&props),
-                    outputs: applied_id(r.id.to_string()).outputs,
-                })
+                Some(Seen::new(r.id, props, applied_id(r.id.to_string()).outputs))
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: SecurityGroup = parse(kinds::SECURITY_GROUP, req.new)?;
+    async fn update(&self, req: Update<'_, SecurityGroup>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.sync_rules(req.id, &new).await?;
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, SecurityGroup>) -> Result<(), ProviderError> {
         // Network interfaces of deleted tasks and load balancers keep the group
         // in use for a while after their owners are gone.
         let r = retry_codes(
@@ -320,14 +321,14 @@ impl Provider for SecurityGroupProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             },
         )
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, SecurityGroup>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -335,7 +336,7 @@ impl Provider for SecurityGroupProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let Some(sg) = out
             .security_groups
             .unwrap_or_default()

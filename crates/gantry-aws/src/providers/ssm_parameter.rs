@@ -3,21 +3,21 @@
 //! `name`. Updates overwrite the value in place.
 
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ssm::types::{
     Parameter, ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag,
 };
 use futures::future::try_join_all;
-use gantry_core::kinds::{self, SsmParameter};
+use gantry_core::kinds::SsmParameter;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["ParameterNotFound", "InvalidResourceId"];
 
-pub struct SsmParameterProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(name: &str, arn: &str) -> Applied {
@@ -31,7 +31,7 @@ fn applied(name: &str, arn: &str) -> Applied {
     }
 }
 
-impl SsmParameterProvider {
+impl Provider {
     /// GetParameters for up to 10 names per call; missing names are left out.
     async fn get(&self, names: &[String]) -> Result<HashMap<String, Parameter>, ProviderError> {
         let pages = try_join_all(chunks(names, 10).map(|c| async move {
@@ -42,7 +42,7 @@ impl SsmParameterProvider {
                 .set_names(Some(c))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             Ok::<_, ProviderError>(out.parameters.unwrap_or_default())
         }))
         .await?;
@@ -75,7 +75,7 @@ impl SsmParameterProvider {
                 .send();
             while let Some(page) = pages.next().await {
                 out.extend(
-                    page.map_err(|e| aws_error(e, NOT_FOUND))?
+                    page.map_err(Self::err)?
                         .parameters
                         .unwrap_or_default(),
                 );
@@ -103,7 +103,7 @@ impl SsmParameterProvider {
             .set_tags(tags)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 
@@ -117,14 +117,18 @@ impl SsmParameterProvider {
 }
 
 #[async_trait]
-impl Provider for SsmParameterProvider {
-    fn kind(&self) -> &'static str {
-        kinds::SSM_PARAMETER
+impl AwsKind for Provider {
+    type Props = SsmParameter;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ssm", "parameter/").map(|n| format!("/{n}")));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: SsmParameter = parse(kinds::SSM_PARAMETER, req.props)?;
-        let tags: Vec<Tag> = tag_set(req.tags, req.address, None)
+    async fn create(&self, req: Create<'_, SsmParameter>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
@@ -132,12 +136,12 @@ impl Provider for SsmParameterProvider {
         Ok(applied(&p.name, &self.arn_of(&p.name).await?))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let names: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, SsmParameter>]) -> Result<Vec<Seen<SsmParameter>>, ProviderError> {
+        let names = ids(items);
         let (params, descs) = futures::try_join!(self.get(&names), self.descriptions(&names))?;
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let p = params.get(r.id)?;
                 let mut unread = Vec::new();
                 let props = SsmParameter {
@@ -148,21 +152,18 @@ impl Provider for SsmParameterProvider {
                     }),
                     value: p.value().unwrap_or_default().to_string(),
                 };
-                Some(Observed {
-                    props: to_props_without(&props, &unread),
-                    outputs: applied(r.id, p.arn().unwrap_or_default()).outputs,
-                })
+                Some(Seen { id: r.id.to_string(), props, unread: unread.to_vec(), outputs: applied(r.id, p.arn().unwrap_or_default()).outputs })
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: SsmParameter = parse(kinds::SSM_PARAMETER, req.new)?;
+    async fn update(&self, req: Update<'_, SsmParameter>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.put(&new, None).await?;
         Ok(applied(req.id, &self.arn_of(req.id).await?))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, SsmParameter>) -> Result<(), ProviderError> {
         let r = self
             .ctx
             .ssm()
@@ -171,12 +172,12 @@ impl Provider for SsmParameterProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: SsmParameter = parse(kinds::SSM_PARAMETER, req.props)?;
+    async fn find(&self, req: Find<'_, SsmParameter>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         let found = self.get(std::slice::from_ref(&p.name)).await?;
         let Some(param) = found.get(&p.name) else {
             return Ok(None);
@@ -189,12 +190,8 @@ impl Provider for SsmParameterProvider {
             .resource_id(&p.name)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
-        let ours = tags_match(
-            tags.tag_list().iter().map(|t| (t.key(), t.value())),
-            req.tags,
-            req.address,
-        );
+            .map_err(Self::err)?;
+        let ours = req.ours(tags.tag_list().iter().map(|t| (t.key(), t.value())));
         Ok(ours.then(|| applied(&p.name, param.arn().unwrap_or_default())))
     }
 }

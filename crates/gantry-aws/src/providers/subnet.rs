@@ -2,21 +2,20 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
-use gantry_core::kinds::{self, Subnet};
+use gantry_core::kinds::Subnet;
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["InvalidSubnetID.NotFound"];
 
-pub struct SubnetProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
-impl SubnetProvider {
+impl Provider {
     async fn set_public_ip(&self, id: &str, v: bool) -> Result<(), ProviderError> {
         self.ctx
             .ec2()
@@ -25,20 +24,24 @@ impl SubnetProvider {
             .map_public_ip_on_launch(AttributeBooleanValue::builder().value(v).build())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(())
     }
 }
 
 #[async_trait]
-impl Provider for SubnetProvider {
-    fn kind(&self) -> &'static str {
-        kinds::SUBNET
+impl AwsKind for Provider {
+    type Props = Subnet;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "subnet/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Subnet = parse(kinds::SUBNET, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, Subnet>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -49,7 +52,7 @@ impl Provider for SubnetProvider {
             .tag_specifications(tag_spec(ResourceType::Subnet, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .subnet
             .and_then(|s| s.subnet_id)
@@ -60,9 +63,9 @@ impl Provider for SubnetProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
+    async fn read(&self, items: &[Item<'_, Subnet>]) -> Result<Vec<Seen<Subnet>>, ProviderError> {
+        let ids = ids(items);
+        let mut found = Vec::new();
         for chunk in chunks(&ids, 200) {
             let out = self
                 .ctx
@@ -71,7 +74,7 @@ impl Provider for SubnetProvider {
                 .filters(filter("subnet-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
             for s in out.subnets.unwrap_or_default() {
                 let Some(id) = s.subnet_id.clone() else {
                     continue;
@@ -83,26 +86,20 @@ impl Provider for SubnetProvider {
                     availability_zone: s.availability_zone.clone().unwrap_or_default(),
                     map_public_ip_on_launch: s.map_public_ip_on_launch.unwrap_or(false),
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied_id(id).outputs,
-                    },
-                );
+                found.push(Seen::new(id.clone(), props, applied_id(id).outputs));
             }
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: Subnet = parse(kinds::SUBNET, req.old)?;
-        let new: Subnet = parse(kinds::SUBNET, req.new)?;
+    async fn update(&self, req: Update<'_, Subnet>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.name != new.name {
             put_tags(
                 &self.ctx,
                 req.id,
-                &tag_set(req.tags, req.address, Some(&new.name)),
+                &req.tag_set(Some(&new.name)),
             )
             .await?;
         }
@@ -113,7 +110,7 @@ impl Provider for SubnetProvider {
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Subnet>) -> Result<(), ProviderError> {
         // ENIs of deleted load balancers, NAT gateways and tasks linger a while.
         let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
@@ -123,13 +120,13 @@ impl Provider for SubnetProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, Subnet>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -137,7 +134,7 @@ impl Provider for SubnetProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .subnets
             .unwrap_or_default()

@@ -2,22 +2,20 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, Vpc};
+use gantry_core::kinds::Vpc;
+use crate::shape::*;
 use gantry_core::*;
-use std::collections::HashMap;
 
 const NOT_FOUND: &[&str] = &["InvalidVpcID.NotFound"];
 
-pub struct VpcProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
-impl VpcProvider {
+impl Provider {
     async fn attr(&self, id: &str, name: VpcAttributeName) -> Result<bool, ProviderError> {
         let out = self
             .ctx
@@ -27,7 +25,7 @@ impl VpcProvider {
             .attribute(name.clone())
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         let v = match name {
             VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames,
             _ => out.enable_dns_support,
@@ -51,7 +49,7 @@ impl VpcProvider {
                 .enable_dns_support(b(v))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         if let Some(v) = hostnames {
             self.ctx
@@ -61,21 +59,25 @@ impl VpcProvider {
                 .enable_dns_hostnames(b(v))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         Ok(())
     }
 }
 
 #[async_trait]
-impl Provider for VpcProvider {
-    fn kind(&self) -> &'static str {
-        kinds::VPC
+impl AwsKind for Provider {
+    type Props = Vpc;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Vpc = parse(kinds::VPC, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, Vpc>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let out = self
             .ctx
             .ec2()
@@ -84,7 +86,7 @@ impl Provider for VpcProvider {
             .tag_specifications(tag_spec(ResourceType::Vpc, &tags))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         let id = out
             .vpc
             .and_then(|v| v.vpc_id)
@@ -99,10 +101,9 @@ impl Provider for VpcProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
-        let mut found = HashMap::new();
-        for chunk in chunks(&ids, 200) {
+    async fn read(&self, items: &[Item<'_, Vpc>]) -> Result<Vec<Seen<Vpc>>, ProviderError> {
+        let mut found = Vec::new();
+        for chunk in chunks(&ids(items), 200) {
             let out = self
                 .ctx
                 .ec2()
@@ -110,45 +111,36 @@ impl Provider for VpcProvider {
                 .filters(filter("vpc-id", chunk))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
-            let vpcs = out.vpcs.unwrap_or_default();
-            // The DNS attributes have no batch form: ask for all at once.
-            let attrs = try_join_all(vpcs.iter().map(|v| async move {
-                let id = v.vpc_id().unwrap_or_default();
-                futures::try_join!(
-                    self.attr(id, VpcAttributeName::EnableDnsSupport),
-                    self.attr(id, VpcAttributeName::EnableDnsHostnames)
-                )
-            }))
-            .await?;
-            for (v, (support, hostnames)) in vpcs.into_iter().zip(attrs) {
-                let Some(id) = v.vpc_id.clone() else { continue };
+                .map_err(Self::err)?;
+            // The DNS attributes have no batch form: two calls per VPC.
+            let seen = bounded(&self.ctx, "ec2", out.vpcs.unwrap_or_default(), |v| async move {
+                let id = required(v.vpc_id.clone(), "DescribeVpcs", "VpcId")?;
+                let (support, hostnames) = futures::try_join!(
+                    self.attr(&id, VpcAttributeName::EnableDnsSupport),
+                    self.attr(&id, VpcAttributeName::EnableDnsHostnames)
+                )?;
                 let props = Vpc {
                     name: name_of(v.tags.as_deref()),
                     cidr_block: v.cidr_block.clone().unwrap_or_default(),
                     enable_dns_support: support,
                     enable_dns_hostnames: hostnames,
                 };
-                found.insert(
-                    id.clone(),
-                    Observed {
-                        props: to_props(&props),
-                        outputs: applied_id(id).outputs,
-                    },
-                );
-            }
+                Ok(Seen::new(id.clone(), props, applied_id(id).outputs))
+            })
+            .await?;
+            found.extend(seen);
         }
-        Ok(reqs.iter().map(|r| found.remove(r.id)).collect())
+        Ok(found)
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: Vpc = parse(kinds::VPC, req.old)?;
-        let new: Vpc = parse(kinds::VPC, req.new)?;
+    async fn update(&self, req: Update<'_, Vpc>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.name != new.name {
             put_tags(
                 &self.ctx,
                 req.id,
-                &tag_set(req.tags, req.address, Some(&new.name)),
+                &req.tag_set(Some(&new.name)),
             )
             .await?;
         }
@@ -162,7 +154,7 @@ impl Provider for VpcProvider {
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Vpc>) -> Result<(), ProviderError> {
         let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
@@ -171,13 +163,13 @@ impl Provider for VpcProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, Vpc>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -185,7 +177,7 @@ impl Provider for VpcProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .vpcs
             .unwrap_or_default()

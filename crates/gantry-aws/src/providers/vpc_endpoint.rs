@@ -3,11 +3,11 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint as AwsEndpoint, VpcEndpointType};
-use gantry_core::kinds::{self, VpcEndpoint};
+use gantry_core::kinds::VpcEndpoint;
+use crate::shape::*;
 use gantry_core::*;
 use std::collections::{BTreeSet, HashMap};
 
@@ -16,8 +16,8 @@ const NOT_FOUND: &[&str] = &[
     "InvalidVpcEndpoint.NotFound",
 ];
 
-pub struct VpcEndpointProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn gone(e: &AwsEndpoint) -> bool {
@@ -63,7 +63,7 @@ fn diff(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
     )
 }
 
-impl VpcEndpointProvider {
+impl Provider {
     async fn describe(&self, ids: Vec<String>) -> Result<Vec<AwsEndpoint>, ProviderError> {
         let out = self
             .ctx
@@ -72,20 +72,24 @@ impl VpcEndpointProvider {
             .set_vpc_endpoint_ids(Some(ids))
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))?;
+            .map_err(Self::err)?;
         Ok(out.vpc_endpoints.unwrap_or_default())
     }
 }
 
 #[async_trait]
-impl Provider for VpcEndpointProvider {
-    fn kind(&self) -> &'static str {
-        kinds::VPC_ENDPOINT
+impl AwsKind for Provider {
+    type Props = VpcEndpoint;
+    const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc-endpoint/"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: VpcEndpoint = parse(kinds::VPC_ENDPOINT, req.props)?;
-        let tags = tag_set(req.tags, req.address, Some(&p.name));
+    async fn create(&self, req: Create<'_, VpcEndpoint>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
+        let tags = req.tag_set(Some(&p.name));
         let interface = p.vpc_endpoint_type.eq_ignore_ascii_case("interface");
         let mut q = self
             .ctx
@@ -104,7 +108,7 @@ impl Provider for VpcEndpointProvider {
         } else {
             q = q.set_route_table_ids(Some(p.route_table_ids.clone()));
         }
-        let out = q.send().await.map_err(|e| aws_error(e, &[]))?;
+        let out = q.send().await.map_err(Self::err)?;
         let id = out
             .vpc_endpoint
             .and_then(|e| e.vpc_endpoint_id)
@@ -112,8 +116,8 @@ impl Provider for VpcEndpointProvider {
         Ok(applied_id(id))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
-        let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    async fn read(&self, items: &[Item<'_, VpcEndpoint>]) -> Result<Vec<Seen<VpcEndpoint>>, ProviderError> {
+        let ids = ids(items);
         let mut found = HashMap::new();
         for chunk in chunks(&ids, 200) {
             // One missing id fails the whole call here, hence the fallback.
@@ -126,11 +130,11 @@ impl Provider for VpcEndpointProvider {
                 }
             }
         }
-        Ok(reqs
+        Ok(items
             .iter()
-            .map(|r| {
+            .filter_map(|r| {
                 let e = found.get(r.id)?;
-                let rec: Option<VpcEndpoint> = recorded(r.props);
+                let rec: Option<VpcEndpoint> = r.recorded.clone();
                 let props = props_of(e, rec.as_ref());
                 // Private DNS means nothing for gateway endpoints (the emulator
                 // reports true, AWS false); leave it to the record.
@@ -139,22 +143,19 @@ impl Provider for VpcEndpointProvider {
                 } else {
                     &[]
                 };
-                Some(Observed {
-                    props: to_props_without(&props, unread),
-                    outputs: applied_id(r.id.to_string()).outputs,
-                })
+                Some(Seen { id: r.id.to_string(), props, unread: unread.to_vec(), outputs: applied_id(r.id.to_string()).outputs })
             })
             .collect())
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let old: VpcEndpoint = parse(kinds::VPC_ENDPOINT, req.old)?;
-        let new: VpcEndpoint = parse(kinds::VPC_ENDPOINT, req.new)?;
+    async fn update(&self, req: Update<'_, VpcEndpoint>) -> Result<Applied, ProviderError> {
+        let old = &req.old;
+        let new = &req.new;
         if old.name != new.name {
             put_tags(
                 &self.ctx,
                 req.id,
-                &tag_set(req.tags, req.address, Some(&new.name)),
+                &req.tag_set(Some(&new.name)),
             )
             .await?;
         }
@@ -182,14 +183,14 @@ impl Provider for VpcEndpointProvider {
             if dns {
                 q = q.private_dns_enabled(new.private_dns_enabled);
             }
-            q.send().await.map_err(|e| aws_error(e, NOT_FOUND))?;
+            q.send().await.map_err(Self::err)?;
         }
         Ok(applied_id(req.id.to_string()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, VpcEndpoint>) -> Result<(), ProviderError> {
         let existing = match self.describe(vec![req.id.to_string()]).await {
-            Err(e) if e.not_found => return Ok(()),
+            Err(e) if e.is_not_found() => return Ok(()),
             other => other?,
         };
         let Some(e) = existing.into_iter().find(|e| !gone(e)) else {
@@ -206,7 +207,7 @@ impl Provider for VpcEndpointProvider {
                 .set_remove_route_table_ids(Some(e.route_table_ids().to_vec()))
                 .send()
                 .await
-                .map_err(|e| aws_error(e, NOT_FOUND))?;
+                .map_err(Self::err)?;
         }
         let out = self
             .ctx
@@ -215,9 +216,9 @@ impl Provider for VpcEndpointProvider {
             .vpc_endpoint_ids(req.id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         let out = match out {
-            Err(e) if e.not_found => return Ok(()),
+            Err(e) if e.is_not_found() => return Ok(()),
             other => other?,
         };
         if let Some(err) = out.unsuccessful().iter().find_map(|u| u.error()) {
@@ -231,7 +232,7 @@ impl Provider for VpcEndpointProvider {
             STATE_WAIT,
             || async {
                 match self.describe(vec![req.id.to_string()]).await {
-                    Err(e) if e.not_found => Ok(Some(())),
+                    Err(e) if e.is_not_found() => Ok(Some(())),
                     Err(e) => Err(e),
                     Ok(v) => Ok(v
                         .first()
@@ -247,7 +248,7 @@ impl Provider for VpcEndpointProvider {
         .await
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
+    async fn find(&self, req: Find<'_, VpcEndpoint>) -> Result<Option<Applied>, ProviderError> {
         let out = self
             .ctx
             .ec2()
@@ -255,7 +256,7 @@ impl Provider for VpcEndpointProvider {
             .set_filters(Some(stack_filters(req.tags, req.address)))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]))?;
+            .map_err(Self::err)?;
         Ok(out
             .vpc_endpoints
             .unwrap_or_default()

@@ -56,10 +56,7 @@ where
     Fut: Future<Output = Result<(), ProviderError>>,
 {
     match f().await {
-        Err(e) if has_code(&e, STALE_LOCK) => {
-            tracing::debug!("WAF lock token went stale, retrying once: {}", e.message);
-            f().await
-        }
+        Err(e) if has_code(&e, STALE_LOCK) => f().await,
         other => other,
     }
 }
@@ -114,4 +111,35 @@ pub(crate) async fn list(
         }
         marker = next;
     }
+}
+
+/// The WAF id in a web ACL or IP set ARN
+/// (`arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID`, `global/...`);
+/// `what` is `webacl` or `ipset`.
+pub(crate) fn arn_id(arn: &str, what: &str) -> Option<String> {
+    let res = crate::shape::arn::resource(arn, "wafv2")?;
+    let mut parts = res.split('/');
+    let (scope, kind, _name, id) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    ((scope == "regional" || scope == "global") && kind == what && parts.next().is_none())
+        .then(|| id.to_string())
+}
+
+/// The name and scope of the web ACL (or IP set) with `id`, from the
+/// listings of both scopes: for objects the state does not record, whose
+/// reads and deletes need them.
+pub(crate) async fn locate(
+    ctx: &AwsContext,
+    id: &str,
+    web_acls: bool,
+) -> Result<Option<(String, String)>, ProviderError> {
+    for s in ["REGIONAL", "CLOUDFRONT"] {
+        if let Some((name, _, _)) = list(ctx, s, web_acls)
+            .await?
+            .into_iter()
+            .find(|(_, i, _)| i == id)
+        {
+            return Ok(Some((name, s.to_string())));
+        }
+    }
+    Ok(None)
 }

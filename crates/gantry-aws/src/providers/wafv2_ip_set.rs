@@ -9,16 +9,16 @@
 
 use super::wafv2::*;
 use crate::context::AwsContext;
-use crate::error::{aws_error, has_code};
+use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_wafv2::types::{IpAddressVersion, IpSet};
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, Wafv2IpSet};
+use gantry_core::kinds::Wafv2IpSet;
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct Wafv2IpSetProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str, arn: &str, name: &str) -> Applied {
@@ -32,7 +32,7 @@ fn applied(id: &str, arn: &str, name: &str) -> Applied {
     }
 }
 
-impl Wafv2IpSetProvider {
+impl Provider {
     /// GetIPSet: the set and its lock token; `None` when gone.
     async fn get(
         &self,
@@ -49,10 +49,10 @@ impl Wafv2IpSetProvider {
             .id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))
+            .map_err(Self::err)
         {
             Ok(o) => Ok(o.ip_set.map(|s| (s, o.lock_token.unwrap_or_default()))),
-            Err(e) if e.not_found => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -81,13 +81,17 @@ impl Wafv2IpSetProvider {
 }
 
 #[async_trait]
-impl Provider for Wafv2IpSetProvider {
-    fn kind(&self) -> &'static str {
-        kinds::WAFV2_IP_SET
+impl AwsKind for Provider {
+    type Props = Wafv2IpSet;
+    const NOT_FOUND: &'static [&'static str] = super::wafv2::NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Both, |a| arn_id(a, "ipset"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, req.props)?;
+    async fn create(&self, req: Create<'_, Wafv2IpSet>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .wafv2_scope(&p.scope)
@@ -103,7 +107,7 @@ impl Provider for Wafv2IpSetProvider {
             ))?))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         match out {
             Ok(o) => {
                 let s = o
@@ -122,29 +126,33 @@ impl Provider for Wafv2IpSetProvider {
         }
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, Wafv2IpSet>]) -> Result<Vec<Seen<Wafv2IpSet>>, ProviderError> {
         // GetIPSet takes one set; concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, r.props)?;
-            let Some((s, _)) = self.get(&rec.name, &rec.scope, r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let (name, scope_name) = match &rec {
+                Some(r) => (r.name.clone(), r.scope.clone()),
+                None => match locate(&self.ctx, &id, false).await? {
+                    Some(x) => x,
+                    None => return Ok(None),
+                },
+            };
+            let Some((s, _)) = self.get(&name, &scope_name, &id).await? else {
                 return Ok(None);
             };
+            let recorded = rec.as_ref().map(|r| &r.addresses[..]).unwrap_or_default();
             let props = Wafv2IpSet {
                 name: s.name().to_string(),
-                scope: rec.scope.clone(),
+                scope: scope_name,
                 ip_address_version: s.ip_address_version().as_str().to_string(),
-                addresses: order_like(s.addresses().to_vec(), &rec.addresses),
+                addresses: order_like(s.addresses().to_vec(), recorded),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(s.id(), s.arn(), s.name()).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(s.id(), s.arn(), s.name()).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, req.new)?;
+    async fn update(&self, req: Update<'_, Wafv2IpSet>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         with_lock(|| async {
             let (_, token) = self
                 .get(&new.name, &new.scope, req.id)
@@ -161,7 +169,7 @@ impl Provider for Wafv2IpSetProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await?;
         let (s, _) = self
@@ -171,32 +179,38 @@ impl Provider for Wafv2IpSetProvider {
         Ok(applied(s.id(), s.arn(), s.name()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, req.props)?;
+    async fn delete(&self, req: Delete<'_, Wafv2IpSet>) -> Result<(), ProviderError> {
+        let (name, scope_name) = match &req.recorded {
+            Some(r) => (r.name.clone(), r.scope.clone()),
+            None => match locate(&self.ctx, req.id, false).await? {
+                Some(x) => x,
+                None => return Ok(()),
+            },
+        };
         let r = retry_codes(&["WAFAssociatedItemException"], DEPENDENCY_WAIT, || {
             with_lock(|| async {
-                let Some((_, token)) = self.get(&p.name, &p.scope, req.id).await? else {
+                let Some((_, token)) = self.get(&name, &scope_name, req.id).await? else {
                     return Ok(());
                 };
                 self.ctx
-                    .wafv2_scope(&p.scope)
+                    .wafv2_scope(&scope_name)
                     .delete_ip_set()
-                    .name(&p.name)
-                    .scope(scope(&p.scope))
+                    .name(&name)
+                    .scope(scope(&scope_name))
                     .id(req.id)
                     .lock_token(token)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             })
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Wafv2IpSet = parse(kinds::WAFV2_IP_SET, req.props)?;
+    async fn find(&self, req: Find<'_, Wafv2IpSet>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         self.find_named(&p, req.tags, req.address).await
     }
 }

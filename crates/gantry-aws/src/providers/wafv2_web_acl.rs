@@ -23,7 +23,7 @@
 
 use super::wafv2::*;
 use crate::context::AwsContext;
-use crate::error::{aws_error, has_code};
+use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_wafv2::types::{
@@ -31,8 +31,8 @@ use aws_sdk_wafv2::types::{
     NoneAction, OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule,
     RuleAction, Statement, VisibilityConfig, WebAcl,
 };
-use futures::future::try_join_all;
-use gantry_core::kinds::{self, ManagedRuleGroup, Wafv2WebAcl};
+use gantry_core::kinds::{ManagedRuleGroup, Wafv2WebAcl};
+use crate::shape::*;
 use gantry_core::*;
 
 const ALLOW_RULE: &str = "gantry-allow-ips";
@@ -41,8 +41,8 @@ const RATE_RULE: &str = "gantry-rate-limit";
 /// Priorities below this belong to Gantry's own rules.
 const FIRST_MANAGED_PRIORITY: i32 = 3;
 
-pub struct Wafv2WebAclProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(id: &str, arn: &str, name: &str) -> Applied {
@@ -229,7 +229,7 @@ fn from_web_acl(acl: &WebAcl, rec: Option<&Wafv2WebAcl>) -> Wafv2WebAcl {
     }
 }
 
-impl Wafv2WebAclProvider {
+impl Provider {
     /// GetWebACL: the ACL and its lock token; `None` when gone.
     async fn get(
         &self,
@@ -246,10 +246,10 @@ impl Wafv2WebAclProvider {
             .id(id)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))
+            .map_err(Self::err)
         {
             Ok(o) => Ok(o.web_acl.map(|a| (a, o.lock_token.unwrap_or_default()))),
-            Err(e) if e.not_found => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -284,13 +284,17 @@ fn allow_default() -> DefaultAction {
 }
 
 #[async_trait]
-impl Provider for Wafv2WebAclProvider {
-    fn kind(&self) -> &'static str {
-        kinds::WAFV2_WEB_ACL
+impl AwsKind for Provider {
+    type Props = Wafv2WebAcl;
+    const NOT_FOUND: &'static [&'static str] = super::wafv2::NOT_FOUND;
+    const LISTING: Listing = tagged(Region::Both, |a| arn_id(a, "webacl"));
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, req.props)?;
+    async fn create(&self, req: Create<'_, Wafv2WebAcl>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         let out = self
             .ctx
             .wafv2_scope(&p.scope)
@@ -308,7 +312,7 @@ impl Provider for Wafv2WebAclProvider {
             ))?))
             .send()
             .await
-            .map_err(|e| aws_error(e, &[]));
+            .map_err(Self::err);
         match out {
             Ok(o) => {
                 let s = o
@@ -327,24 +331,27 @@ impl Provider for Wafv2WebAclProvider {
         }
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, Wafv2WebAcl>]) -> Result<Vec<Seen<Wafv2WebAcl>>, ProviderError> {
         // GetWebACL takes one ACL; concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let rec: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, r.props)?;
-            let Some((acl, _)) = self.get(&rec.name, &rec.scope, r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
+            let (name, scope_name) = match &rec {
+                Some(r) => (r.name.clone(), r.scope.clone()),
+                None => match locate(&self.ctx, &id, true).await? {
+                    Some(x) => x,
+                    None => return Ok(None),
+                },
+            };
+            let Some((acl, _)) = self.get(&name, &scope_name, &id).await? else {
                 return Ok(None);
             };
-            let props = from_web_acl(&acl, Some(&rec));
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(acl.id(), acl.arn(), acl.name()).outputs,
-            }))
-        }))
+            let props = from_web_acl(&acl, rec.as_ref());
+            Ok(Some(Seen::new(id.clone(), props, applied(acl.id(), acl.arn(), acl.name()).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, req.new)?;
+    async fn update(&self, req: Update<'_, Wafv2WebAcl>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         let new_rules = rules(&new)?;
         with_lock(|| async {
             let (_, token) = self
@@ -365,7 +372,7 @@ impl Provider for Wafv2WebAclProvider {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| aws_error(e, NOT_FOUND))
+                .map_err(Self::err)
         })
         .await?;
         let (acl, _) = self
@@ -375,32 +382,38 @@ impl Provider for Wafv2WebAclProvider {
         Ok(applied(acl.id(), acl.arn(), acl.name()))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
-        let p: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, req.props)?;
+    async fn delete(&self, req: Delete<'_, Wafv2WebAcl>) -> Result<(), ProviderError> {
+        let (name, scope_name) = match &req.recorded {
+            Some(r) => (r.name.clone(), r.scope.clone()),
+            None => match locate(&self.ctx, req.id, true).await? {
+                Some(x) => x,
+                None => return Ok(()),
+            },
+        };
         let r = retry_codes(&["WAFAssociatedItemException"], DEPENDENCY_WAIT, || {
             with_lock(|| async {
-                let Some((_, token)) = self.get(&p.name, &p.scope, req.id).await? else {
+                let Some((_, token)) = self.get(&name, &scope_name, req.id).await? else {
                     return Ok(());
                 };
                 self.ctx
-                    .wafv2_scope(&p.scope)
+                    .wafv2_scope(&scope_name)
                     .delete_web_acl()
-                    .name(&p.name)
-                    .scope(scope(&p.scope))
+                    .name(&name)
+                    .scope(scope(&scope_name))
                     .id(req.id)
                     .lock_token(token)
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, NOT_FOUND))
+                    .map_err(Self::err)
             })
         })
         .await;
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Wafv2WebAcl = parse(kinds::WAFV2_WEB_ACL, req.props)?;
+    async fn find(&self, req: Find<'_, Wafv2WebAcl>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         self.find_named(&p, req.tags, req.address).await
     }
 }

@@ -7,17 +7,15 @@
 //! delete disassociates. Associations carry no tags: find adopts one only
 //! when the resource is attached to the recorded ACL.
 
-use super::wafv2::NOT_FOUND;
 use crate::context::AwsContext;
-use crate::error::aws_error;
 use crate::util::*;
 use async_trait::async_trait;
-use futures::future::try_join_all;
 use gantry_core::kinds::{self, Wafv2WebAclAssociation};
+use crate::shape::*;
 use gantry_core::*;
 
-pub struct Wafv2WebAclAssociationProvider {
-    pub(crate) ctx: AwsContext,
+pub(crate) struct Provider {
+    ctx: AwsContext,
 }
 
 fn applied(resource_arn: &str) -> Applied {
@@ -27,7 +25,7 @@ fn applied(resource_arn: &str) -> Applied {
     }
 }
 
-impl Wafv2WebAclAssociationProvider {
+impl Provider {
     /// The ARN of the ACL attached to `resource_arn`, if any.
     async fn acl_of(&self, resource_arn: &str) -> Result<Option<String>, ProviderError> {
         match self
@@ -37,10 +35,10 @@ impl Wafv2WebAclAssociationProvider {
             .resource_arn(resource_arn)
             .send()
             .await
-            .map_err(|e| aws_error(e, NOT_FOUND))
+            .map_err(Self::err)
         {
             Ok(o) => Ok(o.web_acl().map(|a| a.arn().to_string())),
-            Err(e) if e.not_found => Ok(None),
+            Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -58,7 +56,7 @@ impl Wafv2WebAclAssociationProvider {
                     .send()
                     .await
                     .map(|_| ())
-                    .map_err(|e| aws_error(e, &[]))
+                    .map_err(Self::err)
             },
         )
         .await
@@ -66,42 +64,43 @@ impl Wafv2WebAclAssociationProvider {
 }
 
 #[async_trait]
-impl Provider for Wafv2WebAclAssociationProvider {
-    fn kind(&self) -> &'static str {
-        kinds::WAFV2_WEB_ACL_ASSOCIATION
+impl AwsKind for Provider {
+    type Props = Wafv2WebAclAssociation;
+    const NOT_FOUND: &'static [&'static str] = super::wafv2::NOT_FOUND;
+    const LISTING: Listing = Listing::Inside(kinds::LB);
+
+    fn new(ctx: AwsContext) -> Self {
+        Provider { ctx }
     }
 
-    async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
-        let p: Wafv2WebAclAssociation = parse(kinds::WAFV2_WEB_ACL_ASSOCIATION, req.props)?;
+    async fn create(&self, req: Create<'_, Wafv2WebAclAssociation>) -> Result<Applied, ProviderError> {
+        let p = &req.props;
         self.associate(&p).await?;
         Ok(applied(&p.resource_arn))
     }
 
-    async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError> {
+    async fn read(&self, items: &[Item<'_, Wafv2WebAclAssociation>]) -> Result<Vec<Seen<Wafv2WebAclAssociation>>, ProviderError> {
         // One GetWebACLForResource per resource, concurrently.
-        try_join_all(reqs.iter().map(|r| async move {
-            let Some(acl) = self.acl_of(r.id).await? else {
+        each::<Self, _, _>(&self.ctx, items, |id, _rec| async move {
+            let Some(acl) = self.acl_of(&id).await? else {
                 return Ok(None);
             };
             let props = Wafv2WebAclAssociation {
                 web_acl_arn: acl,
-                resource_arn: r.id.to_string(),
+                resource_arn: id.clone(),
             };
-            Ok(Some(Observed {
-                props: to_props(&props),
-                outputs: applied(r.id).outputs,
-            }))
-        }))
+            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
+        })
         .await
     }
 
-    async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError> {
-        let new: Wafv2WebAclAssociation = parse(kinds::WAFV2_WEB_ACL_ASSOCIATION, req.new)?;
+    async fn update(&self, req: Update<'_, Wafv2WebAclAssociation>) -> Result<Applied, ProviderError> {
+        let new = &req.new;
         self.associate(&new).await?;
         Ok(applied(&new.resource_arn))
     }
 
-    async fn delete(&self, req: DeleteRequest<'_>) -> Result<(), ProviderError> {
+    async fn delete(&self, req: Delete<'_, Wafv2WebAclAssociation>) -> Result<(), ProviderError> {
         if self.acl_of(req.id).await?.is_none() {
             return Ok(());
         }
@@ -113,12 +112,12 @@ impl Provider for Wafv2WebAclAssociationProvider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, NOT_FOUND));
+            .map_err(Self::err);
         ignore_not_found(r)
     }
 
-    async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let p: Wafv2WebAclAssociation = parse(kinds::WAFV2_WEB_ACL_ASSOCIATION, req.props)?;
+    async fn find(&self, req: Find<'_, Wafv2WebAclAssociation>) -> Result<Option<Applied>, ProviderError> {
+        let p = &req.props;
         Ok(self
             .acl_of(&p.resource_arn)
             .await?
