@@ -3,6 +3,7 @@
 //! limits on concurrent calls.
 
 use crate::error::aws_error;
+use crate::gate::{Check, SendGate};
 use crate::retry::{self, ResendGuard};
 use aws_config::{BehaviorVersion, Region};
 use gantry_core::{ProviderError, ProviderSet};
@@ -35,6 +36,8 @@ pub(crate) struct Inner {
     /// Concurrent calls per service (see [`AwsContext::permit`]).
     pub limits: HashMap<&'static str, Arc<Semaphore>>,
     pub default_limit: Arc<Semaphore>,
+    /// Asked before every request is sent (see [`crate::gate`]).
+    pub gate: SendGate,
     pub ec2: aws_sdk_ec2::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
@@ -66,7 +69,7 @@ pub(crate) struct Inner {
 /// settings of `$config`, the region `$region`, the retry budget of that
 /// service in that region, and the [`ResendGuard`].
 macro_rules! client {
-    ($krate:ident, $config:expr, $service:expr, $region:expr) => {{
+    ($krate:ident, $config:expr, $gate:expr, $service:expr, $region:expr) => {{
         let region: String = $region;
         $krate::Client::from_conf(
             $krate::config::Builder::from($config)
@@ -75,6 +78,7 @@ macro_rules! client {
                 .retry_partition(retry::partition($service, &region))
                 .interceptor(ResendGuard)
                 .retry_classifier(ResendGuard)
+                .interceptor($gate.clone())
                 .build(),
         )
     }};
@@ -97,6 +101,7 @@ impl AwsContext {
     pub fn from_config(config: aws_config::SdkConfig) -> Result<AwsContext, ContextError> {
         let region = config.region().ok_or(ContextError::NoRegion)?.to_string();
         let r = || region.clone();
+        let gate = &SendGate::default();
         Ok(AwsContext {
             inner: Arc::new(Inner {
                 account: OnceCell::new(),
@@ -105,43 +110,46 @@ impl AwsContext {
                     .map(|(s, n)| (*s, Arc::new(Semaphore::new(*n))))
                     .collect(),
                 default_limit: Arc::new(Semaphore::new(gantry_core::meta::DEFAULT_SERVICE_LIMIT)),
-                ec2: client!(aws_sdk_ec2, &config, "ec2", r()),
-                ecs: client!(aws_sdk_ecs, &config, "ecs", r()),
-                elb: client!(aws_sdk_elasticloadbalancingv2, &config, "elbv2", r()),
-                iam: client!(aws_sdk_iam, &config, "iam", r()),
-                logs: client!(aws_sdk_cloudwatchlogs, &config, "logs", r()),
-                ecr: client!(aws_sdk_ecr, &config, "ecr", r()),
-                sts: client!(aws_sdk_sts, &config, "sts", r()),
-                kms: client!(aws_sdk_kms, &config, "kms", r()),
-                secrets: client!(aws_sdk_secretsmanager, &config, "secretsmanager", r()),
-                ssm: client!(aws_sdk_ssm, &config, "ssm", r()),
-                rds: client!(aws_sdk_rds, &config, "rds", r()),
-                elasticache: client!(aws_sdk_elasticache, &config, "elasticache", r()),
-                dynamodb: client!(aws_sdk_dynamodb, &config, "dynamodb", r()),
-                s3: client!(aws_sdk_s3, &config, "s3", r()),
-                efs: client!(aws_sdk_efs, &config, "efs", r()),
-                route53: client!(aws_sdk_route53, &config, "route53", r()),
-                acm: client!(aws_sdk_acm, &config, "acm", r()),
-                wafv2: client!(aws_sdk_wafv2, &config, "wafv2", r()),
-                cloudfront: client!(
-                    aws_sdk_cloudfront,
-                    &config,
+                ec2: client!(aws_sdk_ec2, &config, gate, "ec2", r()),
+                ecs: client!(aws_sdk_ecs, &config, gate, "ecs", r()),
+                elb: client!(aws_sdk_elasticloadbalancingv2, &config, gate, "elbv2", r()),
+                iam: client!(aws_sdk_iam, &config, gate, "iam", r()),
+                logs: client!(aws_sdk_cloudwatchlogs, &config, gate, "logs", r()),
+                ecr: client!(aws_sdk_ecr, &config, gate, "ecr", r()),
+                sts: client!(aws_sdk_sts, &config, gate, "sts", r()),
+                kms: client!(aws_sdk_kms, &config, gate, "kms", r()),
+                secrets: client!(aws_sdk_secretsmanager, &config, gate, "secretsmanager", r()),
+                ssm: client!(aws_sdk_ssm, &config, gate, "ssm", r()),
+                rds: client!(aws_sdk_rds, &config, gate, "rds", r()),
+                elasticache: client!(aws_sdk_elasticache, &config, gate, "elasticache", r()),
+                dynamodb: client!(aws_sdk_dynamodb, &config, gate, "dynamodb", r()),
+                s3: client!(aws_sdk_s3, &config, gate, "s3", r()),
+                efs: client!(aws_sdk_efs, &config, gate, "efs", r()),
+                route53: client!(aws_sdk_route53, &config, gate, "route53", r()),
+                acm: client!(aws_sdk_acm, &config, gate, "acm", r()),
+                wafv2: client!(aws_sdk_wafv2, &config, gate, "wafv2", r()),
+                cloudfront: client!(aws_sdk_cloudfront, &config, gate,
                     "cloudfront",
                     GLOBAL_REGION.to_string()
                 ),
-                apigw: client!(aws_sdk_apigatewayv2, &config, "apigateway", r()),
-                memorydb: client!(aws_sdk_memorydb, &config, "memorydb", r()),
-                tagging: client!(aws_sdk_resourcegroupstagging, &config, "tagging", r()),
-                tagging_global: client!(
-                    aws_sdk_resourcegroupstagging,
-                    &config,
+                apigw: client!(aws_sdk_apigatewayv2, &config, gate, "apigateway", r()),
+                memorydb: client!(aws_sdk_memorydb, &config, gate, "memorydb", r()),
+                tagging: client!(aws_sdk_resourcegroupstagging, &config, gate, "tagging", r()),
+                tagging_global: client!(aws_sdk_resourcegroupstagging, &config, gate,
                     "tagging",
                     GLOBAL_REGION.to_string()
                 ),
                 region,
+                gate: gate.clone(),
                 config,
             }),
         })
+    }
+
+    /// From now on, every request of this context's clients is sent only
+    /// while `check` allows it (the CLI passes its state lock's fence).
+    pub fn set_send_gate(&self, check: Check) {
+        self.inner.gate.set(check);
     }
 
     /// A permit for one more concurrent call to `service` (the kind
@@ -245,7 +253,7 @@ impl AwsContext {
         if region.is_empty() || region == self.region() {
             return self.inner.acm.clone();
         }
-        client!(aws_sdk_acm, &self.inner.config, "acm", region.to_string())
+        client!(aws_sdk_acm, &self.inner.config, &self.inner.gate, "acm", region.to_string())
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
@@ -256,9 +264,7 @@ impl AwsContext {
         if scope != "CLOUDFRONT" || self.region() == GLOBAL_REGION {
             return self.inner.wafv2.clone();
         }
-        client!(
-            aws_sdk_wafv2,
-            &self.inner.config,
+        client!(aws_sdk_wafv2, &self.inner.config, &self.inner.gate,
             "wafv2",
             GLOBAL_REGION.to_string()
         )

@@ -16,6 +16,10 @@ pub fn aws_error<E>(err: SdkError<E, HttpResponse>, not_found: &[&str]) -> Provi
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if let Some(closed) = closed_gate(&err) {
+        // Not sent at all: the run lost its lock (see crate::gate).
+        return ProviderError::new("LockLost", closed);
+    }
     let code = err.code().map(str::to_string);
     // Transport, credential and timeout failures carry no code: show the
     // chain of causes (their Display only: the Debug dump of the raw
@@ -30,6 +34,17 @@ where
         message,
         kind,
     }
+}
+
+fn closed_gate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cur = Some(e);
+    while let Some(x) = cur {
+        if let Some(c) = x.downcast_ref::<crate::gate::Closed>() {
+            return Some(c.to_string());
+        }
+        cur = x.source();
+    }
+    None
 }
 
 fn classify<E>(err: &SdkError<E, HttpResponse>, code: Option<&str>, not_found: &[&str]) -> ErrorKind

@@ -15,6 +15,7 @@
 
 mod context;
 mod error;
+pub mod gate;
 pub mod inventory;
 pub mod providers;
 pub mod retry;

@@ -60,11 +60,12 @@ impl Provider {
         }))
     }
 
-    /// The id of the OAC named `name` (paginated).
-    async fn by_name(&self, name: &str) -> Result<Option<String>, ProviderError> {
+    /// `(name, id)` of every OAC of the account (paginated).
+    async fn all(&self) -> Result<Vec<(String, String)>, ProviderError> {
+        let mut out = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let out = self
+            let page = self
                 .ctx
                 .cloudfront()
                 .list_origin_access_controls()
@@ -72,20 +73,32 @@ impl Provider {
                 .send()
                 .await
                 .map_err(Self::err)?;
-            let Some(list) = out.origin_access_control_list else {
-                return Ok(None);
+            let Some(list) = page.origin_access_control_list else {
+                return Ok(out);
             };
-            if let Some(s) = list.items().iter().find(|s| s.name() == name) {
-                return Ok(Some(s.id().to_string()));
-            }
+            out.extend(
+                list.items()
+                    .iter()
+                    .map(|s| (s.name().to_string(), s.id().to_string())),
+            );
             match list
                 .next_marker
                 .filter(|m| !m.is_empty() && list.is_truncated)
             {
                 Some(m) => marker = Some(m),
-                None => return Ok(None),
+                None => return Ok(out),
             }
         }
+    }
+
+    /// The id of the OAC named `name`.
+    async fn by_name(&self, name: &str) -> Result<Option<String>, ProviderError> {
+        Ok(self
+            .all()
+            .await?
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| id))
     }
 }
 
@@ -179,6 +192,25 @@ impl AwsKind for Provider {
             ignore_not_found(r)
         })
         .await
+    }
+
+    /// OACs carry no tags: the stack's are those named `STACK-ENV-NAME`,
+    /// at the address `cloudfront_origin_access_control.NAME`.
+    async fn list(&self, tags: &StackTags) -> Result<Vec<Listed>, ProviderError> {
+        let prefix = format!("{}-{}-", tags.stack, tags.env);
+        Ok(self
+            .all()
+            .await?
+            .into_iter()
+            .filter_map(|(name, id)| {
+                let short = name.strip_prefix(&prefix)?;
+                Some(Listed {
+                    kind: kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL.to_string(),
+                    id,
+                    address: Some(Address::of(kinds::CLOUDFRONT_ORIGIN_ACCESS_CONTROL, short)),
+                })
+            })
+            .collect())
     }
 
     async fn find(&self, req: Find<'_, CloudfrontOriginAccessControl>) -> Result<Option<Applied>, ProviderError> {
