@@ -80,7 +80,6 @@ export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_SESSION_TOKEN=testing
 export AWS_REGION=${AWS_REGION:-us-east-1}
-export AWS_MAX_ATTEMPTS=1
 export GANTRY_EMULATOR_PID=$server
 export GANTRY_EMULATOR_URL=$endpoint
 ENV

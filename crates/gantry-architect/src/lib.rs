@@ -53,6 +53,7 @@ pub enum ArchitectError {
 pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
     let mut g = Graph::default();
     let net = network::build(model, &mut g);
+    network::flow_logs(model, &net, &mut g);
     let zone = routing::zone(model, &mut g);
     let routing = routing::build(model, &net, zone.as_ref(), &mut g)?;
     if let (Some(link_sg), Some(listener)) = (&routing.api_link_sg, &routing.api_listener) {

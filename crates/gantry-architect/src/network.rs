@@ -347,3 +347,69 @@ pub(crate) fn endpoints(
         ));
     }
 }
+
+/// With `network.flow_logs`: a flow log of the VPC's traffic (accepted and
+/// rejected, aggregated over 10 minutes) into a log group of the stack
+/// (retention as for the services' logs, encrypted with the stack key when
+/// there is one), written through a role the flow logs service assumes
+/// that may write to that group alone.
+pub(crate) fn flow_logs(m: &Model, net: &Net, g: &mut Graph) {
+    if !m.network.flow_logs {
+        return;
+    }
+    let name = format!("{}vpc-flow-logs", crate::data::log_group_prefix(m));
+    let group = g.add(Resource::new(
+        kinds::LOG_GROUP,
+        "vpc-flow-logs",
+        &LogGroup {
+            name: name.clone(),
+            retention_in_days: if m.is_prod() {
+                crate::compute::PROD_RETENTION_DAYS
+            } else {
+                crate::compute::RETENTION_DAYS
+            },
+            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
+        },
+    ));
+    let role = g.add(Resource::new(
+        kinds::IAM_ROLE,
+        "vpc-flow-logs",
+        &IamRole {
+            name: crate::naming::short_name(&format!("{}-flow-logs", m.prefix()), 64),
+            description: "VPC flow logs: write the VPC's traffic records".into(),
+            assume_role_service: "vpc-flow-logs.amazonaws.com".into(),
+            inline_policies: BTreeMap::from([(
+                "flow-logs".to_string(),
+                serde_json::json!({
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "WriteFlowLogs",
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams"
+                        ],
+                        "Resource": [format!(
+                            "arn:{}:logs:{}:*:log-group:{name}:*",
+                            crate::naming::partition(&m.region),
+                            m.region
+                        )]
+                    }]
+                }),
+            )]),
+        },
+    ));
+    g.add(Resource::new(
+        kinds::VPC_FLOW_LOG,
+        "main",
+        &VpcFlowLog {
+            name: m.prefix(),
+            vpc_id: net.vpc_id(),
+            traffic_type: "ALL".into(),
+            log_group_name: reference(&group, "name"),
+            deliver_logs_permission_arn: reference(&role, "arn"),
+            max_aggregation_interval: 600,
+        },
+    ));
+}

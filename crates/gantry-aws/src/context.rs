@@ -128,14 +128,20 @@ impl AwsContext {
                 route53: client!(aws_sdk_route53, &config, gate, "route53", r()),
                 acm: client!(aws_sdk_acm, &config, gate, "acm", r()),
                 wafv2: client!(aws_sdk_wafv2, &config, gate, "wafv2", r()),
-                cloudfront: client!(aws_sdk_cloudfront, &config, gate,
+                cloudfront: client!(
+                    aws_sdk_cloudfront,
+                    &config,
+                    gate,
                     "cloudfront",
                     GLOBAL_REGION.to_string()
                 ),
                 apigw: client!(aws_sdk_apigatewayv2, &config, gate, "apigateway", r()),
                 memorydb: client!(aws_sdk_memorydb, &config, gate, "memorydb", r()),
                 tagging: client!(aws_sdk_resourcegroupstagging, &config, gate, "tagging", r()),
-                tagging_global: client!(aws_sdk_resourcegroupstagging, &config, gate,
+                tagging_global: client!(
+                    aws_sdk_resourcegroupstagging,
+                    &config,
+                    gate,
                     "tagging",
                     GLOBAL_REGION.to_string()
                 ),
@@ -253,7 +259,13 @@ impl AwsContext {
         if region.is_empty() || region == self.region() {
             return self.inner.acm.clone();
         }
-        client!(aws_sdk_acm, &self.inner.config, &self.inner.gate, "acm", region.to_string())
+        client!(
+            aws_sdk_acm,
+            &self.inner.config,
+            &self.inner.gate,
+            "acm",
+            region.to_string()
+        )
     }
     pub fn wafv2(&self) -> &aws_sdk_wafv2::Client {
         &self.inner.wafv2
@@ -264,7 +276,10 @@ impl AwsContext {
         if scope != "CLOUDFRONT" || self.region() == GLOBAL_REGION {
             return self.inner.wafv2.clone();
         }
-        client!(aws_sdk_wafv2, &self.inner.config, &self.inner.gate,
+        client!(
+            aws_sdk_wafv2,
+            &self.inner.config,
+            &self.inner.gate,
             "wafv2",
             GLOBAL_REGION.to_string()
         )

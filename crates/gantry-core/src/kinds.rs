@@ -31,6 +31,7 @@ macro_rules! with_kinds {
             (EIP, eip, Eip, meta("ec2", "Elastic IP")),
             (NAT_GATEWAY, nat_gateway, NatGateway, meta("ec2", "NAT gateway").force_new(&["subnet_id", "allocation_id"])),
             (VPC_ENDPOINT, vpc_endpoint, VpcEndpoint, meta("ec2", "VPC endpoint").force_new(&["vpc_id", "service_name", "vpc_endpoint_type"]).unordered(&["subnet_ids", "security_group_ids", "route_table_ids"])),
+            (VPC_FLOW_LOG, vpc_flow_log, VpcFlowLog, meta("ec2", "VPC flow log").force_new(&["vpc_id", "traffic_type", "log_group_name", "deliver_logs_permission_arn", "max_aggregation_interval"])),
             (SECURITY_GROUP, security_group, SecurityGroup, meta("ec2", "security group").force_new(&["name", "description", "vpc_id"]).unordered(&["ingress", "egress"])),
             (LB, lb, Lb, meta("elbv2", "load balancer").force_new(&["name", "internal"]).unordered(&["subnet_ids", "security_group_ids"])),
             (LB_TARGET_GROUP, lb_target_group, LbTargetGroup, meta("elbv2", "target group").force_new(&["name", "port", "protocol", "target_type", "vpc_id"])),
@@ -193,6 +194,22 @@ pub struct VpcEndpoint {
     #[serde(default)]
     pub route_table_ids: Vec<String>,
     pub private_dns_enabled: bool,
+}
+
+/// A VPC flow log delivering to a CloudWatch Logs group, through a role
+/// the `vpc-flow-logs.amazonaws.com` service assumes. Flow logs cannot be
+/// changed, only replaced; the name is the `Name` tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcFlowLog {
+    pub name: String,
+    pub vpc_id: String,
+    /// `ALL`, `ACCEPT` or `REJECT`.
+    pub traffic_type: String,
+    pub log_group_name: String,
+    /// The role the service assumes to write to the group.
+    pub deliver_logs_permission_arn: String,
+    /// Seconds over which a record aggregates packets: 60 or 600.
+    pub max_aggregation_interval: i32,
 }
 
 /// One security group rule. Exactly one source is set.

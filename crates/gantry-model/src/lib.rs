@@ -60,6 +60,8 @@ pub struct Model {
 pub struct Network {
     pub cidr: Ipv4Net,
     pub egress: Egress,
+    /// A flow log of the VPC's traffic to CloudWatch Logs.
+    pub flow_logs: bool,
     /// In AZ order (`{region}a`, `{region}b`, ...).
     pub azs: Vec<Az>,
     /// A public subnet in a second AZ for the load balancer alone, when the
@@ -415,6 +417,7 @@ fn network(spec: &Spec) -> Result<Network, ModelError> {
     Ok(Network {
         cidr,
         egress: n.egress.as_ref().map_or(Egress::Nat, |e| e.value),
+        flow_logs: n.flow_logs.as_ref().is_some_and(|f| f.value),
         azs,
         lb_extra_public,
         data,

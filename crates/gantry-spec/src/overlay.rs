@@ -41,6 +41,9 @@ impl Spec {
             if n.egress.is_some() {
                 s.network.egress = n.egress.clone();
             }
+            if n.flow_logs.is_some() {
+                s.network.flow_logs = n.flow_logs.clone();
+            }
         }
         for (name, so) in &o.services {
             let Some(svc) = s.services.get_mut(&name.value) else {

@@ -466,6 +466,10 @@ pub struct Network {
     pub egress: Option<Sp<Egress>>,
     /// Explicit subnet CIDRs, one per AZ per tier. Derived when omitted.
     pub subnets: Option<Subnets>,
+    /// Record the VPC's traffic (accepted and rejected) in a CloudWatch Logs
+    /// group with retention, encrypted with the stack key when there is
+    /// one. Default false.
+    pub flow_logs: Option<Sp<bool>>,
 }
 
 /// Explicit subnet CIDRs per tier, in AZ order.
@@ -713,6 +717,7 @@ pub struct RedisOverlay {
 pub struct NetworkOverlay {
     pub azs: Option<Sp<u32>>,
     pub egress: Option<Sp<Egress>>,
+    pub flow_logs: Option<Sp<bool>>,
 }
 
 /// Service keys an environment may change.
