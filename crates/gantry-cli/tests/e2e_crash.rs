@@ -293,3 +293,123 @@ async fn a_run_frozen_past_its_lease_is_fenced_off() {
         .unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// One stack applied and destroyed with faults injected by the proxy on its
+/// own access key: `throttle` of all calls answered with the service's
+/// throttling error, `lose` of mutating calls forwarded and their reply
+/// replaced by a 500.
+async fn under_faults(example: &str, stack: &str, seed: u64, throttle: f64, lose: f64) {
+    let spec = std::fs::read_to_string(format!("{}/examples/{example}", support::ROOT))
+        .unwrap();
+    let name = spec
+        .lines()
+        .find_map(|l| l.strip_prefix("name: "))
+        .expect("the example has a name")
+        .to_string();
+    let spec = spec.replacen(&format!("name: {name}"), &format!("name: {stack}"), 1);
+    let key = format!("AKIA{}", stack.to_uppercase().replace('-', ""));
+    let p = Project::new(&spec).keyed(&key);
+    support::emulator_env();
+    support::faults::reset(&key);
+    support::faults::profile(&key, seed, throttle, lose);
+    // Checks go through a key without faults.
+    let ctx = AwsContext::load(None).await.unwrap();
+
+    // One run converges: the SDK rides out throttling, the engine looks up
+    // creates whose reply was lost before it sends them again.
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    let after_up = support::faults::stats(&key);
+    eprintln!("{stack}: faults during up: {after_up}");
+    if throttle > 0.0 {
+        assert!(after_up["throttled"].as_u64().unwrap() > 0, "nothing was throttled");
+    }
+    if lose > 0.0 {
+        assert!(after_up["lost"].as_u64().unwrap() > 0, "no reply was lost");
+    }
+    // No address is claimed by two live objects.
+    let items = gantry_aws::inventory::stack_resources(&ctx, stack, "dev")
+        .await
+        .unwrap();
+    let mut per_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for i in &items {
+        per_address.entry(i.address.clone()).or_default().push(i.id.clone());
+    }
+    let dupes: Vec<_> = per_address.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert!(dupes.is_empty(), "{stack}: duplicated: {dupes:?}");
+    // The objects a lost reply used to duplicate, counted straight from EC2
+    // and ECS (live ones only: the emulator keeps deleted objects' tags).
+    let vpcs = ctx
+        .ec2()
+        .describe_vpcs()
+        .filters(
+            gantry_aws::aws_sdk_ec2::types::Filter::builder()
+                .name("tag:gantry:stack")
+                .values(stack)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vpcs.vpcs().len(), 1, "{stack}: VPCs");
+    let igws = ctx
+        .ec2()
+        .describe_internet_gateways()
+        .filters(
+            gantry_aws::aws_sdk_ec2::types::Filter::builder()
+                .name("tag:gantry:stack")
+                .values(stack)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(igws.internet_gateways().len(), 1, "{stack}: internet gateways");
+    let tds = ctx
+        .ecs()
+        .list_task_definitions()
+        .family_prefix(format!("{stack}-dev-"))
+        .status(gantry_aws::aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    let recorded = p.gantry(&["status", "--json"]).json()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "ecs_task_definition")
+        .count();
+    assert_eq!(
+        tds.task_definition_arns().len(),
+        recorded,
+        "{stack}: active task definition revisions"
+    );
+
+    // Plans stay honest while the faults go on, and destroy leaves nothing.
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    support::faults::reset(&key);
+    let left = gantry_aws::inventory::stack_resources(&ctx, stack, "dev")
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{stack}: left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn minimal_converges_at_20_percent_throttling() {
+    under_faults("minimal.yaml", "thr-min", 1, 0.2, 0.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fastapi_rds_converges_at_20_percent_throttling() {
+    under_faults("fastapi-rds.yaml", "thr-rds", 2, 0.2, 0.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn minimal_makes_no_second_copy_at_5_percent_lost_replies() {
+    under_faults("minimal.yaml", "lost-min", 3, 0.0, 0.05).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fastapi_rds_makes_no_second_copy_at_5_percent_lost_replies() {
+    under_faults("fastapi-rds.yaml", "lost-rds", 4, 0.0, 0.05).await;
+}

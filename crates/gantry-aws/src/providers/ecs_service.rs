@@ -305,9 +305,18 @@ impl AwsKind for Provider {
                 };
                 for s in services.into_iter().filter(active) {
                     let arn = required(s.service_arn.clone(), "DescribeServices", "serviceArn")?;
-                    let (props, unread) = props_of(&s, recorded_of(items, &arn));
+                    // Asked by ARN (either format) or by name; answered under
+                    // the id it was asked for.
+                    let name = s.service_name().unwrap_or_default();
+                    let Some(item) = items
+                        .iter()
+                        .find(|i| i.id == arn || i.id.rsplit('/').next() == Some(name))
+                    else {
+                        continue;
+                    };
+                    let (props, unread) = props_of(&s, item.recorded.as_ref());
                     out.push(Seen {
-                        id: arn,
+                        id: item.id.to_string(),
                         props,
                         unread,
                         outputs: applied(&s).outputs,

@@ -48,6 +48,10 @@ pub struct Project {
     pub dir: tempfile::TempDir,
     /// Everything every command printed, for the secret-leak scan.
     pub transcript: std::sync::Mutex<String>,
+    /// Environment of its own for every command, over the emulator's (an
+    /// access key of its own: the fault proxy scopes faults and call
+    /// counts by access key).
+    pub env: Vec<(String, String)>,
 }
 
 impl Project {
@@ -57,7 +61,20 @@ impl Project {
         Project {
             dir,
             transcript: std::sync::Mutex::new(String::new()),
+            env: Vec::new(),
         }
+    }
+
+    /// The same project, its commands signed with access key `key`.
+    pub fn keyed(mut self, key: &str) -> Project {
+        self.env.push(("AWS_ACCESS_KEY_ID".into(), key.into()));
+        self
+    }
+
+    /// The same project with one more environment variable.
+    pub fn with_env(mut self, k: &str, v: &str) -> Project {
+        self.env.push((k.into(), v.into()));
+        self
     }
 
     pub fn from_example(name: &str) -> Project {
@@ -78,7 +95,7 @@ impl Project {
             .arg(self.spec_path())
             .args(args)
             .env("NO_COLOR", "1");
-        for (k, v) in emulator_env() {
+        for (k, v) in emulator_env().iter().chain(&self.env) {
             cmd.env(k, v);
         }
         cmd.stdin(std::process::Stdio::piped())
@@ -134,7 +151,7 @@ impl Project {
             .arg(self.spec_path())
             .args(args)
             .env("NO_COLOR", "1");
-        for (k, v) in emulator_env() {
+        for (k, v) in emulator_env().iter().chain(&self.env) {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("run gantry");
@@ -183,5 +200,53 @@ impl Run {
             self.stderr()
         );
         self
+    }
+}
+
+/// The fault-injecting proxy in front of the emulator (`scripts/fault_proxy.py`):
+/// throttling and lost replies per access key, and call counts.
+pub mod faults {
+    use std::process::Command;
+
+    fn url(path: &str) -> String {
+        super::emulator_env();
+        let base = std::env::var("GANTRY_FAULT_PROXY").expect("the emulator runs behind the fault proxy");
+        format!("{base}{path}")
+    }
+
+    fn curl(args: &[&str]) -> String {
+        let out = Command::new("curl")
+            .args(["-fsS"])
+            .args(args)
+            .output()
+            .expect("run curl");
+        assert!(
+            out.status.success(),
+            "proxy control call failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// From now on, calls signed with `key` are throttled with probability
+    /// `throttle` and mutating calls lose their reply with probability
+    /// `lose`, in an order fixed by `seed`.
+    pub fn profile(key: &str, seed: u64, throttle: f64, lose: f64) {
+        let body = serde_json::json!({
+            "access_key": key, "seed": seed, "throttle": throttle, "lose_mutating": lose,
+        })
+        .to_string();
+        curl(&["-X", "POST", "-H", "content-type: application/json", "-d", &body, &url("/_faults/profile")]);
+    }
+
+    /// Counts (and faults) of calls signed with `key` since the last reset.
+    pub fn stats(key: &str) -> serde_json::Value {
+        serde_json::from_str(&curl(&[&url(&format!("/_faults/stats?access_key={key}"))]))
+            .expect("stats are JSON")
+    }
+
+    /// Forgets `key`'s counts and profile.
+    pub fn reset(key: &str) {
+        curl(&["-X", "POST", &url(&format!("/_faults/reset?access_key={key}"))]);
     }
 }
