@@ -847,6 +847,7 @@ async fn run_node(
                 props: &resolved,
                 tags: &ctx.tags,
                 token: &intent.token,
+                notes: &gantry_core::NoNotes,
             })
             .await
             .map(Some),
@@ -862,6 +863,7 @@ async fn run_node(
                 new: &resolved,
                 changed,
                 tags: &ctx.tags,
+                notes: &gantry_core::NoNotes,
             })
             .await
             .map(Some)
@@ -887,10 +889,11 @@ async fn run_node(
                     address: &address,
                     id,
                     props: &old,
+                    notes: &gantry_core::NoNotes,
                 })
                 .await
             {
-                Err(e) if e.not_found => Ok(None),
+                Err(e) if e.is_not_found() => Ok(None),
                 other => other.map(|()| None),
             }
         }
