@@ -28,11 +28,12 @@ pub use orphans::{Found, ObjectRef, Orphan, Untracked};
 pub use render::render_text;
 
 use gantry_core::{
-    find_refs, resolve, Address, DesiredGraph, GraphError, KindMeta, Observed, Props, Ref,
+    find_refs, resolve, Address, DesiredGraph, GraphError, KindMeta, Observed, Props, Ref, Resource,
 };
 use gantry_state::{secret_marker, MetaLookup, ResourceState, State, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The version of the plan JSON format.
@@ -249,7 +250,12 @@ pub fn plan_with(
     refreshed: &Refreshed,
     meta: MetaLookup,
 ) -> Result<Plan, PlanError> {
-    let order = desired.topo_order()?;
+    let deps_of: BTreeMap<&Address, Vec<Address>> = desired
+        .resources
+        .iter()
+        .map(|(a, r)| (a, dependencies(r)))
+        .collect();
+    let order = topo_order(desired, &deps_of)?;
     for r in desired.resources.values() {
         if meta(&r.kind).is_none() {
             return Err(GraphError::UnknownKind {
@@ -263,16 +269,16 @@ pub fn plan_with(
     let (adopted, untracked) = orphans::sort(desired, state, &refreshed.orphans, &gone, meta);
     // Outputs as they stand now: recorded, overlaid with observed; adopted
     // objects' as read.
-    let mut outputs: BTreeMap<&Address, Props> = BTreeMap::new();
+    let mut outputs: BTreeMap<&Address, Cow<Props>> = BTreeMap::new();
     for (a, rs) in &state.resources {
-        let mut o = rs.outputs.clone();
+        let mut o = Cow::Borrowed(&rs.outputs);
         if let Some(Some(obs)) = refreshed.observed.get(a) {
-            o.extend(obs.outputs.clone());
+            o.to_mut().extend(obs.outputs.clone());
         }
         outputs.insert(a, o);
     }
     for (a, o) in &adopted {
-        outputs.insert(a, o.observed.outputs.clone());
+        outputs.insert(a, Cow::Borrowed(&o.observed.outputs));
     }
     // Resources whose identity changes: references to them are unknown.
     let mut changing: BTreeSet<Address> = BTreeSet::new();
@@ -286,17 +292,18 @@ pub fn plan_with(
             }
             outputs.get(&rf.address)?.get(&rf.attr).cloned()
         };
-        let (resolved, _) = resolve(&Value::Object(r.props.clone()), &lookup);
-        let Value::Object(resolved) = resolved else {
-            unreachable!("objects resolve to objects")
-        };
+        let resolved: Props = r
+            .props
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(v, &lookup).0))
+            .collect();
         let unknown: BTreeSet<&String> = resolved
             .iter()
             .filter(|(_, v)| !find_refs(v).is_empty())
             .map(|(k, _)| k)
             .collect();
         let secret = |f: &str| m.secret.contains(&f);
-        let deps: Vec<Address> = r.dependencies().into_iter().collect();
+        let deps = deps_of[addr].clone();
         let mut pa = PlannedAction {
             address: addr.clone(),
             kind: r.kind.clone(),
@@ -357,9 +364,11 @@ pub fn plan_with(
             continue;
         };
         pa.id = Some(rec.id.clone());
-        let mut current = rec.props.clone();
+        // Borrowed unless a refresh observed something to overlay.
+        let mut current = Cow::Borrowed(&rec.props);
         if adoption.is_none() {
             if let Some(Some(obs)) = refreshed.observed.get(addr) {
+                let current = current.to_mut();
                 for (k, v) in &obs.props {
                     let v = if secret(k) {
                         secret_marker(v)
@@ -375,13 +384,13 @@ pub fn plan_with(
             let is_unknown = unknown.contains(f);
             let after = resolved.get(f).map(|v| {
                 if secret(f) {
-                    secret_marker(v)
+                    Cow::Owned(secret_marker(v))
                 } else {
-                    v.clone()
+                    Cow::Borrowed(v)
                 }
             });
             let before = current.get(f);
-            if !is_unknown && same(before, after.as_ref(), m.unordered.contains(&f.as_str())) {
+            if !is_unknown && same(before, after.as_deref(), m.unordered.contains(&f.as_str())) {
                 continue;
             }
             let forces = m.force_new.contains(&f.as_str());
@@ -389,7 +398,7 @@ pub fn plan_with(
                 field: f.clone(),
                 before: before.filter(|v| !secret(f) && !is_empty(v)).cloned(),
                 after: after
-                    .as_ref()
+                    .as_deref()
                     .and_then(|v| shown(v, is_unknown, secret(f)))
                     .filter(|v| !is_empty(v)),
                 unknown: is_unknown,
@@ -586,9 +595,75 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// `DesiredGraph::topo_order` over dependencies computed once: the same
+/// checks and the same order (ties broken by address), without copying
+/// every resource's properties to find its references.
+fn topo_order(
+    desired: &DesiredGraph,
+    deps_of: &BTreeMap<&Address, Vec<Address>>,
+) -> Result<Vec<Address>, GraphError> {
+    let mut indeg: BTreeMap<&Address, usize> = BTreeMap::new();
+    let mut users: BTreeMap<&Address, Vec<&Address>> = BTreeMap::new();
+    for (a, deps) in deps_of {
+        indeg.entry(a).or_insert(0);
+        for d in deps {
+            let Some((dk, _)) = desired.resources.get_key_value(d) else {
+                return Err(GraphError::Dangling {
+                    from: (*a).clone(),
+                    to: d.clone(),
+                });
+            };
+            *indeg.entry(a).or_insert(0) += 1;
+            users.entry(dk).or_default().push(a);
+        }
+    }
+    let mut ready: BTreeSet<&Address> = indeg
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(a, _)| *a)
+        .collect();
+    let mut out = Vec::with_capacity(deps_of.len());
+    while let Some(a) = ready.pop_first() {
+        out.push(a.clone());
+        for u in users.get(a).into_iter().flatten() {
+            let n = indeg.get_mut(u).expect("known");
+            *n -= 1;
+            if *n == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    if out.len() != deps_of.len() {
+        let stuck = indeg
+            .iter()
+            .find(|(_, n)| **n > 0)
+            .map(|(a, _)| (*a).clone())
+            .expect("some node stuck");
+        return Err(GraphError::Cycle(stuck));
+    }
+    Ok(out)
+}
+
+/// What `r` references and `depends_on`, sorted (without copying its
+/// properties, as `Resource::dependencies` does).
+fn dependencies(r: &Resource) -> Vec<Address> {
+    let mut deps: BTreeSet<Address> = r
+        .props
+        .values()
+        .flat_map(find_refs)
+        .map(|rf| rf.address)
+        .collect();
+    deps.extend(r.depends_on.iter().cloned());
+    deps.into_iter().collect()
+}
+
 /// Equal after normalization; for `unordered` fields (sets that AWS returns
 /// in its own order) the top-level list order does not count.
 fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+    // Most fields are plainly equal: skip the normalizing copies.
+    if a == b {
+        return true;
+    }
     let norm = |v: Option<&Value>| {
         v.map(normalize).filter(|v| !is_empty(v)).map(|v| match v {
             Value::Array(mut items) if unordered => {

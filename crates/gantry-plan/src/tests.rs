@@ -594,3 +594,33 @@ fn destroy_deletes_orphans_after_what_uses_them() {
     );
     insta::assert_snapshot!(render_text(&plan, false));
 }
+
+#[test]
+fn dangling_references_and_cycles_are_refused() {
+    let mut g = desired();
+    g.add(res(
+        kinds::SUBNET,
+        "b",
+        json!({"vpc_id": reference(&Address::of(kinds::VPC, "other"), "id")}),
+    ))
+    .unwrap();
+    assert!(matches!(
+        p_err(&g),
+        PlanError::Graph(GraphError::Dangling { to, .. }) if to.as_str() == "vpc.other"
+    ));
+    let mut g = desired();
+    g.resources.get_mut(&vpc()).unwrap().props.insert(
+        "sg".into(),
+        json!(reference(&Address::of(kinds::SECURITY_GROUP, "web"), "id")),
+    );
+    assert!(matches!(p_err(&g), PlanError::Graph(GraphError::Cycle(_))));
+    // The order is the graph's own: dependencies first, ties by address.
+    let g = desired();
+    let plan = p(&g, &empty_state());
+    let order: Vec<Address> = plan.actions.iter().map(|a| a.address.clone()).collect();
+    assert_eq!(order, g.topo_order().unwrap());
+}
+
+fn p_err(g: &DesiredGraph) -> PlanError {
+    plan_with(g, &empty_state(), &Refreshed::none(), meta).unwrap_err()
+}
