@@ -399,7 +399,8 @@ impl Engine {
     ) -> Result<(Plan, Summary), EngineError> {
         self.recover(store, &*reporter).await?;
         let refreshed = self.refresh_store(store, &*reporter).await?;
-        let plan = plan_with(desired, &store.state(), &refreshed, self.meta)?;
+        // Planned in place: a copy of a big state costs more than the plan.
+        let plan = store.with_state(|s| plan_with(desired, s, &refreshed, self.meta))?;
         let summary = self.apply(&plan, desired, store, reporter, cancel).await?;
         Ok((plan, summary))
     }
@@ -415,9 +416,8 @@ impl Engine {
         reporter: &dyn Reporter,
     ) -> Result<Plan, EngineError> {
         self.recover(store, reporter).await?;
-        let state = store.state();
-        let orphans = self.orphans(&state, reporter).await?;
-        Ok(plan_destroy_all(&state, &orphans, self.meta))
+        let orphans = self.orphans_of(store, reporter).await?;
+        Ok(store.with_state(|s| plan_destroy_all(s, &orphans, self.meta)))
     }
 
     /// Deletes everything [`Engine::plan_destroy`] lists, dependents first.
@@ -445,21 +445,22 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<Summary, EngineError> {
         let started = Instant::now();
-        let state = store.state();
-        if plan.lineage != state.lineage || plan.serial != state.serial {
+        let (lineage, serial) = store.with_state(|s| (s.lineage.clone(), s.serial));
+        if plan.lineage != lineage || plan.serial != serial {
             return Err(EngineError::StalePlan {
                 plan_lineage: plan.lineage.clone(),
                 plan_serial: plan.serial,
-                serial: state.serial,
+                serial,
             });
         }
         let pending = store.pending().len();
         if pending > 0 {
             return Err(EngineError::Pending(pending));
         }
-        drop(state);
         self.record_adoptions(plan, store, &*reporter).await?;
-        let nodes = graph::build(plan, &store.state()).map_err(EngineError::Cycle)?;
+        let nodes = store
+            .with_state(|s| graph::build(plan, s))
+            .map_err(EngineError::Cycle)?;
         for n in &nodes {
             if self.providers.get(&n.kind).is_none() {
                 return Err(EngineError::NoProvider(n.kind.clone()));
@@ -612,9 +613,12 @@ impl Engine {
                         *r += 1;
                         status[i] = St::Running;
                         let node = &nodes[i];
+                        // Resolved at launch, straight from the desired
+                        // graph: everything it references is recorded now.
                         let template = desired
                             .get(&node.address)
-                            .map(|r| (r.props.clone(), r.dependencies()));
+                            .filter(|_| node.op() != Op::Delete)
+                            .map(|r| ctx.store.with_state(|s| resolve_template(r, s)));
                         let ctx = ctx.clone();
                         let (address, kind, work) =
                             (node.address.clone(), node.kind.clone(), node.work.clone());
@@ -727,6 +731,35 @@ impl Engine {
         }
         fatal
     }
+}
+
+/// The resource's properties with every reference replaced by the recorded
+/// output (or the references not recorded, as the error), and its
+/// dependencies; without copying the desired properties first.
+fn resolve_template(
+    r: &gantry_core::Resource,
+    s: &gantry_state::State,
+) -> (Result<gantry_core::Props, String>, Vec<Address>) {
+    let lookup = |rf: &gantry_core::Ref| s.output(&rf.address, &rf.attr).cloned();
+    let mut missing = Vec::new();
+    let mut deps = std::collections::BTreeSet::new();
+    let props = r
+        .props
+        .iter()
+        .map(|(k, v)| {
+            deps.extend(gantry_core::find_refs(v).into_iter().map(|rf| rf.address));
+            let (v, m) = gantry_core::resolve(v, &lookup);
+            missing.extend(m.0.iter().map(|rf| rf.to_string()));
+            (k.clone(), v)
+        })
+        .collect();
+    deps.extend(r.depends_on.iter().cloned());
+    let props = if missing.is_empty() {
+        Ok(props)
+    } else {
+        Err(missing.join(", "))
+    };
+    (props, deps.into_iter().collect())
 }
 
 /// For each node, the number of nodes on the longest path from it to a sink.

@@ -186,6 +186,70 @@ pub struct FakeObject {
     pub outputs: Props,
 }
 
+/// How the fake keeps an object: its properties as JSON text, its tags and
+/// outputs derived, so that a benchmark's cloud of 10,000 objects does not
+/// weigh more than the engine it measures.
+struct Stored {
+    id: String,
+    kind: String,
+    address: Address,
+    props: Box<str>,
+    stack: Arc<str>,
+    env: Arc<str>,
+}
+
+impl Stored {
+    fn new(id: &str, kind: &str, address: &Address, props: &Props, tags: &StackTags) -> Stored {
+        Stored {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            address: address.clone(),
+            props: json_text(props),
+            stack: tags.stack.as_str().into(),
+            env: tags.env.as_str().into(),
+        }
+    }
+    fn props(&self) -> Props {
+        serde_json::from_str(&self.props).expect("stored as JSON")
+    }
+    fn set_props(&mut self, props: &Props) {
+        self.props = json_text(props);
+    }
+    fn outputs(&self) -> Props {
+        outputs_of(&self.id, &self.kind, &self.props())
+    }
+    fn applied(&self) -> Applied {
+        Applied {
+            id: self.id.clone(),
+            outputs: self.outputs(),
+        }
+    }
+    fn in_stack(&self, tags: &StackTags) -> bool {
+        *self.stack == *tags.stack && *self.env == *tags.env
+    }
+    fn view(&self) -> FakeObject {
+        let props = self.props();
+        FakeObject {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            address: self.address.clone(),
+            outputs: outputs_of(&self.id, &self.kind, &props),
+            props,
+            tags: StackTags {
+                stack: self.stack.to_string(),
+                env: self.env.to_string(),
+            }
+            .for_address(&self.address),
+        }
+    }
+}
+
+fn json_text(props: &Props) -> Box<str> {
+    serde_json::to_string(props)
+        .expect("JSON values serialize")
+        .into_boxed_str()
+}
+
 #[derive(Clone)]
 enum Target {
     Address(Address),
@@ -217,7 +281,7 @@ struct Injected {
 
 #[derive(Default)]
 struct Inner {
-    objects: BTreeMap<String, FakeObject>,
+    objects: BTreeMap<String, Stored>,
     /// Listed by the inventory although gone (eventual consistency).
     ghosts: Vec<Listed>,
     next_id: u64,
@@ -473,18 +537,8 @@ impl FakeCloud {
         let kind = address.kind().to_string();
         let mut g = self.lock();
         let id = new_id(&mut g, &kind);
-        let outputs = outputs_of(&id, &kind, &props);
-        g.objects.insert(
-            id.clone(),
-            FakeObject {
-                id: id.clone(),
-                kind,
-                address: address.clone(),
-                props,
-                tags: tags.for_address(address),
-                outputs,
-            },
-        );
+        g.objects
+            .insert(id.clone(), Stored::new(&id, &kind, address, &props, tags));
         id
     }
 
@@ -500,7 +554,7 @@ impl FakeCloud {
 
     /// Every object, by id.
     pub fn objects(&self) -> Vec<FakeObject> {
-        self.lock().objects.values().cloned().collect()
+        self.lock().objects.values().map(Stored::view).collect()
     }
 
     /// Objects by address (more than one means a duplicate).
@@ -538,13 +592,15 @@ impl FakeCloud {
 
     /// Deletes an object behind Gantry's back (drift tests).
     pub fn remove_object(&self, id: &str) -> Option<FakeObject> {
-        self.lock().objects.remove(id)
+        self.lock().objects.remove(id).map(|o| o.view())
     }
 
     /// Changes a property behind Gantry's back (drift tests).
     pub fn set_prop(&self, id: &str, field: &str, v: Value) {
         if let Some(o) = self.lock().objects.get_mut(id) {
-            o.props.insert(field.to_string(), v);
+            let mut props = o.props();
+            props.insert(field.to_string(), v);
+            o.set_props(&props);
         }
     }
 
@@ -694,10 +750,10 @@ impl FakeCloud {
                 {
                     let g = self.lock();
                     for r in reqs {
-                        let zone = g
-                            .objects
-                            .get(r.id)
-                            .and_then(|o| o.props.get("zone_id"))
+                        let stored = g.objects.get(r.id).map(Stored::props);
+                        let zone = stored
+                            .as_ref()
+                            .and_then(|p| p.get("zone_id"))
                             .or_else(|| r.props.get("zone_id"))
                             .and_then(Value::as_str)
                             .unwrap_or_default()
@@ -762,7 +818,6 @@ impl Provider for FakeProvider {
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {
         let kind = self.kind;
         let honor = self.cloud.honor_tokens;
-        let tags = req.tags.for_address(req.address);
         self.cloud
             .call(
                 kind,
@@ -772,13 +827,7 @@ impl Provider for FakeProvider {
                 |g, omit| {
                     if honor {
                         if let Some(o) = g.tokens.get(req.token).and_then(|id| g.objects.get(id)) {
-                            return Ok((
-                                Applied {
-                                    id: o.id.clone(),
-                                    outputs: o.outputs.clone(),
-                                },
-                                Some(o.id.clone()),
-                            ));
+                            return Ok((o.applied(), Some(o.id.clone())));
                         }
                     }
                     let id = new_id(g, kind);
@@ -799,14 +848,7 @@ impl Provider for FakeProvider {
                     let outputs = outputs_of(&id, kind, &props);
                     g.objects.insert(
                         id.clone(),
-                        FakeObject {
-                            id: id.clone(),
-                            kind: kind.to_string(),
-                            address: req.address.clone(),
-                            props,
-                            tags,
-                            outputs: outputs.clone(),
-                        },
+                        Stored::new(&id, kind, req.address, &props, req.tags),
                     );
                     g.tokens.insert(req.token.to_string(), id.clone());
                     Ok((
@@ -843,15 +885,12 @@ impl Provider for FakeProvider {
         let mut out: Vec<Option<Observed>> = reqs
             .iter()
             .map(|r| {
-                g.objects.get(r.id).map(|o| Observed {
+                g.objects.get(r.id).map(|o| {
+                    let mut props = o.props();
+                    let outputs = outputs_of(&o.id, kind, &props);
                     // Like AWS, secrets are write-only.
-                    props: o
-                        .props
-                        .iter()
-                        .filter(|(k, _)| !secret.contains(&k.as_str()))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                    outputs: o.outputs.clone(),
+                    props.retain(|k, _| !secret.contains(&k.as_str()));
+                    Observed { props, outputs }
                 })
             })
             .collect();
@@ -880,23 +919,18 @@ impl Provider for FakeProvider {
                         ProviderError::not_found(format!("{} {} does not exist", kind, req.id))
                     })?;
                     // A half-applied update changes only some fields.
+                    let mut props = o.props();
                     for f in req.changed {
                         if omit.contains(f) {
                             continue;
                         }
                         match req.new.get(f) {
-                            Some(v) => o.props.insert(f.clone(), v.clone()),
-                            None => o.props.remove(f),
+                            Some(v) => props.insert(f.clone(), v.clone()),
+                            None => props.remove(f),
                         };
                     }
-                    o.outputs = outputs_of(&o.id, kind, &o.props);
-                    Ok((
-                        Applied {
-                            id: o.id.clone(),
-                            outputs: o.outputs.clone(),
-                        },
-                        Some(o.id.clone()),
-                    ))
+                    o.set_props(&props);
+                    Ok((o.applied(), Some(o.id.clone())))
                 },
             )
             .await;
@@ -928,7 +962,6 @@ impl Provider for FakeProvider {
     }
 
     async fn find(&self, req: FindRequest<'_>) -> Result<Option<Applied>, ProviderError> {
-        let want: BTreeMap<String, String> = req.tags.for_address(req.address);
         let kind = self.kind;
         self.cloud
             .call(kind, FakeOp::Find, req.address, None, |g, _| {
@@ -938,11 +971,8 @@ impl Provider for FakeProvider {
                     .objects
                     .values()
                     .rev()
-                    .find(|o| o.kind == kind && want.iter().all(|(k, v)| o.tags.get(k) == Some(v)))
-                    .map(|o| Applied {
-                        id: o.id.clone(),
-                        outputs: o.outputs.clone(),
-                    });
+                    .find(|o| o.kind == kind && o.in_stack(req.tags) && &o.address == req.address)
+                    .map(Stored::applied);
                 Ok((found, None))
             })
             .await
@@ -971,14 +1001,11 @@ impl Inventory for FakeInventory {
             let mut listed: Vec<Listed> = g
                 .objects
                 .values()
-                .filter(|o| {
-                    o.tags.get(StackTags::STACK) == Some(&tags.stack)
-                        && o.tags.get(StackTags::ENV) == Some(&tags.env)
-                })
+                .filter(|o| o.in_stack(tags))
                 .map(|o| Listed {
                     kind: o.kind.clone(),
                     id: o.id.clone(),
-                    address: o.tags.get(StackTags::ADDRESS).map(Address::new),
+                    address: Some(o.address.clone()),
                 })
                 .collect();
             listed.extend(g.ghosts.iter().cloned());

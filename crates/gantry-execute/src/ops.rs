@@ -14,12 +14,10 @@ use crate::events::{Event, Notes, Reporter};
 use crate::graph::Work;
 use crate::retry::{guard, read_checked, Attempts, RetryPolicy};
 use gantry_core::{
-    resolve, Address, Applied, CreateRequest, DeleteRequest, FindRequest, Props, Provider,
-    ProviderError, ProviderSet, ReadRequest, Ref, StackTags, UpdateRequest,
+    Address, Applied, CreateRequest, DeleteRequest, FindRequest, Props, Provider, ProviderError,
+    ProviderSet, ReadRequest, StackTags, UpdateRequest,
 };
 use gantry_state::{MetaLookup, Op, Outcome, StateError, Store};
-use serde_json::Value;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,14 +54,15 @@ pub(crate) struct Node<'a> {
     op: Op,
 }
 
-/// Runs one node: resolves its references against what is recorded, then
-/// creates, updates or deletes. Returns how long it took.
+/// Runs one node: creates, updates or deletes with its `template` (the
+/// desired properties resolved at launch, or the references that were not,
+/// and its dependencies). Returns how long it took.
 pub(crate) async fn run_node(
     ctx: &Ctx,
     address: Address,
     kind: String,
     work: Work,
-    template: Option<(Props, BTreeSet<Address>)>,
+    template: Option<(Result<Props, String>, Vec<Address>)>,
 ) -> Result<Duration, NodeError> {
     let t = Instant::now();
     let p = ctx
@@ -83,30 +82,14 @@ pub(crate) async fn run_node(
         kind,
         op,
     };
-    // Resolve against the outputs recorded so far: every dependency has
-    // finished, so its outputs are in the store.
-    let resolved = match &template {
-        Some((props, _)) if op != Op::Delete => {
-            let (v, missing) = ctx.store.with_state(|s| {
-                resolve(&Value::Object(props.clone()), &|r: &Ref| {
-                    s.output(&r.address, &r.attr).cloned()
-                })
-            });
-            if !missing.0.is_empty() {
-                let names: Vec<String> = missing.0.iter().map(|r| r.to_string()).collect();
-                let e = ProviderError::msg(format!("unresolved references: {}", names.join(", ")));
-                return Err(node.failed(e));
-            }
-            match v {
-                Value::Object(m) => m,
-                _ => unreachable!("objects resolve to objects"),
-            }
+    let (resolved, deps) = match template {
+        Some((Ok(props), deps)) => (props, deps),
+        Some((Err(missing), _)) => {
+            let e = ProviderError::msg(format!("unresolved references: {missing}"));
+            return Err(node.failed(e));
         }
-        _ => Props::new(),
+        None => (Props::new(), Vec::new()),
     };
-    let deps: Vec<Address> = template
-        .map(|(_, d)| d.into_iter().collect())
-        .unwrap_or_default();
     let mut attempts = Attempts::new(ctx.retry, &*ctx.reporter, &node.kind, Some(&node.address));
     let id = match work {
         Work::Create { forget } => {

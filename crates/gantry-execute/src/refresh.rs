@@ -12,16 +12,68 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use gantry_core::{Address, Listed, Observed, Props, Provider, ProviderError, ReadRequest};
 use gantry_plan::{Orphan, Refreshed};
 use gantry_state::{ResourceState, State, Store};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
+/// Where a refresh finds the recorded resources.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// A state the caller holds: read as is, every observation returned.
+    State(&'a State),
+    /// The store's state, copied one read at a time, each observation
+    /// folded into the store as it arrives: a refresh of a big state then
+    /// holds the reads in flight, not a second copy of everything.
+    Store(&'a Store),
+}
+
+impl<'a> Source<'a> {
+    fn with<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        match self {
+            Source::State(s) => f(s),
+            Source::Store(st) => st.with_state(f),
+        }
+    }
+
+    /// The id and recorded properties of each address, borrowed or copied.
+    #[allow(clippy::type_complexity)]
+    fn load(&self, addresses: &[Address]) -> Vec<(Address, Cow<'a, str>, Cow<'a, Props>)> {
+        match self {
+            Source::State(s) => addresses
+                .iter()
+                .filter_map(|a| {
+                    let rs: &'a ResourceState = s.get(a)?;
+                    Some((
+                        a.clone(),
+                        Cow::Borrowed(rs.id.as_str()),
+                        Cow::Borrowed(&rs.props),
+                    ))
+                })
+                .collect(),
+            Source::Store(st) => st.with_state(|s| {
+                addresses
+                    .iter()
+                    .filter_map(|a| {
+                        let rs = s.get(a)?;
+                        Some((
+                            a.clone(),
+                            Cow::Owned(rs.id.clone()),
+                            Cow::Owned(rs.props.clone()),
+                        ))
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
 /// What one piece of a refresh produced.
 enum Done<'a> {
     Read {
         kind: &'a str,
-        addresses: Vec<&'a Address>,
+        addresses: Vec<Address>,
         result: Result<Vec<Option<Observed>>, ProviderError>,
     },
     Listed(Result<Vec<Listed>, ProviderError>),
@@ -52,26 +104,23 @@ impl Engine {
         state: &State,
         reporter: &dyn Reporter,
     ) -> Result<Refreshed, EngineError> {
-        self.refresh_with(state, reporter, true).await
+        self.refresh_with(Source::State(state), reporter, true)
+            .await
     }
 
-    /// [`Engine::refresh`] of the store's state that also folds what was
-    /// observed into it (persisted by the apply's final compaction), the way
-    /// Terraform's apply saves the refreshed state. Use before planning an
-    /// apply; plain `refresh` suits read-only commands.
+    /// [`Engine::refresh`] of the store's state that folds what was
+    /// observed into it as each read arrives (persisted by the apply's final
+    /// compaction), the way Terraform's apply saves the refreshed state. The
+    /// result holds only what was found gone, and the orphans: plan it
+    /// against the store's state, which now has the rest. Use before
+    /// planning an apply; plain `refresh` suits read-only commands.
     pub async fn refresh_store(
         &self,
         store: &Store,
         reporter: &dyn Reporter,
     ) -> Result<Refreshed, EngineError> {
-        let refreshed = self.refresh(&store.state(), reporter).await?;
-        store.absorb_observed(
-            refreshed
-                .observed
-                .iter()
-                .filter_map(|(a, o)| o.as_ref().map(|o| (a, o))),
-        );
-        Ok(refreshed)
+        self.refresh_with(Source::Store(store), reporter, true)
+            .await
     }
 
     /// The objects the stack's inventory lists that `state` does not record
@@ -83,26 +132,47 @@ impl Engine {
         state: &State,
         reporter: &dyn Reporter,
     ) -> Result<Vec<Orphan>, EngineError> {
-        Ok(self.refresh_with(state, reporter, false).await?.orphans)
+        Ok(self
+            .refresh_with(Source::State(state), reporter, false)
+            .await?
+            .orphans)
+    }
+
+    /// [`Engine::orphans`] of the store's state, without copying it.
+    pub(crate) async fn orphans_of(
+        &self,
+        store: &Store,
+        reporter: &dyn Reporter,
+    ) -> Result<Vec<Orphan>, EngineError> {
+        Ok(self
+            .refresh_with(Source::Store(store), reporter, false)
+            .await?
+            .orphans)
     }
 
     async fn refresh_with(
         &self,
-        state: &State,
+        source: Source<'_>,
         reporter: &dyn Reporter,
         read_recorded: bool,
     ) -> Result<Refreshed, EngineError> {
         let started = Instant::now();
-        let mut by_kind: BTreeMap<&str, Vec<(&Address, &ResourceState)>> = BTreeMap::new();
-        if read_recorded {
-            for (a, rs) in &state.resources {
-                by_kind.entry(rs.kind.as_str()).or_default().push((a, rs));
-            }
+        let by_kind: BTreeMap<String, Vec<Address>> = if read_recorded {
+            let (by_kind, n) = source.with(|s| {
+                let mut m: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+                for (a, rs) in &s.resources {
+                    m.entry(rs.kind.clone()).or_default().push(a.clone());
+                }
+                (m, s.resources.len())
+            });
             reporter.event(Event::RefreshStarted {
                 kinds: by_kind.len(),
-                resources: state.resources.len(),
+                resources: n,
             });
-        }
+            by_kind
+        } else {
+            BTreeMap::new()
+        };
         let empty = Props::new();
         let mut sems: HashMap<&'static str, Arc<Semaphore>> = HashMap::new();
         let mut slots = |kind: &str| {
@@ -114,9 +184,10 @@ impl Engine {
         let mut pending: FuturesUnordered<BoxFuture<'_, Done<'_>>> = FuturesUnordered::new();
         let mut progress: HashMap<&str, KindProgress> = HashMap::new();
         for (kind, items) in &by_kind {
+            let kind = kind.as_str();
             let p = self.provider(kind)?;
             let size = p.read_batch().filter(|&b| b > 0).unwrap_or(usize::MAX);
-            let chunks: Vec<&[(&Address, &ResourceState)]> = items.chunks(size).collect();
+            let chunks: Vec<&[Address]> = items.chunks(size).collect();
             progress.insert(
                 kind,
                 KindProgress {
@@ -129,19 +200,21 @@ impl Engine {
                 let (p, sem) = (p.clone(), slots(kind));
                 pending.push(Box::pin(async move {
                     let _slot = sem.acquire_owned().await.expect("never closed");
-                    let reqs: Vec<ReadRequest<'_>> = chunk
+                    let data = source.load(chunk);
+                    let reqs: Vec<ReadRequest<'_>> = data
                         .iter()
-                        .map(|(a, rs)| ReadRequest {
+                        .map(|(a, id, props)| ReadRequest {
                             address: a,
-                            id: &rs.id,
-                            props: &rs.props,
+                            id,
+                            props,
                         })
                         .collect();
                     let mut attempts = Attempts::new(self.retry, reporter, kind, None);
                     let result = read_checked(&*p, &reqs, &mut attempts).await;
+                    drop(reqs);
                     Done::Read {
                         kind,
-                        addresses: chunk.iter().map(|(a, _)| *a).collect(),
+                        addresses: data.into_iter().map(|(a, _, _)| a).collect(),
                         result,
                     }
                 }));
@@ -190,26 +263,45 @@ impl Engine {
                             elapsed: started.elapsed(),
                         });
                     }
-                    out.observed
-                        .extend(addresses.into_iter().cloned().zip(observed));
+                    match source {
+                        Source::State(_) => {
+                            out.observed.extend(addresses.into_iter().zip(observed))
+                        }
+                        Source::Store(st) => {
+                            st.absorb_observed(
+                                addresses
+                                    .iter()
+                                    .zip(&observed)
+                                    .filter_map(|(a, o)| o.as_ref().map(|o| (a, o))),
+                            );
+                            out.observed.extend(
+                                addresses
+                                    .into_iter()
+                                    .zip(observed)
+                                    .filter(|(_, o)| o.is_none()),
+                            );
+                        }
+                    }
                 }
                 Done::Listed(result) => {
                     let listed = result.map_err(EngineError::Inventory)?;
                     listed_count = listed.len();
-                    let mut known: HashSet<(&str, &str)> = HashSet::new();
-                    for rs in state.resources.values() {
-                        known.insert((&rs.kind, &rs.id));
-                        for d in &rs.deposed {
-                            known.insert((&rs.kind, &d.id));
+                    let unknown: BTreeMap<String, Vec<Listed>> = source.with(|s| {
+                        let mut known: HashSet<(&str, &str)> = HashSet::new();
+                        for rs in s.resources.values() {
+                            known.insert((&rs.kind, &rs.id));
+                            for d in &rs.deposed {
+                                known.insert((&rs.kind, &d.id));
+                            }
                         }
-                    }
-                    let mut unknown: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
-                    for l in listed {
-                        if !known.contains(&(l.kind.as_str(), l.id.as_str())) {
-                            unknown.entry(l.kind.clone()).or_default().push(l);
+                        let mut unknown: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
+                        for l in listed {
+                            if !known.contains(&(l.kind.as_str(), l.id.as_str())) {
+                                unknown.entry(l.kind.clone()).or_default().push(l);
+                            }
                         }
-                    }
-                    drop(known);
+                        unknown
+                    });
                     listing_done = true;
                     for (kind, items) in unknown {
                         let Some(p) = self.providers.get(&kind).cloned() else {
