@@ -219,6 +219,17 @@ pub trait Provider: Send + Sync {
     /// order, `None` for a resource that no longer exists.
     async fn read(&self, reqs: &[ReadRequest<'_>]) -> Result<Vec<Option<Observed>>, ProviderError>;
 
+    /// The most resources one batched read call covers, when that call
+    /// takes a list of ids (EC2's 200, ELBv2's 20, ECS services' 10): the
+    /// engine splits a bigger refresh of the kind into reads of this size
+    /// and runs them concurrently within the service's limit, instead of
+    /// waiting for one page after the other. `None` (the default) reads
+    /// every resource of the kind in one call of `read`: right for listings,
+    /// which a split would only repeat.
+    fn read_batch(&self) -> Option<usize> {
+        None
+    }
+
     async fn update(&self, req: UpdateRequest<'_>) -> Result<Applied, ProviderError>;
 
     /// Deletes and waits until it is gone. Deleting something already gone

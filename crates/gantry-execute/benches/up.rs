@@ -1,21 +1,66 @@
-//! Engine benchmark: a synthetic 2,000-resource stack on the fake cloud with
-//! 50 ms per call, `up` / no-op `up` / `destroy` timed against the graph's
-//! lower bound. Run with `cargo bench -p gantry-execute` (harness-less: it
-//! prints a table). `GANTRY_BENCH_LATENCY_MS` overrides the latency.
+//! Engine benchmark: synthetic stacks of 2,000 and 10,000 resources (the
+//! same layered shape) on the fake cloud with 50 ms per call, `up` / no-op
+//! `up` / `destroy` timed against lower bounds, with the read calls the
+//! no-op `up` makes under the fake's read cost model (`fake::READ_COSTS`,
+//! which follows the AWS providers). Run with `cargo bench -p
+//! gantry-execute` (harness-less: it prints tables).
+//! `GANTRY_BENCH_LATENCY_MS` overrides the latency, `GANTRY_BENCH_SIZES`
+//! the sizes (comma-separated resource counts; default `2000,10000`),
+//! `GANTRY_BENCH_DIR` where the state directories go (default: the system
+//! temp dir; the header prints that disk's fsync latency, which every
+//! operation pays twice on its way through the journal).
 //!
-//! The lower bound of a run is the larger of two bounds, each unbeatable on
-//! its own: the critical path (the longest dependency chain, one call per
-//! resource on it) and, per AWS service, the calls of that service divided
-//! by its concurrency limit, rounded up.
+//! Bounds, each unbeatable on its own:
+//! - a walk: the larger of the critical path (the longest dependency chain,
+//!   one call per resource on it) and, per AWS service, the calls of that
+//!   service divided by its concurrency limit, rounded up;
+//! - a refresh (the no-op `up`, and the start of every `up` and `destroy`):
+//!   the larger of, per service, its read calls divided by its limit, the
+//!   longest chain of calls one read must make in turn (a listing's pages;
+//!   a batched page and then its per-resource calls), and the inventory's
+//!   longest chain of pages (one kind's) and its pages divided by the
+//!   tagging limit.
+//!
+//! `up` and `destroy` are bounded by refresh + walk.
 
 use gantry_core::{kinds::*, reference, Address, DesiredGraph, Resource};
-use gantry_execute::fake::{test_tags, FakeCloud};
-use gantry_execute::{CancellationToken, Engine, Limits, NullReporter};
+use gantry_execute::fake::{read_cost, test_tags, FakeCloud, FakeOp, INVENTORY_PAGE};
+use gantry_execute::{CancellationToken, Engine, Limits, NullReporter, RetryPolicy};
 use gantry_state::Store;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The system allocator, counting live bytes and their peak: what the
+/// engine holds, apart from the allocator's own overhead in the RSS.
+struct Counting;
+
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// The most heap ever live, in MiB.
+fn peak_heap_mib() -> f64 {
+    PEAK.load(std::sync::atomic::Ordering::Relaxed) as f64 / (1 << 20) as f64
+}
 
 fn id(kind: &str, name: &str) -> String {
     reference(&Address::of(kind, name), "id")
@@ -153,19 +198,73 @@ fn synthetic(vpcs: usize, repos: usize) -> DesiredGraph {
 }
 
 /// max(critical path, per-service work / limit) in calls.
-fn lower_bound(g: &DesiredGraph, limits: &Limits) -> (usize, usize, &'static str) {
+fn walk_bound(g: &DesiredGraph, limits: &Limits) -> (usize, String) {
     let depth = g.levels().expect("acyclic").len();
     let mut per: BTreeMap<&'static str, usize> = BTreeMap::new();
     for r in g.resources.values() {
-        *per.entry(gantry_core::kind_meta(&r.kind).expect("known").service)
-            .or_default() += 1;
+        *per.entry(service(&r.kind)).or_default() += 1;
     }
     let (svc, rounds) = per
         .iter()
         .map(|(s, n)| (*s, n.div_ceil(limits.for_service(s))))
         .max_by_key(|(_, r)| *r)
         .expect("non-empty");
-    (depth, rounds, svc)
+    if depth >= rounds {
+        (depth, format!("critical path {depth} calls"))
+    } else {
+        (
+            rounds,
+            format!("{svc}: {rounds} rounds of {}", limits.for_service(svc)),
+        )
+    }
+}
+
+fn service(kind: &str) -> &'static str {
+    gantry_core::kind_meta(kind).expect("known").service
+}
+
+/// The refresh bound in rounds of one call, for `counts` resources per
+/// kind read back (`read`) and listed by the inventory, and why.
+fn refresh_bound(counts: &BTreeMap<String, usize>, read: bool, limits: &Limits) -> (usize, String) {
+    let mut best = (0, String::from("nothing to read"));
+    let mut consider = |rounds: usize, why: String| {
+        if rounds > best.0 {
+            best = (rounds, why);
+        }
+    };
+    if read {
+        let mut per_service: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for (kind, &n) in counts {
+            let cost = read_cost(kind);
+            *per_service.entry(service(kind)).or_default() += cost.calls(n);
+            let chain = match cost.batch {
+                Some(b) if !cost.by_id => n.div_ceil(b),
+                Some(_) => 1 + usize::from(cost.per_item > 0),
+                None => usize::from(n > 0),
+            };
+            consider(chain, format!("{kind}: {chain} calls in turn"));
+        }
+        for (svc, calls) in per_service {
+            let l = limits.for_service(svc);
+            consider(
+                calls.div_ceil(l),
+                format!("{svc}: {calls} read calls, {l} at a time"),
+            );
+        }
+    }
+    let pages: Vec<usize> = counts
+        .values()
+        .map(|n| n.div_ceil(INVENTORY_PAGE).max(1))
+        .collect();
+    let longest = pages.iter().copied().max().unwrap_or(1);
+    consider(longest, format!("inventory: {longest} pages of one kind"));
+    let total: usize = pages.iter().sum::<usize>().max(1);
+    let l = limits.for_service("tagging");
+    consider(
+        total.div_ceil(l),
+        format!("inventory: {total} pages, {l} at a time"),
+    );
+    best
 }
 
 fn vm_hwm_kib() -> Option<u64> {
@@ -174,6 +273,7 @@ fn vm_hwm_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Row {
     name: String,
     wall: Duration,
@@ -181,25 +281,45 @@ struct Row {
     why: String,
 }
 
-async fn scenario(
-    g: &DesiredGraph,
-    latency: Duration,
-    limits: Limits,
-    label: &str,
-    rows: &mut Vec<Row>,
-) {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// What the no-op `up` spent, phase by phase, and the calls it made.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct NoOp {
+    label: String,
+    recover: Duration,
+    refresh: Duration,
+    plan: Duration,
+    apply: Duration,
+    reads: usize,
+    lists: usize,
+    by_service: BTreeMap<String, usize>,
+}
+
+/// What one scenario's process reports to the parent.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Report {
+    rows: Vec<Row>,
+    noop: NoOp,
+    vm_hwm_mib: Option<f64>,
+    peak_heap_mib: f64,
+}
+
+async fn scenario(g: &DesiredGraph, latency: Duration, limits: Limits, label: &str) -> Report {
+    let mut rows = Vec::new();
+    let dir = state_dir();
     let cloud = FakeCloud::with_latency(latency);
-    let engine =
-        Engine::new(cloud.providers(), test_tags(), limits.clone()).with_settle(Duration::ZERO);
+    cloud.set_read_limits(limits.clone());
+    let engine = Engine::new(cloud.providers(), test_tags(), limits.clone())
+        .with_settle(Duration::ZERO)
+        .with_retry(RetryPolicy::none());
     let store = Arc::new(Store::open(dir.path(), "bench", "test").expect("store"));
-    let (depth, rounds, svc) = lower_bound(g, &limits);
-    let bound_calls = depth.max(rounds);
-    let why = if depth >= rounds {
-        format!("critical path {depth} calls")
-    } else {
-        format!("{svc}: {rounds} rounds of {}", limits.for_service(svc))
-    };
+    let (walk, walk_why) = walk_bound(g, &limits);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in g.resources.values() {
+        *counts.entry(r.kind.clone()).or_default() += 1;
+    }
+    let (empty_refresh, _) = refresh_bound(&BTreeMap::new(), false, &limits);
+    let (listing, _) = refresh_bound(&counts, false, &limits);
+    let (noop_rounds, noop_why) = refresh_bound(&counts, true, &limits);
     let cancel = CancellationToken::new();
 
     let t = Instant::now();
@@ -215,29 +335,67 @@ async fn scenario(
     rows.push(Row {
         name: format!("up, {label}"),
         wall: t.elapsed(),
-        bound: latency * bound_calls as u32,
-        why: why.clone(),
+        bound: latency * (empty_refresh + walk) as u32,
+        why: format!("{walk_why}, + {empty_refresh} listing"),
     });
 
+    // The no-op up, timed whole, then phase by phase with its calls.
+    cloud.clear_calls();
     let t = Instant::now();
     let (p, s) = engine
         .up(g, &store, Arc::new(NullReporter), &cancel)
         .await
         .expect("no-op up");
+    let wall = t.elapsed();
     assert!(!p.has_changes() && s.done.is_empty());
-    let kinds = store
-        .state()
-        .resources
-        .values()
-        .map(|r| r.kind.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    drop((p, s));
+    let calls = cloud.calls();
+    let reads = calls.iter().filter(|c| c.op == FakeOp::Read).count();
+    let lists = calls.iter().filter(|c| c.op == FakeOp::List).count();
+    let mut by_service: BTreeMap<String, usize> = BTreeMap::new();
+    for c in calls.iter().filter(|c| c.op == FakeOp::Read) {
+        *by_service.entry(service(&c.kind).to_string()).or_default() += 1;
+    }
     rows.push(Row {
-        name: format!("no-op up (refresh + plan), {label}"),
-        wall: t.elapsed(),
-        bound: latency,
-        why: format!("one batched read per kind ({kinds} kinds)"),
+        name: format!("no-op up (recover + refresh + plan), {label}"),
+        wall,
+        bound: latency * noop_rounds as u32,
+        why: noop_why,
     });
+    let t = Instant::now();
+    engine
+        .recover(&store, &NullReporter)
+        .await
+        .expect("recover");
+    let recover = t.elapsed();
+    let t = Instant::now();
+    let refreshed = engine
+        .refresh_store(&store, &NullReporter)
+        .await
+        .expect("refresh");
+    let refresh = t.elapsed();
+    let t = Instant::now();
+    let p = store
+        .with_state(|s| gantry_plan::plan(g, s, &refreshed))
+        .expect("plan");
+    let plan = t.elapsed();
+    let t = Instant::now();
+    engine
+        .apply(&p, g, &store, Arc::new(NullReporter), &cancel)
+        .await
+        .expect("apply");
+    let apply = t.elapsed();
+    drop((p, refreshed, calls));
+    let noop = NoOp {
+        label: label.to_string(),
+        recover,
+        refresh,
+        plan,
+        apply,
+        reads,
+        lists,
+        by_service,
+    };
 
     let t = Instant::now();
     let s = engine
@@ -248,11 +406,62 @@ async fn scenario(
     rows.push(Row {
         name: format!("destroy, {label}"),
         wall: t.elapsed(),
-        bound: latency * bound_calls as u32,
-        why,
+        bound: latency * (listing + walk) as u32,
+        why: format!("{walk_why}, + {listing} listing"),
     });
+    Report {
+        rows,
+        noop,
+        vm_hwm_mib: vm_hwm_kib().map(|k| k as f64 / 1024.0),
+        peak_heap_mib: peak_heap_mib(),
+    }
 }
 
+fn state_dir() -> tempfile::TempDir {
+    match std::env::var_os("GANTRY_BENCH_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => tempfile::tempdir_in(d),
+        None => tempfile::tempdir(),
+    }
+    .expect("tempdir")
+}
+
+/// The median time of a small append + fdatasync where the state goes.
+fn fsync_latency() -> Duration {
+    use std::io::Write;
+    let dir = state_dir();
+    let mut f = std::fs::File::create(dir.path().join("probe")).expect("probe file");
+    let mut times: Vec<Duration> = (0..50)
+        .map(|_| {
+            let t = Instant::now();
+            f.write_all(&[b'x'; 200]).expect("write");
+            f.sync_data().expect("fsync");
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The graph of `size` resources: 161 per VPC plus shared repositories,
+/// in the same proportion at every size (12 VPCs and 68 repositories make
+/// 2,000; 60 and 340 make 10,000).
+fn graph(size: usize) -> DesiredGraph {
+    let vpcs = (size * 3 / 500).max(1);
+    synthetic(vpcs, size.saturating_sub(vpcs * 161))
+}
+
+const CHILD: &str = "GANTRY_BENCH_CHILD";
+
+fn limits_for(label: &str) -> Limits {
+    match label {
+        "AWS limits" => Limits::aws_defaults(),
+        _ => Limits::uniform(100_000),
+    }
+}
+
+/// Each scenario runs in a process of its own (this binary again), so its
+/// peak RSS is what one `gantry` process would reach, not what an earlier
+/// scenario left in the allocator.
 fn main() {
     let latency = Duration::from_millis(
         std::env::var("GANTRY_BENCH_LATENCY_MS")
@@ -260,49 +469,99 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(50),
     );
-    let g = synthetic(12, 68);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut rows = Vec::new();
-    rt.block_on(async {
-        scenario(&g, latency, Limits::aws_defaults(), "AWS limits", &mut rows).await;
-        scenario(
-            &g,
-            latency,
-            Limits::uniform(100_000),
-            "unbounded",
-            &mut rows,
-        )
-        .await;
-    });
-    let depth = g.levels().expect("acyclic").len();
-    println!(
-        "gantry-execute bench: {} resources, critical path {} resources, {} ms per call, {} cores",
-        g.len(),
-        depth,
-        latency.as_millis(),
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    );
-    println!();
-    println!("| scenario | wall | lower bound | ratio | bound from |");
-    println!("|---|---:|---:|---:|---|");
-    for r in &rows {
-        println!(
-            "| {} | {:.2} s | {:.2} s | {:.2} | {} |",
-            r.name,
-            r.wall.as_secs_f64(),
-            r.bound.as_secs_f64(),
-            r.wall.as_secs_f64() / r.bound.as_secs_f64(),
-            r.why
-        );
+    if let Ok(job) = std::env::var(CHILD) {
+        let (size, label) = job.split_once(',').expect("size,label");
+        let g = graph(size.parse().expect("a size"));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let report = rt.block_on(scenario(&g, latency, limits_for(label), label));
+        println!("{}", serde_json::to_string(&report).expect("serializes"));
+        return;
     }
-    println!();
-    match vm_hwm_kib() {
-        Some(k) => println!("peak memory (VmHWM): {:.1} MiB", k as f64 / 1024.0),
-        None => println!("peak memory: unavailable (no /proc/self/status)"),
+    let sizes: Vec<usize> = std::env::var("GANTRY_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![2000, 10_000]);
+    let me = std::env::current_exe().expect("own path");
+    for size in sizes {
+        let g = graph(size);
+        let mut reports = Vec::new();
+        for label in ["AWS limits", "unbounded"] {
+            let out = std::process::Command::new(&me)
+                .args(std::env::args().skip(1))
+                .env(CHILD, format!("{size},{label}"))
+                .output()
+                .expect("scenario process");
+            assert!(
+                out.status.success(),
+                "{label}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line = String::from_utf8_lossy(&out.stdout);
+            let report: Report =
+                serde_json::from_str(line.lines().last().expect("a report")).expect("a report");
+            reports.push(report);
+        }
+        println!(
+            "gantry-execute bench: {} resources, critical path {} resources, {} ms per call, {} cores, fsync {:.2} ms, load {}",
+            g.len(),
+            g.levels().expect("acyclic").len(),
+            latency.as_millis(),
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            fsync_latency().as_secs_f64() * 1000.0,
+            std::fs::read_to_string("/proc/loadavg")
+                .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+                .unwrap_or_default()
+        );
+        println!();
+        println!("| scenario | wall | lower bound | ratio | bound from |");
+        println!("|---|---:|---:|---:|---|");
+        for r in reports.iter().flat_map(|r| &r.rows) {
+            println!(
+                "| {} | {:.2} s | {:.2} s | {:.2} | {} |",
+                r.name,
+                r.wall.as_secs_f64(),
+                r.bound.as_secs_f64(),
+                r.wall.as_secs_f64() / r.bound.as_secs_f64(),
+                r.why
+            );
+        }
+        println!();
+        println!("| no-op up | recover | refresh | plan | apply (compaction) | read calls | inventory pages | reads per service |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---|");
+        for n in reports.iter().map(|r| &r.noop) {
+            let svc: Vec<String> = n
+                .by_service
+                .iter()
+                .map(|(s, c)| format!("{s} {c}"))
+                .collect();
+            println!(
+                "| {} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {} | {} | {} |",
+                n.label,
+                n.recover.as_secs_f64(),
+                n.refresh.as_secs_f64(),
+                n.plan.as_secs_f64(),
+                n.apply.as_secs_f64(),
+                n.reads,
+                n.lists,
+                svc.join(", ")
+            );
+        }
+        println!();
+        for r in &reports {
+            println!(
+                "{}: peak RSS (VmHWM) {}, peak live heap {:.1} MiB (up, no-op up and destroy in one process)",
+                r.noop.label,
+                r.vm_hwm_mib
+                    .map(|m| format!("{m:.1} MiB"))
+                    .unwrap_or_else(|| "unavailable".into()),
+                r.peak_heap_mib
+            );
+        }
+        println!();
     }
 }

@@ -1,16 +1,16 @@
-//! The engine proper: recovery of interrupted operations, batched refresh,
-//! and the DAG walk that applies a plan with per-service concurrency.
+//! The engine proper: recovery of interrupted operations, the adoption of
+//! untracked objects a plan wants, and the DAG walk that applies a plan
+//! with per-service concurrency. The batched refresh is in `refresh.rs`,
+//! one operation of the walk in `ops.rs`.
 
 use crate::events::{Event, Reporter};
-use crate::graph::{self, Node, Work};
-use gantry_core::{
-    resolve, Address, CreateRequest, DeleteRequest, DesiredGraph, FindRequest, Props,
-    ProviderError, ProviderSet, ReadRequest, Ref, StackTags, UpdateRequest,
-};
-use gantry_plan::{plan_destroy_with, plan_with, Plan, PlanError, Refreshed};
-use gantry_state::{Intent, MetaLookup, Op, Outcome, State, StateError, Store};
+use crate::graph::{self, Node};
+use crate::ops::{find_new, run_node, Ctx, NodeError};
+use crate::retry::{panicked, read_checked, Attempts, RetryPolicy};
+use gantry_core::{Address, DesiredGraph, ProviderError, ProviderSet, ReadRequest, StackTags};
+use gantry_plan::{plan_destroy_all, plan_with, Action, Plan, PlanError};
+use gantry_state::{Intent, MetaLookup, Op, Outcome, StateError, Store};
 use serde::Serialize;
-use serde_json::Value;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -87,6 +87,8 @@ pub enum EngineError {
     NoProvider(String),
     #[error("refreshing {kind} resources failed: {error}")]
     Refresh { kind: String, error: ProviderError },
+    #[error("listing the stack's objects failed: {0}")]
+    Inventory(ProviderError),
     #[error("resolving the interrupted {op} of {address} failed: {error}")]
     Recovery {
         address: Address,
@@ -160,35 +162,17 @@ impl Summary {
 
 /// Runs plans against a set of providers.
 pub struct Engine {
-    providers: ProviderSet,
-    tags: StackTags,
-    limits: Limits,
-    meta: MetaLookup,
-    settle: Duration,
+    pub(crate) providers: ProviderSet,
+    pub(crate) tags: StackTags,
+    pub(crate) limits: Limits,
+    pub(crate) meta: MetaLookup,
+    pub(crate) settle: Duration,
+    pub(crate) retry: RetryPolicy,
 }
 
-/// The default pause before recovery looks again for an interrupted create.
+/// The default pause before a second look for a create that may have
+/// happened (recovery, and a retry of a failed create).
 pub const DEFAULT_SETTLE: Duration = Duration::from_secs(5);
-
-enum NodeError {
-    /// The operation failed; dependents are skipped, the run goes on.
-    Failed(ProviderError),
-    /// The state store failed: the run cannot record anything more.
-    Fatal(StateError),
-}
-
-impl From<StateError> for NodeError {
-    fn from(e: StateError) -> Self {
-        NodeError::Fatal(e)
-    }
-}
-
-struct Ctx {
-    providers: ProviderSet,
-    tags: StackTags,
-    store: Arc<Store>,
-    reporter: Arc<dyn Reporter>,
-}
 
 impl Engine {
     pub fn new(providers: ProviderSet, tags: StackTags, limits: Limits) -> Engine {
@@ -198,7 +182,15 @@ impl Engine {
             limits,
             meta: gantry_core::kind_meta,
             settle: DEFAULT_SETTLE,
+            retry: RetryPolicy::DEFAULT,
         }
+    }
+
+    /// How the engine retries calls that failed with a retryable error
+    /// after the SDK's own retries (default [`RetryPolicy::DEFAULT`]).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Engine {
+        self.retry = retry;
+        self
     }
 
     /// Uses another source of kind metadata (tests with extra kinds).
@@ -211,8 +203,9 @@ impl Engine {
         &self.limits
     }
 
-    /// How long recovery waits before a second look for an interrupted
-    /// create it did not find (default [`DEFAULT_SETTLE`]; zero skips it).
+    /// How long recovery, and a create's retry, wait before a second look
+    /// for an object a create may have made (default [`DEFAULT_SETTLE`];
+    /// zero skips the second look).
     pub fn with_settle(mut self, settle: Duration) -> Engine {
         self.settle = settle;
         self
@@ -241,7 +234,7 @@ impl Engine {
         Ok(())
     }
 
-    fn service(&self, kind: &str) -> &'static str {
+    pub(crate) fn service(&self, kind: &str) -> &'static str {
         (self.meta)(kind).map(|m| m.service).unwrap_or("other")
     }
 
@@ -268,12 +261,20 @@ impl Engine {
                 op: it.op,
                 error,
             };
+            let mut attempts = Attempts::new(self.retry, reporter, &it.kind, Some(&it.address));
             match it.op {
                 Op::Create => {
-                    let found =
-                        find_new(&**p, store, &it.address, &it.props, &self.tags, &it.token)
-                            .await
-                            .map_err(fail)?;
+                    let found = find_new(
+                        &**p,
+                        store,
+                        &it.address,
+                        &it.props,
+                        &self.tags,
+                        &it.token,
+                        &mut attempts,
+                    )
+                    .await
+                    .map_err(fail)?;
                     match found {
                         Some(applied) => self.adopt(store, reporter, &it, applied).await?,
                         None => not_found.push(it),
@@ -284,14 +285,17 @@ impl Engine {
                     let recorded =
                         store.with_state(|s| s.get(&it.address).map(|r| r.props.clone()));
                     let props = recorded.unwrap_or_else(|| it.props.clone());
-                    let read = p
-                        .read(&[ReadRequest {
+                    let read = read_checked(
+                        &**p,
+                        &[ReadRequest {
                             address: &it.address,
                             id: &id,
                             props: &props,
-                        }])
-                        .await
-                        .map_err(fail)?;
+                        }],
+                        &mut attempts,
+                    )
+                    .await
+                    .map_err(fail)?;
                     let exists = matches!(read.first(), Some(Some(_)));
                     // An update of unknown outcome keeps the recorded
                     // properties: the refresh and plan that follow compare
@@ -343,13 +347,22 @@ impl Engine {
             let found = if self.settle.is_zero() {
                 None
             } else {
-                find_new(&**p, store, &it.address, &it.props, &self.tags, &it.token)
-                    .await
-                    .map_err(|error| EngineError::Recovery {
-                        address: it.address.clone(),
-                        op: it.op,
-                        error,
-                    })?
+                let mut attempts = Attempts::new(self.retry, reporter, &it.kind, Some(&it.address));
+                find_new(
+                    &**p,
+                    store,
+                    &it.address,
+                    &it.props,
+                    &self.tags,
+                    &it.token,
+                    &mut attempts,
+                )
+                .await
+                .map_err(|error| EngineError::Recovery {
+                    address: it.address.clone(),
+                    op: it.op,
+                    error,
+                })?
             };
             match found {
                 Some(applied) => self.adopt(store, reporter, &it, applied).await?,
@@ -376,96 +389,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Reads every recorded resource back: one batched `read` per kind, the
-    /// kinds in parallel within the per-service limits.
-    pub async fn refresh(
-        &self,
-        state: &State,
-        reporter: &dyn Reporter,
-    ) -> Result<Refreshed, EngineError> {
-        let mut by_kind: BTreeMap<&str, Vec<(&Address, &gantry_state::ResourceState)>> =
-            BTreeMap::new();
-        for (a, rs) in &state.resources {
-            by_kind.entry(rs.kind.as_str()).or_default().push((a, rs));
-        }
-        reporter.event(Event::RefreshStarted {
-            kinds: by_kind.len(),
-            resources: state.resources.len(),
-        });
-        let mut sems: HashMap<&'static str, Arc<tokio::sync::Semaphore>> = HashMap::new();
-        let mut set = JoinSet::new();
-        for (kind, items) in by_kind {
-            let p = self
-                .providers
-                .get(kind)
-                .cloned()
-                .ok_or_else(|| EngineError::NoProvider(kind.to_string()))?;
-            let svc = self.service(kind);
-            let sem = sems
-                .entry(svc)
-                .or_insert_with(|| {
-                    Arc::new(tokio::sync::Semaphore::new(self.limits.for_service(svc)))
-                })
-                .clone();
-            let owned: Vec<(Address, String, Props)> = items
-                .into_iter()
-                .map(|(a, rs)| (a.clone(), rs.id.clone(), rs.props.clone()))
-                .collect();
-            let kind = kind.to_string();
-            set.spawn(async move {
-                let _permit = sem.acquire_owned().await.expect("semaphore never closes");
-                let t = Instant::now();
-                let reqs: Vec<ReadRequest<'_>> = owned
-                    .iter()
-                    .map(|(a, id, props)| ReadRequest {
-                        address: a,
-                        id,
-                        props,
-                    })
-                    .collect();
-                let r = p.read(&reqs).await;
-                let addrs: Vec<Address> = owned.iter().map(|(a, _, _)| a.clone()).collect();
-                (kind, addrs, r, t.elapsed())
-            });
-        }
-        let mut out = Refreshed::none();
-        while let Some(joined) = set.join_next().await {
-            let (kind, addrs, r, elapsed) = joined.expect("refresh tasks do not panic");
-            let observed = r.map_err(|error| EngineError::Refresh {
-                kind: kind.clone(),
-                error,
-            })?;
-            let gone = observed.iter().filter(|o| o.is_none()).count();
-            reporter.event(Event::RefreshedKind {
-                kind,
-                resources: addrs.len(),
-                gone,
-                elapsed,
-            });
-            out.observed.extend(addrs.into_iter().zip(observed));
-        }
-        Ok(out)
-    }
-
-    /// [`Engine::refresh`] of the store's state that also folds what was
-    /// observed into it (persisted by the apply's final compaction), the way
-    /// Terraform's apply saves the refreshed state. Use before planning an
-    /// apply; plain `refresh` suits read-only commands.
-    pub async fn refresh_store(
-        &self,
-        store: &Store,
-        reporter: &dyn Reporter,
-    ) -> Result<Refreshed, EngineError> {
-        let refreshed = self.refresh(&store.state(), reporter).await?;
-        store.absorb_observed(
-            refreshed
-                .observed
-                .iter()
-                .filter_map(|(a, o)| o.as_ref().map(|o| (a, o))),
-        );
-        Ok(refreshed)
-    }
-
     /// Recovery, refresh, plan and apply in one call (what `up --yes` does).
     pub async fn up(
         &self,
@@ -476,21 +399,35 @@ impl Engine {
     ) -> Result<(Plan, Summary), EngineError> {
         self.recover(store, &*reporter).await?;
         let refreshed = self.refresh_store(store, &*reporter).await?;
-        let plan = plan_with(desired, &store.state(), &refreshed, self.meta)?;
+        // Planned in place: a copy of a big state costs more than the plan.
+        let plan = store.with_state(|s| plan_with(desired, s, &refreshed, self.meta))?;
         let summary = self.apply(&plan, desired, store, reporter, cancel).await?;
         Ok((plan, summary))
     }
 
-    /// Deletes everything the state records (after recovering interrupted
-    /// operations), dependents first.
+    /// What `destroy` deletes, for the CLI to list before it asks: after
+    /// recovering interrupted operations, everything the state records and
+    /// every object the stack's inventory lists that it does not (wanted or
+    /// not), with the dependencies inferred for those. Apply it with
+    /// [`Engine::apply`] and an empty desired graph.
+    pub async fn plan_destroy(
+        &self,
+        store: &Store,
+        reporter: &dyn Reporter,
+    ) -> Result<Plan, EngineError> {
+        self.recover(store, reporter).await?;
+        let orphans = self.orphans_of(store, reporter).await?;
+        Ok(store.with_state(|s| plan_destroy_all(s, &orphans, self.meta)))
+    }
+
+    /// Deletes everything [`Engine::plan_destroy`] lists, dependents first.
     pub async fn destroy(
         &self,
         store: &Arc<Store>,
         reporter: Arc<dyn Reporter>,
         cancel: &CancellationToken,
     ) -> Result<Summary, EngineError> {
-        self.recover(store, &*reporter).await?;
-        let plan = plan_destroy_with(&store.state(), self.meta);
+        let plan = self.plan_destroy(store, &*reporter).await?;
         self.apply(&plan, &DesiredGraph::new(), store, reporter, cancel)
             .await
     }
@@ -508,20 +445,22 @@ impl Engine {
         cancel: &CancellationToken,
     ) -> Result<Summary, EngineError> {
         let started = Instant::now();
-        let state = store.state();
-        if plan.lineage != state.lineage || plan.serial != state.serial {
+        let (lineage, serial) = store.with_state(|s| (s.lineage.clone(), s.serial));
+        if plan.lineage != lineage || plan.serial != serial {
             return Err(EngineError::StalePlan {
                 plan_lineage: plan.lineage.clone(),
                 plan_serial: plan.serial,
-                serial: state.serial,
+                serial,
             });
         }
         let pending = store.pending().len();
         if pending > 0 {
             return Err(EngineError::Pending(pending));
         }
-        let nodes = graph::build(plan, &state).map_err(EngineError::Cycle)?;
-        drop(state);
+        self.record_adoptions(plan, store, &*reporter).await?;
+        let nodes = store
+            .with_state(|s| graph::build(plan, s))
+            .map_err(EngineError::Cycle)?;
         for n in &nodes {
             if self.providers.get(&n.kind).is_none() {
                 return Err(EngineError::NoProvider(n.kind.clone()));
@@ -532,6 +471,9 @@ impl Engine {
             tags: self.tags.clone(),
             store: store.clone(),
             reporter: reporter.clone(),
+            meta: self.meta,
+            retry: self.retry,
+            settle: self.settle,
         });
         let mut summary = Summary::default();
         let fatal = self.walk(&nodes, desired, &ctx, cancel, &mut summary).await;
@@ -541,6 +483,69 @@ impl Engine {
         }
         store.compact()?;
         Ok(summary)
+    }
+
+    /// Writes the untracked objects the plan adopts into the state, each a
+    /// journaled create whose result is the object found (what recovery's
+    /// adoption records), so the walk updates or replaces them like any
+    /// recorded resource. A recorded object the refresh found gone is
+    /// forgotten first, as a create over it would. The writes go out
+    /// together, sharing the journal's fsyncs.
+    async fn record_adoptions(
+        &self,
+        plan: &Plan,
+        store: &Store,
+        reporter: &dyn Reporter,
+    ) -> Result<(), EngineError> {
+        let adopt = |a: &&gantry_plan::PlannedAction| {
+            a.found.is_some() && matches!(a.action, Action::Adopt | Action::Replace)
+        };
+        let writes = plan.actions.iter().filter(adopt).map(|a| async move {
+            let found = a.found.as_ref().expect("filtered");
+            let id = a.id.clone().unwrap_or_default();
+            let gone = store.with_state(|s| s.get(&a.address).map(|r| r.id.clone()));
+            if let Some(old) = gone {
+                let it = store
+                    .begin(
+                        Op::Delete,
+                        &a.address,
+                        &a.kind,
+                        Some(&old),
+                        &Default::default(),
+                        &[],
+                    )
+                    .await?;
+                store.finish(it.seq, Outcome::Gone).await?;
+            }
+            let it = store
+                .begin(
+                    Op::Create,
+                    &a.address,
+                    &a.kind,
+                    None,
+                    &found.props,
+                    &a.dependencies,
+                )
+                .await?;
+            store
+                .finish(
+                    it.seq,
+                    Outcome::Ok {
+                        id: Some(id.clone()),
+                        outputs: found.outputs.clone(),
+                    },
+                )
+                .await?;
+            reporter.event(Event::Adopted {
+                address: a.address.clone(),
+                id,
+            });
+            Ok::<(), StateError>(())
+        });
+        for r in futures::future::join_all(writes).await {
+            r?;
+        }
+        Ok(())
     }
 
     /// The ready-queue scheduler: a node is queued under its service once
@@ -585,7 +590,8 @@ impl Engine {
                 .push((rank[i], Reverse(i)));
         }
         let mut running: HashMap<&'static str, usize> = HashMap::new();
-        let mut set: JoinSet<(usize, Result<Duration, NodeError>)> = JoinSet::new();
+        let mut set: JoinSet<Result<Duration, NodeError>> = JoinSet::new();
+        let mut task_node: HashMap<tokio::task::Id, usize> = HashMap::new();
         let mut stopping = false;
         let mut fatal = None;
         loop {
@@ -607,15 +613,19 @@ impl Engine {
                         *r += 1;
                         status[i] = St::Running;
                         let node = &nodes[i];
+                        // Resolved at launch, straight from the desired
+                        // graph: everything it references is recorded now.
                         let template = desired
                             .get(&node.address)
-                            .map(|r| (r.props.clone(), r.dependencies()));
+                            .filter(|_| node.op() != Op::Delete)
+                            .map(|r| ctx.store.with_state(|s| resolve_template(r, s)));
                         let ctx = ctx.clone();
                         let (address, kind, work) =
                             (node.address.clone(), node.kind.clone(), node.work.clone());
-                        set.spawn(async move {
-                            (i, run_node(&ctx, address, kind, work, template).await)
+                        let task = set.spawn(async move {
+                            run_node(&ctx, address, kind, work, template).await
                         });
+                        task_node.insert(task.id(), i);
                     }
                 }
             }
@@ -623,12 +633,29 @@ impl Engine {
                 break;
             }
             let joined = tokio::select! {
-                j = set.join_next() => j,
+                j = set.join_next_with_id() => j,
                 _ = cancel.cancelled(), if !stopping => continue,
             };
-            let (i, result) = joined
-                .expect("set is not empty")
-                .expect("operation tasks do not panic");
+            // Provider panics are caught around each call; one that escapes
+            // anyway (an engine bug) still fails only its operation.
+            let (i, result) = match joined.expect("set is not empty") {
+                Ok((task, r)) => (task_node.remove(&task).expect("spawned"), r),
+                Err(e) => {
+                    let i = task_node.remove(&e.id()).expect("spawned");
+                    let error = if e.is_panic() {
+                        panicked(&nodes[i].kind, "the engine", e.into_panic())
+                    } else {
+                        ProviderError::msg("the operation's task was cancelled")
+                    };
+                    ctx.reporter.event(Event::Failed {
+                        address: nodes[i].address.clone(),
+                        op: nodes[i].op(),
+                        code: error.code.clone(),
+                        message: error.message.clone(),
+                    });
+                    (i, Err(NodeError::Failed(error)))
+                }
+            };
             *running.get_mut(services[i]).expect("was running") -= 1;
             let node = &nodes[i];
             match result {
@@ -706,36 +733,33 @@ impl Engine {
     }
 }
 
-/// Looks for an object created for `address` by the intent with `token`.
-/// A create always makes a new object, so one the state already records
-/// at this address (the old object of a create-before-destroy replacement)
-/// does not count.
-async fn find_new(
-    p: &dyn gantry_core::Provider,
-    store: &Store,
-    address: &Address,
-    props: &Props,
-    tags: &StackTags,
-    token: &str,
-) -> Result<Option<gantry_core::Applied>, ProviderError> {
-    let found = p
-        .find(FindRequest {
-            address,
-            props,
-            tags,
-            token,
+/// The resource's properties with every reference replaced by the recorded
+/// output (or the references not recorded, as the error), and its
+/// dependencies; without copying the desired properties first.
+fn resolve_template(
+    r: &gantry_core::Resource,
+    s: &gantry_state::State,
+) -> (Result<gantry_core::Props, String>, Vec<Address>) {
+    let lookup = |rf: &gantry_core::Ref| s.output(&rf.address, &rf.attr).cloned();
+    let mut missing = Vec::new();
+    let mut deps = std::collections::BTreeSet::new();
+    let props = r
+        .props
+        .iter()
+        .map(|(k, v)| {
+            deps.extend(gantry_core::find_refs(v).into_iter().map(|rf| rf.address));
+            let (v, m) = gantry_core::resolve(v, &lookup);
+            missing.extend(m.0.iter().map(|rf| rf.to_string()));
+            (k.clone(), v)
         })
-        .await?;
-    let known = store.with_state(|s| {
-        s.get(address)
-            .map(|r| {
-                let mut ids = vec![r.id.clone()];
-                ids.extend(r.deposed.iter().map(|d| d.id.clone()));
-                ids
-            })
-            .unwrap_or_default()
-    });
-    Ok(found.filter(|a| !known.contains(&a.id)))
+        .collect();
+    deps.extend(r.depends_on.iter().cloned());
+    let props = if missing.is_empty() {
+        Ok(props)
+    } else {
+        Err(missing.join(", "))
+    };
+    (props, deps.into_iter().collect())
 }
 
 /// For each node, the number of nodes on the longest path from it to a sink.
@@ -761,195 +785,4 @@ fn ranks(n: usize, users: &[Vec<usize>]) -> Vec<usize> {
         }
     }
     rank
-}
-
-/// One provider call, journaled before and after.
-async fn run_node(
-    ctx: &Ctx,
-    address: Address,
-    kind: String,
-    work: Work,
-    template: Option<(Props, std::collections::BTreeSet<Address>)>,
-) -> Result<Duration, NodeError> {
-    let t = Instant::now();
-    let p = ctx
-        .providers
-        .get(&kind)
-        .expect("checked before the walk")
-        .clone();
-    let op = match work {
-        Work::Create { .. } => Op::Create,
-        Work::Update { .. } => Op::Update,
-        Work::Delete { .. } => Op::Delete,
-    };
-    let report_failure = |e: &ProviderError| {
-        ctx.reporter.event(Event::Failed {
-            address: address.clone(),
-            op,
-            code: e.code.clone(),
-            message: e.message.clone(),
-        })
-    };
-    // Resolve against the outputs recorded so far: every dependency has
-    // finished, so its outputs are in the store.
-    let resolved = match &template {
-        Some((props, _)) if op != Op::Delete => {
-            let (v, missing) = ctx.store.with_state(|s| {
-                resolve(&Value::Object(props.clone()), &|r: &Ref| {
-                    s.output(&r.address, &r.attr).cloned()
-                })
-            });
-            if !missing.0.is_empty() {
-                let names: Vec<String> = missing.0.iter().map(|r| r.to_string()).collect();
-                let e = ProviderError::msg(format!("unresolved references: {}", names.join(", ")));
-                report_failure(&e);
-                return Err(NodeError::Failed(e));
-            }
-            match v {
-                Value::Object(m) => m,
-                _ => unreachable!("objects resolve to objects"),
-            }
-        }
-        _ => Props::new(),
-    };
-    let deps: Vec<Address> = template
-        .map(|(_, d)| d.into_iter().collect())
-        .unwrap_or_default();
-    let id = match &work {
-        Work::Delete { id } => Some(id.clone()),
-        Work::Update { .. } => ctx
-            .store
-            .with_state(|s| s.get(&address).map(|r| r.id.clone())),
-        Work::Create { forget } => {
-            if let Some(old) = forget {
-                let it = ctx
-                    .store
-                    .begin(Op::Delete, &address, &kind, Some(old), &Props::new(), &[])
-                    .await?;
-                ctx.store.finish(it.seq, Outcome::Gone).await?;
-            }
-            None
-        }
-    };
-    ctx.reporter.event(Event::Started {
-        address: address.clone(),
-        op,
-        id: id.clone(),
-    });
-    let intent = ctx
-        .store
-        .begin(op, &address, &kind, id.as_deref(), &resolved, &deps)
-        .await?;
-    let result: Result<Option<gantry_core::Applied>, ProviderError> = match &work {
-        Work::Create { .. } => p
-            .create(CreateRequest {
-                address: &address,
-                props: &resolved,
-                tags: &ctx.tags,
-                token: &intent.token,
-            })
-            .await
-            .map(Some),
-        Work::Update { changed } => {
-            let old = ctx
-                .store
-                .with_state(|s| s.get(&address).map(|r| r.props.clone()))
-                .unwrap_or_default();
-            p.update(UpdateRequest {
-                address: &address,
-                id: id.as_deref().unwrap_or_default(),
-                old: &old,
-                new: &resolved,
-                changed,
-                tags: &ctx.tags,
-            })
-            .await
-            .map(Some)
-        }
-        Work::Delete { id } => {
-            let old = ctx.store.with_state(|s| {
-                s.get(&address)
-                    .map(|r| {
-                        if &r.id == id {
-                            r.props.clone()
-                        } else {
-                            r.deposed
-                                .iter()
-                                .find(|d| &d.id == id)
-                                .map(|d| d.props.clone())
-                                .unwrap_or_default()
-                        }
-                    })
-                    .unwrap_or_default()
-            });
-            match p
-                .delete(DeleteRequest {
-                    address: &address,
-                    id,
-                    props: &old,
-                })
-                .await
-            {
-                Err(e) if e.not_found => Ok(None),
-                other => other.map(|()| None),
-            }
-        }
-    };
-    match result {
-        Ok(applied) => {
-            let (new_id, outputs) = match applied {
-                Some(a) => (Some(a.id), a.outputs),
-                None => (None, Props::new()),
-            };
-            ctx.store
-                .finish(
-                    intent.seq,
-                    Outcome::Ok {
-                        id: new_id.clone(),
-                        outputs,
-                    },
-                )
-                .await?;
-            let elapsed = t.elapsed();
-            ctx.reporter.event(Event::Finished {
-                address,
-                op,
-                id: new_id.or(id),
-                elapsed,
-            });
-            Ok(elapsed)
-        }
-        Err(e) => {
-            // A create can fail after AWS made the object (a wait that timed
-            // out): record such an object as tainted, so the next plan
-            // replaces it instead of creating a second one.
-            let leftover = match &work {
-                Work::Create { .. } => find_new(
-                    &*p,
-                    &ctx.store,
-                    &address,
-                    &resolved,
-                    &ctx.tags,
-                    &intent.token,
-                )
-                .await
-                .ok()
-                .flatten()
-                .map(|a| a.id),
-                _ => None,
-            };
-            ctx.store
-                .finish(
-                    intent.seq,
-                    Outcome::Err {
-                        error: e.message.clone(),
-                        code: e.code.clone(),
-                        id: leftover,
-                    },
-                )
-                .await?;
-            report_failure(&e);
-            Err(NodeError::Failed(e))
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! prints: the CLI implements [`Reporter`] (progress bars, logs, JSON lines)
 //! and tests collect events to assert on them.
 
-use gantry_core::Address;
+use gantry_core::{Address, Notify};
 use gantry_state::Op;
 use serde::Serialize;
 use std::sync::Mutex;
@@ -70,6 +70,47 @@ pub enum Event {
     Warning {
         message: String,
     },
+    /// A provider's note about one resource: not a failure, but something
+    /// the user should know (a setting AWS ignored, records left behind).
+    ProviderWarning {
+        address: Address,
+        message: String,
+    },
+    /// A call failed in a way that may pass (throttled, transient, outcome
+    /// unknown) after the SDK's own retries: attempt `attempt` of at most
+    /// `attempts` follows after `delay`. `call` is `create`, `update`,
+    /// `delete`, `read`, `find` or `list`; `address` is unset for a batched
+    /// read of several resources and for the stack listing.
+    Retrying {
+        kind: String,
+        address: Option<Address>,
+        call: String,
+        attempt: u32,
+        attempts: u32,
+        code: Option<String>,
+        message: String,
+        delay: Duration,
+    },
+    /// The stack inventory listed `objects`; `untracked` of them are not in
+    /// the state and were confirmed by a read.
+    InventoryListed {
+        objects: usize,
+        untracked: usize,
+        elapsed: Duration,
+    },
+}
+
+/// Turns provider notes into [`Event::ProviderWarning`]s: the engine passes
+/// one as the `notes` of every request.
+pub struct Notes<'a>(pub &'a dyn Reporter);
+
+impl Notify for Notes<'_> {
+    fn warn(&self, address: &Address, message: String) {
+        self.0.event(Event::ProviderWarning {
+            address: address.clone(),
+            message,
+        });
+    }
 }
 
 /// Receives the engine's events. Called from many tasks at once: keep it

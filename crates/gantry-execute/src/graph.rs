@@ -1,8 +1,8 @@
 //! Turns a plan into the DAG of provider calls the engine walks: which calls
 //! there are (a replace is two) and which must finish before which.
 
-use gantry_core::Address;
-use gantry_plan::{Action, Plan};
+use gantry_core::{Address, Props};
+use gantry_plan::{Action, ObjectRef, Plan};
 use gantry_state::{Op, State};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,9 +17,12 @@ pub(crate) enum Work {
     Update {
         changed: Vec<String>,
     },
-    /// Deletes object `id` at the address (the current or a deposed one).
+    /// Deletes object `id` at the address (the current or a deposed one,
+    /// or one the state does not record: then `props` are what its read
+    /// observed).
     Delete {
         id: String,
+        props: Option<Props>,
     },
 }
 
@@ -50,7 +53,11 @@ impl Node {
 ///   after the new one exists and every desired dependent has been created
 ///   or updated to point at it;
 /// - a delete runs after the delete of every object that recorded a
-///   dependency on it, and after the update of such an object that stays.
+///   dependency on it, and after the update of such an object that stays;
+///   untracked objects (no records) are ordered by the dependencies the
+///   plan inferred for them (`depends_on_objects`);
+/// - an adoption is recorded before the walk: it is a node only when it
+///   updates the adopted object.
 ///   The one exception is an object replaced create-before-destroy whose new
 ///   version still depends on this one: waiting for its old version's delete
 ///   would be a cycle (Terraform forces CBD onto the dependency instead;
@@ -64,6 +71,13 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
     // Delete nodes of objects, with the addresses that object depended on.
     let mut deletes: Vec<(usize, &Address, Vec<Address>, bool)> = Vec::new();
     let mut main_delete: BTreeMap<&Address, usize> = BTreeMap::new();
+    // Every delete by object, and the inferred dependencies of some.
+    let mut by_object: BTreeMap<ObjectRef, usize> = BTreeMap::new();
+    let mut inferred: Vec<(usize, &Vec<ObjectRef>)> = Vec::new();
+    let object = |kind: &str, id: String| ObjectRef {
+        kind: kind.to_string(),
+        id,
+    };
     let push = |nodes: &mut Vec<Node>, a: &Address, kind: &str, work: Work| {
         nodes.push(Node {
             address: a.clone(),
@@ -95,7 +109,8 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
                 let i = push(&mut nodes, &a.address, &a.kind, Work::Create { forget });
                 create.insert(&a.address, i);
             }
-            Action::Update => {
+            Action::Adopt if a.changes.is_empty() => {}
+            Action::Update | Action::Adopt => {
                 let changed = a.changes.iter().map(|c| c.field.clone()).collect();
                 let i = push(&mut nodes, &a.address, &a.kind, Work::Update { changed });
                 update.insert(&a.address, i);
@@ -108,7 +123,16 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
                     &a.kind,
                     Work::Create { forget: None },
                 );
-                let d = push(&mut nodes, &a.address, &a.kind, Work::Delete { id });
+                let d = push(
+                    &mut nodes,
+                    &a.address,
+                    &a.kind,
+                    Work::Delete {
+                        id: id.clone(),
+                        props: None,
+                    },
+                );
+                by_object.insert(object(&a.kind, id), d);
                 if a.create_before_destroy {
                     nodes[d].after.insert(c);
                 } else {
@@ -120,7 +144,24 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
             }
             Action::Delete => {
                 let id = a.id.clone().unwrap_or_default();
-                let d = push(&mut nodes, &a.address, &a.kind, Work::Delete { id });
+                let props = a.found.as_ref().map(|f| f.props.clone());
+                let d = push(
+                    &mut nodes,
+                    &a.address,
+                    &a.kind,
+                    Work::Delete {
+                        id: id.clone(),
+                        props,
+                    },
+                );
+                by_object.insert(object(&a.kind, id), d);
+                if !a.depends_on_objects.is_empty() {
+                    inferred.push((d, &a.depends_on_objects));
+                }
+                if a.found.is_some() {
+                    // Not what the state records at its address, if anything.
+                    continue;
+                }
                 if a.deposed.is_none() {
                     main_delete.insert(&a.address, d);
                 }
@@ -169,6 +210,16 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
                 continue;
             }
             nodes[target].after.insert(*user_delete);
+        }
+    }
+    // Inferred: an untracked object goes before what it uses.
+    for (user_delete, objects) in &inferred {
+        for o in objects.iter() {
+            if let Some(&target) = by_object.get(o) {
+                if target != *user_delete {
+                    nodes[target].after.insert(*user_delete);
+                }
+            }
         }
     }
     // ...and for the update of a dependent that stays but lets go of them.

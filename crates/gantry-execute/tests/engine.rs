@@ -1,12 +1,17 @@
 //! Engine tests against the fake cloud: ordering under parallelism,
-//! concurrency limits, failure isolation, crash-at-every-journal-point
-//! recovery for up and destroy, replacement ordering, cancellation, secrets.
+//! concurrency limits, failure isolation (provider panics included),
+//! crash-at-every-journal-point recovery for up and destroy (retried creates
+//! included), replacement ordering, cancellation, secrets, bounded retries
+//! of throttled and lost-reply calls, provider warnings, orphans (adopted,
+//! listed, destroyed in dependency order) and the fake's read cost model.
 
-use gantry_core::{kinds, reference, Address, DesiredGraph, KindMeta, Resource};
-use gantry_execute::fake::{test_tags, FakeCloud, FakeOp};
+use gantry_core::{
+    kinds, reference, Address, DesiredGraph, ErrorKind, KindMeta, ProviderError, Resource,
+};
+use gantry_execute::fake::{read_cost, test_tags, FakeCloud, FakeOp};
 use gantry_execute::{
     CancellationToken, CollectingReporter, Engine, EngineError, Event, Limits, NullReporter,
-    Summary,
+    RetryPolicy, Summary,
 };
 use gantry_plan::{plan, Action};
 use gantry_state::{CrashPoint, StateError, Store};
@@ -38,7 +43,7 @@ fn stack() -> DesiredGraph {
         &mut g,
         VPC,
         "main",
-        json!({"name": "app", "cidr_block": "10.0.0.0/16"}),
+        json!({"name": "app", "cidr_block": "10.0.0.0/16", "enable_dns_hostnames": true}),
     );
     add(
         &mut g,
@@ -118,9 +123,15 @@ fn stack() -> DesiredGraph {
     g
 }
 
-/// The fake cloud is consistent at once: no pause before a second look.
+/// How many attempts an operation gets in these tests.
+const RETRIES: u32 = 4;
+
+/// The fake cloud is consistent at once: no pause before a second look,
+/// and retries without delays.
 fn engine(cloud: &Arc<FakeCloud>, limits: Limits) -> Engine {
-    Engine::new(cloud.providers(), test_tags(), limits).with_settle(Duration::ZERO)
+    Engine::new(cloud.providers(), test_tags(), limits)
+        .with_settle(Duration::ZERO)
+        .with_retry(RetryPolicy::immediate(RETRIES))
 }
 
 fn open(dir: &std::path::Path) -> Arc<Store> {
@@ -512,14 +523,13 @@ async fn cancel_stops_launching_and_saves() {
 }
 
 #[tokio::test]
-async fn refresh_is_one_batched_read_per_kind_and_sees_drift() {
+async fn refresh_reads_cost_what_the_providers_pay_and_sees_drift() {
     let d = tempfile::tempdir().unwrap();
     let cloud = FakeCloud::new();
     let e = engine(&cloud, Limits::aws_defaults());
     let g = stack();
     let store = open(d.path());
     up(&e, &g, &store).await.unwrap();
-    let before = cloud.calls().len();
     let st = store.state();
     let sg_id = st.get(&a(kinds::SECURITY_GROUP, "web")).unwrap().id.clone();
     let lg_id = st.get(&a(kinds::LOG_GROUP, "web")).unwrap().id.clone();
@@ -529,16 +539,29 @@ async fn refresh_is_one_batched_read_per_kind_and_sees_drift() {
         json!([{"protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0"}]),
     );
     cloud.remove_object(&lg_id);
+    cloud.clear_calls();
     let refreshed = e.refresh(&st, &NullReporter).await.unwrap();
-    let reads = &cloud.calls()[before..];
-    let kinds: std::collections::BTreeSet<&str> =
-        g.resources.values().map(|r| r.kind.as_str()).collect();
-    assert_eq!(reads.len(), kinds.len());
-    assert!(reads.iter().all(|c| c.op == FakeOp::Read));
+    let mut per_kind: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in g.resources.values() {
+        *per_kind.entry(r.kind.clone()).or_default() += 1;
+    }
+    let expected: std::collections::BTreeMap<String, usize> = per_kind
+        .iter()
+        .map(|(k, n)| (k.clone(), read_cost(k).calls(*n)))
+        .collect();
+    assert_eq!(cloud.counts(FakeOp::Read), expected);
+    // The VPC's DNS attributes and the load balancer's attributes cost a
+    // call each on top of the batched describe.
+    assert_eq!(expected["vpc"], 3);
+    assert_eq!(expected["lb"], 2);
+    assert_eq!(expected["subnet"], 1);
+    // One inventory page per kind listed (each far below 100 objects; the
+    // log group is gone).
     assert_eq!(
-        reads.iter().map(|c| c.addresses.len()).sum::<usize>(),
-        g.len()
+        cloud.counts(FakeOp::List).values().sum::<usize>(),
+        per_kind.len() - 1
     );
+    assert!(refreshed.orphans.is_empty());
     let p = plan(&g, &st, &refreshed).unwrap();
     assert_eq!(
         p.get(&a(kinds::SECURITY_GROUP, "web")).unwrap().action,
@@ -823,4 +846,780 @@ async fn object_left_by_a_failed_create_is_tainted_then_replaced() {
 
 fn store_for(d: &tempfile::TempDir) -> Arc<Store> {
     open(d.path())
+}
+
+fn transient(code: &str) -> ProviderError {
+    ProviderError::new(code, "service unavailable").with_kind(ErrorKind::Transient)
+}
+
+fn creates_of(cloud: &FakeCloud, addr: &Address) -> usize {
+    cloud
+        .calls()
+        .iter()
+        .filter(|c| c.op == FakeOp::Create && &c.addresses[0] == addr)
+        .count()
+}
+
+fn skipped(s: &Summary) -> Vec<String> {
+    let mut v: Vec<String> = s.skipped.iter().map(|x| x.address.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Everything downstream of `subnet.a` in `stack()`.
+const SUBNET_A_USERS: [&str; 4] = [
+    "ecs_service.web",
+    "lb.web",
+    "lb_listener.http",
+    "route_table_association.a",
+];
+
+#[tokio::test]
+async fn big_refreshes_are_split_into_concurrent_batches_but_listings_are_not() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::with_latency(Duration::from_millis(40));
+    let e = engine(&cloud, Limits::uniform(64));
+    cloud.set_read_limits(Limits::uniform(64));
+    let mut g = DesiredGraph::new();
+    add(&mut g, kinds::VPC, "main", json!({"name": "v"}));
+    for i in 0..450 {
+        add(
+            &mut g,
+            kinds::SUBNET,
+            &format!("s{i}"),
+            json!({"vpc_id": r(kinds::VPC, "main")}),
+        );
+    }
+    for i in 0..1500 {
+        add(
+            &mut g,
+            kinds::IAM_ROLE,
+            &format!("r{i}"),
+            json!({"name": format!("r{i}")}),
+        );
+    }
+    let store = open(d.path());
+    assert!(up(&e, &g, &store).await.unwrap().is_success());
+    cloud.clear_calls();
+    e.refresh(&store.state(), &NullReporter).await.unwrap();
+    let reads = |kind: &str| -> Vec<gantry_execute::fake::Call> {
+        let mut v: Vec<_> = cloud
+            .calls()
+            .into_iter()
+            .filter(|c| c.op == FakeOp::Read && c.kind == kind)
+            .collect();
+        v.sort_by_key(|c| c.start);
+        v
+    };
+    // 450 subnets: three DescribeSubnets of at most 200 ids, in parallel.
+    let subnets = reads(kinds::SUBNET);
+    assert_eq!(subnets.len(), 3);
+    assert_eq!(
+        subnets.iter().map(|c| c.addresses.len()).sum::<usize>(),
+        450
+    );
+    assert!(subnets.iter().all(|c| c.addresses.len() <= 200));
+    assert!(subnets[2].start < subnets[0].end, "{subnets:#?}");
+    // 1,500 roles: two pages of one account listing, one after the other.
+    let roles = reads(kinds::IAM_ROLE);
+    assert_eq!(roles.len(), 2);
+    assert!(roles[0].end <= roles[1].start);
+}
+
+#[tokio::test]
+async fn a_panicking_provider_fails_only_its_operation() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    cloud.panic_on(
+        &a(kinds::SUBNET, "a"),
+        FakeOp::Create,
+        "index out of bounds",
+    );
+    let store = open(d.path());
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &store, rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(s.failed.len(), 1, "{s:#?}");
+    let f = &s.failed[0];
+    assert_eq!(f.address, a(kinds::SUBNET, "a"));
+    assert_eq!(f.code.as_deref(), Some("Panic"));
+    assert!(
+        f.message.contains("subnet") && f.message.contains("index out of bounds"),
+        "{}",
+        f.message
+    );
+    assert_eq!(skipped(&s), SUBNET_A_USERS);
+    assert_eq!(s.done.len(), g.len() - 5);
+    assert!(rep.events().iter().any(
+        |e| matches!(e, Event::Failed { code: Some(c), address, .. } if c == "Panic" && address.as_str() == "subnet.a")
+    ));
+    // The journal is settled (nothing pending) and the next up finishes.
+    assert!(store.pending().is_empty());
+    assert!(up(&e, &g, &store).await.unwrap().is_success());
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn a_panicking_or_short_read_fails_the_refresh_naming_the_kind() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    cloud.panic_on_read(kinds::SUBNET, "unwrap on None");
+    let err = e.refresh(&store.state(), &NullReporter).await.unwrap_err();
+    match &err {
+        EngineError::Refresh { kind, error } => {
+            assert_eq!(kind, "subnet");
+            assert_eq!(error.code.as_deref(), Some("Panic"));
+            assert!(error.message.contains("unwrap on None"), "{error}");
+        }
+        other => panic!("{other}"),
+    }
+    // Two subnets asked for, one answered: an error, not a truncation.
+    cloud.short_reads(kinds::SUBNET);
+    let err = e.refresh(&store.state(), &NullReporter).await.unwrap_err();
+    match &err {
+        EngineError::Refresh { kind, error } => {
+            assert_eq!(kind, "subnet");
+            assert_eq!(error.code.as_deref(), Some("ShortRead"));
+            assert!(error.message.contains("1 results for 2"), "{error}");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(err.to_string().contains("subnet"), "{err}");
+}
+
+#[tokio::test]
+async fn provider_warnings_arrive_as_events() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let lb = a(kinds::LB, "web");
+    cloud.warn_on(&lb, FakeOp::Create, "idle timeout rounded to 60 s");
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &open(d.path()), rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success());
+    let warnings: Vec<Event> = rep
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::ProviderWarning { .. }))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![Event::ProviderWarning {
+            address: lb,
+            message: "idle timeout rounded to 60 s".into()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_lost_reply_create_is_adopted_not_sent_again() {
+    let d = tempfile::tempdir().unwrap();
+    // No idempotency tokens: a second CreateVpc would make a second VPC.
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let vpc = a(kinds::VPC, "main");
+    cloud.lose_reply(&vpc, FakeOp::Create, Some(1));
+    let store = open(d.path());
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &store, rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert_eq!(creates_of(&cloud, &vpc), 1, "the create was never resent");
+    let events = rep.events();
+    assert!(events.iter().any(|e| matches!(e, Event::Retrying { call, code: Some(c), attempt: 2, .. } if call == "create" && c == "RequestTimeout")));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Adopted { address, .. } if address == &vpc)));
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn a_half_created_object_is_finished_by_an_update() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let vpc = a(kinds::VPC, "main");
+    // CreateVpc worked, ModifyVpcAttribute did not.
+    cloud.half_create(&vpc, &["enable_dns_hostnames"]);
+    let store = open(d.path());
+    let s = up(&e, &g, &store).await.unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert_eq!(creates_of(&cloud, &vpc), 1);
+    let updates: Vec<Vec<String>> = cloud
+        .calls()
+        .iter()
+        .filter(|c| c.op == FakeOp::Update && c.addresses[0] == vpc)
+        .map(|c| c.fields.clone())
+        .collect();
+    assert_eq!(updates, vec![vec!["enable_dns_hostnames".to_string()]]);
+    assert_eq!(
+        cloud.by_address()[&vpc][0].props["enable_dns_hostnames"],
+        true
+    );
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn a_half_created_object_differing_in_a_force_new_field_is_tainted_then_replaced() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let sub = a(kinds::SUBNET, "a");
+    cloud.half_create(&sub, &["cidr_block"]);
+    let store = open(d.path());
+    let s = up(&e, &g, &store).await.unwrap();
+    assert_eq!(s.failed.len(), 1);
+    assert_eq!(s.failed[0].code.as_deref(), Some("Diverged"));
+    assert!(
+        s.failed[0].message.contains("cidr_block"),
+        "{}",
+        s.failed[0].message
+    );
+    assert_eq!(
+        store.state().get(&sub).unwrap().status,
+        gantry_state::Status::Tainted
+    );
+    assert_eq!(creates_of(&cloud, &sub), 1, "no second subnet this run");
+    let (p, s) = e
+        .up(
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.get(&sub).unwrap().action, Action::Replace);
+    assert!(s.is_success(), "{s:#?}");
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn a_retried_update_continues_from_what_aws_has() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = stack();
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    let lg = a(kinds::LOG_GROUP, "web");
+    let props = &mut g.resources.get_mut(&lg).unwrap().props;
+    props.insert("retention_in_days".into(), json!(90));
+    props.insert("kms_key_id".into(), json!("key-1"));
+    // PutRetentionPolicy went through, AssociateKmsKey did not.
+    cloud.half_update(&lg, &["kms_key_id"]);
+    let s = up(&e, &g, &store).await.unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    let updates: Vec<Vec<String>> = cloud
+        .calls()
+        .iter()
+        .filter(|c| c.op == FakeOp::Update && c.addresses[0] == lg)
+        .map(|c| c.fields.clone())
+        .collect();
+    assert_eq!(
+        updates,
+        vec![
+            vec!["kms_key_id".to_string(), "retention_in_days".to_string()],
+            vec!["kms_key_id".to_string()],
+        ]
+    );
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn throttled_creates_updates_and_deletes_are_retried() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = stack();
+    let sg = a(kinds::SECURITY_GROUP, "web");
+    cloud.throttle(&sg, FakeOp::Create, Some(2));
+    let store = open(d.path());
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &store, rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert_eq!(creates_of(&cloud, &sg), 3);
+    let retries = rep
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::Retrying { code: Some(c), .. } if c == "Throttling"))
+        .count();
+    assert_eq!(retries, 2);
+    assert_converged(&cloud, &e, &g, &store).await;
+
+    g.resources.get_mut(&sg).unwrap().props.insert(
+        "ingress".into(),
+        json!([{"protocol": "tcp", "from_port": 443, "to_port": 443}]),
+    );
+    cloud.throttle(&sg, FakeOp::Update, Some(2));
+    assert!(up(&e, &g, &store).await.unwrap().is_success());
+    assert_converged(&cloud, &e, &g, &store).await;
+
+    cloud.throttle(&sg, FakeOp::Delete, Some(2));
+    let s = e
+        .destroy(&store, Arc::new(NullReporter), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert!(cloud.objects().is_empty());
+}
+
+#[tokio::test]
+async fn retries_are_bounded_and_reported_with_the_code() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let sub = a(kinds::SUBNET, "a");
+    cloud.throttle(&sub, FakeOp::Create, None);
+    let store = open(d.path());
+    let s = up(&e, &g, &store).await.unwrap();
+    assert_eq!(s.failed.len(), 1);
+    let f = &s.failed[0];
+    assert_eq!(f.address, sub);
+    assert_eq!(f.code.as_deref(), Some("Throttling"));
+    assert!(
+        f.message.contains("gave up after 5 attempts"),
+        "{}",
+        f.message
+    );
+    assert_eq!(creates_of(&cloud, &sub), 1 + RETRIES as usize);
+    assert_eq!(skipped(&s), SUBNET_A_USERS);
+    assert!(store.pending().is_empty(), "nothing was made: settled");
+    assert!(!cloud.by_address().contains_key(&sub));
+}
+
+#[tokio::test]
+async fn a_lost_reply_that_cannot_be_looked_up_is_left_for_recovery() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let vpc = a(kinds::VPC, "main");
+    cloud.lose_reply(&vpc, FakeOp::Create, Some(1));
+    // Every lookup of this run fails: the retry budget, then the last look.
+    cloud.fail_with(
+        &vpc,
+        FakeOp::Find,
+        Some(RETRIES + 1),
+        transient("ServiceUnavailable"),
+    );
+    let store = open(d.path());
+    let s = up(&e, &g, &store).await.unwrap();
+    assert_eq!(s.failed.len(), 1);
+    assert!(
+        s.failed[0]
+            .message
+            .contains("looks for it before creating it again"),
+        "{}",
+        s.failed[0].message
+    );
+    assert_eq!(creates_of(&cloud, &vpc), 1, "never resent unseen");
+    assert_eq!(store.pending().len(), 1, "the intent stays open");
+    drop(store);
+    let store = open(d.path());
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &store, rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert!(rep
+        .events()
+        .iter()
+        .any(|e| matches!(e, Event::Adopted { address, .. } if address == &vpc)));
+    assert_eq!(creates_of(&cloud, &vpc), 1);
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn throttled_refresh_reads_and_listings_are_retried() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    let throttled =
+        || ProviderError::new("Throttling", "Rate exceeded").with_kind(ErrorKind::Throttled);
+    cloud.fail_reads(kinds::SUBNET, Some(2), throttled());
+    cloud.fail_inventory(Some(1), throttled());
+    e.refresh(&store.state(), &NullReporter).await.unwrap();
+    // Beyond the budget the refresh fails, naming the kind.
+    cloud.fail_reads(kinds::SUBNET, None, throttled());
+    match e.refresh(&store.state(), &NullReporter).await.unwrap_err() {
+        EngineError::Refresh { kind, error } => {
+            assert_eq!(kind, "subnet");
+            assert!(
+                error.message.contains("gave up after 5 attempts"),
+                "{error}"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn an_update_without_a_recorded_id_fails_that_operation() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = DesiredGraph::new();
+    add(
+        &mut g,
+        kinds::LOG_GROUP,
+        "a",
+        json!({"name": "/a", "retention_in_days": 30}),
+    );
+    let lg = a(kinds::LOG_GROUP, "a");
+    let store = open(d.path());
+    // A record without an id (a provider that returned none).
+    let it = store
+        .begin(
+            gantry_state::Op::Create,
+            &lg,
+            kinds::LOG_GROUP,
+            None,
+            json!({"name": "/a", "retention_in_days": 7})
+                .as_object()
+                .unwrap(),
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .finish(
+            it.seq,
+            gantry_state::Outcome::Ok {
+                id: None,
+                outputs: Default::default(),
+            },
+        )
+        .await
+        .unwrap();
+    let p = plan(&g, &store.state(), &gantry_plan::Refreshed::none()).unwrap();
+    assert_eq!(p.get(&lg).unwrap().action, Action::Update);
+    let s = e
+        .apply(
+            &p,
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.failed.len(), 1);
+    assert_eq!(s.failed[0].code.as_deref(), Some("MissingId"));
+    assert!(cloud.calls().iter().all(|c| c.op != FakeOp::Update));
+}
+
+/// The stack applied into a fresh state directory whose cloud already has
+/// every object (what losing `state.json` leaves), plus objects the spec
+/// does not want.
+#[tokio::test]
+async fn plan_names_orphans_and_up_adopts_only_the_wanted_ones() {
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let g = stack();
+    let first = tempfile::tempdir().unwrap();
+    assert!(up(&e, &g, &open(first.path())).await.unwrap().is_success());
+    let tags = test_tags();
+    let extra = cloud.plant(&tags, &a(kinds::SUBNET, "extra"), serde_json::Map::new());
+    let twin = cloud.plant(
+        &tags,
+        &a(kinds::LOG_GROUP, "web"),
+        json!({"name": "/app/web-old"}).as_object().unwrap().clone(),
+    );
+    // Another stack's object is not this stack's orphan.
+    let other = gantry_core::StackTags {
+        stack: "other".into(),
+        env: "test".into(),
+    };
+    cloud.plant(&other, &a(kinds::SUBNET, "theirs"), serde_json::Map::new());
+    let objects_before = cloud.objects().len();
+
+    let d = tempfile::tempdir().unwrap();
+    let store = open(d.path());
+    let refreshed = e.refresh(&store.state(), &NullReporter).await.unwrap();
+    assert_eq!(refreshed.orphans.len(), g.len() + 2);
+    let p = plan(&g, &store.state(), &refreshed).unwrap();
+    assert_eq!(
+        p.summary.adopt,
+        g.len(),
+        "{}",
+        gantry_plan::render_text(&p, false)
+    );
+    assert_eq!(p.summary.add, 0);
+    let mut untracked: Vec<&str> = p.untracked.iter().map(|u| u.id.as_str()).collect();
+    untracked.sort();
+    let mut want = vec![extra.as_str(), twin.as_str()];
+    want.sort();
+    assert_eq!(untracked, want);
+    let text = gantry_plan::render_text(&p, false);
+    assert!(text.contains("`gantry destroy` removes them"), "{text}");
+
+    let rep = Arc::new(CollectingReporter::new());
+    let (_, s) = e
+        .up(&g, &store, rep.clone(), &CancellationToken::new())
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert!(
+        cloud
+            .calls()
+            .iter()
+            .filter(|c| c.op == FakeOp::Create)
+            .count()
+            == g.len()
+    );
+    let adopted = rep
+        .events()
+        .iter()
+        .filter(|e| matches!(e, Event::Adopted { .. }))
+        .count();
+    assert_eq!(adopted, g.len());
+    assert_eq!(
+        cloud.objects().len(),
+        objects_before,
+        "up leaves the untracked alone"
+    );
+    let st = store.state();
+    assert_eq!(st.len(), g.len());
+    let refreshed = e.refresh(&st, &NullReporter).await.unwrap();
+    let p = plan(&g, &st, &refreshed).unwrap();
+    assert!(!p.has_changes(), "{}", gantry_plan::render_text(&p, false));
+    assert_eq!(p.untracked.len(), 2);
+}
+
+#[tokio::test]
+async fn an_orphan_that_differs_is_updated_or_replaced_when_adopted() {
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = DesiredGraph::new();
+    add(
+        &mut g,
+        kinds::VPC,
+        "main",
+        json!({"name": "v", "cidr_block": "10.0.0.0/16"}),
+    );
+    add(
+        &mut g,
+        kinds::LOG_GROUP,
+        "a",
+        json!({"name": "/a", "retention_in_days": 30}),
+    );
+    let tags = test_tags();
+    let vpc = cloud.plant(
+        &tags,
+        &a(kinds::VPC, "main"),
+        json!({"name": "v", "cidr_block": "10.9.0.0/16"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let lg = cloud.plant(
+        &tags,
+        &a(kinds::LOG_GROUP, "a"),
+        json!({"name": "/a", "retention_in_days": 7})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let d = tempfile::tempdir().unwrap();
+    let store = open(d.path());
+    let (p, s) = e
+        .up(
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert_eq!(
+        p.get(&a(kinds::VPC, "main")).unwrap().action,
+        Action::Replace
+    );
+    assert_eq!(
+        p.get(&a(kinds::LOG_GROUP, "a")).unwrap().action,
+        Action::Adopt
+    );
+    // The VPC with the wrong CIDR block was replaced, the log group kept.
+    assert!(cloud.objects().iter().all(|o| o.id != vpc));
+    assert_eq!(store.state().get(&a(kinds::LOG_GROUP, "a")).unwrap().id, lg);
+    assert_converged(&cloud, &e, &g, &store).await;
+}
+
+#[tokio::test]
+async fn destroy_removes_orphans_too_in_dependency_order() {
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::with_latency(Duration::from_millis(5));
+    let e = engine(&cloud, Limits::uniform(16));
+    cloud.set_read_limits(Limits::uniform(16));
+    let g = stack();
+    let store = open(d.path());
+    assert!(up(&e, &g, &store).await.unwrap().is_success());
+    let tags = test_tags();
+    // An old VPC with a subnet in it and a security group naming the
+    // recorded VPC, none of them recorded; and a deleted VPC still listed.
+    let old_vpc = a(kinds::VPC, "old");
+    let old_vpc_id = cloud.plant(
+        &tags,
+        &old_vpc,
+        json!({"cidr_block": "10.8.0.0/16"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    );
+    let old_sub = a(kinds::SUBNET, "old");
+    let old_sub_id = cloud.plant(
+        &tags,
+        &old_sub,
+        json!({"vpc_id": old_vpc_id}).as_object().unwrap().clone(),
+    );
+    let vpc_id = store
+        .state()
+        .get(&a(kinds::VPC, "main"))
+        .unwrap()
+        .id
+        .clone();
+    let sg = a(kinds::SECURITY_GROUP, "old");
+    cloud.plant(
+        &tags,
+        &sg,
+        json!({"vpc_id": vpc_id}).as_object().unwrap().clone(),
+    );
+    cloud.ghost(kinds::VPC, "vpc-gone", &a(kinds::VPC, "gone"));
+
+    let p = e.plan_destroy(&store, &NullReporter).await.unwrap();
+    let untracked: Vec<&str> = p
+        .deletions()
+        .filter(|a| a.found.is_some())
+        .map(|a| a.address.as_str())
+        .collect();
+    assert_eq!(untracked.len(), 3, "{untracked:?}");
+    assert!(
+        !untracked.contains(&"vpc.gone"),
+        "gone objects are not listed"
+    );
+    assert_eq!(p.deletions().count(), g.len() + 3);
+
+    let s = e
+        .apply(
+            &p,
+            &DesiredGraph::new(),
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(s.is_success(), "{s:#?}");
+    assert!(cloud.objects().is_empty(), "{:#?}", cloud.objects());
+    let calls = cloud.calls();
+    let deleted = |id: &str| {
+        calls
+            .iter()
+            .find(|c| c.op == FakeOp::Delete && c.id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{id} not deleted"))
+    };
+    assert!(deleted(&old_sub_id).end <= deleted(&old_vpc_id).start);
+    let sg_call = calls
+        .iter()
+        .find(|c| c.op == FakeOp::Delete && c.addresses[0] == sg)
+        .unwrap();
+    assert!(sg_call.end <= deleted(&vpc_id).start);
+    assert!(calls.iter().all(|c| c.id.as_deref() != Some("vpc-gone")));
+}
+
+#[tokio::test]
+async fn retried_and_adopting_up_crashed_at_every_journal_point_converges() {
+    let g = stack();
+    let vpc = a(kinds::VPC, "main");
+    let sub = a(kinds::SUBNET, "a");
+    let sg = a(kinds::SECURITY_GROUP, "web");
+    let lg = a(kinds::LOG_GROUP, "web");
+    // A lost reply, a half-done create, throttling, and an orphan to adopt.
+    let troubled = |cloud: &Arc<FakeCloud>| {
+        cloud.lose_reply(&vpc, FakeOp::Create, Some(1));
+        cloud.half_create(&sub, &["name"]);
+        cloud.throttle(&sg, FakeOp::Create, Some(1));
+        cloud.plant(
+            &test_tags(),
+            &lg,
+            json!({"name": "/app/web", "retention_in_days": 7})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+    };
+    let intents = {
+        let d = tempfile::tempdir().unwrap();
+        let cloud = FakeCloud::new();
+        troubled(&cloud);
+        let e = engine(&cloud, Limits::aws_defaults());
+        let store = open(d.path());
+        assert!(up(&e, &g, &store).await.unwrap().is_success());
+        store.state().next_seq - 1
+    };
+    // One per operation, the subnet's finishing update and the adoption.
+    assert_eq!(intents, g.len() as u64 + 2);
+    {
+        let g = &g;
+        for point in crash_points(intents) {
+            let d = tempfile::tempdir().unwrap();
+            let cloud = FakeCloud::with_latency(Duration::from_millis(1));
+            troubled(&cloud);
+            let e = engine(&cloud, Limits::aws_defaults());
+            let store = open(d.path());
+            store.set_crash_point(Some(point));
+            let err = up(&e, g, &store).await.unwrap_err();
+            assert!(
+                matches!(err, EngineError::State(StateError::Crashed)),
+                "{point:?}: {err}"
+            );
+            drop(store);
+            let store = open(d.path());
+            let s = up(&e, g, &store).await.unwrap();
+            assert!(s.is_success(), "{point:?}: {s:#?}");
+            assert_converged(&cloud, &e, g, &store).await;
+            assert_eq!(creates_of(&cloud, &vpc), 1, "{point:?}: one CreateVpc");
+            assert_eq!(creates_of(&cloud, &lg), 0, "{point:?}: the orphan adopted");
+        }
+    }
+}
+
+#[test]
+fn the_cost_model_counts_batches_and_per_resource_calls() {
+    assert_eq!(read_cost(kinds::SUBNET).calls(450), 3);
+    assert_eq!(read_cost(kinds::VPC).calls(60), 1 + 120);
+    assert_eq!(read_cost(kinds::LB_TARGET_GROUP).calls(600), 30 + 600);
+    assert_eq!(read_cost(kinds::ECS_SERVICE).calls(1200), 120);
+    assert_eq!(read_cost(kinds::S3_BUCKET).calls(3), 21);
+    assert_eq!(read_cost(kinds::KMS_KEY).calls(2), 6);
+    // Kinds without a batched read: one call per resource.
+    assert_eq!(read_cost(kinds::EFS_ACCESS_POINT).calls(5), 5);
+    assert_eq!(read_cost(kinds::VPC).calls(0), 0);
 }

@@ -13,15 +13,27 @@
 //!   providers and serializers disagree on which of them means "none".
 //! - Secret fields are compared by marker ([`gantry_state::secret_marker`])
 //!   and never carried in the plan.
+//! - Objects the stack's inventory lists but the state does not record
+//!   ([`Orphan`]s) are adopted when their address is desired and not
+//!   recorded (action `adopt`, or `replace` when what AWS has cannot be
+//!   updated in place), never created a second time; the others are listed
+//!   as [`Untracked`], left alone by `up` and deleted by `destroy`
+//!   ([`plan_destroy_all`]), ordered by dependencies inferred from what
+//!   their read observed ([`orphans`]).
 
+pub mod orphans;
 pub mod render;
 
+pub use orphans::{Found, ObjectRef, Orphan, Untracked};
 pub use render::render_text;
 
-use gantry_core::{find_refs, resolve, Address, DesiredGraph, GraphError, Observed, Props, Ref};
-use gantry_state::{secret_marker, MetaLookup, State, Status};
+use gantry_core::{
+    find_refs, resolve, Address, DesiredGraph, GraphError, KindMeta, Observed, Props, Ref, Resource,
+};
+use gantry_state::{secret_marker, MetaLookup, ResourceState, State, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The version of the plan JSON format.
@@ -32,6 +44,9 @@ pub const PLAN_FORMAT: &str = "1";
 #[derive(Debug, Clone, Default)]
 pub struct Refreshed {
     pub observed: BTreeMap<Address, Option<Observed>>,
+    /// Objects the stack's inventory listed that the state does not record,
+    /// each confirmed by a read (empty without an inventory).
+    pub orphans: Vec<Orphan>,
 }
 
 impl Refreshed {
@@ -49,6 +64,10 @@ pub enum Action {
     Replace,
     Delete,
     NoOp,
+    /// Record an object the state does not know (found by the inventory,
+    /// tagged for this address), then update it in place if `changes` is not
+    /// empty.
+    Adopt,
 }
 
 /// One top-level field that changes. Values are `None` when absent, unknown
@@ -101,6 +120,16 @@ pub struct PlannedAction {
     /// (delete): what the engine orders this action after (or before).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<Address>,
+    /// Deletes only: objects (recorded or untracked) this one uses, by kind
+    /// and id, inferred from its properties because the state has no
+    /// dependency record for them; they are deleted after it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on_objects: Vec<ObjectRef>,
+    /// Set when the action starts from an object the state does not record:
+    /// what its read observed. An `adopt` (or a `replace` of an adopted
+    /// object) records it first; a `delete` deletes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<Found>,
 }
 
 impl PlannedAction {
@@ -117,6 +146,8 @@ pub struct PlanSummary {
     pub replace: usize,
     pub destroy: usize,
     pub no_op: usize,
+    #[serde(default)]
+    pub adopt: usize,
 }
 
 /// The result of planning; serializable for `plan --json`.
@@ -135,6 +166,10 @@ pub struct Plan {
     /// Desired resources in dependency order, then deletions.
     pub actions: Vec<PlannedAction>,
     pub summary: PlanSummary,
+    /// Objects tagged for this stack that the state does not record and the
+    /// plan does not adopt: `up` leaves them alone, `destroy` deletes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untracked: Vec<Untracked>,
 }
 
 impl Plan {
@@ -153,7 +188,21 @@ impl Plan {
             .find(|a| &a.address == address && a.deposed.is_none())
     }
 
-    fn new(state: &State, destroy: bool, actions: Vec<PlannedAction>) -> Plan {
+    /// What the plan deletes: recorded objects, replaced ones and, for
+    /// `destroy`, untracked ones (`found` set). The CLI lists these before
+    /// asking.
+    pub fn deletions(&self) -> impl Iterator<Item = &PlannedAction> {
+        self.actions
+            .iter()
+            .filter(|a| matches!(a.action, Action::Delete | Action::Replace))
+    }
+
+    fn new(
+        state: &State,
+        destroy: bool,
+        actions: Vec<PlannedAction>,
+        untracked: Vec<Untracked>,
+    ) -> Plan {
         let mut s = PlanSummary::default();
         for a in &actions {
             match a.action {
@@ -162,6 +211,7 @@ impl Plan {
                 Action::Replace => s.replace += 1,
                 Action::Delete => s.destroy += 1,
                 Action::NoOp => s.no_op += 1,
+                Action::Adopt => s.adopt += 1,
             }
         }
         Plan {
@@ -173,6 +223,7 @@ impl Plan {
             destroy,
             actions,
             summary: s,
+            untracked,
         }
     }
 }
@@ -199,7 +250,12 @@ pub fn plan_with(
     refreshed: &Refreshed,
     meta: MetaLookup,
 ) -> Result<Plan, PlanError> {
-    let order = desired.topo_order()?;
+    let deps_of: BTreeMap<&Address, Vec<Address>> = desired
+        .resources
+        .iter()
+        .map(|(a, r)| (a, dependencies(r)))
+        .collect();
+    let order = topo_order(desired, &deps_of)?;
     for r in desired.resources.values() {
         if meta(&r.kind).is_none() {
             return Err(GraphError::UnknownKind {
@@ -209,14 +265,20 @@ pub fn plan_with(
             .into());
         }
     }
-    // Outputs as they stand now: recorded, overlaid with observed.
-    let mut outputs: BTreeMap<&Address, Props> = BTreeMap::new();
+    let gone = |a: &Address| matches!(refreshed.observed.get(a), Some(None));
+    let (adopted, untracked) = orphans::sort(desired, state, &refreshed.orphans, &gone, meta);
+    // Outputs as they stand now: recorded, overlaid with observed; adopted
+    // objects' as read.
+    let mut outputs: BTreeMap<&Address, Cow<Props>> = BTreeMap::new();
     for (a, rs) in &state.resources {
-        let mut o = rs.outputs.clone();
+        let mut o = Cow::Borrowed(&rs.outputs);
         if let Some(Some(obs)) = refreshed.observed.get(a) {
-            o.extend(obs.outputs.clone());
+            o.to_mut().extend(obs.outputs.clone());
         }
         outputs.insert(a, o);
+    }
+    for (a, o) in &adopted {
+        outputs.insert(a, Cow::Borrowed(&o.observed.outputs));
     }
     // Resources whose identity changes: references to them are unknown.
     let mut changing: BTreeSet<Address> = BTreeSet::new();
@@ -230,17 +292,18 @@ pub fn plan_with(
             }
             outputs.get(&rf.address)?.get(&rf.attr).cloned()
         };
-        let (resolved, _) = resolve(&Value::Object(r.props.clone()), &lookup);
-        let Value::Object(resolved) = resolved else {
-            unreachable!("objects resolve to objects")
-        };
+        let resolved: Props = r
+            .props
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(v, &lookup).0))
+            .collect();
         let unknown: BTreeSet<&String> = resolved
             .iter()
             .filter(|(_, v)| !find_refs(v).is_empty())
             .map(|(k, _)| k)
             .collect();
         let secret = |f: &str| m.secret.contains(&f);
-        let deps: Vec<Address> = r.dependencies().into_iter().collect();
+        let deps = deps_of[addr].clone();
         let mut pa = PlannedAction {
             address: addr.clone(),
             kind: r.kind.clone(),
@@ -253,12 +316,35 @@ pub fn plan_with(
             create_before_destroy: m.create_before_destroy,
             data: m.data,
             dependencies: deps,
+            depends_on_objects: Vec::new(),
+            found: None,
         };
-        let recorded = state.resources.get(addr);
-        let gone = matches!(refreshed.observed.get(addr), Some(None));
-        let Some(rec) = recorded.filter(|_| !gone) else {
+        let is_gone = gone(addr);
+        // An adopted object stands in for the record the state lacks: it is
+        // diffed like a recorded one whose properties are what AWS has.
+        let adoption = adopted.get(addr).map(|o| {
+            let found = Found {
+                props: gantry_state::redact(meta, &r.kind, &o.observed.props),
+                outputs: gantry_state::redact(meta, &r.kind, &o.observed.outputs),
+            };
+            let rec = ResourceState {
+                kind: r.kind.clone(),
+                id: o.id.clone(),
+                props: found.props.clone(),
+                outputs: found.outputs.clone(),
+                dependencies: pa.dependencies.clone(),
+                status: Status::Ok,
+                deposed: Vec::new(),
+            };
+            (rec, found)
+        });
+        let recorded = match &adoption {
+            Some((rec, _)) => Some(rec),
+            None => state.resources.get(addr).filter(|_| !is_gone),
+        };
+        let Some(rec) = recorded else {
             pa.action = Action::Create;
-            if gone {
+            if is_gone {
                 pa.reason = Some("it no longer exists".into());
             }
             pa.changes = resolved
@@ -278,15 +364,19 @@ pub fn plan_with(
             continue;
         };
         pa.id = Some(rec.id.clone());
-        let mut current = rec.props.clone();
-        if let Some(Some(obs)) = refreshed.observed.get(addr) {
-            for (k, v) in &obs.props {
-                let v = if secret(k) {
-                    secret_marker(v)
-                } else {
-                    v.clone()
-                };
-                current.insert(k.clone(), v);
+        // Borrowed unless a refresh observed something to overlay.
+        let mut current = Cow::Borrowed(&rec.props);
+        if adoption.is_none() {
+            if let Some(Some(obs)) = refreshed.observed.get(addr) {
+                let current = current.to_mut();
+                for (k, v) in &obs.props {
+                    let v = if secret(k) {
+                        secret_marker(v)
+                    } else {
+                        v.clone()
+                    };
+                    current.insert(k.clone(), v);
+                }
             }
         }
         let fields: BTreeSet<&String> = resolved.keys().chain(current.keys()).collect();
@@ -294,13 +384,13 @@ pub fn plan_with(
             let is_unknown = unknown.contains(f);
             let after = resolved.get(f).map(|v| {
                 if secret(f) {
-                    secret_marker(v)
+                    Cow::Owned(secret_marker(v))
                 } else {
-                    v.clone()
+                    Cow::Borrowed(v)
                 }
             });
             let before = current.get(f);
-            if !is_unknown && same(before, after.as_ref(), m.unordered.contains(&f.as_str())) {
+            if !is_unknown && same(before, after.as_deref(), m.unordered.contains(&f.as_str())) {
                 continue;
             }
             let forces = m.force_new.contains(&f.as_str());
@@ -308,7 +398,7 @@ pub fn plan_with(
                 field: f.clone(),
                 before: before.filter(|v| !secret(f) && !is_empty(v)).cloned(),
                 after: after
-                    .as_ref()
+                    .as_deref()
                     .and_then(|v| shown(v, is_unknown, secret(f)))
                     .filter(|v| !is_empty(v)),
                 unknown: is_unknown,
@@ -331,6 +421,17 @@ pub fn plan_with(
         } else if !pa.changes.is_empty() {
             pa.action = Action::Update;
         }
+        if let Some((_, found)) = adoption {
+            if pa.action == Action::Replace {
+                pa.reason = Some(format!(
+                    "the untracked object found for it cannot be updated in place: {}",
+                    pa.replace_fields.join(", ")
+                ));
+            } else {
+                pa.action = Action::Adopt;
+            }
+            pa.found = Some(found);
+        }
         if pa.action == Action::Replace {
             changing.insert(addr.clone());
         }
@@ -350,7 +451,7 @@ pub fn plan_with(
         }
     }
     push_deposed(meta, state, &mut actions);
-    Ok(Plan::new(state, false, actions))
+    Ok(Plan::new(state, false, actions, untracked))
 }
 
 /// A plan that deletes everything recorded in `state` (`gantry destroy`).
@@ -365,7 +466,34 @@ pub fn plan_destroy_with(state: &State, meta: MetaLookup) -> Plan {
         .map(|(a, rs)| delete_action(meta, a, &rs.kind, &rs.id, None, &rs.dependencies, "destroy"))
         .collect();
     push_deposed(meta, state, &mut actions);
-    Plan::new(state, true, actions)
+    Plan::new(state, true, actions, Vec::new())
+}
+
+/// What `gantry destroy` deletes: everything `state` records and every
+/// orphan (wanted or not), dependents first. Orphans have no dependency
+/// records: a string property equal to another known object's id or ARN
+/// makes it depend on that object ([`orphans::infer_dependencies`]).
+pub fn plan_destroy_all(state: &State, orphans: &[Orphan], meta: MetaLookup) -> Plan {
+    let mut plan = plan_destroy_with(state, meta);
+    for o in orphans {
+        let mut a = delete_action(
+            meta,
+            &o.address_or_placeholder(),
+            &o.kind,
+            &o.id,
+            None,
+            &[],
+            "it is tagged for this stack but not recorded in its state",
+        );
+        a.found = Some(Found {
+            props: gantry_state::redact(meta, &o.kind, &o.observed.props),
+            outputs: gantry_state::redact(meta, &o.kind, &o.observed.outputs),
+        });
+        plan.actions.push(a);
+    }
+    orphans::infer_dependencies(state, &mut plan.actions);
+    plan.summary.destroy = plan.actions.len();
+    plan
 }
 
 fn push_deposed(meta: MetaLookup, state: &State, actions: &mut Vec<PlannedAction>) {
@@ -405,7 +533,34 @@ fn delete_action(
         create_before_destroy: false,
         data: meta(kind).is_some_and(|m| m.data),
         dependencies: deps.to_vec(),
+        depends_on_objects: Vec::new(),
+        found: None,
     }
+}
+
+/// The top-level fields of `desired` (resolved) that `current` does not
+/// match, by the plan's rules: normalized, sets in any order, secrets by
+/// marker. The engine uses it to finish a half-applied create or update
+/// from what AWS has.
+pub fn changed_fields(m: &KindMeta, current: &Props, desired: &Props) -> Vec<String> {
+    let secret = |f: &str| m.secret.contains(&f);
+    let marked = |f: &str, v: &Value| {
+        if secret(f) {
+            secret_marker(v)
+        } else {
+            v.clone()
+        }
+    };
+    let fields: BTreeSet<&String> = desired.keys().chain(current.keys()).collect();
+    fields
+        .into_iter()
+        .filter(|f| {
+            let a = current.get(*f).map(|v| marked(f, v));
+            let b = desired.get(*f).map(|v| marked(f, v));
+            !same(a.as_ref(), b.as_ref(), m.unordered.contains(&f.as_str()))
+        })
+        .cloned()
+        .collect()
 }
 
 fn shown(v: &Value, unknown: bool, sensitive: bool) -> Option<Value> {
@@ -440,9 +595,75 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// `DesiredGraph::topo_order` over dependencies computed once: the same
+/// checks and the same order (ties broken by address), without copying
+/// every resource's properties to find its references.
+fn topo_order(
+    desired: &DesiredGraph,
+    deps_of: &BTreeMap<&Address, Vec<Address>>,
+) -> Result<Vec<Address>, GraphError> {
+    let mut indeg: BTreeMap<&Address, usize> = BTreeMap::new();
+    let mut users: BTreeMap<&Address, Vec<&Address>> = BTreeMap::new();
+    for (a, deps) in deps_of {
+        indeg.entry(a).or_insert(0);
+        for d in deps {
+            let Some((dk, _)) = desired.resources.get_key_value(d) else {
+                return Err(GraphError::Dangling {
+                    from: (*a).clone(),
+                    to: d.clone(),
+                });
+            };
+            *indeg.entry(a).or_insert(0) += 1;
+            users.entry(dk).or_default().push(a);
+        }
+    }
+    let mut ready: BTreeSet<&Address> = indeg
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(a, _)| *a)
+        .collect();
+    let mut out = Vec::with_capacity(deps_of.len());
+    while let Some(a) = ready.pop_first() {
+        out.push(a.clone());
+        for u in users.get(a).into_iter().flatten() {
+            let n = indeg.get_mut(u).expect("known");
+            *n -= 1;
+            if *n == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    if out.len() != deps_of.len() {
+        let stuck = indeg
+            .iter()
+            .find(|(_, n)| **n > 0)
+            .map(|(a, _)| (*a).clone())
+            .expect("some node stuck");
+        return Err(GraphError::Cycle(stuck));
+    }
+    Ok(out)
+}
+
+/// What `r` references and `depends_on`, sorted (without copying its
+/// properties, as `Resource::dependencies` does).
+fn dependencies(r: &Resource) -> Vec<Address> {
+    let mut deps: BTreeSet<Address> = r
+        .props
+        .values()
+        .flat_map(find_refs)
+        .map(|rf| rf.address)
+        .collect();
+    deps.extend(r.depends_on.iter().cloned());
+    deps.into_iter().collect()
+}
+
 /// Equal after normalization; for `unordered` fields (sets that AWS returns
 /// in its own order) the top-level list order does not count.
 fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+    // Most fields are plainly equal: skip the normalizing copies.
+    if a == b {
+        return true;
+    }
     let norm = |v: Option<&Value>| {
         v.map(normalize).filter(|v| !is_empty(v)).map(|v| match v {
             Value::Array(mut items) if unordered => {

@@ -47,6 +47,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             "{}No changes.{} The infrastructure matches the spec.",
             p.bold, p.reset
         );
+        render_untracked(&mut out, plan, p);
         return out;
     }
     let _ = writeln!(out, "Gantry will perform the following actions:\n");
@@ -55,9 +56,14 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         out.push('\n');
     }
     let s = &plan.summary;
+    let adopt = if s.adopt > 0 {
+        format!("{} to adopt, ", s.adopt)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{}Plan:{} {} to add, {} to change, {} to replace, {} to destroy.",
+        "{}Plan:{} {adopt}{} to add, {} to change, {} to replace, {} to destroy.",
         p.bold, p.reset, s.add, s.change, s.replace, s.destroy
     );
     let data: Vec<String> = plan
@@ -74,26 +80,78 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             data.join(", ")
         );
     }
+    render_untracked(&mut out, plan, p);
     out
+}
+
+/// The objects `up` leaves alone, with what removes them.
+fn render_untracked(out: &mut String, plan: &crate::Plan, p: &Palette) {
+    if plan.untracked.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}Untracked objects:{} {} tagged for this stack but not in its state. \
+         `up` leaves them alone; `gantry destroy` removes them.",
+        p.yellow,
+        p.reset,
+        match plan.untracked.len() {
+            1 => "1 object is".to_string(),
+            n => format!("{n} objects are"),
+        }
+    );
+    for u in &plan.untracked {
+        let at = u
+            .address
+            .as_ref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  ? {} {}{at}{}: {}{}",
+            u.kind, u.id, p.dim, u.reason, p.reset
+        );
+    }
 }
 
 fn render_action(out: &mut String, a: &PlannedAction, p: &Palette) {
     let (sym, color, what) = match a.action {
         Action::Create => ("  +", p.green, "will be created".to_string()),
+        Action::Adopt if a.changes.is_empty() => (
+            "  <",
+            p.green,
+            "will be adopted (found in AWS, tagged for it, not recorded)".to_string(),
+        ),
+        Action::Adopt => (
+            "  <",
+            p.yellow,
+            "will be adopted (found in AWS, tagged for it, not recorded) and updated in place"
+                .to_string(),
+        ),
         Action::Update => ("  ~", p.yellow, "will be updated in place".to_string()),
         Action::Replace if a.create_before_destroy => (
             "+/-",
             p.yellow,
             "must be replaced (new one created before the old is destroyed)".to_string(),
         ),
+        Action::Replace if a.found.is_some() => (
+            "-/+",
+            p.red,
+            "(an untracked object found for it) must be replaced".to_string(),
+        ),
         Action::Replace => ("-/+", p.red, "must be replaced".to_string()),
-        Action::Delete => match &a.deposed {
-            Some(id) => (
+        Action::Delete => match (&a.deposed, &a.found) {
+            (Some(id), _) => (
                 "  -",
                 p.red,
                 format!("(replaced object {id}) will be destroyed"),
             ),
-            None => ("  -", p.red, "will be destroyed".to_string()),
+            (None, Some(_)) => (
+                "  -",
+                p.red,
+                "(untracked object) will be destroyed".to_string(),
+            ),
+            (None, None) => ("  -", p.red, "will be destroyed".to_string()),
         },
         Action::NoOp => return,
     };

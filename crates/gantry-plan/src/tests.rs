@@ -393,3 +393,234 @@ fn set_fields_ignore_the_order_aws_returns() {
 fn kind_meta_unordered(kind: &str) -> &'static [&'static str] {
     gantry_core::kind_meta(kind).unwrap().unordered
 }
+
+fn orphan(kind: &str, id: &str, address: Option<&str>, props: Value) -> Orphan {
+    Orphan {
+        kind: kind.into(),
+        id: id.into(),
+        address: address.map(Address::new),
+        observed: Observed {
+            props: obj(props),
+            outputs: obj(json!({"id": id, "arn": format!("arn:{kind}:{id}")})),
+        },
+    }
+}
+
+/// The state of `desired()` without its VPC, and the VPC found by the
+/// inventory instead (as a lost reply leaves it), plus three objects that
+/// are not adoptable.
+fn orphaned() -> (DesiredGraph, State, Refreshed) {
+    let g = desired();
+    let mut s = applied(&g);
+    s.resources.remove(&vpc());
+    for rs in s.resources.values_mut() {
+        rs.props.insert("vpc_id".into(), json!("vpc-lost"));
+    }
+    let mut r = Refreshed::none();
+    r.orphans = vec![
+        orphan(
+            kinds::VPC,
+            "vpc-lost",
+            Some("vpc.main"),
+            json!({"name": "app", "cidr_block": "10.0.0.0/16"}),
+        ),
+        orphan(
+            kinds::VPC,
+            "vpc-twin",
+            Some("vpc.main"),
+            json!({"name": "app", "cidr_block": "10.0.0.0/16"}),
+        ),
+        orphan(
+            kinds::SUBNET,
+            "subnet-old",
+            Some("subnet.old"),
+            json!({"vpc_id": "vpc-lost"}),
+        ),
+        orphan(
+            kinds::SUBNET,
+            "subnet-dup",
+            Some("subnet.a"),
+            json!({"vpc_id": "vpc-lost"}),
+        ),
+    ];
+    (g, s, r)
+}
+
+#[test]
+fn a_desired_unrecorded_orphan_is_adopted_not_created() {
+    let (g, s, r) = orphaned();
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    let v = plan.get(&vpc()).unwrap();
+    assert_eq!(v.action, Action::Adopt);
+    assert_eq!(v.id.as_deref(), Some("vpc-lost"));
+    assert!(v.changes.is_empty(), "{:?}", v.changes);
+    assert_eq!(v.found.as_ref().unwrap().outputs["id"], "vpc-lost");
+    assert_eq!(plan.summary.adopt, 1);
+    assert_eq!(plan.summary.add, 0);
+    assert!(plan.has_changes());
+    // Its dependents resolve against the adopted object: nothing unknown.
+    let sub = plan.get(&Address::of(kinds::SUBNET, "a")).unwrap();
+    assert!(sub.changes.iter().all(|c| !c.unknown), "{:?}", sub.changes);
+    let untracked: Vec<(&str, &str)> = plan
+        .untracked
+        .iter()
+        .map(|u| (u.id.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(
+        untracked,
+        vec![
+            (
+                "subnet-dup",
+                "a second subnet for subnet.a, which the state records as a-id"
+            ),
+            ("subnet-old", "subnet.old is not in the spec"),
+            (
+                "vpc-twin",
+                "a second VPC for vpc.main, which adopts vpc-lost"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_adopted_orphan_that_differs_is_updated_or_replaced() {
+    let (g, s, mut r) = orphaned();
+    r.orphans[0]
+        .observed
+        .props
+        .insert("name".into(), json!("half"));
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    let v = plan.get(&vpc()).unwrap();
+    assert_eq!(v.action, Action::Adopt);
+    assert_eq!(v.changes.len(), 1);
+    assert_eq!(v.changes[0].field, "name");
+    assert_eq!(v.changes[0].before, Some(json!("half")));
+    assert_eq!(v.changes[0].after, Some(json!("app")));
+    assert_eq!(
+        plan.get(&Address::of(kinds::SUBNET, "a")).unwrap().action,
+        Action::NoOp
+    );
+    r.orphans[0].observed.props["cidr_block"] = json!("10.9.0.0/16");
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    let v = plan.get(&vpc()).unwrap();
+    assert_eq!(v.action, Action::Replace);
+    assert_eq!(v.replace_fields, vec!["cidr_block"]);
+    assert!(v.found.is_some());
+    assert!(v.reason.as_ref().unwrap().contains("untracked object"));
+    // A replaced VPC's id is unknown to its dependents again.
+    let sub = plan.get(&Address::of(kinds::SUBNET, "a")).unwrap();
+    assert_eq!(sub.action, Action::Replace);
+}
+
+#[test]
+fn renders_adoption_and_untracked_objects() {
+    let (g, s, mut r) = orphaned();
+    r.orphans[0]
+        .observed
+        .props
+        .insert("name".into(), json!("half"));
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    insta::assert_snapshot!(render_text(&plan, false));
+    insta::assert_json_snapshot!(plan);
+}
+
+#[test]
+fn untracked_objects_are_listed_even_without_changes() {
+    let g = desired();
+    let s = applied(&g);
+    let mut r = Refreshed::none();
+    r.orphans = vec![orphan(kinds::SUBNET, "subnet-9", None, json!({}))];
+    let plan = plan_with(&g, &s, &r, meta).unwrap();
+    assert!(!plan.has_changes());
+    let text = render_text(&plan, false);
+    assert!(text.starts_with("No changes."), "{text}");
+    assert!(
+        text.contains("`gantry destroy` removes them") && text.contains("  ? subnet subnet-9: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn destroy_deletes_orphans_after_what_uses_them() {
+    let (_, s, mut r) = orphaned();
+    // A recorded security group whose rule names the untracked twin VPC,
+    // and two untracked groups that name each other (a cycle).
+    r.orphans.push(orphan(
+        kinds::SECURITY_GROUP,
+        "sg-x",
+        None,
+        json!({"ingress": [{"source_security_group_id": "sg-y"}], "vpc_id": "vpc-twin"}),
+    ));
+    r.orphans.push(orphan(
+        kinds::SECURITY_GROUP,
+        "sg-y",
+        None,
+        json!({"ingress": [{"source_security_group_id": "sg-x"}]}),
+    ));
+    let mut s = s;
+    s.resources
+        .get_mut(&Address::of(kinds::SECURITY_GROUP, "web"))
+        .unwrap()
+        .props
+        .insert("egress".into(), json!([{"vpc_ref": "arn:vpc:vpc-twin"}]));
+    let plan = plan_destroy_all(&s, &r.orphans, meta);
+    assert!(plan.destroy);
+    assert_eq!(plan.summary.destroy, s.len() + r.orphans.len());
+    let by_id = |id: &str| {
+        plan.actions
+            .iter()
+            .find(|a| a.id.as_deref() == Some(id))
+            .unwrap()
+    };
+    let deps = |id: &str| -> Vec<String> {
+        by_id(id)
+            .depends_on_objects
+            .iter()
+            .map(|o| o.id.clone())
+            .collect()
+    };
+    assert_eq!(deps("subnet-old"), vec!["vpc-lost"]);
+    assert_eq!(deps("subnet-dup"), vec!["vpc-lost"]);
+    assert_eq!(deps("web-id"), vec!["vpc-lost", "vpc-twin"]);
+    // The cycle is broken, the edge out of it kept.
+    assert_eq!(deps("sg-x"), vec!["vpc-twin"]);
+    assert!(deps("sg-y").is_empty());
+    let sub = by_id("subnet-old");
+    assert!(sub.found.is_some() && sub.action == Action::Delete);
+    let placeholder = by_id("sg-x");
+    assert_eq!(
+        placeholder.address.as_str(),
+        "security_group.untracked-sg-x"
+    );
+    insta::assert_snapshot!(render_text(&plan, false));
+}
+
+#[test]
+fn dangling_references_and_cycles_are_refused() {
+    let mut g = desired();
+    g.add(res(
+        kinds::SUBNET,
+        "b",
+        json!({"vpc_id": reference(&Address::of(kinds::VPC, "other"), "id")}),
+    ))
+    .unwrap();
+    assert!(matches!(
+        p_err(&g),
+        PlanError::Graph(GraphError::Dangling { to, .. }) if to.as_str() == "vpc.other"
+    ));
+    let mut g = desired();
+    g.resources.get_mut(&vpc()).unwrap().props.insert(
+        "sg".into(),
+        json!(reference(&Address::of(kinds::SECURITY_GROUP, "web"), "id")),
+    );
+    assert!(matches!(p_err(&g), PlanError::Graph(GraphError::Cycle(_))));
+    // The order is the graph's own: dependencies first, ties by address.
+    let g = desired();
+    let plan = p(&g, &empty_state());
+    let order: Vec<Address> = plan.actions.iter().map(|a| a.address.clone()).collect();
+    assert_eq!(order, g.topo_order().unwrap());
+}
+
+fn p_err(g: &DesiredGraph) -> PlanError {
+    plan_with(g, &empty_state(), &Refreshed::none(), meta).unwrap_err()
+}
