@@ -191,6 +191,11 @@ pub(crate) trait AwsKind: Send + Sync + Sized + 'static {
     const NOT_FOUND: &'static [&'static str];
     /// How the stack's objects of this kind are listed.
     const LISTING: Listing;
+    /// The id-list size of one batched describe, for kinds read by id
+    /// lists: the engine splits a bigger refresh into reads of this size
+    /// and runs them concurrently. `None` for reads that list (one call
+    /// covers every object, whatever their number) or go one by one.
+    const READ_BATCH: Option<usize> = None;
 
     fn new(ctx: AwsContext) -> Self;
 
@@ -286,6 +291,10 @@ fn recorded<T: DeserializeOwned>(props: &Props) -> Option<T> {
 impl<K: AwsKind> Provider for Adapter<K> {
     fn kind(&self) -> &'static str {
         K::Props::KIND
+    }
+
+    fn read_batch(&self) -> Option<usize> {
+        K::READ_BATCH
     }
 
     async fn create(&self, req: CreateRequest<'_>) -> Result<Applied, ProviderError> {

@@ -192,7 +192,12 @@ pub struct Session {
 impl Session {
     /// Takes the lock (renewed in the background while held) and opens the
     /// state under it, replaying any journal a crashed run left.
-    pub fn open(ws: &Workspace, command: &str) -> Result<Session, OpsError> {
+    ///
+    /// From then on `ctx` sends nothing more once the lock is lost: its
+    /// send gate asks the lock's fence before every request, so a call the
+    /// SDK built before a pause cannot reach AWS after another run took
+    /// over.
+    pub fn open(ws: &Workspace, ctx: &AwsContext, command: &str) -> Result<Session, OpsError> {
         let lease = lock_lease()?;
         std::fs::create_dir_all(&ws.state_dir).map_err(|source| {
             OpsError::State(StateError::Io {
@@ -202,6 +207,10 @@ impl Session {
         })?;
         let lock = Arc::new(StateLock::acquire(&ws.state_dir, command, lease)?);
         lock.spawn_heartbeat();
+        let fence = lock.clone();
+        ctx.set_send_gate(Arc::new(move || {
+            gantry_state::Fence::check(&*fence).map_err(|e| e.to_string())
+        }));
         let store = Arc::new(Store::open_fenced(
             &ws.state_dir,
             &ws.model.stack,
@@ -290,14 +299,14 @@ pub async fn plan(
     )
 }
 
-/// The plan for `destroy`: every recorded resource, after recovery.
+/// The plan for `destroy`: every recorded resource and every object tagged
+/// with the stack that the state does not record, after recovery.
 pub async fn plan_destroy(
     engine: &Engine,
     session: &Session,
     reporter: &dyn Reporter,
 ) -> Result<Plan, OpsError> {
-    engine.recover(&session.store, reporter).await?;
-    Ok(gantry_plan::plan_destroy(&session.store.state()))
+    Ok(engine.plan_destroy(&session.store, reporter).await?)
 }
 
 /// What `gantry status` reports.
@@ -310,8 +319,20 @@ pub struct StatusReport {
     pub serial: u64,
     pub resources: Vec<ResourceLine>,
     pub services: Vec<ServiceLine>,
+    /// Objects tagged with the stack and environment that the state does
+    /// not record (a run crashed before recording them, or lost its lock):
+    /// `up` adopts those at an address it wants, `destroy` removes all.
+    pub untracked: Vec<UntrackedLine>,
     /// Who holds the state lock right now, if anyone.
     pub lock: Option<gantry_state::LockInfo>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UntrackedLine {
+    pub kind: String,
+    pub id: String,
+    /// Its `gantry:address` tag, if it has one.
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -329,10 +350,21 @@ pub struct ServiceLine {
     pub ecs: gantry_aws::status::ServiceStatus,
 }
 
-/// Reads the recorded state (without locking: status never writes) and asks
-/// ECS for every service's counts and deployment, one call per ten services.
+/// Reads the recorded state (without locking: status never writes), asks
+/// ECS for every service's counts and deployment, one call per ten
+/// services, and lists the stack's objects the state does not record.
 pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, OpsError> {
     let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)?;
+    let untracked = engine(ctx, ws.tags(), None)
+        .orphans(&state, &gantry_execute::NullReporter)
+        .await?
+        .into_iter()
+        .map(|o| UntrackedLine {
+            kind: o.kind,
+            id: o.id,
+            address: o.address.map(|a| a.to_string()),
+        })
+        .collect();
     let resources = state
         .resources
         .iter()
@@ -376,6 +408,7 @@ pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, Op
         serial: state.serial,
         resources,
         services,
+        untracked,
         lock: gantry_state::read_lock(&ws.state_dir)?,
     })
 }

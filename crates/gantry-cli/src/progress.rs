@@ -180,6 +180,34 @@ impl Reporter for Progress {
                 self.bad("!")
             )),
             Event::Warning { message } => self.line(format!("{} {message}", self.bad("warning:"))),
+            Event::ProviderWarning { address, message } => {
+                self.line(format!("{} {address}: {message}", self.bad("warning:")))
+            }
+            Event::Retrying {
+                kind,
+                address,
+                call,
+                attempt,
+                attempts,
+                code,
+                message,
+                delay,
+            } => {
+                let what = address.map(|a| a.to_string()).unwrap_or(kind);
+                let code = code.map(|c| format!("{c}: ")).unwrap_or_default();
+                self.line(self.dim(&format!(
+                    "  {what}: {call} failed ({code}{message}); attempt {attempt} of {attempts} in {:.1}s",
+                    delay.as_secs_f64()
+                )))
+            }
+            Event::InventoryListed { untracked, .. } => {
+                if untracked > 0 {
+                    self.line(format!(
+                        "{} {untracked} object(s) tagged with this stack are not in the state",
+                        self.bad("!")
+                    ))
+                }
+            }
         }
     }
 }

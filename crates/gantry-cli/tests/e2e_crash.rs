@@ -299,8 +299,7 @@ async fn a_run_frozen_past_its_lease_is_fenced_off() {
 /// throttling error, `lose` of mutating calls forwarded and their reply
 /// replaced by a 500.
 async fn under_faults(example: &str, stack: &str, seed: u64, throttle: f64, lose: f64) {
-    let spec = std::fs::read_to_string(format!("{}/examples/{example}", support::ROOT))
-        .unwrap();
+    let spec = std::fs::read_to_string(format!("{}/examples/{example}", support::ROOT)).unwrap();
     let name = spec
         .lines()
         .find_map(|l| l.strip_prefix("name: "))
@@ -321,7 +320,10 @@ async fn under_faults(example: &str, stack: &str, seed: u64, throttle: f64, lose
     let after_up = support::faults::stats(&key);
     eprintln!("{stack}: faults during up: {after_up}");
     if throttle > 0.0 {
-        assert!(after_up["throttled"].as_u64().unwrap() > 0, "nothing was throttled");
+        assert!(
+            after_up["throttled"].as_u64().unwrap() > 0,
+            "nothing was throttled"
+        );
     }
     if lose > 0.0 {
         assert!(after_up["lost"].as_u64().unwrap() > 0, "no reply was lost");
@@ -332,9 +334,15 @@ async fn under_faults(example: &str, stack: &str, seed: u64, throttle: f64, lose
         .unwrap();
     let mut per_address: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in &items {
-        per_address.entry(i.address.clone()).or_default().push(i.id.clone());
+        per_address
+            .entry(i.address.clone())
+            .or_default()
+            .push(i.id.clone());
     }
-    let dupes: Vec<_> = per_address.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    let dupes: Vec<_> = per_address
+        .iter()
+        .filter(|(_, ids)| ids.len() > 1)
+        .collect();
     assert!(dupes.is_empty(), "{stack}: duplicated: {dupes:?}");
     // The objects a lost reply used to duplicate, counted straight from EC2
     // and ECS (live ones only: the emulator keeps deleted objects' tags).
@@ -363,7 +371,11 @@ async fn under_faults(example: &str, stack: &str, seed: u64, throttle: f64, lose
         .send()
         .await
         .unwrap();
-    assert_eq!(igws.internet_gateways().len(), 1, "{stack}: internet gateways");
+    assert_eq!(
+        igws.internet_gateways().len(),
+        1,
+        "{stack}: internet gateways"
+    );
     let tds = ctx
         .ecs()
         .list_task_definitions()

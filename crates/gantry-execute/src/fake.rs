@@ -982,12 +982,10 @@ impl Provider for FakeProvider {
 /// The stack listing over the fake's objects: every object carrying the
 /// stack's `gantry:stack` and `gantry:env` tags, plus ghosts.
 ///
-/// Cost: one call per [`INVENTORY_PAGE`] objects of a kind (at least one
-/// call in all), each kind's pages in turn and the kinds concurrently
-/// within the `tagging` service's limit. That is the Resource Groups
-/// Tagging API's `GetResources` paged per resource type
-/// (`ResourceTypeFilters`); one paginator over every type would cost as
-/// many calls, one after the other.
+/// Cost: one call per [`INVENTORY_PAGE`] objects (at least one), the pages
+/// one after the other: what `gantry-aws`'s inventory does, one paginated
+/// Resource Groups Tagging API `GetResources` over the stack's tags (per
+/// region), which keeps a small stack's listing to one call.
 struct FakeInventory {
     cloud: Arc<FakeCloud>,
 }
@@ -1012,31 +1010,17 @@ impl Inventory for FakeInventory {
             let effect = cloud.injected(&mut g, "inventory", FakeOp::List, &[]);
             (listed, effect)
         };
-        let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
-        for l in &listed {
-            *per_kind.entry(l.kind.clone()).or_insert(0) += 1;
+        let slots = cloud.read_slots("tagging");
+        for _ in 0..listed.len().div_ceil(INVENTORY_PAGE).max(1) {
+            let _slot = slots.clone().acquire_owned().await.expect("never closed");
+            let start = cloud.epoch.elapsed();
+            let latency = cloud.latency();
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            let mut g = cloud.lock();
+            cloud.record(&mut g, FakeOp::List, "inventory", Vec::new(), None, start);
         }
-        if per_kind.is_empty() {
-            per_kind.insert("inventory".into(), 0);
-        }
-        let mut set = tokio::task::JoinSet::new();
-        for (kind, n) in per_kind {
-            let cloud = cloud.clone();
-            set.spawn(async move {
-                let slots = cloud.read_slots("tagging");
-                for _ in 0..n.div_ceil(INVENTORY_PAGE).max(1) {
-                    let _slot = slots.clone().acquire_owned().await.expect("never closed");
-                    let start = cloud.epoch.elapsed();
-                    let latency = cloud.latency();
-                    if !latency.is_zero() {
-                        tokio::time::sleep(latency).await;
-                    }
-                    let mut g = cloud.lock();
-                    cloud.record(&mut g, FakeOp::List, &kind, Vec::new(), None, start);
-                }
-            });
-        }
-        while set.join_next().await.is_some() {}
         match effect {
             Some(Effect::Fail { error, .. }) => Err(error),
             Some(Effect::Panic(msg)) => panic!("{msg}"),

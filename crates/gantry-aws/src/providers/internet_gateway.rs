@@ -35,6 +35,7 @@ impl AwsKind for Provider {
     type Props = InternetGateway;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
     const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "internet-gateway/"));
+    const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -93,6 +93,7 @@ impl AwsKind for Provider {
     type Props = LbListenerRule;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
     const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "listener-rule/app/"));
+    const READ_BATCH: Option<usize> = Some(20);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -131,6 +131,11 @@ mod tests {
             "sg-1",
         ),
         (
+            kinds::VPC_FLOW_LOG,
+            "arn:aws:ec2:eu-central-1:1:vpc-flow-log/fl-1",
+            "fl-1",
+        ),
+        (
             kinds::LB,
             "arn:aws:elasticloadbalancing:eu-central-1:1:loadbalancer/app/x/1",
             "arn:aws:elasticloadbalancing:eu-central-1:1:loadbalancer/app/x/1",

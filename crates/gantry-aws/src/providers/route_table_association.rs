@@ -20,6 +20,7 @@ impl AwsKind for Provider {
     type Props = RouteTableAssociation;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
     const LISTING: Listing = Listing::Inside(kinds::ROUTE_TABLE);
+    const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -245,6 +245,7 @@ impl AwsKind for Provider {
     type Props = SecurityGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
     const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "security-group/"));
+    const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

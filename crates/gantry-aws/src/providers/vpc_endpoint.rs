@@ -82,6 +82,7 @@ impl AwsKind for Provider {
     type Props = VpcEndpoint;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
     const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc-endpoint/"));
+    const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -73,6 +73,7 @@ impl AwsKind for Provider {
     type Props = VpcFlowLog;
     const NOT_FOUND: &'static [&'static str] = &["InvalidFlowLogId.NotFound"];
     const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc-flow-log/"));
+    const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -11,7 +11,7 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
     let ws = Workspace::load(g)?;
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&ws, "destroy")?;
+    let session = Session::open(&ws, &ctx, "destroy")?;
     super::apply::warn_takeover(&session);
     let recovery = Progress::new(0, color);
     let plan = ops::plan_destroy(&engine, &session, &recovery).await;

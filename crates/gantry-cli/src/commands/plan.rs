@@ -10,7 +10,7 @@ pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
     super::print_warnings(&ws, color);
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&ws, "plan")?;
+    let session = Session::open(&ws, &ctx, "plan")?;
     let reporter = Progress::new(0, color && !a.json);
     let plan = ops::plan(&engine, &ws, &session, &reporter, false).await;
     reporter.finish();

@@ -18,7 +18,7 @@ pub fn render(r: &StatusReport) -> String {
             l.who, l.command, l.since
         );
     }
-    if r.resources.is_empty() {
+    if r.resources.is_empty() && r.untracked.is_empty() {
         out.push_str("\nNo resources: the stack has not been created (run `gantry up`).\n");
         return out;
     }
@@ -58,6 +58,22 @@ pub fn render(r: &StatusReport) -> String {
                     .rsplit('/')
                     .next()
                     .unwrap_or(&s.ecs.task_definition),
+            );
+        }
+    }
+    if !r.untracked.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nUntracked ({}): tagged with this stack, not in the state; `gantry up` adopts those at an address it wants, `gantry destroy` removes them all:",
+            r.untracked.len()
+        );
+        for u in &r.untracked {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                u.kind,
+                u.id,
+                u.address.as_deref().unwrap_or("(no address tag)")
             );
         }
     }

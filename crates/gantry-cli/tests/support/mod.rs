@@ -210,7 +210,8 @@ pub mod faults {
 
     fn url(path: &str) -> String {
         super::emulator_env();
-        let base = std::env::var("GANTRY_FAULT_PROXY").expect("the emulator runs behind the fault proxy");
+        let base =
+            std::env::var("GANTRY_FAULT_PROXY").expect("the emulator runs behind the fault proxy");
         format!("{base}{path}")
     }
 
@@ -236,7 +237,15 @@ pub mod faults {
             "access_key": key, "seed": seed, "throttle": throttle, "lose_mutating": lose,
         })
         .to_string();
-        curl(&["-X", "POST", "-H", "content-type: application/json", "-d", &body, &url("/_faults/profile")]);
+        curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &body,
+            &url("/_faults/profile"),
+        ]);
     }
 
     /// Counts (and faults) of calls signed with `key` since the last reset.
@@ -247,6 +256,10 @@ pub mod faults {
 
     /// Forgets `key`'s counts and profile.
     pub fn reset(key: &str) {
-        curl(&["-X", "POST", &url(&format!("/_faults/reset?access_key={key}"))]);
+        curl(&[
+            "-X",
+            "POST",
+            &url(&format!("/_faults/reset?access_key={key}")),
+        ]);
     }
 }
