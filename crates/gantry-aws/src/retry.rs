@@ -2,19 +2,19 @@
 //!
 //! Throttling is normal on a busy account: the SDK retries it with backoff
 //! and jitter, up to [`DEFAULT_MAX_ATTEMPTS`] attempts (Terraform's AWS
-//! provider allows 25), with client-side rate limiting per service in
-//! adaptive mode and a retry budget sized for many parallel operations.
-//! `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` override the defaults.
+//! provider allows 25), with a retry budget sized for many parallel
+//! operations; calls in flight are bounded per service (the client-side
+//! rate limit). `AWS_MAX_ATTEMPTS` and `AWS_RETRY_MODE` override the
+//! defaults.
 //!
 //! A reply lost after a call took effect is not throttling: a 500, 502 or
 //! 504, a timeout or a reset connection leaves the outcome of a create
 //! unknown, and sending it again makes a second VPC. [`ResendGuard`] stops
-//! the SDK from resending any call that is not safe to repeat (reads, and
-//! writes that set a state rather than add an object) after such a failure,
+//! the SDK from resending any write after such a failure,
 //! and marks the error [`OutcomeUnknown`] so the engine looks the object up
-//! before it tries again. Transient failures of safe calls are retried a
-//! few times only ([`TRANSIENT_ATTEMPTS`]): what still fails is reported to
-//! the engine, which retries whole operations.
+//! before it tries again. Transient failures of reads are retried a few
+//! times only ([`TRANSIENT_ATTEMPTS`]): what still fails is reported to the
+//! engine, which retries whole operations.
 
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -42,9 +42,14 @@ pub const TRANSIENT_ATTEMPTS: u32 = 3;
 /// a burst of throttling without the budget running dry.
 const RETRY_TOKENS: usize = 5_000;
 
-/// The retry settings every client uses: adaptive mode (client-side rate
-/// limiting per service) with [`DEFAULT_MAX_ATTEMPTS`], unless
-/// `AWS_RETRY_MODE` / `AWS_MAX_ATTEMPTS` say otherwise.
+/// The retry settings every client uses: standard mode with
+/// [`DEFAULT_MAX_ATTEMPTS`], unless `AWS_RETRY_MODE` / `AWS_MAX_ATTEMPTS`
+/// say otherwise. Calls are rate-limited on the client side per service by
+/// the concurrency limits ([`gantry_core::meta::SERVICE_LIMITS`]), which
+/// the engine and the providers' fan-out keep to; `AWS_RETRY_MODE=adaptive`
+/// adds the SDK's own rate limiter, which slows a client down after every
+/// throttling answer (AWS advises it when clients are pooled per throttled
+/// resource).
 pub fn retry_config() -> RetryConfig {
     retry_config_from(
         std::env::var("AWS_RETRY_MODE").ok().as_deref(),
@@ -54,10 +59,8 @@ pub fn retry_config() -> RetryConfig {
 
 fn retry_config_from(mode: Option<&str>, attempts: Option<&str>) -> RetryConfig {
     let base = match mode.map(str::trim) {
-        Some(m) if m.eq_ignore_ascii_case("standard") || m.eq_ignore_ascii_case("legacy") => {
-            RetryConfig::standard()
-        }
-        _ => RetryConfig::adaptive(),
+        Some(m) if m.eq_ignore_ascii_case("adaptive") => RetryConfig::adaptive(),
+        _ => RetryConfig::standard(),
     };
     let attempts = attempts
         .and_then(|a| a.trim().parse::<u32>().ok())
@@ -75,38 +78,19 @@ pub fn partition(service: &str, region: &str) -> RetryPartition {
         .build()
 }
 
-/// Operations that are safe to send twice: reads, and writes that set a
-/// state (the second sets the same state, or finds it gone) rather than add
-/// an object. Everything else (Create, Run, Register, Allocate, Associate,
-/// Request, Authorize, Attach, Import, Copy, ...) may add a second object.
+/// Operations whose reply may be lost without consequence: reads. A write
+/// whose reply was lost is never resent by the SDK, even one that would
+/// set the same state again: its second attempt can fail for having
+/// succeeded the first time (a revoked rule is "not found", an attached
+/// policy "already attached") or add a second object (Create, Run,
+/// Register, Allocate, Associate...). The engine settles it instead: it
+/// looks the object up, reads it, and redoes only what is still missing.
 fn safe_to_resend(operation: &str) -> bool {
-    const SAFE: &[&str] = &[
-        "Describe",
-        "List",
-        "Get",
-        "Head",
-        "BatchGet",
-        "Lookup",
-        "Search",
-        "Query",
-        "Scan",
+    const READS: &[&str] = &[
+        "Describe", "List", "Get", "Head", "BatchGet", "Lookup", "Search", "Query", "Scan",
         "Select",
-        "Put",
-        "Modify",
-        "Set",
-        "Update",
-        "Tag",
-        "Untag",
-        "Delete",
-        "Deregister",
-        "Disassociate",
-        "Detach",
-        "Revoke",
-        "Remove",
-        "Enable",
-        "Disable",
     ];
-    SAFE.iter().any(|p| {
+    READS.iter().any(|p| {
         operation
             .strip_prefix(p)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(|c: char| c.is_uppercase()))
@@ -266,16 +250,18 @@ mod tests {
             "DescribeVpcs",
             "ListTagsForResource",
             "GetRole",
-            "PutRetentionPolicy",
-            "ModifyVpcAttribute",
-            "DeleteVpc",
-            "UpdateService",
-            "TagResource",
             "Get",
+            "HeadBucket",
         ] {
             assert!(safe_to_resend(op), "{op}");
         }
         for op in [
+            "PutRetentionPolicy",
+            "ModifyVpcAttribute",
+            "DeleteVpc",
+            "RevokeSecurityGroupEgress",
+            "UpdateService",
+            "TagResource",
             "CreateVpc",
             "RunTask",
             "RegisterTaskDefinition",
@@ -296,10 +282,10 @@ mod tests {
     fn environment_overrides_the_defaults() {
         let d = retry_config_from(None, None);
         assert_eq!(d.max_attempts(), DEFAULT_MAX_ATTEMPTS);
-        assert_eq!(d.mode(), RetryMode::Adaptive);
-        let s = retry_config_from(Some("standard"), Some("4"));
+        assert_eq!(d.mode(), RetryMode::Standard);
+        let s = retry_config_from(Some("adaptive"), Some("4"));
         assert_eq!(s.max_attempts(), 4);
-        assert_eq!(s.mode(), RetryMode::Standard);
+        assert_eq!(s.mode(), RetryMode::Adaptive);
         assert_eq!(
             retry_config_from(Some("adaptive"), Some("x")).max_attempts(),
             DEFAULT_MAX_ATTEMPTS

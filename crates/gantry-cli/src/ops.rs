@@ -187,6 +187,8 @@ pub fn engine(ctx: &AwsContext, tags: StackTags, parallelism: Option<usize>) -> 
 pub struct Session {
     pub lock: Arc<StateLock>,
     pub store: Arc<Store>,
+    ctx: AwsContext,
+    tags: StackTags,
 }
 
 impl Session {
@@ -217,7 +219,12 @@ impl Session {
             &ws.model.env,
             lock.clone(),
         )?);
-        Ok(Session { lock, store })
+        Ok(Session {
+            lock,
+            store,
+            ctx: ctx.clone(),
+            tags: ws.tags(),
+        })
     }
 
     /// `e`; for a lost lock, followed by what this run still changed in
@@ -255,7 +262,7 @@ impl Session {
                     (gantry_state::Op::Delete, false) => "deleted; the state does not record it",
                     (_, true) => "the state records it",
                     (_, false) => {
-                        "NOT in the state: an orphan tagged gantry:address; delete it by hand (`gantry destroy` does not see it)"
+                        "NOT in the state: tagged with its address, listed as untracked by `gantry plan` and removed by `gantry destroy`"
                     }
                 };
                 format!("  - {} {} ({id}): {what}", it.op, it.address)
@@ -266,6 +273,88 @@ impl Session {
             lines.len(),
             lines.join("\n")
         ))
+    }
+
+    /// After losing the lock, removes what this run created once the lock
+    /// was gone and nobody records: a create the SDK had already sent when
+    /// the process froze reaches AWS when it resumes, after the new holder
+    /// looked for it and made its own. Done only under the lock, taken
+    /// afresh: when another run holds it, the objects are left (named in
+    /// the message, listed as untracked by `plan` and `status`, removed by
+    /// `destroy`). Returns one line per object found.
+    pub async fn undo_strays(&self) -> Vec<String> {
+        let creates: Vec<gantry_state::Intent> = self
+            .store
+            .unrecorded()
+            .into_iter()
+            .map(|(it, _)| it)
+            .filter(|it| it.op == gantry_state::Op::Create)
+            .collect();
+        if creates.is_empty() {
+            return Vec::new();
+        }
+        let dir = self.store.dir().to_path_buf();
+        let lock = match lock_lease()
+            .and_then(|lease| StateLock::acquire(&dir, "cleanup", lease).map_err(OpsError::from))
+        {
+            Ok(l) => Arc::new(l),
+            Err(e) => return vec![format!("not cleaned up: {e}")],
+        };
+        let fence = lock.clone();
+        self.ctx.set_send_gate(Arc::new(move || {
+            gantry_state::Fence::check(&*fence).map_err(|e| e.to_string())
+        }));
+        let mut lines = Vec::new();
+        let recorded = gantry_state::read_state(&dir, &self.tags.stack, &self.tags.env).ok();
+        let is_recorded = |a: &gantry_core::Address, id: &str| {
+            recorded
+                .as_ref()
+                .and_then(|s| s.get(a))
+                .is_some_and(|r| r.id == id || r.deposed.iter().any(|d| d.id == id))
+        };
+        let providers = self.ctx.providers();
+        // What the run created may take a moment to be listed.
+        tokio::time::sleep(gantry_execute::DEFAULT_SETTLE).await;
+        let listed = match providers.inventory() {
+            Some(inv) => inv.stack_objects(&self.tags).await,
+            None => Ok(Vec::new()),
+        };
+        match listed {
+            Err(e) => lines.push(format!("not cleaned up: listing the stack failed: {e}")),
+            Ok(listed) => {
+                for it in &creates {
+                    for l in listed.iter().filter(|l| {
+                        l.kind == it.kind
+                            && l.address.as_ref() == Some(&it.address)
+                            && !is_recorded(&it.address, &l.id)
+                    }) {
+                        let Some(p) = providers.get(&l.kind) else {
+                            continue;
+                        };
+                        let r = p
+                            .delete(gantry_core::DeleteRequest {
+                                address: &it.address,
+                                id: &l.id,
+                                props: &it.props,
+                                notes: &gantry_core::NoNotes,
+                            })
+                            .await;
+                        lines.push(match r {
+                            Ok(()) => format!(
+                                "  - deleted {} {} ({}): made after the lock was lost, recorded by no one",
+                                l.kind, l.id, it.address
+                            ),
+                            Err(e) => format!(
+                                "  - could not delete {} {} ({}): {e}; `gantry destroy` removes it",
+                                l.kind, l.id, it.address
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        let _ = lock.release_now();
+        lines
     }
 
     /// Releases the lock (if it is still ours).

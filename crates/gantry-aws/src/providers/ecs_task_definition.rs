@@ -6,7 +6,7 @@ use super::ecs_cluster::{ecs_tags, ecs_tags_match};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerCondition, ContainerDefinition as AwsContainer,
     ContainerDependency as AwsDependency, CpuArchitecture, EfsAuthorizationConfig,
@@ -293,24 +293,16 @@ fn applied(td: &TaskDefinition) -> Applied {
     }
 }
 
+/// Pages of the account's newest active revisions read before the
+/// remaining families are listed one by one.
+const NEWEST_PAGES: usize = 3;
+
 /// The family in a task definition ARN (`...:task-definition/FAMILY:REV`).
 fn family_of(arn: &str) -> Option<String> {
     let rest = arn.split_once(":task-definition/")?.1;
     Some(rest.rsplit_once(':').map(|(f, _)| f).unwrap_or(rest).to_string())
 }
 
-/// The longest common prefix of the families (the stack's own prefix
-/// when there are several).
-fn common_prefix(families: &[String]) -> String {
-    let Some(first) = families.first() else {
-        return String::new();
-    };
-    let mut n = first.len();
-    for f in &families[1..] {
-        n = n.min(first.bytes().zip(f.bytes()).take_while(|(a, b)| a == b).count());
-    }
-    first[..n].to_string()
-}
 
 /// Outputs from the ARN alone (family and revision are in it).
 fn applied_arn(arn: &str) -> Applied {
@@ -331,23 +323,60 @@ fn applied_arn(arn: &str) -> Applied {
 }
 
 impl Provider {
-    /// The ARNs of every ACTIVE revision of the families starting with
-    /// `prefix` (a hundred a page).
-    async fn active_revisions(&self, prefix: &str) -> Result<Vec<String>, ProviderError> {
-        let mut q = self
-            .ctx
-            .ecs()
-            .list_task_definitions()
-            .status(TaskDefinitionStatus::Active);
-        if !prefix.is_empty() {
-            q = q.family_prefix(prefix);
+    /// Which of `wanted` (revision ARNs) are ACTIVE. The account's active
+    /// revisions, newest first, answer for a whole stack in one call on a
+    /// typical account (Gantry's revisions are recent); after
+    /// [`NEWEST_PAGES`] pages, the families still unanswered are listed one
+    /// by one (`familyPrefix` takes a whole family name, not a prefix).
+    async fn active_among(&self, wanted: &HashSet<String>) -> Result<HashSet<String>, ProviderError> {
+        let mut found = HashSet::new();
+        let mut token: Option<String> = None;
+        for _ in 0..NEWEST_PAGES {
+            let out = self
+                .ctx
+                .ecs()
+                .list_task_definitions()
+                .status(TaskDefinitionStatus::Active)
+                .sort(aws_sdk_ecs::types::SortOrder::Desc)
+                .max_results(100)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(Self::err)?;
+            found.extend(
+                out.task_definition_arns()
+                    .iter()
+                    .filter(|a| wanted.contains(*a))
+                    .cloned(),
+            );
+            match out.next_token() {
+                // The whole listing is read: what it lacks is not active.
+                None => return Ok(found),
+                Some(_) if found.len() == wanted.len() => return Ok(found),
+                Some(t) => token = Some(t.to_string()),
+            }
         }
-        q.into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(Self::err)
+        let families: BTreeSet<String> = wanted
+            .iter()
+            .filter(|a| !found.contains(*a))
+            .filter_map(|a| family_of(a))
+            .collect();
+        for family in families {
+            let arns: Vec<String> = self
+                .ctx
+                .ecs()
+                .list_task_definitions()
+                .family_prefix(&family)
+                .status(TaskDefinitionStatus::Active)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(Self::err)?;
+            found.extend(arns.into_iter().filter(|a| wanted.contains(a)));
+        }
+        Ok(found)
     }
 
     /// The revision if it exists and is still ACTIVE (a deregistered revision
@@ -434,16 +463,11 @@ impl AwsKind for Provider {
         items: &[Item<'_, EcsTaskDefinition>],
     ) -> Result<Vec<Seen<EcsTaskDefinition>>, ProviderError> {
         // A registered revision never changes: what was recorded is what
-        // AWS has for as long as the revision is ACTIVE. One listing of the
-        // stack's families' active revisions answers for all of them (there
-        // is no batch describe); only a revision the state does not record
-        // is described.
-        let families: Vec<String> = items.iter().filter_map(|i| family_of(i.id)).collect();
-        let active: HashSet<String> = self
-            .active_revisions(&common_prefix(&families))
-            .await?
-            .into_iter()
-            .collect();
+        // AWS has for as long as the revision is ACTIVE. A listing of active
+        // revisions answers for all of them (there is no batch describe);
+        // only a revision the state does not record is described.
+        let wanted: HashSet<String> = items.iter().map(|i| i.id.to_string()).collect();
+        let active = self.active_among(&wanted).await?;
         let unknown: Vec<String> = items
             .iter()
             .filter(|i| i.recorded.is_none() && active.contains(i.id))

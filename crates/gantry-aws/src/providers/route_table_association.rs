@@ -51,16 +51,20 @@ impl AwsKind for Provider {
                 .ctx
                 .ec2()
                 .describe_route_tables()
-                .filters(filter("association.route-table-association-id", chunk))
+                .filters(filter("association.route-table-association-id", chunk.clone()))
                 .send()
                 .await
                 .map_err(Self::err)?;
             for rt in out.route_tables.unwrap_or_default() {
+                // A route table lists all its associations; keep the asked ones.
                 for a in rt.associations() {
                     let (Some(id), Some(subnet)) = (a.route_table_association_id(), a.subnet_id())
                     else {
                         continue;
                     };
+                    if !chunk.iter().any(|c| c == id) {
+                        continue;
+                    }
                     let props = RouteTableAssociation {
                         subnet_id: subnet.to_string(),
                         route_table_id: rt.route_table_id().unwrap_or_default().to_string(),

@@ -5,6 +5,7 @@
 
 use super::ec2::*;
 use crate::context::AwsContext;
+use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{
@@ -193,8 +194,34 @@ impl Provider {
     }
 
     /// Brings ingress and egress to exactly `want`; revokes first so a rule
-    /// whose description changed is not rejected as a duplicate.
+    /// whose description changed is not rejected as a duplicate. Each pass
+    /// diffs against a fresh describe: a rule already revoked
+    /// (`InvalidPermission.NotFound`) or already there
+    /// (`InvalidPermission.Duplicate`) means an earlier attempt took effect
+    /// without its reply, and the next pass sees it done.
     async fn sync_rules(&self, id: &str, want: &SecurityGroup) -> Result<(), ProviderError> {
+        const SETTLED: &[&str] = &["InvalidPermission.NotFound", "InvalidPermission.Duplicate"];
+        let mut last = None;
+        // A pass that changes something is checked by the next one.
+        for _ in 0..4 {
+            match self.sync_once(id, want).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) if has_code(&e, SETTLED) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            ProviderError::new(
+                "RulesNotSettled",
+                format!("the rules of {id} still differ after four passes"),
+            )
+        }))
+    }
+
+    /// One pass of [`Provider::sync_rules`]; `true` when nothing was left
+    /// to change.
+    async fn sync_once(&self, id: &str, want: &SecurityGroup) -> Result<bool, ProviderError> {
         let sg = self
             .describe(vec![id.to_string()])
             .await?
@@ -202,41 +229,44 @@ impl Provider {
             .next()
             .ok_or_else(|| ProviderError::not_found(format!("security group {id} is gone")))?;
         let ec2 = self.ctx.ec2();
-        let (revoke, add) = rule_diff(&flatten(sg.ip_permissions()), &want.ingress);
-        if !revoke.is_empty() {
+        let (revoke_in, add_in) = rule_diff(&flatten(sg.ip_permissions()), &want.ingress);
+        let (revoke_out, add_out) = rule_diff(&flatten(sg.ip_permissions_egress()), &want.egress);
+        if revoke_in.is_empty() && add_in.is_empty() && revoke_out.is_empty() && add_out.is_empty() {
+            return Ok(true);
+        }
+        if !revoke_in.is_empty() {
             ec2.revoke_security_group_ingress()
                 .group_id(id)
-                .set_ip_permissions(Some(revoke))
+                .set_ip_permissions(Some(revoke_in))
                 .send()
                 .await
                 .map_err(Self::err)?;
         }
-        if !add.is_empty() {
+        if !add_in.is_empty() {
             ec2.authorize_security_group_ingress()
                 .group_id(id)
-                .set_ip_permissions(Some(add))
+                .set_ip_permissions(Some(add_in))
                 .send()
                 .await
                 .map_err(Self::err)?;
         }
-        let (revoke, add) = rule_diff(&flatten(sg.ip_permissions_egress()), &want.egress);
-        if !revoke.is_empty() {
+        if !revoke_out.is_empty() {
             ec2.revoke_security_group_egress()
                 .group_id(id)
-                .set_ip_permissions(Some(revoke))
+                .set_ip_permissions(Some(revoke_out))
                 .send()
                 .await
                 .map_err(Self::err)?;
         }
-        if !add.is_empty() {
+        if !add_out.is_empty() {
             ec2.authorize_security_group_egress()
                 .group_id(id)
-                .set_ip_permissions(Some(add))
+                .set_ip_permissions(Some(add_out))
                 .send()
                 .await
                 .map_err(Self::err)?;
         }
-        Ok(())
+        Ok(false)
     }
 }
 

@@ -119,7 +119,25 @@ pub async fn apply_plan(
     watcher.abort();
     lost.abort();
     progress.finish();
-    let summary = result.map_err(|e| session.explain(OpsError::from(e)))?;
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let e = session.explain(OpsError::from(e));
+            let OpsError::LockLost(msg) = e else {
+                return Err(e.into());
+            };
+            let undone = session.undo_strays().await;
+            let msg = if undone.is_empty() {
+                msg
+            } else {
+                format!(
+                    "{msg}\n\nCleaned up under the lock, taken again once free:\n{}",
+                    undone.join("\n")
+                )
+            };
+            return Err(OpsError::LockLost(msg).into());
+        }
+    };
     eprint!("{}", summarize(&summary, what));
     Ok(if summary.is_success() {
         exit::OK
