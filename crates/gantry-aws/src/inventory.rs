@@ -16,7 +16,7 @@
 
 use crate::context::{AwsContext, GLOBAL_REGION};
 use crate::error::aws_error;
-use crate::shape::{Lister, Listing, Region};
+use crate::shape::{ArnId, Lister, Listing, Region};
 use async_trait::async_trait;
 use aws_sdk_resourcegroupstagging::types::TagFilter;
 use futures::future::try_join_all;
@@ -48,7 +48,7 @@ impl AwsInventory {
 
     /// The kinds the tagging API lists in `global` (us-east-1) or the
     /// stack's region, with their ARN-to-id mappers.
-    fn tagged(&self, global: bool) -> Vec<(&'static str, fn(&str) -> Option<String>)> {
+    fn tagged(&self, global: bool) -> Vec<(&'static str, ArnId)> {
         self.listers
             .iter()
             .filter_map(|l| match l.listing() {

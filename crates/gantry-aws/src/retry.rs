@@ -160,7 +160,7 @@ impl Intercept for ResendGuard {
         let attempts = cfg
             .load::<RequestAttempts>()
             .map(|a| a.attempts())
-            .unwrap_or(1) as u32;
+            .unwrap_or(1);
         let status = ctx.response().map(|r| r.status().as_u16());
         let Some(Err(err)) = ctx.output_or_error() else {
             return Ok(());

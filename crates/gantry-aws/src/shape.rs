@@ -41,15 +41,14 @@ pub(crate) enum Region {
     Both,
 }
 
+/// Says whether an ARN is one of a kind's and gives its id.
+pub(crate) type ArnId = fn(&str) -> Option<String>;
+
 /// How the stack's objects of a kind are listed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Listing {
-    /// Tagged at create; the Resource Groups Tagging API lists them. `id`
-    /// says whether an ARN is one of this kind's and gives its id.
-    Tagged {
-        region: Region,
-        id: fn(&str) -> Option<String>,
-    },
+    /// Tagged at create; the Resource Groups Tagging API lists them.
+    Tagged { region: Region, id: ArnId },
     /// Listed by the provider itself ([`AwsKind::list`]): services the
     /// tagging API does not cover (IAM), or objects that mark themselves
     /// as the stack's by name.
@@ -62,7 +61,7 @@ pub(crate) enum Listing {
 }
 
 /// A [`Listing::Tagged`] (a `const fn`, for the kinds' `LISTING`).
-pub(crate) const fn tagged(region: Region, id: fn(&str) -> Option<String>) -> Listing {
+pub(crate) const fn tagged(region: Region, id: ArnId) -> Listing {
     Listing::Tagged { region, id }
 }
 

@@ -135,7 +135,7 @@ impl AwsKind for Provider {
             .apigw()
             .create_domain_name()
             .domain_name(&p.domain_name)
-            .domain_name_configurations(config(&p))
+            .domain_name_configurations(config(p))
             .set_tags(Some(tag_map(req.tag_set(None))))
             .send()
             .await
@@ -177,7 +177,7 @@ impl AwsKind for Provider {
             .apigw()
             .update_domain_name()
             .domain_name(req.id)
-            .domain_name_configurations(config(&p))
+            .domain_name_configurations(config(p))
             .send()
             .await
             .map_err(Self::err)?;

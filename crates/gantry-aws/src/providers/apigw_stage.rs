@@ -90,13 +90,13 @@ impl AwsKind for Provider {
             .api_id(&p.api_id)
             .stage_name(&p.name)
             .auto_deploy(p.auto_deploy)
-            .access_log_settings(logs(&p))
-            .default_route_settings(throttling(&p))
+            .access_log_settings(logs(p))
+            .default_route_settings(throttling(p))
             .set_tags(Some(tag_map(req.tag_set(None))))
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(&p))
+        Ok(applied(p))
     }
 
     async fn read(&self, items: &[Item<'_, ApigwStage>]) -> Result<Vec<Seen<ApigwStage>>, ProviderError> {
@@ -119,12 +119,12 @@ impl AwsKind for Provider {
             .api_id(&p.api_id)
             .stage_name(&p.name)
             .auto_deploy(p.auto_deploy)
-            .access_log_settings(logs(&p))
-            .default_route_settings(throttling(&p))
+            .access_log_settings(logs(p))
+            .default_route_settings(throttling(p))
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(&p))
+        Ok(applied(p))
     }
 
     async fn delete(&self, req: Delete<'_, ApigwStage>) -> Result<(), ProviderError> {

@@ -481,7 +481,7 @@ impl AwsKind for Provider {
             .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(err))
             .collect::<Result<_, _>>()?;
         let with_tags = DistributionConfigWithTags::builder()
-            .distribution_config(config(&p, &client_token(req.token))?)
+            .distribution_config(config(p, &client_token(req.token))?)
             .tags(Tags::builder().set_items(Some(tags)).build())
             .build();
         let out = self
@@ -512,7 +512,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, CloudfrontDistribution>) -> Result<Applied, ProviderError> {
         let p = &req.new;
-        self.put(req.id, &p).await
+        self.put(req.id, p).await
     }
 
     async fn delete(&self, req: Delete<'_, CloudfrontDistribution>) -> Result<(), ProviderError> {

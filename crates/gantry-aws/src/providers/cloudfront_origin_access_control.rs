@@ -118,7 +118,7 @@ impl AwsKind for Provider {
             .ctx
             .cloudfront()
             .create_origin_access_control()
-            .origin_access_control_config(config(&p)?)
+            .origin_access_control_config(config(p)?)
             .send()
             .await;
         match out {
@@ -166,7 +166,7 @@ impl AwsKind for Provider {
             .update_origin_access_control()
             .id(req.id)
             .if_match(etag)
-            .origin_access_control_config(config(&p)?)
+            .origin_access_control_config(config(p)?)
             .send()
             .await
             .map_err(Self::err)?;

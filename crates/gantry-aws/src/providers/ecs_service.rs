@@ -236,7 +236,7 @@ impl AwsKind for Provider {
     async fn create(&self, req: Create<'_, EcsService>) -> Result<Applied, ProviderError> {
         let p = &req.props;
         let tags = req.tag_set(Some(&p.name));
-        let lbs = load_balancers(&p);
+        let lbs = load_balancers(p);
         let grace = (!lbs.is_empty()).then_some(p.health_check_grace_period_seconds);
         let create = || async {
             self.ctx
@@ -246,10 +246,10 @@ impl AwsKind for Provider {
                 .service_name(&p.name)
                 .task_definition(&p.task_definition_arn)
                 .desired_count(p.desired_count)
-                .capacity_provider_strategy(strategy(&p)?)
-                .network_configuration(network(&p)?)
+                .capacity_provider_strategy(strategy(p)?)
+                .network_configuration(network(p)?)
                 .set_load_balancers((!lbs.is_empty()).then(|| lbs.clone()))
-                .deployment_configuration(deployment(&p))
+                .deployment_configuration(deployment(p))
                 .set_health_check_grace_period_seconds(grace)
                 .client_token(client_token(req.token))
                 .propagate_tags(PropagateTags::Service)
@@ -348,10 +348,10 @@ impl AwsKind for Provider {
                 != order_like(new.security_group_ids.clone(), &[])
             || old.assign_public_ip != new.assign_public_ip
         {
-            q = q.network_configuration(network(&new)?);
+            q = q.network_configuration(network(new)?);
         }
         if old.load_balancers != new.load_balancers {
-            q = q.set_load_balancers(Some(load_balancers(&new)));
+            q = q.set_load_balancers(Some(load_balancers(new)));
         }
         if (
             old.circuit_breaker_enable,
@@ -364,7 +364,7 @@ impl AwsKind for Provider {
             new.minimum_healthy_percent,
             new.maximum_percent,
         ) {
-            q = q.deployment_configuration(deployment(&new));
+            q = q.deployment_configuration(deployment(new));
         }
         if old.health_check_grace_period_seconds != new.health_check_grace_period_seconds
             && !new.load_balancers.is_empty()
@@ -374,7 +374,7 @@ impl AwsKind for Provider {
         if old.capacity_provider != new.capacity_provider {
             // Changing the strategy only takes effect with a new deployment.
             q = q
-                .capacity_provider_strategy(strategy(&new)?)
+                .capacity_provider_strategy(strategy(new)?)
                 .force_new_deployment(true);
         }
         let out = q.send().await.map_err(Self::err)?;

@@ -319,7 +319,7 @@ impl AwsKind for Provider {
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build().ok())
             .collect();
-        let policy = self.rendered(&p).await?.map(|d| d.to_string());
+        let policy = self.rendered(p).await?.map(|d| d.to_string());
         // KMS has no idempotency token: a create interrupted before it was
         // recorded is found again by its tags (see `find`).
         let out = self
@@ -418,7 +418,7 @@ impl AwsKind for Provider {
             self.set_rotation(req.id, new.enable_key_rotation).await?;
         }
         if old.policy != new.policy || old.logs_log_group_prefix != new.logs_log_group_prefix {
-            let doc = match self.rendered(&new).await? {
+            let doc = match self.rendered(new).await? {
                 Some(d) => d,
                 None => self.default_policy().await?,
             };

@@ -178,7 +178,7 @@ impl AwsKind for Provider {
             .and_then(|l| l.load_balancer_arn())
             .ok_or_else(|| ProviderError::new("MissingId", "CreateLoadBalancer returned no ARN"))?
             .to_string();
-        self.set_attributes(&arn, all_attributes(&p)).await?;
+        self.set_attributes(&arn, all_attributes(p)).await?;
         let lb = self.wait_active(&arn).await?;
         Ok(applied(&lb))
     }
@@ -257,9 +257,9 @@ impl AwsKind for Provider {
                 .await
                 .map_err(Self::err)?;
         }
-        let changed: Vec<_> = all_attributes(&new)
+        let changed: Vec<_> = all_attributes(new)
             .into_iter()
-            .zip(all_attributes(&old))
+            .zip(all_attributes(old))
             .filter(|(n, o)| n != o)
             .map(|(n, _)| n)
             .collect();

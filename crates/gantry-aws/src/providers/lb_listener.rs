@@ -75,7 +75,7 @@ impl AwsKind for Provider {
             .port(p.port)
             .protocol(ProtocolEnum::from(p.protocol.as_str()))
             .default_actions(to_action(&p.default_action))
-            .set_certificates(certificates(&p))
+            .set_certificates(certificates(p))
             .set_ssl_policy(p.ssl_policy.clone())
             .set_tags(Some(elb_tags(&tags)))
             .send()
@@ -160,7 +160,7 @@ impl AwsKind for Provider {
             .listener_arn(req.id)
             .protocol(ProtocolEnum::from(new.protocol.as_str()))
             .default_actions(to_action(&new.default_action))
-            .set_certificates(certificates(&new))
+            .set_certificates(certificates(new))
             .set_ssl_policy(new.ssl_policy.clone())
             .send()
             .await

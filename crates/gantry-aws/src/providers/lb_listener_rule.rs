@@ -108,7 +108,7 @@ impl AwsKind for Provider {
             .create_rule()
             .listener_arn(&p.listener_arn)
             .priority(p.priority)
-            .set_conditions(Some(conditions(&p)))
+            .set_conditions(Some(conditions(p)))
             .actions(forward(&p.target_group_arn))
             .set_tags(Some(elb_tags(&tags)))
             .send()
@@ -202,7 +202,7 @@ impl AwsKind for Provider {
                 .elb()
                 .modify_rule()
                 .rule_arn(req.id)
-                .set_conditions(Some(conditions(&new)))
+                .set_conditions(Some(conditions(new)))
                 .actions(forward(&new.target_group_arn))
                 .send()
                 .await

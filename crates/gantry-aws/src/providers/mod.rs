@@ -292,7 +292,7 @@ mod tests {
     #[test]
     fn each_tagged_kind_claims_exactly_its_own_arns() {
         let l = listings();
-        let tagged: Vec<(&str, fn(&str) -> Option<String>)> = l
+        let tagged: Vec<(&str, crate::shape::ArnId)> = l
             .iter()
             .filter_map(|(k, l)| match l {
                 Listing::Tagged { id, .. } => Some((*k, *id)),

@@ -157,20 +157,6 @@ pub(crate) async fn change(
     .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_ids_normalize() {
-        assert_eq!(zone_id("/hostedzone/Z1"), "Z1");
-        assert_eq!(zone_id("Z1"), "Z1");
-        assert_eq!(dns_name("\\052.Example.com."), "*.example.com");
-        assert_eq!(fqdn("example.com"), "example.com.");
-        assert_eq!(fqdn("example.com."), "example.com.");
-    }
-}
-
 pub(crate) fn zone_applied(id: &str, name: &str, name_servers: Option<&[String]>) -> Applied {
     let id = zone_id(id).to_string();
     let mut o = outputs([("id", id.clone()), ("name", dns_name(name))]);
@@ -249,4 +235,18 @@ pub(crate) async fn zone_tags(
                 .collect()
         })
         .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ids_normalize() {
+        assert_eq!(zone_id("/hostedzone/Z1"), "Z1");
+        assert_eq!(zone_id("Z1"), "Z1");
+        assert_eq!(dns_name("\\052.Example.com."), "*.example.com");
+        assert_eq!(fqdn("example.com"), "example.com.");
+        assert_eq!(fqdn("example.com."), "example.com.");
+    }
 }

@@ -148,7 +148,7 @@ impl AwsKind for Provider {
 
     async fn create(&self, req: Create<'_, Route53Record>) -> Result<Applied, ProviderError> {
         let p = &req.props;
-        let rs = to_record_set(&p)?;
+        let rs = to_record_set(p)?;
         change(
             &self.ctx,
             &p.zone_id,
@@ -156,7 +156,7 @@ impl AwsKind for Provider {
             &format!("gantry {}", req.address),
         )
         .await?;
-        Ok(applied(&p))
+        Ok(applied(p))
     }
 
     async fn read(&self, items: &[Item<'_, Route53Record>]) -> Result<Vec<Seen<Route53Record>>, ProviderError> {
@@ -200,11 +200,11 @@ impl AwsKind for Provider {
         change(
             &self.ctx,
             &new.zone_id,
-            vec![(ChangeAction::Upsert, to_record_set(&new)?)],
+            vec![(ChangeAction::Upsert, to_record_set(new)?)],
             &format!("gantry {}", req.address),
         )
         .await?;
-        Ok(applied(&new))
+        Ok(applied(new))
     }
 
     async fn delete(&self, req: Delete<'_, Route53Record>) -> Result<(), ProviderError> {
@@ -238,7 +238,7 @@ impl AwsKind for Provider {
     async fn find(&self, req: Find<'_, Route53Record>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
         match record_set(&self.ctx, &p.zone_id, &p.name, &p.record_type).await {
-            Ok(Some(_)) => Ok(Some(applied(&p))),
+            Ok(Some(_)) => Ok(Some(applied(p))),
             Ok(None) => Ok(None),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),

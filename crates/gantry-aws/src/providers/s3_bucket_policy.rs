@@ -128,7 +128,7 @@ impl AwsKind for Provider {
 
     async fn create(&self, req: Create<'_, S3BucketPolicy>) -> Result<Applied, ProviderError> {
         let p = &req.props;
-        self.put(&p).await?;
+        self.put(p).await?;
         Ok(applied(&p.bucket))
     }
 
@@ -160,7 +160,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, S3BucketPolicy>) -> Result<Applied, ProviderError> {
         let p = &req.new;
-        self.put(&p).await?;
+        self.put(p).await?;
         Ok(applied(&p.bucket))
     }
 

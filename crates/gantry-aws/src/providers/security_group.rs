@@ -300,7 +300,7 @@ impl AwsKind for Provider {
             .ok_or_else(|| missing_id("CreateSecurityGroup"))?;
         // Also removes the allow-all egress rule AWS adds to every new group
         // unless the spec asks for it.
-        self.sync_rules(&id, &p).await?;
+        self.sync_rules(&id, p).await?;
         Ok(applied_id(id))
     }
 
@@ -334,7 +334,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, SecurityGroup>) -> Result<Applied, ProviderError> {
         let new = &req.new;
-        self.sync_rules(req.id, &new).await?;
+        self.sync_rules(req.id, new).await?;
         Ok(applied_id(req.id.to_string()))
     }
 

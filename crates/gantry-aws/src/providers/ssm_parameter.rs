@@ -132,7 +132,7 @@ impl AwsKind for Provider {
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        self.put(&p, Some(tags)).await?;
+        self.put(p, Some(tags)).await?;
         Ok(applied(&p.name, &self.arn_of(&p.name).await?))
     }
 
@@ -159,7 +159,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, SsmParameter>) -> Result<Applied, ProviderError> {
         let new = &req.new;
-        self.put(&new, None).await?;
+        self.put(new, None).await?;
         Ok(applied(req.id, &self.arn_of(req.id).await?))
     }
 

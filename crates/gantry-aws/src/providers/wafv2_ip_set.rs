@@ -120,7 +120,7 @@ impl AwsKind for Provider {
                 ))
             }
             Err(e) if has_code(&e, &["WAFDuplicateItemException"]) => {
-                self.find_named(&p, req.tags, req.address).await?.ok_or(e)
+                self.find_named(p, req.tags, req.address).await?.ok_or(e)
             }
             Err(e) => Err(e),
         }
@@ -211,6 +211,6 @@ impl AwsKind for Provider {
 
     async fn find(&self, req: Find<'_, Wafv2IpSet>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
-        self.find_named(&p, req.tags, req.address).await
+        self.find_named(p, req.tags, req.address).await
     }
 }

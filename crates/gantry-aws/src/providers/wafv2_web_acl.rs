@@ -303,7 +303,7 @@ impl AwsKind for Provider {
             .scope(scope(&p.scope))
             .set_description((!p.description.is_empty()).then(|| p.description.clone()))
             .default_action(allow_default())
-            .set_rules(Some(rules(&p)?))
+            .set_rules(Some(rules(p)?))
             .visibility_config(visibility(&p.metric_name)?)
             .set_tags(Some(waf_tags(tag_set(
                 req.tags,
@@ -325,7 +325,7 @@ impl AwsKind for Provider {
                 ))
             }
             Err(e) if has_code(&e, &["WAFDuplicateItemException"]) => {
-                self.find_named(&p, req.tags, req.address).await?.ok_or(e)
+                self.find_named(p, req.tags, req.address).await?.ok_or(e)
             }
             Err(e) => Err(e),
         }
@@ -352,7 +352,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, Wafv2WebAcl>) -> Result<Applied, ProviderError> {
         let new = &req.new;
-        let new_rules = rules(&new)?;
+        let new_rules = rules(new)?;
         with_lock(|| async {
             let (_, token) = self
                 .get(&new.name, &new.scope, req.id)
@@ -414,7 +414,7 @@ impl AwsKind for Provider {
 
     async fn find(&self, req: Find<'_, Wafv2WebAcl>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
-        self.find_named(&p, req.tags, req.address).await
+        self.find_named(p, req.tags, req.address).await
     }
 }
 

@@ -75,7 +75,7 @@ impl AwsKind for Provider {
 
     async fn create(&self, req: Create<'_, Wafv2WebAclAssociation>) -> Result<Applied, ProviderError> {
         let p = &req.props;
-        self.associate(&p).await?;
+        self.associate(p).await?;
         Ok(applied(&p.resource_arn))
     }
 
@@ -96,7 +96,7 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, Wafv2WebAclAssociation>) -> Result<Applied, ProviderError> {
         let new = &req.new;
-        self.associate(&new).await?;
+        self.associate(new).await?;
         Ok(applied(&new.resource_arn))
     }
 
