@@ -38,6 +38,8 @@ pub(crate) struct Inner {
     pub default_limit: Arc<Semaphore>,
     /// Asked before every request is sent (see [`crate::gate`]).
     pub gate: SendGate,
+    /// Reads of one moment shared by the providers (see [`crate::memo`]).
+    pub memo: crate::memo::Memo,
     pub ec2: aws_sdk_ec2::Client,
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
@@ -147,6 +149,7 @@ impl AwsContext {
                 ),
                 region,
                 gate: gate.clone(),
+                memo: Default::default(),
                 config,
             }),
         })
@@ -156,6 +159,11 @@ impl AwsContext {
     /// while `check` allows it (the CLI passes its state lock's fence).
     pub fn set_send_gate(&self, check: Check) {
         self.inner.gate.set(check);
+    }
+
+    /// Reads shared by the providers for a moment (single flight).
+    pub(crate) fn memo(&self) -> &crate::memo::Memo {
+        &self.inner.memo
     }
 
     /// A permit for one more concurrent call to `service` (the kind

@@ -82,7 +82,10 @@ impl AwsInventory {
             .get_resources()
             .tag_filters(filter(StackTags::STACK, &tags.stack))
             .tag_filters(filter(StackTags::ENV, &tags.env))
-            .resources_per_page(100)
+            // Pages are bounded by tags (GetResources takes a limit on
+            // resources or on tags, not both): 500 tags are over a hundred
+            // of Gantry's objects (three or four tags each).
+            .tags_per_page(500)
             .into_paginator()
             .send();
         let mut out = Vec::new();
@@ -165,7 +168,8 @@ impl Inventory for AwsInventory {
 /// Lists every live resource tagged `gantry:stack=stack` and
 /// `gantry:env=env`, sorted by kind and id: the inventory, each object
 /// confirmed by a read of its kind (objects AWS still lists after deleting
-/// them are left out).
+/// them are left out). Reads fresh: an answer this context remembers from
+/// a moment ago may predate another process's changes.
 pub async fn stack_resources(
     ctx: &AwsContext,
     stack: &str,
@@ -175,6 +179,7 @@ pub async fn stack_resources(
         stack: stack.to_string(),
         env: env.to_string(),
     };
+    ctx.memo().forget("");
     let providers = ctx.providers();
     let inventory = providers
         .inventory()

@@ -17,6 +17,7 @@ mod context;
 mod error;
 pub mod gate;
 pub mod inventory;
+mod memo;
 pub mod providers;
 pub mod retry;
 pub mod secrets;

@@ -39,6 +39,24 @@ pub(crate) async fn describe(
     }
 }
 
+/// [`describe`] for reads: a refresh reads a certificate for its kind and
+/// for its validation, and one answer serves both.
+pub(crate) async fn describe_shared(
+    ctx: &AwsContext,
+    arn: &str,
+) -> Result<Option<CertificateDetail>, ProviderError> {
+    let c = ctx
+        .memo()
+        .get(&format!("acm:{arn}"), || describe(ctx, arn))
+        .await?;
+    Ok((*c).clone())
+}
+
+/// Forgets the shared answer about a certificate (after changing it).
+pub(crate) fn changed(ctx: &AwsContext, arn: &str) {
+    ctx.memo().forget(&format!("acm:{arn}"));
+}
+
 /// The `gantry:*` tags of a certificate.
 pub(crate) async fn cert_tags(
     ctx: &AwsContext,

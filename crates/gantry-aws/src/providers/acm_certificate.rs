@@ -76,7 +76,7 @@ impl AwsKind for Provider {
     async fn read(&self, items: &[Item<'_, AcmCertificate>]) -> Result<Vec<Seen<AcmCertificate>>, ProviderError> {
         // No batched describe in ACM; one call per certificate, concurrently.
         each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
-            let Some(c) = describe(&self.ctx, &id).await? else {
+            let Some(c) = describe_shared(&self.ctx, &id).await? else {
                 return Ok(None);
             };
             let domain = c.domain_name().unwrap_or_default().to_string();
@@ -113,6 +113,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, AcmCertificate>) -> Result<(), ProviderError> {
+        changed(&self.ctx, req.id);
         let acm = self.ctx.acm_in(arn_region(req.id));
         let r = retry_codes(&["ResourceInUseException"], IN_USE_WAIT, || async {
             acm.delete_certificate()

@@ -13,7 +13,7 @@
 //! certificate is already gone its records cannot be known and are left.
 
 use super::acm::*;
-use super::route53::{change, dns_name, fqdn, record_set};
+use super::route53::{change, dns_name, find_set, fqdn, record_set, zone_records};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -87,7 +87,7 @@ impl Provider {
     /// True when the certificate is issued and every validation record is
     /// in the zone.
     async fn in_place(&self, arn: &str, zone: &str) -> Result<bool, ProviderError> {
-        let Some(c) = describe(&self.ctx, arn).await? else {
+        let Some(c) = describe_shared(&self.ctx, arn).await? else {
             return Ok(false);
         };
         if c.status() != Some(&CertificateStatus::Issued) {
@@ -96,15 +96,15 @@ impl Provider {
         let Some(records) = validation_records(&c) else {
             return Ok(false);
         };
-        for r in &records {
-            match record_set(&self.ctx, zone, r.name(), r.r#type().as_str()).await {
-                Ok(Some(_)) => {}
-                Ok(None) => return Ok(false),
-                Err(e) if e.is_not_found() => return Ok(false),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
+        // One walk of the zone, shared with the zone's records' own read.
+        let sets = match zone_records(&self.ctx, zone).await {
+            Ok(s) => s,
+            Err(e) if e.is_not_found() => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(records
+            .iter()
+            .all(|r| find_set(&sets, r.name(), r.r#type().as_str()).is_some()))
     }
 }
 
@@ -119,6 +119,7 @@ impl AwsKind for Provider {
     }
 
     async fn create(&self, req: Create<'_, AcmCertificateValidation>) -> Result<Applied, ProviderError> {
+        changed(&self.ctx, &req.props.certificate_arn);
         let p = &req.props;
         let arn = p.certificate_arn.as_str();
         let records = wait_for(
@@ -191,6 +192,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, AcmCertificateValidation>) -> Result<(), ProviderError> {
+        changed(&self.ctx, req.id);
         let p = &needs_record::<AcmCertificateValidation>(req.recorded.clone())?;
         let Some(c) = describe(&self.ctx, req.id).await? else {
             req.warn(format!(

@@ -64,3 +64,38 @@ pub(crate) async fn list_vpc_links(
         }
     }
 }
+
+/// The items of every page of a listing that pages with `NextToken`.
+pub(crate) async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, ProviderError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ProviderError>>,
+{
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token).await?;
+        out.extend(items);
+        match next {
+            Some(t) if !t.is_empty() => token = Some(t),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Groups items by the parent their recorded props name (an API, a domain
+/// name): the kinds that live inside one are read a listing per parent.
+pub(crate) fn by_parent<'a, T>(
+    items: &'a [crate::shape::Item<'a, T>],
+    parent: impl Fn(&T) -> String,
+) -> Result<BTreeMap<String, Vec<&'a crate::shape::Item<'a, T>>>, ProviderError>
+where
+    T: gantry_core::Kind,
+{
+    let mut out: BTreeMap<String, Vec<&crate::shape::Item<'a, T>>> = BTreeMap::new();
+    for i in items {
+        let rec = crate::shape::needs_record::<T>(i.recorded.clone())?;
+        out.entry(parent(&rec)).or_default().push(i);
+    }
+    Ok(out)
+}

@@ -6,6 +6,7 @@
 //! Everything but the API and the integration and connection types changes
 //! in place (UpdateIntegration).
 
+use super::apigw::{all_pages, by_parent};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -59,39 +60,57 @@ impl AwsKind for Provider {
         Ok(applied(id))
     }
 
-    async fn read(&self, items: &[Item<'_, ApigwIntegration>]) -> Result<Vec<Seen<ApigwIntegration>>, ProviderError> {
-        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
-            let rec = needs_record::<ApigwIntegration>(rec)?;
-            let got = self
-                .ctx
-                .apigw()
-                .get_integration()
-                .api_id(&rec.api_id)
-                .integration_id(&id)
-                .send()
-                .await
-                .map_err(Self::err);
-            let Some(i) = found(got)? else {
-                return Ok(None);
-            };
-            let props = ApigwIntegration {
-                api_id: rec.api_id.clone(),
-                description: i.description().unwrap_or_default().to_string(),
-                integration_type: i
-                    .integration_type()
-                    .map_or_else(String::new, |t| t.as_str().to_string()),
-                integration_method: i.integration_method().unwrap_or_default().to_string(),
-                connection_type: i
-                    .connection_type()
-                    .map_or_else(String::new, |t| t.as_str().to_string()),
-                connection_id: i.connection_id().unwrap_or_default().to_string(),
-                integration_uri: i.integration_uri().unwrap_or_default().to_string(),
-                payload_format_version: i.payload_format_version().unwrap_or_default().to_string(),
-                timeout_in_millis: i.timeout_in_millis().unwrap_or(rec.timeout_in_millis),
-            };
-            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
-        })
-        .await
+    /// One GetIntegrations listing per API answers for all its
+    /// integrations.
+    async fn read(
+        &self,
+        items: &[Item<'_, ApigwIntegration>],
+    ) -> Result<Vec<Seen<ApigwIntegration>>, ProviderError> {
+        let mut out = Vec::new();
+        for (api_id, wanted) in by_parent(items, |r: &ApigwIntegration| r.api_id.clone())? {
+            let listed = all_pages(|token| async {
+                let r = self
+                    .ctx
+                    .apigw()
+                    .get_integrations()
+                    .api_id(&api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(Self::err);
+                match found(r)? {
+                    Some(r) => Ok((r.items.unwrap_or_default(), r.next_token)),
+                    None => Ok((Vec::new(), None)),
+                }
+            })
+            .await?;
+            for i in listed {
+                let Some(item) = wanted.iter().find(|w| i.integration_id() == Some(w.id)) else {
+                    continue;
+                };
+                let recorded_timeout = item.recorded.as_ref().map(|r| r.timeout_in_millis);
+                let props = ApigwIntegration {
+                    api_id: api_id.clone(),
+                    description: i.description().unwrap_or_default().to_string(),
+                    integration_type: i
+                        .integration_type()
+                        .map_or_else(String::new, |t| t.as_str().to_string()),
+                    integration_method: i.integration_method().unwrap_or_default().to_string(),
+                    connection_type: i
+                        .connection_type()
+                        .map_or_else(String::new, |t| t.as_str().to_string()),
+                    connection_id: i.connection_id().unwrap_or_default().to_string(),
+                    integration_uri: i.integration_uri().unwrap_or_default().to_string(),
+                    payload_format_version: i.payload_format_version().unwrap_or_default().to_string(),
+                    timeout_in_millis: i
+                        .timeout_in_millis()
+                        .or(recorded_timeout)
+                        .unwrap_or_default(),
+                };
+                out.push(Seen::new(item.id, props, applied(item.id).outputs));
+            }
+        }
+        Ok(out)
     }
 
     async fn update(&self, req: Update<'_, ApigwIntegration>) -> Result<Applied, ProviderError> {

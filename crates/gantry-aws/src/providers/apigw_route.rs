@@ -4,6 +4,7 @@
 //! is unique within its API, so an interrupted create is adopted by
 //! listing the API's routes for the key. Key and target change in place.
 
+use super::apigw::{all_pages, by_parent};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -54,30 +55,40 @@ impl AwsKind for Provider {
         Ok(applied(id))
     }
 
+    /// One GetRoutes listing per API answers for all its routes.
     async fn read(&self, items: &[Item<'_, ApigwRoute>]) -> Result<Vec<Seen<ApigwRoute>>, ProviderError> {
-        each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
-            let rec = needs_record::<ApigwRoute>(rec)?;
-            let got = self
-                .ctx
-                .apigw()
-                .get_route()
-                .api_id(&rec.api_id)
-                .route_id(&id)
-                .send()
-                .await
-                .map_err(Self::err);
-            let Some(route) = found(got)? else {
-                return Ok(None);
-            };
-            let t = route.target().unwrap_or_default();
-            let props = ApigwRoute {
-                api_id: rec.api_id.clone(),
-                route_key: route.route_key().unwrap_or_default().to_string(),
-                integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
-            };
-            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
-        })
-        .await
+        let mut out = Vec::new();
+        for (api_id, wanted) in by_parent(items, |r: &ApigwRoute| r.api_id.clone())? {
+            let listed = all_pages(|token| async {
+                let r = self
+                    .ctx
+                    .apigw()
+                    .get_routes()
+                    .api_id(&api_id)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(Self::err);
+                match found(r)? {
+                    Some(r) => Ok((r.items.unwrap_or_default(), r.next_token)),
+                    None => Ok((Vec::new(), None)),
+                }
+            })
+            .await?;
+            for route in listed {
+                let Some(item) = wanted.iter().find(|i| route.route_id() == Some(i.id)) else {
+                    continue;
+                };
+                let t = route.target().unwrap_or_default();
+                let props = ApigwRoute {
+                    api_id: api_id.clone(),
+                    route_key: route.route_key().unwrap_or_default().to_string(),
+                    integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
+                };
+                out.push(Seen::new(item.id, props, applied(item.id).outputs));
+            }
+        }
+        Ok(out)
     }
 
     async fn update(&self, req: Update<'_, ApigwRoute>) -> Result<Applied, ProviderError> {

@@ -6,8 +6,6 @@ use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_iam::types::{EntityType, Role, RoleDetail, Tag};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
 use futures::future::try_join_all;
 use gantry_core::kinds::{self, IamRole};
 use crate::shape::*;
@@ -19,11 +17,7 @@ const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 
 pub(crate) struct Provider {
     ctx: AwsContext,
-    snapshot: Mutex<Option<(Instant, Arc<Vec<RoleDetail>>)>>,
 }
-
-/// How long one account snapshot of roles serves reads and listings.
-const SNAPSHOT_TTL: Duration = Duration::from_secs(2);
 
 fn trust_policy(service: &str) -> String {
     json!({
@@ -65,37 +59,34 @@ impl Provider {
     /// Every role of the account with its inline policies and tags:
     /// GetAccountAuthorizationDetails, a page per 1,000 roles, since IAM
     /// has no batch read by name. Refresh reads the roles and the inventory
-    /// lists them at the same moment: one answer serves both for
-    /// [`SNAPSHOT_TTL`], and any change made here drops it.
+    /// lists them at the same moment: one answer serves both for a moment
+    /// ([`crate::memo`]), and any change made here drops it.
     async fn roles(&self) -> Result<Arc<Vec<RoleDetail>>, ProviderError> {
-        let mut cache = self.snapshot.lock().await;
-        if let Some((at, roles)) = cache.as_ref() {
-            if at.elapsed() < SNAPSHOT_TTL {
-                return Ok(roles.clone());
-            }
-        }
-        let roles: Vec<RoleDetail> = self
-            .ctx
-            .iam()
-            .get_account_authorization_details()
-            .filter(EntityType::Role)
-            .max_items(1000)
-            .into_paginator()
-            .send()
-            .try_collect()
+        self.ctx
+            .memo()
+            .get("iam:roles", || async {
+                let pages: Vec<_> = self
+                    .ctx
+                    .iam()
+                    .get_account_authorization_details()
+                    .filter(EntityType::Role)
+                    .max_items(1000)
+                    .into_paginator()
+                    .send()
+                    .try_collect()
+                    .await
+                    .map_err(Self::err)?;
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|page| page.role_detail_list.unwrap_or_default())
+                    .collect::<Vec<RoleDetail>>())
+            })
             .await
-            .map_err(Self::err)?
-            .into_iter()
-            .flat_map(|page| page.role_detail_list.unwrap_or_default())
-            .collect();
-        let roles = Arc::new(roles);
-        *cache = Some((Instant::now(), roles.clone()));
-        Ok(roles)
     }
 
-    /// Forgets the snapshot (after a change to a role).
+    /// Forgets the shared snapshot (after a change to a role).
     async fn changed(&self) {
-        *self.snapshot.lock().await = None;
+        self.ctx.memo().forget("iam:roles");
     }
 
     async fn get(&self, name: &str) -> Result<Option<Role>, ProviderError> {
@@ -198,10 +189,7 @@ impl AwsKind for Provider {
     const LISTING: Listing = Listing::Own;
 
     fn new(ctx: AwsContext) -> Self {
-        Provider {
-            ctx,
-            snapshot: Mutex::new(None),
-        }
+        Provider { ctx }
     }
 
     async fn create(&self, req: Create<'_, IamRole>) -> Result<Applied, ProviderError> {

@@ -11,6 +11,7 @@ use aws_sdk_route53::types::{
 };
 use aws_sdk_route53::types::{HostedZone, TagResourceType};
 use gantry_core::{Applied, ProviderError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Codes meaning the zone is gone.
@@ -104,6 +105,30 @@ pub(crate) async fn all_record_sets(
     }
 }
 
+/// [`all_record_sets`] for reads: a refresh walks a zone for its records
+/// and for the certificate validation records in it, and one walk serves
+/// both. A change through [`change`] forgets it.
+pub(crate) async fn zone_records(
+    ctx: &AwsContext,
+    zone: &str,
+) -> Result<Arc<Vec<ResourceRecordSet>>, ProviderError> {
+    ctx.memo()
+        .get(&format!("route53:{}", zone_id(zone)), || {
+            all_record_sets(ctx, zone)
+        })
+        .await
+}
+
+/// The record set `name`/`type` among `sets` (a zone's walk).
+pub(crate) fn find_set<'a>(
+    sets: &'a [ResourceRecordSet],
+    name: &str,
+    rtype: &str,
+) -> Option<&'a ResourceRecordSet> {
+    sets.iter()
+        .find(|r| dns_name(r.name()) == dns_name(name) && r.r#type().as_str() == rtype)
+}
+
 /// Applies one change batch and waits until Route53 reports it `INSYNC`.
 pub(crate) async fn change(
     ctx: &AwsContext,
@@ -114,6 +139,7 @@ pub(crate) async fn change(
     if changes.is_empty() {
         return Ok(());
     }
+    ctx.memo().forget(&format!("route53:{}", zone_id(zone)));
     let changes = changes
         .into_iter()
         .map(|(a, r)| Change::builder().action(a).resource_record_set(r).build())

@@ -6,7 +6,7 @@
 //! deterministic name and type when it exists (an UPSERT would write it
 //! anyway). Reads list each zone once for all its records.
 
-use super::route53::{all_record_sets, change, dns_name, fqdn, record_set, zone_id};
+use super::route53::{change, dns_name, fqdn, record_set, zone_id, zone_records};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -161,13 +161,14 @@ impl AwsKind for Provider {
 
     async fn read(&self, items: &[Item<'_, Route53Record>]) -> Result<Vec<Seen<Route53Record>>, ProviderError> {
         // One listing per zone covers every record of it.
-        let mut zones: HashMap<String, Option<Vec<ResourceRecordSet>>> = HashMap::new();
+        let mut zones: HashMap<String, Option<std::sync::Arc<Vec<ResourceRecordSet>>>> =
+            HashMap::new();
         for r in items {
             let (z, _, _) = split_id(r.id)?;
             if zones.contains_key(z) {
                 continue;
             }
-            let sets = match all_record_sets(&self.ctx, z).await {
+            let sets = match zone_records(&self.ctx, z).await {
                 Ok(s) => Some(s),
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(e),

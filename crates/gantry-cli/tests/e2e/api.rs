@@ -19,7 +19,7 @@
 //! rather than here or in the providers: moto's custom domain names lack the
 //! regional target (`ApiGatewayDomainName`, `HostedZoneId`) AWS returns.
 
-mod support;
+use crate::support;
 
 use gantry_aws::AwsContext;
 use std::collections::BTreeMap;
@@ -29,7 +29,7 @@ use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn saas_platform_api_gateway_efs_and_destroy() {
-    let p = Project::from_example("saas-platform.yaml");
+    let p = Project::from_example("saas-platform.yaml").keyed("AKIACALLSSAAS");
     support::emulator_env();
     let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
     let up = p.gantry(&["up", "--yes"]);
@@ -333,6 +333,7 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
     assert_eq!(mount.container_path(), Some("/app/uploads"));
 
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
 
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, "saas", "dev")

@@ -5,7 +5,7 @@
 //! laptop that sleeps) whose lock another run takes over: once resumed, it
 //! writes nothing more and exits with `exit::LOCK_LOST`.
 
-mod support;
+use crate::support;
 
 use gantry_aws::AwsContext;
 use std::collections::BTreeMap;

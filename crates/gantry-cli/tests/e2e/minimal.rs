@@ -3,7 +3,7 @@
 //! plan with no changes, an edit that plans and applies exactly its updates,
 //! `status`, and a `destroy` that leaves nothing behind.
 
-mod support;
+use crate::support;
 
 use gantry_aws::aws_sdk_ec2::types::Filter;
 use gantry_aws::AwsContext;
@@ -40,7 +40,7 @@ fn changes(plan: &Value) -> BTreeSet<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn minimal_up_verify_edit_destroy() {
-    let p = Project::from_example("minimal.yaml");
+    let p = Project::from_example("minimal.yaml").keyed("AKIACALLSMINIMAL");
     let ctx = aws().await;
     let stack = tag("gantry:stack", "minimal");
 
@@ -230,6 +230,7 @@ async fn minimal_up_verify_edit_destroy() {
 
     // A second plan: nothing to do.
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
 
     // Status shows the service.
     let status = p.gantry(&["status", "--json"]);
@@ -378,4 +379,50 @@ async fn minimal_up_verify_edit_destroy() {
         "IAM roles left"
     );
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(2);
+}
+
+/// A stack of `n` identical services (each a container behind its own
+/// route: target group, listener rule, task definition, service, two roles,
+/// log group and security group).
+fn services_spec(stack: &str, n: usize) -> String {
+    let mut s = format!(
+        "name: {stack}\nregion: us-east-1\nnetwork: {{ azs: 2, egress: nat }}\nservices:\n"
+    );
+    for i in 0..n {
+        s.push_str(&format!(
+            "  s{i}:\n    containers:\n      app:\n        image: public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine\n        port: 8080\n        routes: [\"/s{i}/*\"]\n"
+        ));
+    }
+    s
+}
+
+/// Refresh calls grow with the kinds in a stack, not with its resources:
+/// each service added to a stack adds at most two AWS calls to a no-op
+/// plan.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_no_op_plan_costs_at_most_two_calls_more_per_added_service() {
+    let one = Project::new(&services_spec("calls-one", 1)).keyed("AKIACALLSONE");
+    let many = Project::new(&services_spec("calls-many", 16)).keyed("AKIACALLSMANY");
+    support::emulator_env();
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    one.gantry(&["up", "--yes"]).assert_code(0);
+    many.gantry(&["up", "--yes"]).assert_code(0);
+    let c1 = one.plan_calls();
+    let c16 = many.plan_calls();
+    let per_service = (c16.calls as f64 - c1.calls as f64) / 15.0;
+    eprintln!(
+        "1 service: {} calls for {} resources; 16 services: {} calls for {} resources; {per_service:.2} calls per added service",
+        c1.calls, c1.resources, c16.calls, c16.resources
+    );
+    assert!(
+        per_service <= 2.0,
+        "{per_service:.2} calls per added service\n1: {c1}\n16: {c16}"
+    );
+    for (p, stack) in [(&one, "calls-one"), (&many, "calls-many")] {
+        p.gantry(&["destroy", "--yes"]).assert_code(0);
+        let left = gantry_aws::inventory::stack_resources(&ctx, stack, "dev")
+            .await
+            .unwrap();
+        assert!(left.is_empty(), "{stack}: left behind: {left:?}");
+    }
 }

@@ -5,14 +5,14 @@
 //! balancer, alias records to it, the Mercure SSE rule forwarding to the
 //! hub's port; a second plan with no changes; a destroy that leaves nothing.
 
-mod support;
+use crate::support;
 
 use gantry_aws::AwsContext;
 use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn agent_platform_https_waf_dns_and_destroy() {
-    let p = Project::from_example("agent-platform.yaml");
+    let p = Project::from_example("agent-platform.yaml").keyed("AKIACALLSAGENTPLATFORM");
     support::emulator_env();
     let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
     let up = p.gantry(&["up", "--yes"]);
@@ -181,6 +181,7 @@ async fn agent_platform_https_waf_dns_and_destroy() {
     );
 
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
 
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, "agents", "dev")

@@ -20,14 +20,14 @@
 //! (checking that the plan reports that as drift), publishes, and lets `up`
 //! restore it.
 
-mod support;
+use crate::support;
 
 use gantry_aws::AwsContext;
 use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn astro_site_cloudfront_oac_publish_and_destroy() {
-    let p = Project::from_example("astro.yaml");
+    let p = Project::from_example("astro.yaml").keyed("AKIACALLSASTRO");
     support::emulator_env();
     let ctx = AwsContext::load(Some("eu-central-1".into())).await.unwrap();
     let global = AwsContext::load(Some("us-east-1".into())).await.unwrap();
@@ -362,6 +362,7 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
         .unwrap();
     assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
 
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, "astro", "dev")

@@ -7,7 +7,7 @@
 //! destroy that leaves nothing (RDS-managed secrets included) — with a scan
 //! proving no secret value reached any output, plan or state file.
 
-mod support;
+use crate::support;
 
 use gantry_aws::AwsContext;
 use serde_json::Value;
@@ -83,7 +83,7 @@ async fn secret_values(ctx: &AwsContext) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reviewguide_stores_wiring_secrets_and_destroy() {
-    let p = Project::from_example("reviewguide.yaml");
+    let p = Project::from_example("reviewguide.yaml").keyed("AKIACALLSREVIEWGUIDE");
     let ctx = aws("ca-central-1").await;
     p.gantry(&["up", "--yes"]).assert_code(0);
 
@@ -445,6 +445,7 @@ async fn reviewguide_stores_wiring_secrets_and_destroy() {
 
     // Nothing to do on a second plan.
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
     let plan = p.gantry(&["plan", "--json"]);
     plan.assert_code(0);
 
@@ -613,7 +614,7 @@ async fn elasticache_and_bucket_wiring() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fastapi_rds_endpoints_no_nat() {
-    let p = Project::from_example("fastapi-rds.yaml");
+    let p = Project::from_example("fastapi-rds.yaml").keyed("AKIACALLSFASTAPIRDS");
     let (name, region) = name_and_region(&p.spec_path());
     let ctx = aws(&region).await;
     p.gantry(&["up", "--yes"]).assert_code(0);
@@ -682,6 +683,7 @@ async fn fastapi_rds_endpoints_no_nat() {
     );
 
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    support::assert_refresh_cost(&p.plan_calls());
     let values = secret_values(&ctx).await;
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, &name, "dev")
