@@ -38,6 +38,12 @@ type (`service:TYPE`, what `ResourceTypeFilters` matches):
   final state). On AWS as here, a caller confirms a listed resource with a
   read before acting on it.
 
+Pages: AWS takes `ResourcesPerPage` or `TagsPerPage`, not both, and a page
+given `ResourcesPerPage` holds that many resources; moto also applies its
+default of 100 tags a page, so 100 resources of four tags came back 25 a
+page. Given `ResourcesPerPage` alone, tags are bounded here by the most
+`TagsPerPage` allows (500), so a page holds the resources asked for.
+
 Also `DeleteCacheSubnetGroup`, which moto does not implement (a 500 page),
 so that a stack with ElastiCache can be destroyed. Remove each fix once
 moto closes its gap.
@@ -58,6 +64,7 @@ from moto.kms.models import KmsBackend
 from moto.logs.models import LogsBackend
 from moto.rds.models import RDSBackend
 from moto.resourcegroupstaggingapi import models as tagging_models
+from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
 from moto.secretsmanager.models import SecretsManagerBackend
 from moto.core.responses import EmptyResult
 from moto.utilities.utils import get_partition
@@ -419,3 +426,17 @@ def iter_taggable_backends(account_id: str, region_name: str) -> Iterator[Any]:
 # The tagging backend imported the function by name; GetResources, GetTagKeys,
 # GetTagValues, TagResources and UntagResources all go through it.
 tagging_models.iter_taggable_backends = iter_taggable_backends
+
+
+_get_resources = ResourceGroupsTaggingAPIResponse.get_resources
+
+
+def _get_resources_by_resource_count(self: Any) -> Any:
+    # A response object serves one request, so the override is this call's.
+    if self._get_param("ResourcesPerPage") is not None and self._get_param("TagsPerPage") is None:
+        get_int = self._get_int_param
+        self._get_int_param = lambda name, default=None: 500 if name == "TagsPerPage" else get_int(name, default)
+    return _get_resources(self)
+
+
+ResourceGroupsTaggingAPIResponse.get_resources = _get_resources_by_resource_count

@@ -115,3 +115,25 @@ class TagResourcesTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PagesTest(unittest.TestCase):
+    def test_a_page_holds_the_resources_asked_for(self):
+        # AWS bounds a page given ResourcesPerPage by resources only.
+        env = emulator()
+        f = Fixture(env["AWS_ENDPOINT_URL"], f"page{uuid.uuid4().hex[:8]}")
+        logs = f.client("logs")
+        names = [f"/{f.stack}/{i}" for i in range(120)]
+        tags = {**f.tag_map(), "gantry:address": "log_group.x", "gantry:managed-by": "gantry"}
+        for n in names:
+            logs.create_log_group(logGroupName=n, tags=tags)
+        tagging = f.client("resourcegroupstaggingapi")
+        filters = [{"Key": "gantry:stack", "Values": [f.stack]}]
+        first = tagging.get_resources(TagFilters=filters, ResourcesPerPage=100)
+        self.assertEqual(len(first["ResourceTagMappingList"]), 100)
+        rest = tagging.get_resources(TagFilters=filters, ResourcesPerPage=100,
+                                     PaginationToken=first["PaginationToken"])
+        self.assertEqual(len(rest["ResourceTagMappingList"]), 20)
+        self.assertFalse(rest.get("PaginationToken"))
+        for n in names:
+            logs.delete_log_group(logGroupName=n)

@@ -1,10 +1,11 @@
 //! Everything in the account that carries a stack's `gantry:*` tags: the
 //! union of every kind's stack listing ([`crate::shape::Listing`]), run
 //! concurrently. Tagged kinds are listed together through the Resource
-//! Groups Tagging API (one paginated `GetResources` in the stack's region,
-//! and one in us-east-1 when the stack has global resources), so listing a
-//! stack costs a call per hundred objects however busy the account is;
-//! kinds the tagging API does not cover list themselves. `plan` and
+//! Groups Tagging API (`GetResources` in the stack's region, and in
+//! us-east-1 when the stack has global resources): a small stack costs one
+//! call however busy the account is, a large one is listed a resource type
+//! at a time, concurrently; kinds the tagging API does not cover list
+//! themselves. `plan` and
 //! `status` name what the state does not record, `up` adopts what it
 //! wants and `destroy` removes the rest: after `destroy`,
 //! [`stack_resources`] must be empty.
@@ -35,6 +36,10 @@ pub struct InventoryItem {
     pub address: String,
 }
 
+/// How many pages of the whole stack's listing are read in turn before
+/// it is listed a resource type at a time instead.
+pub const SEQUENTIAL_PAGES: usize = 2;
+
 /// The stack inventory over every kind's listing.
 pub struct AwsInventory {
     ctx: AwsContext,
@@ -47,12 +52,12 @@ impl AwsInventory {
     }
 
     /// The kinds the tagging API lists in `global` (us-east-1) or the
-    /// stack's region, with their ARN-to-id mappers.
-    fn tagged(&self, global: bool) -> Vec<(&'static str, ArnId)> {
+    /// stack's region, with their resource types and ARN-to-id mappers.
+    fn tagged(&self, global: bool) -> Vec<(&'static str, &'static str, ArnId)> {
         self.listers
             .iter()
             .filter_map(|l| match l.listing() {
-                Listing::Tagged { region, id } => {
+                Listing::Tagged { region, types, id } => {
                     // A stack in us-east-1 finds its global objects in its
                     // own region's listing.
                     let here = self.ctx.region() == GLOBAL_REGION;
@@ -61,7 +66,7 @@ impl AwsInventory {
                         Region::Global => global || here,
                         Region::Both => true,
                     };
-                    wanted.then_some((l.kind(), id))
+                    wanted.then_some((l.kind(), types, id))
                 }
                 _ => None,
             })
@@ -69,28 +74,60 @@ impl AwsInventory {
     }
 
     /// Every ARN tagged with the stack and environment in one region, with
-    /// its tags.
+    /// its tags. One listing pages one page after the other, so a stack
+    /// larger than [`SEQUENTIAL_PAGES`] is listed again a resource type at
+    /// a time, the types concurrently (within the tagging API's limit): a
+    /// stack of a few hundred objects costs a call or two, a large one a
+    /// call per type more than its pages, but takes no longer than its
+    /// largest type takes to page.
     async fn tagged_arns(
         &self,
         global: bool,
         tags: &StackTags,
+        types: &[&'static str],
     ) -> Result<Vec<(String, BTreeMap<String, String>)>, ProviderError> {
+        let (mut out, more) = self.pages(global, tags, None, SEQUENTIAL_PAGES).await?;
+        if more {
+            let per_type = try_join_all(types.iter().map(|t| async move {
+                Ok(self.pages(global, tags, Some(t), usize::MAX).await?.0)
+            }))
+            .await?;
+            out.extend(per_type.into_iter().flatten());
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out.dedup_by(|a, b| a.0 == b.0);
+        }
+        Ok(out)
+    }
+
+    /// Up to `max` pages of one `GetResources` listing (of one resource
+    /// type, or of all), and whether more follow.
+    async fn pages(
+        &self,
+        global: bool,
+        tags: &StackTags,
+        types: Option<&str>,
+        max: usize,
+    ) -> Result<(Vec<(String, BTreeMap<String, String>)>, bool), ProviderError> {
         let filter = |k: &str, v: &str| TagFilter::builder().key(k).values(v).build();
-        let mut pages = self
-            .ctx
-            .tagging(global)
-            .get_resources()
-            .tag_filters(filter(StackTags::STACK, &tags.stack))
-            .tag_filters(filter(StackTags::ENV, &tags.env))
-            // Pages are bounded by tags (GetResources takes a limit on
-            // resources or on tags, not both): 500 tags are over a hundred
-            // of Gantry's objects (three or four tags each).
-            .tags_per_page(500)
-            .into_paginator()
-            .send();
+        let mut token: Option<String> = None;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| aws_error(e, &[]))?;
+        for n in 1.. {
+            let page = {
+                let _permit = self.ctx.permit("tagging").await;
+                self.ctx
+                    .tagging(global)
+                    .get_resources()
+                    .tag_filters(filter(StackTags::STACK, &tags.stack))
+                    .tag_filters(filter(StackTags::ENV, &tags.env))
+                    .set_resource_type_filters(types.map(|t| vec![t.to_string()]))
+                    // The most a page holds (GetResources takes a limit on
+                    // resources or on tags, not both).
+                    .resources_per_page(100)
+                    .set_pagination_token(token.take())
+                    .send()
+                    .await
+                    .map_err(|e| aws_error(e, &[]))?
+            };
             for m in page.resource_tag_mapping_list() {
                 let Some(arn) = m.resource_arn() else {
                     continue;
@@ -102,8 +139,15 @@ impl AwsInventory {
                     .collect();
                 out.push((arn.to_string(), t));
             }
+            token = page
+                .pagination_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if token.is_none() || n >= max {
+                break;
+            }
         }
-        Ok(out)
+        Ok((out, token.is_some()))
     }
 
     async fn region_objects(
@@ -115,15 +159,21 @@ impl AwsInventory {
         if kinds.is_empty() {
             return Ok(Vec::new());
         }
+        let mut types: Vec<&'static str> = kinds.iter().map(|(_, t, _)| *t).collect();
+        types.sort_unstable();
+        types.dedup();
         let mut out = Vec::new();
-        for (arn, t) in self.tagged_arns(global, tags).await? {
+        for (arn, t) in self.tagged_arns(global, tags, &types).await? {
             // The server filtered on the tags; check again, it costs nothing.
             if t.get(StackTags::STACK) != Some(&tags.stack)
                 || t.get(StackTags::ENV) != Some(&tags.env)
             {
                 continue;
             }
-            if let Some((kind, id)) = kinds.iter().find_map(|(k, f)| f(&arn).map(|id| (*k, id))) {
+            if let Some((kind, id)) = kinds
+                .iter()
+                .find_map(|(k, _, f)| f(&arn).map(|id| (*k, id)))
+            {
                 out.push(Listed {
                     kind: kind.to_string(),
                     id,

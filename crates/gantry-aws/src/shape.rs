@@ -48,7 +48,14 @@ pub(crate) type ArnId = fn(&str) -> Option<String>;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Listing {
     /// Tagged at create; the Resource Groups Tagging API lists them.
-    Tagged { region: Region, id: ArnId },
+    /// `types` is its `ResourceTypeFilters` entry (`service[:type]`, the
+    /// ARN's service and resource type), for listing a large stack a type
+    /// at a time.
+    Tagged {
+        region: Region,
+        types: &'static str,
+        id: ArnId,
+    },
     /// Listed by the provider itself ([`AwsKind::list`]): services the
     /// tagging API does not cover (IAM), or objects that mark themselves
     /// as the stack's by name.
@@ -61,8 +68,8 @@ pub(crate) enum Listing {
 }
 
 /// A [`Listing::Tagged`] (a `const fn`, for the kinds' `LISTING`).
-pub(crate) const fn tagged(region: Region, id: ArnId) -> Listing {
-    Listing::Tagged { region, id }
+pub(crate) const fn tagged(region: Region, types: &'static str, id: ArnId) -> Listing {
+    Listing::Tagged { region, types, id }
 }
 
 /// One object to read: its address, its id and what the state recorded

@@ -7,7 +7,7 @@ use gantry_core::kinds::*;
 use gantry_core::*;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -3391,6 +3391,48 @@ async fn vpc_flow_log_lifecycle_and_inventory() {
     h.delete(VPC_FLOW_LOG, "main", &fa.id, &f1).await;
     h.delete(IAM_ROLE, "vpc-flow-logs", &ra.id, &role).await;
     h.delete(LOG_GROUP, "vpc-flow-logs", &lga.id, &lg).await;
+    h.delete(VPC, "main", &va.id, &v).await;
+    h.assert_inventory_empty().await;
+}
+
+#[tokio::test]
+async fn a_stack_over_one_listing_page_is_listed_by_resource_type() {
+    let Some(h) = H::new("pages").await else {
+        return;
+    };
+    // More objects than the two GetResources pages (of 100) the inventory
+    // reads in turn, of several resource types: it lists them again a type
+    // at a time and misses none.
+    let v = vpc("pages-vpc", "10.78.0.0/16");
+    let va = h.create(VPC, "main", &v).await;
+    let s = subnet(&va.id, "pages-a", "10.78.1.0/24", "us-east-1a", false);
+    let sa = h.create(SUBNET, "a", &s).await;
+    let mut groups = Vec::new();
+    for i in 0..210 {
+        let lg = LogGroup {
+            name: format!("/gantry/pages/test/lg{i}"),
+            retention_in_days: 1,
+            kms_key_id: None,
+        };
+        let created = h.create(LOG_GROUP, &format!("lg{i}"), &lg).await;
+        groups.push((created.id, lg));
+    }
+    let inv = h.inventory().await;
+    let listed: BTreeSet<(String, String)> = inv
+        .iter()
+        .map(|i| (i.kind.clone(), i.address.clone()))
+        .collect();
+    assert_eq!(listed.len(), inv.len(), "each object once: {inv:#?}");
+    let mut wanted: BTreeSet<(String, String)> = (0..210)
+        .map(|i| (LOG_GROUP.to_string(), format!("log_group.lg{i}")))
+        .collect();
+    wanted.insert((VPC.to_string(), "vpc.main".into()));
+    wanted.insert((SUBNET.to_string(), "subnet.a".into()));
+    assert_eq!(listed, wanted);
+    for (i, (id, lg)) in groups.iter().enumerate() {
+        h.delete(LOG_GROUP, &format!("lg{i}"), id, lg).await;
+    }
+    h.delete(SUBNET, "a", &sa.id, &s).await;
     h.delete(VPC, "main", &va.id, &v).await;
     h.assert_inventory_empty().await;
 }

@@ -18,13 +18,16 @@
 //!   the larger of, per service, its read calls divided by its limit, the
 //!   longest chain of calls one read must make in turn (a listing's pages;
 //!   a batched page and then its per-resource calls), and the inventory's
-//!   longest chain of pages (one kind's) and its pages divided by the
-//!   tagging limit.
+//!   (its pages in turn for a small stack; for a larger one, the first two
+//!   and then the longest kind's pages, or all kinds' pages divided by the
+//!   tagging limit).
 //!
 //! `up` and `destroy` are bounded by refresh + walk.
 
 use gantry_core::{kinds::*, reference, Address, DesiredGraph, Resource};
-use gantry_execute::fake::{read_cost, test_tags, FakeCloud, FakeOp, INVENTORY_PAGE};
+use gantry_execute::fake::{
+    inventory_pages, read_cost, test_tags, FakeCloud, FakeOp, INVENTORY_SEQUENTIAL_PAGES,
+};
 use gantry_execute::{CancellationToken, Engine, Limits, NullReporter, RetryPolicy};
 use gantry_state::Store;
 use serde_json::{json, Value};
@@ -252,18 +255,29 @@ fn refresh_bound(counts: &BTreeMap<String, usize>, read: bool, limits: &Limits) 
             );
         }
     }
-    let pages: Vec<usize> = counts
-        .values()
-        .map(|n| n.div_ceil(INVENTORY_PAGE).max(1))
-        .collect();
-    let longest = pages.iter().copied().max().unwrap_or(1);
-    consider(longest, format!("inventory: {longest} pages of one kind"));
-    let total: usize = pages.iter().sum::<usize>().max(1);
-    let l = limits.for_service("tagging");
-    consider(
-        total.div_ceil(l),
-        format!("inventory: {total} pages, {l} at a time"),
-    );
+    // The inventory: its pages in turn for a small stack; for a larger
+    // one, the first pages and then every kind's listing, concurrently.
+    let whole = inventory_pages(counts.values().sum());
+    let first = whole.min(INVENTORY_SEQUENTIAL_PAGES);
+    if whole <= INVENTORY_SEQUENTIAL_PAGES {
+        consider(whole, format!("inventory: {whole} pages"));
+    } else {
+        let pages: Vec<usize> = ALL
+            .iter()
+            .map(|k| inventory_pages(counts.get(*k).copied().unwrap_or(0)))
+            .collect();
+        let longest = pages.iter().copied().max().unwrap_or(1);
+        consider(
+            first + longest,
+            format!("inventory: {first} pages, then {longest} of one kind"),
+        );
+        let total: usize = pages.iter().sum();
+        let l = limits.for_service("tagging");
+        consider(
+            first + total.div_ceil(l),
+            format!("inventory: {first} pages, then {total}, {l} at a time"),
+        );
+    }
     best
 }
 

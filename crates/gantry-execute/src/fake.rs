@@ -138,6 +138,15 @@ pub const DEFAULT_READ_COST: ReadCost = ReadCost::ids(1);
 /// The inventory's page size (the Resource Groups Tagging API's).
 pub const INVENTORY_PAGE: usize = 100;
 
+/// The pages of the whole stack's listing read in turn before it is
+/// listed a kind at a time (`gantry-aws`'s `inventory::SEQUENTIAL_PAGES`).
+pub const INVENTORY_SEQUENTIAL_PAGES: usize = 2;
+
+/// The pages of one listing of `n` objects (at least one).
+pub fn inventory_pages(n: usize) -> usize {
+    n.div_ceil(INVENTORY_PAGE).max(1)
+}
+
 /// The read cost of `kind`.
 pub fn read_cost(kind: &str) -> ReadCost {
     READ_COSTS
@@ -982,10 +991,14 @@ impl Provider for FakeProvider {
 /// The stack listing over the fake's objects: every object carrying the
 /// stack's `gantry:stack` and `gantry:env` tags, plus ghosts.
 ///
-/// Cost: one call per [`INVENTORY_PAGE`] objects (at least one), the pages
-/// one after the other: what `gantry-aws`'s inventory does, one paginated
-/// Resource Groups Tagging API `GetResources` over the stack's tags (per
-/// region), which keeps a small stack's listing to one call.
+/// Cost: what `gantry-aws`'s inventory pays with the Resource Groups
+/// Tagging API's `GetResources` over the stack's tags: a page per
+/// [`INVENTORY_PAGE`] objects (at least one), one after the other, up to
+/// [`INVENTORY_SEQUENTIAL_PAGES`]. A stack larger than that costs those
+/// pages, then a listing per kind (every kind Gantry knows, each at least
+/// one page, its pages one after the other; the kinds concurrently within
+/// the `tagging` limit), as the AWS inventory lists it a resource type at
+/// a time; the fake counts a type per kind, never fewer calls than AWS.
 struct FakeInventory {
     cloud: Arc<FakeCloud>,
 }
@@ -1011,7 +1024,7 @@ impl Inventory for FakeInventory {
             (listed, effect)
         };
         let slots = cloud.read_slots("tagging");
-        for _ in 0..listed.len().div_ceil(INVENTORY_PAGE).max(1) {
+        let page = || async {
             let _slot = slots.clone().acquire_owned().await.expect("never closed");
             let start = cloud.epoch.elapsed();
             let latency = cloud.latency();
@@ -1020,6 +1033,25 @@ impl Inventory for FakeInventory {
             }
             let mut g = cloud.lock();
             cloud.record(&mut g, FakeOp::List, "inventory", Vec::new(), None, start);
+        };
+        let whole = inventory_pages(listed.len());
+        for _ in 0..whole.min(INVENTORY_SEQUENTIAL_PAGES) {
+            page().await;
+        }
+        if whole > INVENTORY_SEQUENTIAL_PAGES {
+            let mut per_kind: HashMap<&str, usize> = HashMap::new();
+            for l in &listed {
+                *per_kind.entry(l.kind.as_str()).or_default() += 1;
+            }
+            futures::future::join_all(gantry_core::kinds::ALL.iter().map(|k| {
+                let pages = inventory_pages(per_kind.get(k).copied().unwrap_or(0));
+                async move {
+                    for _ in 0..pages {
+                        page().await;
+                    }
+                }
+            }))
+            .await;
         }
         match effect {
             Some(Effect::Fail { error, .. }) => Err(error),

@@ -523,6 +523,52 @@ async fn cancel_stops_launching_and_saves() {
 }
 
 #[tokio::test]
+async fn a_stack_over_one_inventory_page_is_listed_a_kind_at_a_time() {
+    // 250 log groups: more pages than the inventory reads in turn, so
+    // after those every kind is listed on its own (log groups on three
+    // pages), as the AWS inventory lists a large stack by resource type.
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = DesiredGraph::new();
+    for i in 0..250 {
+        add(
+            &mut g,
+            kinds::LOG_GROUP,
+            &format!("lg{i}"),
+            json!({"name": format!("/app/{i}"), "retention_in_days": 7}),
+        );
+    }
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    cloud.clear_calls();
+    let refreshed = e.refresh(&store.state(), &NullReporter).await.unwrap();
+    assert!(refreshed.orphans.is_empty());
+    assert_eq!(
+        cloud.counts(FakeOp::List).values().sum::<usize>(),
+        2 + kinds::ALL.len() + 2
+    );
+    // 150 fit the two pages read in turn.
+    let d = tempfile::tempdir().unwrap();
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = DesiredGraph::new();
+    for i in 0..150 {
+        add(
+            &mut g,
+            kinds::LOG_GROUP,
+            &format!("lg{i}"),
+            json!({"name": format!("/app/{i}"), "retention_in_days": 7}),
+        );
+    }
+    let store = open(d.path());
+    up(&e, &g, &store).await.unwrap();
+    cloud.clear_calls();
+    e.refresh(&store.state(), &NullReporter).await.unwrap();
+    assert_eq!(cloud.counts(FakeOp::List).values().sum::<usize>(), 2);
+}
+
+#[tokio::test]
 async fn refresh_reads_cost_what_the_providers_pay_and_sees_drift() {
     let d = tempfile::tempdir().unwrap();
     let cloud = FakeCloud::new();

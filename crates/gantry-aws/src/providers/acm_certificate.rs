@@ -39,7 +39,7 @@ pub(crate) struct Provider {
 impl AwsKind for Provider {
     type Props = AcmCertificate;
     const NOT_FOUND: &'static [&'static str] = super::acm::NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Both, |a| arn::whole(a, "acm", "certificate/"));
+    const LISTING: Listing = tagged(Region::Both, "acm:certificate", |a| arn::whole(a, "acm", "certificate/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -122,7 +122,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = ApigwDomainName;
     const NOT_FOUND: &'static [&'static str] = super::apigw::NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "apigateway", "/domainnames/").filter(|i| !i.contains('/')));
+    const LISTING: Listing = tagged(Region::Stack, "apigateway", |a| arn::after(a, "apigateway", "/domainnames/").filter(|i| !i.contains('/')));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -468,7 +468,7 @@ pub(crate) async fn tags_of(
 impl AwsKind for Provider {
     type Props = CloudfrontDistribution;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Global, |a| arn::after(a, "cloudfront", "distribution/"));
+    const LISTING: Listing = tagged(Region::Global, "cloudfront:distribution", |a| arn::after(a, "cloudfront", "distribution/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

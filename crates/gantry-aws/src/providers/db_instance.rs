@@ -198,7 +198,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = DbInstance;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "rds", "db:"));
+    const LISTING: Listing = tagged(Region::Stack, "rds:db", |a| arn::after(a, "rds", "db:"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

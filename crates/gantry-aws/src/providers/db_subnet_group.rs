@@ -91,7 +91,7 @@ pub(crate) fn rds_tag_list(tags: std::collections::BTreeMap<String, String>) -> 
 impl AwsKind for Provider {
     type Props = DbSubnetGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "rds", "subgrp:"));
+    const LISTING: Listing = tagged(Region::Stack, "rds:subgrp", |a| arn::after(a, "rds", "subgrp:"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -159,7 +159,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = DynamodbTable;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "dynamodb", "table/").filter(|n| !n.contains('/')));
+    const LISTING: Listing = tagged(Region::Stack, "dynamodb:table", |a| arn::after(a, "dynamodb", "table/").filter(|n| !n.contains('/')));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -65,7 +65,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EcrRepository;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ecr", "repository/"));
+    const LISTING: Listing = tagged(Region::Stack, "ecr:repository", |a| arn::after(a, "ecr", "repository/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -83,7 +83,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EcsCluster;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "cluster/"));
+    const LISTING: Listing = tagged(Region::Stack, "ecs:cluster", |a| arn::whole(a, "ecs", "cluster/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -226,7 +226,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EcsService;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "service/"));
+    const LISTING: Listing = tagged(Region::Stack, "ecs:service", |a| arn::whole(a, "ecs", "service/"));
     const READ_BATCH: Option<usize> = Some(10);
 
     fn new(ctx: AwsContext) -> Self {

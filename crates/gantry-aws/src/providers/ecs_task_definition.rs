@@ -410,7 +410,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EcsTaskDefinition;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "ecs", "task-definition/"));
+    const LISTING: Listing = tagged(Region::Stack, "ecs:task-definition", |a| arn::whole(a, "ecs", "task-definition/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -70,7 +70,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EfsAccessPoint;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticfilesystem", "access-point/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticfilesystem:access-point", |a| arn::after(a, "elasticfilesystem", "access-point/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

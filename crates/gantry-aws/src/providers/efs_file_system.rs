@@ -107,7 +107,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = EfsFileSystem;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticfilesystem", "file-system/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticfilesystem:file-system", |a| arn::after(a, "elasticfilesystem", "file-system/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

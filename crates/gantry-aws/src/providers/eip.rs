@@ -30,7 +30,7 @@ fn applied(id: String, public_ip: Option<String>) -> Applied {
 impl AwsKind for Provider {
     type Props = Eip;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "elastic-ip/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:elastic-ip", |a| arn::after(a, "ec2", "elastic-ip/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -185,7 +185,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = ElasticacheReplicationGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticache", "replicationgroup:"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticache:replicationgroup", |a| arn::after(a, "elasticache", "replicationgroup:"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -94,7 +94,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = ElasticacheSubnetGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "elasticache", "subnetgroup:"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticache:subnetgroup", |a| arn::after(a, "elasticache", "subnetgroup:"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -34,7 +34,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = InternetGateway;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "internet-gateway/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:internet-gateway", |a| arn::after(a, "ec2", "internet-gateway/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -307,7 +307,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = KmsKey;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "kms", "key/"));
+    const LISTING: Listing = tagged(Region::Stack, "kms:key", |a| arn::after(a, "kms", "key/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

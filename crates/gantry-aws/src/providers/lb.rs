@@ -144,7 +144,7 @@ fn all_attributes(p: &Lb) -> Vec<(&'static str, String)> {
 impl AwsKind for Provider {
     type Props = Lb;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "loadbalancer/app/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticloadbalancing:loadbalancer", |a| arn::whole(a, "elasticloadbalancing", "loadbalancer/app/"));
     const READ_BATCH: Option<usize> = Some(20);
 
     fn new(ctx: AwsContext) -> Self {

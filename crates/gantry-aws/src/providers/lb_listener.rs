@@ -57,7 +57,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = LbListener;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "listener/app/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticloadbalancing:listener", |a| arn::whole(a, "elasticloadbalancing", "listener/app/"));
     const READ_BATCH: Option<usize> = Some(20);
 
     fn new(ctx: AwsContext) -> Self {

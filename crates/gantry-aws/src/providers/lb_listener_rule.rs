@@ -92,7 +92,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = LbListenerRule;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "listener-rule/app/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticloadbalancing:listener-rule", |a| arn::whole(a, "elasticloadbalancing", "listener-rule/app/"));
     const READ_BATCH: Option<usize> = Some(20);
 
     fn new(ctx: AwsContext) -> Self {

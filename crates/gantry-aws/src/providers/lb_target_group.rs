@@ -86,7 +86,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = LbTargetGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "elasticloadbalancing", "targetgroup/"));
+    const LISTING: Listing = tagged(Region::Stack, "elasticloadbalancing:targetgroup", |a| arn::whole(a, "elasticloadbalancing", "targetgroup/"));
     const READ_BATCH: Option<usize> = Some(20);
 
     fn new(ctx: AwsContext) -> Self {

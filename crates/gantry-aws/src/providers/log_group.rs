@@ -119,7 +119,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = LogGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "logs", "log-group:").map(|n| n.trim_end_matches(":*").to_string()));
+    const LISTING: Listing = tagged(Region::Stack, "logs:log-group", |a| arn::after(a, "logs", "log-group:").map(|n| n.trim_end_matches(":*").to_string()));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

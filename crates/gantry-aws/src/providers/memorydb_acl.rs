@@ -84,7 +84,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = MemorydbAcl;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "acl/"));
+    const LISTING: Listing = tagged(Region::Stack, "memorydb:acl", |a| arn::after(a, "memorydb", "acl/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -97,7 +97,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = MemorydbCluster;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "cluster/"));
+    const LISTING: Listing = tagged(Region::Stack, "memorydb:cluster", |a| arn::after(a, "memorydb", "cluster/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

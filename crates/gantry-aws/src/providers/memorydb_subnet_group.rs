@@ -56,7 +56,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = MemorydbSubnetGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "subnetgroup/"));
+    const LISTING: Listing = tagged(Region::Stack, "memorydb:subnetgroup", |a| arn::after(a, "memorydb", "subnetgroup/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -62,7 +62,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = MemorydbUser;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "memorydb", "user/"));
+    const LISTING: Listing = tagged(Region::Stack, "memorydb:user", |a| arn::after(a, "memorydb", "user/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -316,6 +316,28 @@ mod tests {
     }
 
     #[test]
+    fn each_tagged_kind_names_the_resource_type_of_its_arns() {
+        // `ResourceTypeFilters` entries are `service[:type]`, the type being
+        // the first segment of the ARN's resource part.
+        let l = listings();
+        for (kind, arn, _) in ARNS {
+            let Listing::Tagged { types, .. } = l[kind] else {
+                continue;
+            };
+            let (service, ty) = types.split_once(':').unwrap_or((types, ""));
+            let res = crate::shape::arn::resource(arn, service)
+                .unwrap_or_else(|| panic!("{kind}: {types} is not the service of {arn}"));
+            if !ty.is_empty() {
+                assert_eq!(
+                    res.split(['/', ':']).next(),
+                    Some(ty),
+                    "{kind}: {types} vs {arn}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn global_kinds_are_listed_in_us_east_1() {
         let l = listings();
         for k in [kinds::CLOUDFRONT_DISTRIBUTION, kinds::ROUTE53_ZONE] {

@@ -63,7 +63,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = NatGateway;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "natgateway/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:natgateway", |a| arn::after(a, "ec2", "natgateway/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -49,7 +49,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = Route53Zone;
     const NOT_FOUND: &'static [&'static str] = super::route53::ZONE_NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Global, |a| arn::after(a, "route53", "hostedzone/"));
+    const LISTING: Listing = tagged(Region::Global, "route53:hostedzone", |a| arn::after(a, "route53", "hostedzone/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

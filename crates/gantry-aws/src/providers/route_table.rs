@@ -119,7 +119,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = RouteTable;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "route-table/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:route-table", |a| arn::after(a, "ec2", "route-table/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

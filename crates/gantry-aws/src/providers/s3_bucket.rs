@@ -449,7 +449,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = S3Bucket;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::resource(a, "s3").filter(|b| !b.is_empty() && !b.contains('/')).map(str::to_string));
+    const LISTING: Listing = tagged(Region::Stack, "s3", |a| arn::resource(a, "s3").filter(|b| !b.is_empty() && !b.contains('/')).map(str::to_string));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

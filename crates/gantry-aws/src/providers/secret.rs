@@ -67,7 +67,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = Secret;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::whole(a, "secretsmanager", "secret:"));
+    const LISTING: Listing = tagged(Region::Stack, "secretsmanager:secret", |a| arn::whole(a, "secretsmanager", "secret:"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

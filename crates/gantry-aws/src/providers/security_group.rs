@@ -274,7 +274,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = SecurityGroup;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "security-group/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:security-group", |a| arn::after(a, "ec2", "security-group/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -120,7 +120,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = SsmParameter;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ssm", "parameter/").map(|n| format!("/{n}")));
+    const LISTING: Listing = tagged(Region::Stack, "ssm:parameter", |a| arn::after(a, "ssm", "parameter/").map(|n| format!("/{n}")));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -33,7 +33,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = Subnet;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "subnet/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:subnet", |a| arn::after(a, "ec2", "subnet/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

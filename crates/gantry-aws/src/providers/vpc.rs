@@ -69,7 +69,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = Vpc;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:vpc", |a| arn::after(a, "ec2", "vpc/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

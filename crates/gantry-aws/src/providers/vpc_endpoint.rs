@@ -81,7 +81,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = VpcEndpoint;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc-endpoint/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:vpc-endpoint", |a| arn::after(a, "ec2", "vpc-endpoint/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -72,7 +72,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = VpcFlowLog;
     const NOT_FOUND: &'static [&'static str] = &["InvalidFlowLogId.NotFound"];
-    const LISTING: Listing = tagged(Region::Stack, |a| arn::after(a, "ec2", "vpc-flow-log/"));
+    const LISTING: Listing = tagged(Region::Stack, "ec2:vpc-flow-log", |a| arn::after(a, "ec2", "vpc-flow-log/"));
     const READ_BATCH: Option<usize> = Some(200);
 
     fn new(ctx: AwsContext) -> Self {

@@ -84,7 +84,7 @@ impl Provider {
 impl AwsKind for Provider {
     type Props = Wafv2IpSet;
     const NOT_FOUND: &'static [&'static str] = super::wafv2::NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Both, |a| arn_id(a, "ipset"));
+    const LISTING: Listing = tagged(Region::Both, "wafv2", |a| arn_id(a, "ipset"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

@@ -287,7 +287,7 @@ fn allow_default() -> DefaultAction {
 impl AwsKind for Provider {
     type Props = Wafv2WebAcl;
     const NOT_FOUND: &'static [&'static str] = super::wafv2::NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Both, |a| arn_id(a, "webacl"));
+    const LISTING: Listing = tagged(Region::Both, "wafv2", |a| arn_id(a, "webacl"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }

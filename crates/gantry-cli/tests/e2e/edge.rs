@@ -12,7 +12,8 @@ use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn agent_platform_https_waf_dns_and_destroy() {
-    let p = Project::from_example("agent-platform.yaml").keyed("AKIACALLSAGENTPLATFORM");
+    let p = Project::from_example_in("agent-platform.yaml", "example.org")
+        .keyed("AKIACALLSAGENTPLATFORM");
     support::emulator_env();
     let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
     let up = p.gantry(&["up", "--yes"]);
@@ -27,8 +28,8 @@ async fn agent_platform_https_waf_dns_and_destroy() {
     let cert = certs
         .certificate_summary_list()
         .iter()
-        .find(|c| c.domain_name() == Some("agents.dev.example.com"))
-        .expect("a certificate for agents.dev.example.com");
+        .find(|c| c.domain_name() == Some("agents.dev.example.org"))
+        .expect("a certificate for agents.dev.example.org");
     let cert_arn = cert.certificate_arn().unwrap().to_string();
     let described = ctx
         .acm()
@@ -154,7 +155,7 @@ async fn agent_platform_https_waf_dns_and_destroy() {
     let zone = zones
         .hosted_zones()
         .iter()
-        .find(|z| z.name() == "example.com.")
+        .find(|z| z.name() == "example.org.")
         .expect("the zone");
     let records = ctx
         .route53()
@@ -166,7 +167,7 @@ async fn agent_platform_https_waf_dns_and_destroy() {
     let a = records
         .resource_record_sets()
         .iter()
-        .find(|r| r.name() == "agents.dev.example.com." && r.r#type().as_str() == "A")
+        .find(|r| r.name() == "agents.dev.example.org." && r.r#type().as_str() == "A")
         .expect("an A record for the host");
     let target = a
         .alias_target()
@@ -198,7 +199,7 @@ async fn agent_platform_https_waf_dns_and_destroy() {
         zones
             .hosted_zones()
             .iter()
-            .all(|z| z.name() != "example.com."),
+            .all(|z| z.name() != "example.org."),
         "the zone Gantry created is gone"
     );
     let acls = ctx

@@ -27,7 +27,7 @@ use support::Project;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn astro_site_cloudfront_oac_publish_and_destroy() {
-    let p = Project::from_example("astro.yaml").keyed("AKIACALLSASTRO");
+    let p = Project::from_example_in("astro.yaml", "example.io").keyed("AKIACALLSASTRO");
     support::emulator_env();
     let ctx = AwsContext::load(Some("eu-central-1".into())).await.unwrap();
     let global = AwsContext::load(Some("us-east-1".into())).await.unwrap();
@@ -48,9 +48,9 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
         .iter()
         .find(|d| {
             d.aliases()
-                .is_some_and(|a| a.items().iter().any(|x| x == "app.dev.example.com"))
+                .is_some_and(|a| a.items().iter().any(|x| x == "app.dev.example.io"))
         })
-        .expect("a distribution for app.dev.example.com")
+        .expect("a distribution for app.dev.example.io")
         .clone();
     let dist_id = summary.id().to_string();
     let got = cf.get_distribution().id(&dist_id).send().await.unwrap();
@@ -78,7 +78,7 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
         .await
         .unwrap();
     let cert = cert.certificate().unwrap();
-    assert_eq!(cert.domain_name(), Some("app.dev.example.com"));
+    assert_eq!(cert.domain_name(), Some("app.dev.example.io"));
     assert_eq!(cert.status().map(|s| s.as_str()), Some("ISSUED"));
 
     // The web ACL is CLOUDFRONT scope (so in us-east-1) with the stack's rules.
@@ -110,7 +110,7 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
     assert!(bucket.starts_with("astro-dev-site-"), "{bucket}");
     assert!(s3.custom_origin_config().is_none());
     let api = origins.iter().find(|o| o.id() == "lb-main").unwrap();
-    assert_eq!(api.domain_name(), "api.dev.example.com");
+    assert_eq!(api.domain_name(), "api.dev.example.io");
     assert_eq!(
         api.custom_origin_config()
             .map(|c| c.origin_protocol_policy().as_str()),
@@ -195,7 +195,7 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
     let zone = zones
         .hosted_zones()
         .iter()
-        .find(|z| z.name() == "example.com.")
+        .find(|z| z.name() == "example.io.")
         .expect("the zone");
     let records = ctx
         .route53()
@@ -214,12 +214,12 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
         t.sort();
         t
     };
-    assert_eq!(types("app.dev.example.com."), ["A", "AAAA"]);
-    assert_eq!(types("api.dev.example.com."), ["A"]);
+    assert_eq!(types("app.dev.example.io."), ["A", "AAAA"]);
+    assert_eq!(types("api.dev.example.io."), ["A"]);
     let app = records
         .resource_record_sets()
         .iter()
-        .find(|r| r.name() == "app.dev.example.com." && r.r#type().as_str() == "A")
+        .find(|r| r.name() == "app.dev.example.io." && r.r#type().as_str() == "A")
         .unwrap();
     let alias = app.alias_target().expect("an alias");
     assert_eq!(alias.hosted_zone_id(), "Z2FDTNDATAQYW2");

@@ -83,6 +83,15 @@ impl Project {
         Project::new(&text)
     }
 
+    /// An example whose `example.com` names are in `zone` instead: the
+    /// tests share one emulator, and Route 53 zones and certificates are
+    /// account-wide, so each test's names are its own.
+    pub fn from_example_in(name: &str, zone: &str) -> Project {
+        let text = std::fs::read_to_string(Path::new(ROOT).join("examples").join(name))
+            .expect("read example");
+        Project::new(&text.replace("example.com", zone))
+    }
+
     pub fn spec_path(&self) -> PathBuf {
         self.dir.path().join("gantry.yaml")
     }
