@@ -25,44 +25,29 @@ pub(crate) fn pairs(t: Option<&HashMap<String, String>>) -> Vec<(&str, &str)> {
 pub(crate) async fn list_apis(
     ctx: &AwsContext,
 ) -> Result<Vec<aws_sdk_apigatewayv2::types::Api>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let r = ctx
-            .apigw()
-            .get_apis()
-            .set_next_token(token)
-            .send()
-            .await
-            .map_err(|e| aws_error(e, &[]))?;
-        out.extend(r.items.unwrap_or_default());
-        token = r.next_token;
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+    all_pages(|token| async move {
+        let r = ctx.apigw().get_apis().set_next_token(token).send().await;
+        let r = r.map_err(|e| aws_error(e, &[]))?;
+        Ok((r.items.unwrap_or_default(), r.next_token))
+    })
+    .await
 }
 
 /// Every VPC link in the region (GetVpcLinks, all pages).
 pub(crate) async fn list_vpc_links(
     ctx: &AwsContext,
 ) -> Result<Vec<aws_sdk_apigatewayv2::types::VpcLink>, ProviderError> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
+    all_pages(|token| async move {
         let r = ctx
             .apigw()
             .get_vpc_links()
             .set_next_token(token)
             .send()
-            .await
-            .map_err(|e| aws_error(e, &[]))?;
-        out.extend(r.items.unwrap_or_default());
-        token = r.next_token;
-        if token.is_none() {
-            return Ok(out);
-        }
-    }
+            .await;
+        let r = r.map_err(|e| aws_error(e, &[]))?;
+        Ok((r.items.unwrap_or_default(), r.next_token))
+    })
+    .await
 }
 
 /// The items of every page of a listing that pages with `NextToken`.
@@ -96,6 +81,32 @@ where
     for i in items {
         let rec = crate::shape::needs_record::<T>(i.recorded.clone())?;
         out.entry(parent(&rec)).or_default().push(i);
+    }
+    Ok(out)
+}
+
+/// Reads the objects that live inside a parent (routes and integrations
+/// of an API) a listing per parent: `list` lists one parent's objects,
+/// `id_of` names each, and `seen` reads one asked for.
+pub(crate) async fn read_inside<'a, T, C, F, Fut>(
+    items: &'a [crate::shape::Item<'a, T>],
+    parent: impl Fn(&T) -> String,
+    list: F,
+    id_of: impl Fn(&C) -> Option<&str>,
+    seen: impl Fn(&str, &C, &crate::shape::Item<'a, T>) -> crate::shape::Seen<T>,
+) -> Result<Vec<crate::shape::Seen<T>>, ProviderError>
+where
+    T: gantry_core::Kind,
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<C>, ProviderError>>,
+{
+    let mut out = Vec::new();
+    for (parent_id, wanted) in by_parent(items, parent)? {
+        for c in list(parent_id.clone()).await? {
+            if let Some(item) = wanted.iter().find(|i| id_of(&c) == Some(i.id)) {
+                out.push(seen(&parent_id, &c, item));
+            }
+        }
     }
     Ok(out)
 }

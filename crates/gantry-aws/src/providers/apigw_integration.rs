@@ -6,11 +6,11 @@
 //! Everything but the API and the integration and connection types changes
 //! in place (UpdateIntegration).
 
-use super::apigw::{all_pages, by_parent};
+use super::apigw::{all_pages, read_inside};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_apigatewayv2::types::{ConnectionType, IntegrationType};
+use aws_sdk_apigatewayv2::types::{ConnectionType, Integration, IntegrationType};
 use gantry_core::kinds::{self, ApigwIntegration};
 use crate::shape::*;
 use gantry_core::*;
@@ -66,31 +66,15 @@ impl AwsKind for Provider {
         &self,
         items: &[Item<'_, ApigwIntegration>],
     ) -> Result<Vec<Seen<ApigwIntegration>>, ProviderError> {
-        let mut out = Vec::new();
-        for (api_id, wanted) in by_parent(items, |r: &ApigwIntegration| r.api_id.clone())? {
-            let listed = all_pages(|token| async {
-                let r = self
-                    .ctx
-                    .apigw()
-                    .get_integrations()
-                    .api_id(&api_id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(Self::err);
-                match found(r)? {
-                    Some(r) => Ok((r.items.unwrap_or_default(), r.next_token)),
-                    None => Ok((Vec::new(), None)),
-                }
-            })
-            .await?;
-            for i in listed {
-                let Some(item) = wanted.iter().find(|w| i.integration_id() == Some(w.id)) else {
-                    continue;
-                };
+        read_inside(
+            items,
+            |r: &ApigwIntegration| r.api_id.clone(),
+            |api| async move { self.integrations(&api).await },
+            |i: &Integration| i.integration_id(),
+            |api, i, item| {
                 let recorded_timeout = item.recorded.as_ref().map(|r| r.timeout_in_millis);
                 let props = ApigwIntegration {
-                    api_id: api_id.clone(),
+                    api_id: api.to_string(),
                     description: i.description().unwrap_or_default().to_string(),
                     integration_type: i
                         .integration_type()
@@ -107,10 +91,10 @@ impl AwsKind for Provider {
                         .or(recorded_timeout)
                         .unwrap_or_default(),
                 };
-                out.push(Seen::new(item.id, props, applied(item.id).outputs));
-            }
-        }
-        Ok(out)
+                Seen::new(item.id, props, applied(item.id).outputs)
+            },
+        )
+        .await
     }
 
     async fn update(&self, req: Update<'_, ApigwIntegration>) -> Result<Applied, ProviderError> {
@@ -149,31 +133,24 @@ impl AwsKind for Provider {
 
     async fn find(&self, req: Find<'_, ApigwIntegration>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
-        let mut token = None;
-        loop {
-            let got = self
-                .ctx
-                .apigw()
-                .get_integrations()
-                .api_id(&p.api_id)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(Self::err);
-            let Some(page) = found(got)? else {
-                return Ok(None);
-            };
-            if let Some(i) = page
-                .items()
-                .iter()
-                .find(|i| i.description() == Some(p.description.as_str()))
-            {
-                return Ok(i.integration_id().map(applied));
-            }
-            token = page.next_token;
-            if token.is_none() {
-                return Ok(None);
-            }
-        }
+        let integrations = self.integrations(&p.api_id).await?;
+        Ok(integrations
+            .iter()
+            .find(|i| i.description() == Some(p.description.as_str()))
+            .and_then(|i| i.integration_id())
+            .map(applied))
+    }
+}
+
+impl Provider {
+    /// Every integration of an API (GetIntegrations, all pages; a gone API
+    /// has none).
+    async fn integrations(&self, api_id: &str) -> Result<Vec<Integration>, ProviderError> {
+        all_pages(|token| async move {
+            let r = self.ctx.apigw().get_integrations().api_id(api_id).set_next_token(token).send().await;
+            Ok(found(r.map_err(Self::err))?
+                .map_or((Vec::new(), None), |r| (r.items.unwrap_or_default(), r.next_token)))
+        })
+        .await
     }
 }

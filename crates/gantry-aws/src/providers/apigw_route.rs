@@ -4,7 +4,8 @@
 //! is unique within its API, so an interrupted create is adopted by
 //! listing the API's routes for the key. Key and target change in place.
 
-use super::apigw::{all_pages, by_parent};
+use super::apigw::{all_pages, read_inside};
+use aws_sdk_apigatewayv2::types::Route;
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -57,38 +58,22 @@ impl AwsKind for Provider {
 
     /// One GetRoutes listing per API answers for all its routes.
     async fn read(&self, items: &[Item<'_, ApigwRoute>]) -> Result<Vec<Seen<ApigwRoute>>, ProviderError> {
-        let mut out = Vec::new();
-        for (api_id, wanted) in by_parent(items, |r: &ApigwRoute| r.api_id.clone())? {
-            let listed = all_pages(|token| async {
-                let r = self
-                    .ctx
-                    .apigw()
-                    .get_routes()
-                    .api_id(&api_id)
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(Self::err);
-                match found(r)? {
-                    Some(r) => Ok((r.items.unwrap_or_default(), r.next_token)),
-                    None => Ok((Vec::new(), None)),
-                }
-            })
-            .await?;
-            for route in listed {
-                let Some(item) = wanted.iter().find(|i| route.route_id() == Some(i.id)) else {
-                    continue;
-                };
+        read_inside(
+            items,
+            |r: &ApigwRoute| r.api_id.clone(),
+            |api| async move { self.routes(&api).await },
+            |r: &Route| r.route_id(),
+            |api, route, item| {
                 let t = route.target().unwrap_or_default();
                 let props = ApigwRoute {
-                    api_id: api_id.clone(),
+                    api_id: api.to_string(),
                     route_key: route.route_key().unwrap_or_default().to_string(),
                     integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
                 };
-                out.push(Seen::new(item.id, props, applied(item.id).outputs));
-            }
-        }
-        Ok(out)
+                Seen::new(item.id, props, applied(item.id).outputs)
+            },
+        )
+        .await
     }
 
     async fn update(&self, req: Update<'_, ApigwRoute>) -> Result<Applied, ProviderError> {
@@ -123,31 +108,23 @@ impl AwsKind for Provider {
 
     async fn find(&self, req: Find<'_, ApigwRoute>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
-        let mut token = None;
-        loop {
-            let got = self
-                .ctx
-                .apigw()
-                .get_routes()
-                .api_id(&p.api_id)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(Self::err);
-            let Some(page) = found(got)? else {
-                return Ok(None);
-            };
-            if let Some(r) = page
-                .items()
-                .iter()
-                .find(|r| r.route_key() == Some(p.route_key.as_str()))
-            {
-                return Ok(r.route_id().map(applied));
-            }
-            token = page.next_token;
-            if token.is_none() {
-                return Ok(None);
-            }
-        }
+        let routes = self.routes(&p.api_id).await?;
+        Ok(routes
+            .iter()
+            .find(|r| r.route_key() == Some(p.route_key.as_str()))
+            .and_then(|r| r.route_id())
+            .map(applied))
+    }
+}
+
+impl Provider {
+    /// Every route of an API (GetRoutes, all pages; a gone API has none).
+    async fn routes(&self, api_id: &str) -> Result<Vec<Route>, ProviderError> {
+        all_pages(|token| async move {
+            let r = self.ctx.apigw().get_routes().api_id(api_id).set_next_token(token).send().await;
+            Ok(found(r.map_err(Self::err))?
+                .map_or((Vec::new(), None), |r| (r.items.unwrap_or_default(), r.next_token)))
+        })
+        .await
     }
 }

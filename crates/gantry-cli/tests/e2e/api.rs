@@ -226,21 +226,8 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
     assert_eq!(mappings.items().len(), 1);
     assert_eq!(mappings.items()[0].api_id(), Some(api_id.as_str()));
     assert_eq!(mappings.items()[0].stage(), Some("$default"));
-    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
-    let zone = zones
-        .hosted_zones()
-        .iter()
-        .find(|z| z.name() == "example.com.")
-        .expect("the zone");
-    let records = ctx
-        .route53()
-        .list_resource_record_sets()
-        .hosted_zone_id(zone.id())
-        .send()
-        .await
-        .unwrap();
+    let records = support::zone_records(&ctx, "example.com.").await;
     let a = records
-        .resource_record_sets()
         .iter()
         .find(|r| r.name() == "api.dev.example.com." && r.r#type().as_str() == "A")
         .expect("an A record for the API host")
@@ -254,7 +241,6 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
     assert_eq!(a.hosted_zone_id(), conf.hosted_zone_id().unwrap());
     // The web frontend keeps its own HTTPS load balancer on the apex.
     assert!(records
-        .resource_record_sets()
         .iter()
         .any(|r| r.name() == "dev.example.com." && r.r#type().as_str() == "A"));
 

@@ -151,21 +151,8 @@ async fn agent_platform_https_waf_dns_and_destroy() {
     );
 
     // Alias records resolve to the load balancer.
-    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
-    let zone = zones
-        .hosted_zones()
-        .iter()
-        .find(|z| z.name() == "example.org.")
-        .expect("the zone");
-    let records = ctx
-        .route53()
-        .list_resource_record_sets()
-        .hosted_zone_id(zone.id())
-        .send()
-        .await
-        .unwrap();
+    let records = support::zone_records(&ctx, "example.org.").await;
     let a = records
-        .resource_record_sets()
         .iter()
         .find(|r| r.name() == "agents.dev.example.org." && r.r#type().as_str() == "A")
         .expect("an A record for the host");

@@ -191,22 +191,9 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
     );
 
     // A and AAAA aliases to the distribution; the ALB's host gets A only.
-    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
-    let zone = zones
-        .hosted_zones()
-        .iter()
-        .find(|z| z.name() == "example.io.")
-        .expect("the zone");
-    let records = ctx
-        .route53()
-        .list_resource_record_sets()
-        .hosted_zone_id(zone.id())
-        .send()
-        .await
-        .unwrap();
+    let records = support::zone_records(&ctx, "example.io.").await;
     let types = |name: &str| -> Vec<String> {
         let mut t: Vec<String> = records
-            .resource_record_sets()
             .iter()
             .filter(|r| r.name() == name)
             .map(|r| r.r#type().as_str().to_string())
@@ -217,7 +204,6 @@ async fn astro_site_cloudfront_oac_publish_and_destroy() {
     assert_eq!(types("app.dev.example.io."), ["A", "AAAA"]);
     assert_eq!(types("api.dev.example.io."), ["A"]);
     let app = records
-        .resource_record_sets()
         .iter()
         .find(|r| r.name() == "app.dev.example.io." && r.r#type().as_str() == "A")
         .unwrap();
