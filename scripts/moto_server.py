@@ -20,6 +20,9 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   deletion and secrets scheduled for deletion.
   `moto_tagging.py` fills each gap (its docstring has the details), and
   adds ElastiCache `DeleteCacheSubnetGroup`, which moto lacks.
+- CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
+  epoch milliseconds and reports no statistics; `moto_logs.py` fills those
+  (its docstring names what stays unsupported).
 
 Usage: python moto_server.py [moto_server arguments]
 """
@@ -29,6 +32,7 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
+import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)
 from moto.server import main

@@ -6,8 +6,9 @@
 //! and [`AwsContext::providers`] hands the engine one [`gantry_core::Provider`]
 //! per resource kind (see [`providers`]). [`status`] and [`inventory`] serve
 //! the CLI's `status` command and the end-to-end checks that `destroy` leaves
-//! nothing behind; [`secrets::put_value`] serves `gantry secret set` and
-//! [`site::publish`] serves `gantry site publish`.
+//! nothing behind; [`secrets::put_value`] serves `gantry secret set`,
+//! [`site::publish`] serves `gantry site publish` and [`logs`] serves
+//! `gantry logs`.
 //!
 //! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
 //! AWS without listing them in their own manifests (they are slow to build,
@@ -17,6 +18,7 @@ mod context;
 mod error;
 pub mod gate;
 pub mod inventory;
+pub mod logs;
 mod memo;
 pub mod providers;
 pub mod retry;

@@ -47,6 +47,9 @@ pub enum Command {
     Destroy(DestroyArgs),
     /// Show the stack's resources and each service's tasks and deployment.
     Status(StatusArgs),
+    /// Print a service's logs in time order, follow them, or run a Logs
+    /// Insights query over the stack's log groups.
+    Logs(LogsArgs),
     /// Print the resource graph as a Mermaid flowchart, grouped by apply order.
     Graph,
     /// Print the JSON Schema of the spec (for editors).
@@ -117,6 +120,37 @@ pub struct DestroyArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry logs web --since 30m --filter ERROR
+  gantry logs web --container app --follow
+  gantry logs --query 'fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc'")]
+pub struct LogsArgs {
+    /// The service (all services when left out).
+    pub service: Option<String>,
+    /// Only this container's lines.
+    #[arg(long, short = 'c')]
+    pub container: Option<String>,
+    /// From how long ago (`10m`, `1h30m`, `2d`) or from when (RFC 3339,
+    /// `2026-12-01T09:00:00Z`).
+    #[arg(long, default_value = "10m")]
+    pub since: String,
+    /// Keep printing new lines as they arrive, until Ctrl-C.
+    #[arg(long, conflicts_with = "query")]
+    pub follow: bool,
+    /// A CloudWatch Logs filter pattern (`ERROR`, `"request completed"`,
+    /// `{ $.level = "error" }`).
+    #[arg(long, conflicts_with = "query")]
+    pub filter: Option<String>,
+    /// Run this Logs Insights query over the service's log group (or the
+    /// stack's log groups) and print the rows as a table.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Print JSON: one object per line, or the query's result.
     #[arg(long)]
     pub json: bool,
 }

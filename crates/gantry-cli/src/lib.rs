@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod exit;
+pub mod logs;
 pub mod ops;
 pub mod progress;
 pub mod render;

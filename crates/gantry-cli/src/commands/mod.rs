@@ -3,6 +3,7 @@
 mod apply;
 mod destroy;
 mod graph;
+mod logs;
 mod plan;
 mod schema;
 mod secret;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Status(a) => status::run(g, a).await,
+        Command::Logs(a) => logs::run(g, a).await,
         Command::Graph => graph::run(g),
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),

@@ -153,6 +153,32 @@ impl Project {
         std::fs::write(self.spec_path(), new).expect("write spec");
     }
 
+    /// `gantry -f <spec> ARGS` against the emulator, to spawn.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
+        cmd.arg("-f")
+            .arg(self.spec_path())
+            .args(args)
+            .env("NO_COLOR", "1");
+        for (k, v) in emulator_env().iter().chain(&self.env) {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// The physical id the stack records for `address`.
+    pub fn recorded_id(&self, address: &str) -> String {
+        let status = self.gantry(&["status", "--json"]).json();
+        status["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .and_then(|r| r["id"].as_str())
+            .unwrap_or_else(|| panic!("{address} is not recorded"))
+            .to_string()
+    }
+
     /// Runs `gantry -f <spec> ARGS` against the emulator.
     pub fn gantry(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
@@ -343,4 +369,25 @@ pub const CALLS_PER_RESOURCE: f64 = 1.0;
 #[track_caller]
 pub fn assert_refresh_cost(c: &PlanCalls) {
     assert!(c.per_resource() <= CALLS_PER_RESOURCE, "no-op plan: {c}");
+}
+
+/// The record sets of the hosted zone named `zone` (`example.com.`),
+/// through the Route 53 API.
+pub async fn zone_records(
+    ctx: &gantry_aws::AwsContext,
+    zone: &str,
+) -> Vec<gantry_aws::aws_sdk_route53::types::ResourceRecordSet> {
+    let zones = ctx.route53().list_hosted_zones().send().await.unwrap();
+    let zone = zones
+        .hosted_zones()
+        .iter()
+        .find(|z| z.name() == zone)
+        .unwrap_or_else(|| panic!("no zone {zone}"));
+    ctx.route53()
+        .list_resource_record_sets()
+        .hosted_zone_id(zone.id())
+        .send()
+        .await
+        .unwrap()
+        .resource_record_sets
 }
