@@ -5,6 +5,7 @@
 //! thin wrappers over this.
 
 pub mod cli;
+pub mod endpoints;
 pub mod exit;
 pub mod logs;
 pub mod ops;

@@ -412,6 +412,8 @@ pub struct StatusReport {
     /// not record (a run crashed before recording them, or lost its lock):
     /// `up` adopts those at an address it wants, `destroy` removes all.
     pub untracked: Vec<UntrackedLine>,
+    /// The app's addresses: each hostname and the AWS DNS name behind it.
+    pub endpoints: Vec<crate::endpoints::Endpoint>,
     /// Who holds the state lock right now, if anyone.
     pub lock: Option<gantry_state::LockInfo>,
 }
@@ -498,6 +500,7 @@ pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, Op
         resources,
         services,
         untracked,
+        endpoints: crate::endpoints::endpoints(&state),
         lock: gantry_state::read_lock(&ws.state_dir)?,
     })
 }

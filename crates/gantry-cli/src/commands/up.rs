@@ -26,6 +26,7 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
     };
     print!("{}", gantry_plan::render_text(&plan, color));
     if !plan.has_changes() {
+        print!("{}", addresses(&session));
         session.close()?;
         return Ok(exit::OK);
     }
@@ -40,6 +41,12 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
         return Ok(exit::ERROR);
     }
     let code = apply_plan(&engine, &ws.graph, &plan, &session, color, "Apply").await?;
+    print!("{}", addresses(&session));
     session.close()?;
     Ok(code)
+}
+
+/// The app's addresses as the state now records them.
+fn addresses(session: &Session) -> String {
+    gantry_cli::render::status::endpoints(&gantry_cli::endpoints::endpoints(&session.store.state()))
 }

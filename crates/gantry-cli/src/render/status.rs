@@ -61,6 +61,7 @@ pub fn render(r: &StatusReport) -> String {
             );
         }
     }
+    out.push_str(&endpoints(&r.endpoints));
     if !r.untracked.is_empty() {
         let _ = writeln!(
             out,
@@ -76,6 +77,25 @@ pub fn render(r: &StatusReport) -> String {
                 u.address.as_deref().unwrap_or("(no address tag)")
             );
         }
+    }
+    out
+}
+
+/// The app's addresses, a line each (nothing when there are none).
+pub fn endpoints(e: &[crate::endpoints::Endpoint]) -> String {
+    let mut out = String::new();
+    if e.is_empty() {
+        return out;
+    }
+    out.push_str("\nAddresses:\n");
+    let w = e.iter().map(|x| x.url.len()).max().unwrap_or(0);
+    for x in e {
+        let behind = if x.url.ends_with(&x.dns_name) {
+            String::new()
+        } else {
+            format!("  -> {}", x.dns_name)
+        };
+        let _ = writeln!(out, "  {:w$}{behind}  ({})", x.url, x.via);
     }
     out
 }

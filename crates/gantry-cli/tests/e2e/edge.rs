@@ -168,6 +168,23 @@ async fn agent_platform_https_waf_dns_and_destroy() {
         lb.dns_name()
     );
 
+    // `up` ends with the app's address, and `status` names it with the
+    // load balancer's DNS name behind it.
+    let lb_dns = lb.dns_name().unwrap().to_lowercase();
+    let line = format!("https://agents.dev.example.org  -> {lb_dns}  (lb.main)");
+    assert!(up.stdout().contains(&line), "{}", up.stdout());
+    let status = p.gantry(&["status"]);
+    assert!(
+        status.stdout().contains(&format!("Addresses:\n  {line}")),
+        "{}",
+        status.stdout()
+    );
+    let endpoints = &p.gantry(&["status", "--json"]).json()["endpoints"];
+    assert_eq!(
+        endpoints,
+        &serde_json::json!([{"url": "https://agents.dev.example.org", "dns_name": lb_dns, "via": "lb.main"}])
+    );
+
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
     support::assert_refresh_cost(&p.plan_calls());
 
