@@ -19,7 +19,7 @@ pub struct Endpoint {
     pub via: String,
 }
 
-fn text<'a>(v: Option<&'a serde_json::Value>) -> &'a str {
+fn text(v: Option<&serde_json::Value>) -> &str {
     v.and_then(|v| v.as_str()).unwrap_or_default()
 }
 
