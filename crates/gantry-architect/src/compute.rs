@@ -10,7 +10,7 @@ use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
 use gantry_model::{Capacity, Image, Model, Service};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Log retention in days: production keeps three months, the rest a month.
 pub const RETENTION_DAYS: i32 = 30;
@@ -67,11 +67,15 @@ fn service(
         &s.name,
         &LogGroup {
             name: log_name.clone(),
-            retention_in_days: if m.is_prod() {
-                PROD_RETENTION_DAYS
-            } else {
-                RETENTION_DAYS
-            },
+            retention_in_days: s.log_retention.map_or(
+                if m.is_prod() {
+                    PROD_RETENTION_DAYS
+                } else {
+                    RETENTION_DAYS
+                },
+                // Validated against CloudWatch's periods, all below i32::MAX.
+                |d| d as i32,
+            ),
             // Encrypted with the stack's key when there is one (its policy
             // admits CloudWatch Logs for the stack's log groups).
             kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
@@ -105,18 +109,38 @@ fn service(
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": [format!("arn:{}:logs:{}:*:log-group:{log_name}:*", partition(&m.region), m.region)],
     })];
-    if !repos.is_empty() {
+    // Private ECR images named in `image:` (this account's or another's)
+    // are pulled with the execution role too: exactly those repositories.
+    let named: BTreeSet<String> = s
+        .containers
+        .iter()
+        .filter_map(|c| match &c.image {
+            Image::Registry(i) => ecr_repository_arn(i),
+            Image::Build(_) => None,
+        })
+        .collect();
+    if !repos.is_empty() || !named.is_empty() {
         statements.push(json!({
             "Sid": "EcrAuth",
             "Effect": "Allow",
             "Action": ["ecr:GetAuthorizationToken"],
             "Resource": ["*"],
         }));
+    }
+    if !repos.is_empty() {
         statements.push(json!({
             "Sid": "PullOwnImages",
             "Effect": "Allow",
             "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
             "Resource": repos.values().map(|r| reference(r, "arn")).collect::<Vec<_>>(),
+        }));
+    }
+    if !named.is_empty() {
+        statements.push(json!({
+            "Sid": "PullNamedImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Resource": named.into_iter().collect::<Vec<_>>(),
         }));
     }
     statements.extend(w.exec_statements.iter().cloned());
@@ -138,14 +162,7 @@ fn service(
         &trust_ecs_tasks(
             short_name(&format!("{prefix}-{}-task", s.name), 64),
             format!("Application code of service {}", s.name),
-            if w.task_statements.is_empty() {
-                BTreeMap::new()
-            } else {
-                BTreeMap::from([(
-                    "data".to_string(),
-                    json!({"Version": "2012-10-17", "Statement": w.task_statements}),
-                )])
-            },
+            task_policies(&w.task_statements, &s.policy),
         ),
     ));
 
@@ -289,4 +306,91 @@ fn service(
                 .chain(w.depends_on.iter().cloned()),
         ),
     );
+}
+
+/// The task role's inline policies: `data` for what `uses` grants, `app`
+/// for the spec's own `policy:` statements (kept apart so each reads on
+/// its own in IAM).
+fn task_policies(
+    uses: &[serde_json::Value],
+    policy: &[gantry_model::PolicyStatement],
+) -> BTreeMap<String, serde_json::Value> {
+    let mut out = BTreeMap::new();
+    if !uses.is_empty() {
+        out.insert(
+            "data".to_string(),
+            json!({"Version": "2012-10-17", "Statement": uses}),
+        );
+    }
+    if !policy.is_empty() {
+        let statements: Vec<serde_json::Value> = policy
+            .iter()
+            .enumerate()
+            .map(|(i, st)| {
+                json!({
+                    "Sid": format!("App{i}"),
+                    "Effect": "Allow",
+                    "Action": st.actions,
+                    "Resource": st.resources,
+                })
+            })
+            .collect();
+        out.insert(
+            "app".to_string(),
+            json!({"Version": "2012-10-17", "Statement": statements}),
+        );
+    }
+    out
+}
+
+/// The repository ARN of a private ECR image reference
+/// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG|@DIGEST]`); `None` for
+/// other registries.
+pub(crate) fn ecr_repository_arn(image: &str) -> Option<String> {
+    let (host, path) = image.split_once('/')?;
+    let mut parts = host.split('.');
+    let (account, dkr, ecr, region) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let rest: Vec<&str> = parts.collect();
+    let aws = rest == ["amazonaws", "com"] || rest == ["amazonaws", "com", "cn"];
+    if dkr != "dkr"
+        || ecr != "ecr"
+        || !aws
+        || account.len() != 12
+        || !account.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let repo = path.split('@').next()?;
+    // A tag follows the last `:`; a repository name has none.
+    let repo = repo.rsplit_once(':').map_or(repo, |(r, _)| r);
+    Some(format!(
+        "arn:{}:ecr:{region}:{account}:repository/{repo}",
+        partition(region)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ecr_repository_arn;
+
+    #[test]
+    fn private_ecr_images_name_their_repository() {
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1.4.2")
+                .as_deref(),
+            Some("arn:aws:ecr:eu-west-1:123456789012:repository/team/api")
+        );
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:abc")
+                .as_deref(),
+            Some("arn:aws:ecr:us-east-1:123456789012:repository/api")
+        );
+        assert_eq!(
+            ecr_repository_arn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api").as_deref(),
+            Some("arn:aws-cn:ecr:cn-north-1:123456789012:repository/api")
+        );
+        assert_eq!(ecr_repository_arn("public.ecr.aws/nginx/nginx:1.27"), None);
+        assert_eq!(ecr_repository_arn("nginx:1.27"), None);
+        assert_eq!(ecr_repository_arn("ghcr.io/org/app:1"), None);
+    }
 }

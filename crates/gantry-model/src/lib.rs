@@ -111,6 +111,17 @@ pub struct Service {
     pub uses: Vec<Use>,
     /// Containers sorted by name.
     pub containers: Vec<Container>,
+    /// Statements the spec adds to the task role (`policy:`).
+    pub policy: Vec<PolicyStatement>,
+    /// Days its log group keeps lines; `None`: the environment's default.
+    pub log_retention: Option<u32>,
+}
+
+/// One Allow statement of a task role, from the spec's `policy:`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyStatement {
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
 }
 
 /// Where a container's image comes from.
@@ -291,6 +302,17 @@ impl Model {
                     out.push(format!(
                         "CloudFront reaches load balancer `{}` over plain HTTP: give it `hosts:` in the domain for HTTPS to the origin",
                         api.lb
+                    ));
+                }
+            }
+        }
+        for svc in &self.services {
+            for st in &svc.policy {
+                if st.resources.iter().any(|r| r == "*") {
+                    out.push(format!(
+                        "service `{}` may call {} on every resource (`*`): these actions have no resource-level permissions",
+                        svc.name,
+                        st.actions.join(", ")
                     ));
                 }
             }
@@ -504,6 +526,15 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
         memory,
         desired_count: s.desired_count.as_ref().map_or(1, |d| d.value),
         capacity: s.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value),
+        policy: s
+            .policy
+            .iter()
+            .map(|st| PolicyStatement {
+                actions: st.actions.iter().map(|a| a.value.clone()).collect(),
+                resources: st.resources.iter().map(|r| r.value.clone()).collect(),
+            })
+            .collect(),
+        log_retention: s.log_retention.as_ref().map(|r| r.value),
         uses: s
             .uses
             .iter()

@@ -11,6 +11,7 @@ pub mod diag;
 pub mod edge;
 pub mod fargate;
 pub mod overlay;
+pub mod permissions;
 pub mod span;
 pub mod stores;
 pub mod types;

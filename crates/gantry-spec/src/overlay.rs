@@ -52,6 +52,7 @@ impl Spec {
             set(&mut svc.desired_count, &so.desired_count);
             set(&mut svc.cpu, &so.cpu);
             set(&mut svc.memory, &so.memory);
+            set(&mut svc.log_retention, &so.log_retention);
             for (cname, co) in &so.containers {
                 let Some(c) = svc.containers.get_mut(&cname.value) else {
                     continue;

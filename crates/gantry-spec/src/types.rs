@@ -510,6 +510,28 @@ pub struct Service {
     pub uses: Vec<Sp<Use>>,
     /// Containers by name (at least one).
     pub containers: BTreeMap<Sp<String>, Container>,
+    /// Statements added to the service's task role, for AWS APIs the app
+    /// calls that `uses` does not cover: `{actions: [bedrock:InvokeModel],
+    /// resources: [arn:aws:bedrock:...]}`. No `*` action; a `*` resource
+    /// only for actions that have no resource-level permissions.
+    #[serde(default)]
+    pub policy: Vec<Sp<PolicyStatement>>,
+    /// Days the service's log group keeps lines: 1, 3, 5, 7, 14, 30, 60,
+    /// 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    /// 2922, 3288 or 3653. Default 30 (90 in production-like environments).
+    pub log_retention: Option<Sp<u32>>,
+}
+
+/// One Allow statement of a service's task role.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyStatement {
+    /// IAM actions, `service:Action` (wildcards inside a name allowed, as
+    /// in `bedrock:InvokeModel*`).
+    pub actions: Vec<Sp<String>>,
+    /// The ARNs they apply to (wildcards allowed), or `*` for actions with
+    /// no resource-level permissions.
+    pub resources: Vec<Sp<String>>,
 }
 
 /// A container health check command: a shell string, or an exec list.
@@ -727,6 +749,7 @@ pub struct ServiceOverlay {
     pub desired_count: Option<Sp<u32>>,
     pub cpu: Option<Sp<u32>>,
     pub memory: Option<Sp<u32>>,
+    pub log_retention: Option<Sp<u32>>,
     #[serde(default)]
     pub containers: BTreeMap<Sp<String>, ContainerOverlay>,
 }

@@ -161,6 +161,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     check_network(&spec.network, has_routes, data_subnets_needed(spec), p);
     for (sname, svc) in &spec.services {
         check_service(sname, svc, p);
+        crate::permissions::check_service(sname, svc, p);
         check_pullable(spec, svc, p);
     }
     crate::stores::check_view(spec, p);

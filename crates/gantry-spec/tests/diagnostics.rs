@@ -379,3 +379,43 @@ fn single_az_alb_needs_two_public_subnets() {
     let ok = text.replace("[10.0.0.0/20]", "[10.0.0.0/20, 10.0.16.0/20]");
     parse_str("gantry.yaml", &ok).unwrap();
 }
+
+#[test]
+fn a_policy_action_may_not_be_everything() {
+    let text = format!("{BASE}    policy:\n      - actions: [\"s3:GetObject\", \"*\"]\n        resources: [\"arn:aws:s3:::b/*\"]\n");
+    let p = one(&text, 13, 35, "action `*` grants every action");
+    assert!(p.hint.as_deref().unwrap().contains("name the actions"));
+    let text = format!("{BASE}    policy:\n      - actions: [\"s3:*\"]\n        resources: [\"arn:aws:s3:::b/*\"]\n");
+    one(&text, 13, 19, "action `s3:*` grants every action");
+    let text = format!("{BASE}    policy:\n      - actions: [bedrock]\n        resources: [\"arn:aws:s3:::b/*\"]\n");
+    one(&text, 13, 19, "invalid IAM action `bedrock`");
+}
+
+#[test]
+fn a_star_resource_only_for_actions_without_resource_permissions() {
+    let text = format!("{BASE}    policy:\n      - actions: [xray:PutTraceSegments, \"bedrock:InvokeModel*\"]\n        resources: [\"*\"]\n");
+    one(
+        &text,
+        14,
+        21,
+        "resource `*` for `bedrock:InvokeModel*`, which can be limited to named resources",
+    );
+    let text = format!("{BASE}    policy:\n      - actions: [bedrock:InvokeModel]\n        resources: [foundation-model/x]\n");
+    one(&text, 14, 21, "resource `foundation-model/x` is not an ARN");
+    // Actions that have no resource-level permissions take `*`.
+    let ok = format!("{BASE}    policy:\n      - actions: [xray:PutTraceSegments, xray:PutTelemetryRecords]\n        resources: [\"*\"]\n");
+    parse_str("gantry.yaml", &ok).unwrap();
+}
+
+#[test]
+fn log_retention_is_a_period_cloudwatch_keeps() {
+    let text = format!("{BASE}    log_retention: 10\n");
+    let p = one(
+        &text,
+        12,
+        20,
+        "log_retention 10 for service `web` is not a period CloudWatch Logs keeps",
+    );
+    assert!(p.hint.as_deref().unwrap().contains("7, 14, 30"));
+    parse_str("gantry.yaml", &format!("{BASE}    log_retention: 7\n")).unwrap();
+}

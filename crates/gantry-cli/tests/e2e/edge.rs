@@ -168,6 +168,42 @@ async fn agent_platform_https_waf_dns_and_destroy() {
         lb.dns_name()
     );
 
+    // The task role may call Bedrock's models (`policy:`) in a policy of
+    // its own; the service's logs are kept 14 days (`log_retention`).
+    let app = ctx
+        .iam()
+        .get_role_policy()
+        .role_name("agents-dev-web-task")
+        .policy_name("app")
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(
+        &percent_encoding::percent_decode_str(app.policy_document())
+            .decode_utf8()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        doc["Statement"][0]["Action"],
+        serde_json::json!([
+            "bedrock:InvokeModel",
+            "bedrock:InvokeModelWithResponseStream"
+        ])
+    );
+    assert_eq!(
+        doc["Statement"][0]["Resource"],
+        serde_json::json!(["arn:aws:bedrock:us-east-1::foundation-model/anthropic.*"])
+    );
+    let groups = ctx
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix("/gantry/agents/dev/web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(14));
+
     // `up` ends with the app's address, and `status` names it with the
     // load balancer's DNS name behind it.
     let lb_dns = lb.dns_name().unwrap().to_lowercase();
