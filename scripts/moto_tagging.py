@@ -38,6 +38,11 @@ type (`service:TYPE`, what `ResourceTypeFilters` matches):
   final state). On AWS as here, a caller confirms a listed resource with a
   read before acting on it.
 
+Pages are read from a listing taken when the first page is asked for:
+moto walks its backends lazily between pages, so a listing paged while
+other clients create and delete objects could skip or repeat resources
+that did not change (a Python dict iterated while it changes).
+
 Pages: AWS takes `ResourcesPerPage` or `TagsPerPage`, not both, and a page
 given `ResourcesPerPage` holds that many resources; moto also applies its
 default of 100 tags a page, so 100 resources of four tags came back 25 a
@@ -440,3 +445,13 @@ def _get_resources_by_resource_count(self: Any) -> Any:
 
 
 ResourceGroupsTaggingAPIResponse.get_resources = _get_resources_by_resource_count
+
+
+_generator = tagging_models.ResourceGroupsTaggingAPIBackend._get_resources_generator
+
+
+def _listing_taken_at_once(self: Any, *args: Any, **kwargs: Any) -> Iterator[TaggedResource]:
+    return iter(list(_generator(self, *args, **kwargs)))
+
+
+tagging_models.ResourceGroupsTaggingAPIBackend._get_resources_generator = _listing_taken_at_once

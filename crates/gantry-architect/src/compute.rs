@@ -162,7 +162,7 @@ fn service(
         &trust_ecs_tasks(
             short_name(&format!("{prefix}-{}-task", s.name), 64),
             format!("Application code of service {}", s.name),
-            task_policies(&w.task_statements, &s.policy),
+            task_policies(&w.task_statements, s),
         ),
     ));
 
@@ -293,6 +293,7 @@ fn service(
                     Capacity::Fargate => "FARGATE".into(),
                     Capacity::FargateSpot => "FARGATE_SPOT".into(),
                 },
+                enable_execute_command: s.exec,
             },
         )
         .with_depends_on(
@@ -309,12 +310,9 @@ fn service(
 }
 
 /// The task role's inline policies: `data` for what `uses` grants, `app`
-/// for the spec's own `policy:` statements (kept apart so each reads on
-/// its own in IAM).
-fn task_policies(
-    uses: &[serde_json::Value],
-    policy: &[gantry_model::PolicyStatement],
-) -> BTreeMap<String, serde_json::Value> {
+/// for the spec's own `policy:` statements, `exec` for ECS Exec (kept apart
+/// so each reads on its own in IAM).
+fn task_policies(uses: &[serde_json::Value], s: &Service) -> BTreeMap<String, serde_json::Value> {
     let mut out = BTreeMap::new();
     if !uses.is_empty() {
         out.insert(
@@ -322,8 +320,9 @@ fn task_policies(
             json!({"Version": "2012-10-17", "Statement": uses}),
         );
     }
-    if !policy.is_empty() {
-        let statements: Vec<serde_json::Value> = policy
+    if !s.policy.is_empty() {
+        let statements: Vec<serde_json::Value> = s
+            .policy
             .iter()
             .enumerate()
             .map(|(i, st)| {
@@ -338,6 +337,24 @@ fn task_policies(
         out.insert(
             "app".to_string(),
             json!({"Version": "2012-10-17", "Statement": statements}),
+        );
+    }
+    if s.exec {
+        // The ECS agent opens these channels for the session; they have no
+        // resource-level permissions.
+        out.insert(
+            "exec".to_string(),
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "EcsExec",
+                "Effect": "Allow",
+                "Action": [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "Resource": ["*"],
+            }]}),
         );
     }
     out

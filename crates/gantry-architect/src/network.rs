@@ -240,7 +240,8 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
 
 /// Interface endpoints a Fargate task needs to start without a NAT gateway:
 /// pulling from ECR (api + dkr), shipping logs, and reading secrets. SSM is
-/// added when the spec has parameters (ECS reads them at task start).
+/// added when the spec has parameters (ECS reads them at task start), and
+/// SSM messages when a service allows `exec`.
 const INTERFACE_ENDPOINTS: &[(&str, &str)] = &[
     ("ecr-api", "ecr.api"),
     ("ecr-dkr", "ecr.dkr"),
@@ -299,7 +300,13 @@ pub(crate) fn endpoints(
         },
     ));
     let ssm = (!m.parameters.is_empty()).then_some(("ssm", "ssm"));
-    for (name, service) in INTERFACE_ENDPOINTS.iter().copied().chain(ssm) {
+    // ECS Exec's sessions run over Session Manager's message channels.
+    let exec = m
+        .services
+        .iter()
+        .any(|s| s.exec)
+        .then_some(("ssmmessages", "ssmmessages"));
+    for (name, service) in INTERFACE_ENDPOINTS.iter().copied().chain(ssm).chain(exec) {
         g.add(Resource::new(
             kinds::VPC_ENDPOINT,
             name,

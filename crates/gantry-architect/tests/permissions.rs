@@ -8,6 +8,7 @@ use gantry_model::Model;
 use serde_json::json;
 
 const AGENTS: &str = include_str!("../../../examples/agent-platform.yaml");
+const FASTAPI: &str = include_str!("../../../examples/fastapi-rds.yaml");
 
 fn graph(text: &str, env: &str) -> DesiredGraph {
     let spec = gantry_spec::parse_str("gantry.yaml", text).unwrap();
@@ -86,4 +87,47 @@ fn a_star_resource_is_said_out_loud() {
         "{:?}",
         m.warnings()
     );
+}
+
+#[test]
+fn exec_turns_on_ecs_exec_and_its_channels_only_where_asked() {
+    let text = AGENTS.replace(
+        "    log_retention: 14\n",
+        "    log_retention: 14\n    exec: true\n",
+    );
+    let g = graph(&text, "dev");
+    assert_eq!(
+        props(&g, "ecs_service.web")["enable_execute_command"],
+        json!(true)
+    );
+    let role = props(&g, "iam_role.web-task");
+    assert_eq!(
+        role["inline_policies"]["exec"]["Statement"][0]["Action"],
+        json!([
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel"
+        ])
+    );
+    // Without a NAT gateway the channels go through an endpoint of their own.
+    let with_exec = FASTAPI.replace("    memory: 1024\n", "    memory: 1024\n    exec: true\n");
+    assert_ne!(with_exec, FASTAPI);
+    let g = graph(&with_exec, "dev");
+    assert_eq!(
+        props(&g, "vpc_endpoint.ssmmessages")["service_name"],
+        json!("com.amazonaws.us-east-1.ssmmessages")
+    );
+    // Off by default.
+    let g = graph(AGENTS, "dev");
+    assert_eq!(
+        props(&g, "ecs_service.web")["enable_execute_command"],
+        json!(false)
+    );
+    assert!(props(&g, "iam_role.web-task")["inline_policies"]["exec"].is_null());
+    let g = graph(FASTAPI, "dev");
+    assert!(g
+        .resources
+        .values()
+        .all(|r| r.address.as_str() != "vpc_endpoint.ssmmessages"));
 }

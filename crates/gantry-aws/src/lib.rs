@@ -16,6 +16,7 @@
 
 mod context;
 mod error;
+pub mod exec;
 pub mod gate;
 pub mod inventory;
 pub mod logs;

@@ -999,6 +999,7 @@ async fn ecs_stack() {
         maximum_percent: 200,
         health_check_grace_period_seconds: 60,
         capacity_provider: "FARGATE".into(),
+        enable_execute_command: true,
     };
     let sva = h.create(ECS_SERVICE, "web", &svc0).await;
     assert!(sva.id.starts_with("arn:aws:ecs:"));
@@ -1015,16 +1016,19 @@ async fn ecs_stack() {
             "desired_count",
             "subnet_ids",
             "security_group_ids",
+            "enable_execute_command",
         ],
     )
     .await;
     let svc1 = EcsService {
         desired_count: 3,
+        enable_execute_command: false,
         ..svc0.clone()
     };
     h.update(ECS_SERVICE, "web", &sva.id, &svc0, &svc1).await;
     let o = h.read(ECS_SERVICE, "web", &sva.id, &svc1).await.unwrap();
     assert_eq!(o.props["desired_count"], 3);
+    assert_eq!(o.props["enable_execute_command"], false);
 
     // A new revision (create-before-destroy) rolled out in place, with a
     // second security group.

@@ -50,6 +50,9 @@ pub enum Command {
     /// Print a service's logs in time order, follow them, or run a Logs
     /// Insights query over the stack's log groups.
     Logs(LogsArgs),
+    /// Open a shell (or run a command) in a running task of a service,
+    /// through ECS Exec and the Session Manager plugin.
+    Exec(ExecArgs),
     /// Print the resource graph as a Mermaid flowchart, grouped by apply order.
     Graph,
     /// Print the JSON Schema of the spec (for editors).
@@ -153,4 +156,23 @@ pub struct LogsArgs {
     /// Print JSON: one object per line, or the query's result.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry exec web
+  gantry exec web --container agent -- python -c 'import sys; print(sys.version)'
+
+The service needs `exec: true` in the spec (then `gantry up`), and the
+Session Manager plugin must be installed:
+https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html")]
+pub struct ExecArgs {
+    /// The service.
+    pub service: String,
+    /// The container (default: the task's first).
+    #[arg(long, short = 'c')]
+    pub container: Option<String>,
+    /// The command and its arguments (default: `/bin/sh`).
+    #[arg(last = true)]
+    pub command: Vec<String>,
 }

@@ -494,6 +494,9 @@ pub struct EcsService {
     pub health_check_grace_period_seconds: i32,
     /// `FARGATE` or `FARGATE_SPOT` capacity provider.
     pub capacity_provider: String,
+    /// ECS Exec (`gantry exec`) into its tasks.
+    #[serde(default)]
+    pub enable_execute_command: bool,
 }
 
 /// A customer-managed KMS key with rotation on, plus its alias.

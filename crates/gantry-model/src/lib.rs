@@ -115,6 +115,8 @@ pub struct Service {
     pub policy: Vec<PolicyStatement>,
     /// Days its log group keeps lines; `None`: the environment's default.
     pub log_retention: Option<u32>,
+    /// ECS Exec into its tasks (`gantry exec`).
+    pub exec: bool,
 }
 
 /// One Allow statement of a task role, from the spec's `policy:`.
@@ -535,6 +537,7 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
             })
             .collect(),
         log_retention: s.log_retention.as_ref().map(|r| r.value),
+        exec: s.exec.as_ref().is_some_and(|e| e.value),
         uses: s
             .uses
             .iter()

@@ -516,6 +516,10 @@ pub struct Service {
     /// only for actions that have no resource-level permissions.
     #[serde(default)]
     pub policy: Vec<Sp<PolicyStatement>>,
+    /// Allow `gantry exec` into its tasks (ECS Exec through Session
+    /// Manager): turns on `enableExecuteCommand` and gives the task role the
+    /// Session Manager channels it needs. Default false.
+    pub exec: Option<Sp<bool>>,
     /// Days the service's log group keeps lines: 1, 3, 5, 7, 14, 30, 60,
     /// 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
     /// 2922, 3288 or 3653. Default 30 (90 in production-like environments).

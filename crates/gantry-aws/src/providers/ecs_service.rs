@@ -182,6 +182,7 @@ fn props_of(s: &Service, rec: Option<&EcsService>) -> (EcsService, Vec<&'static 
         maximum_percent: max.unwrap_or_default(),
         health_check_grace_period_seconds: grace.unwrap_or_default(),
         capacity_provider: cp.unwrap_or_default(),
+        enable_execute_command: s.enable_execute_command(),
     };
     (p, unread)
 }
@@ -251,6 +252,7 @@ impl AwsKind for Provider {
                 .set_load_balancers((!lbs.is_empty()).then(|| lbs.clone()))
                 .deployment_configuration(deployment(p))
                 .set_health_check_grace_period_seconds(grace)
+                .enable_execute_command(p.enable_execute_command)
                 .client_token(client_token(req.token))
                 .propagate_tags(PropagateTags::Service)
                 .enable_ecs_managed_tags(true)
@@ -370,6 +372,12 @@ impl AwsKind for Provider {
             && !new.load_balancers.is_empty()
         {
             q = q.health_check_grace_period_seconds(new.health_check_grace_period_seconds);
+        }
+        if old.enable_execute_command != new.enable_execute_command {
+            // Running tasks keep their setting: new ones get it, so roll them.
+            q = q
+                .enable_execute_command(new.enable_execute_command)
+                .force_new_deployment(true);
         }
         if old.capacity_provider != new.capacity_provider {
             // Changing the strategy only takes effect with a new deployment.

@@ -2,6 +2,7 @@
 
 mod apply;
 mod destroy;
+mod exec;
 mod graph;
 mod logs;
 mod plan;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Status(a) => status::run(g, a).await,
         Command::Logs(a) => logs::run(g, a).await,
+        Command::Exec(a) => exec::run(g, a).await,
         Command::Graph => graph::run(g),
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),

@@ -11,6 +11,6 @@ mod api;
 mod crash;
 mod data;
 mod edge;
-mod logs;
 mod minimal;
+mod operate;
 mod site;

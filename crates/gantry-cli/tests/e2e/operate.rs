@@ -1,7 +1,9 @@
-//! `gantry logs` against the emulator: events written through the Logs API
-//! come back in time order with their service, container and task; one
-//! container, a filter pattern and JSON lines; `--follow` prints an event
-//! written after it started; `--query` runs seed 003's error query.
+//! Operating a running stack against the emulator. `gantry logs`: events
+//! written through the Logs API come back in time order with their service,
+//! container and task; one container, a filter pattern and JSON lines;
+//! `--follow` prints an event written after it started; `--query` runs seed
+//! 003's error query. `gantry exec`: `exec: true` turns ECS Exec on (checked
+//! through ECS and IAM), and the command says what is missing.
 
 use crate::support::{self, Project};
 use gantry_aws::aws_sdk_cloudwatchlogs::types::InputLogEvent;
@@ -44,10 +46,15 @@ async fn put(ctx: &AwsContext, group: &str, stream: &str, events: &[(i64, &str)]
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn logs_in_order_filtered_followed_and_queried() {
+async fn logs_in_order_filtered_followed_and_queried_and_exec() {
     let spec = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
         .unwrap()
-        .replace("name: minimal", "name: logs");
+        .replace("name: minimal", "name: logs")
+        .replace(
+            "    desired_count: 2\n",
+            "    desired_count: 2\n    exec: true\n",
+        );
+    assert!(spec.contains("exec: true"));
     let p = Project::new(&spec);
     support::emulator_env();
     let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
@@ -224,6 +231,76 @@ async fn logs_in_order_filtered_followed_and_queried() {
     assert_eq!(qj["rows"].as_array().unwrap().len(), 2, "{qj}");
     // The seed's latency query (`parse`, `stats ... by bin(5m)`) is not
     // checked: the emulator does not aggregate (scripts/moto_logs.py).
+
+    // ECS Exec is on for the service, with its channels on the task role.
+    let svc = ctx
+        .ecs()
+        .describe_services()
+        .cluster("logs-dev")
+        .services("web")
+        .send()
+        .await
+        .unwrap();
+    assert!(svc.services()[0].enable_execute_command());
+    let exec = ctx
+        .iam()
+        .get_role_policy()
+        .role_name("logs-dev-web-task")
+        .policy_name("exec")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        exec.policy_document()
+            .contains("ssmmessages%3ACreateControlChannel")
+            || exec
+                .policy_document()
+                .contains("ssmmessages:CreateControlChannel")
+    );
+    // Without the Session Manager plugin, exec says so before calling AWS.
+    let empty = tempfile::tempdir().unwrap();
+    let no_plugin = p
+        .command(&["exec", "web"])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&no_plugin.stderr);
+    assert_eq!(no_plugin.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("session-manager-plugin") && stderr.contains("not on PATH"),
+        "{stderr}"
+    );
+    // With one, it looks for a running task: the emulator runs none.
+    let fake = empty.path().join("session-manager-plugin");
+    std::fs::write(&fake, "#!/bin/sh\nexit 0\n").unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&fake)
+        .status()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        empty.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let no_task = p
+        .command(&["exec", "web"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&no_task.stderr);
+    assert_eq!(no_task.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("service `web` has no running task"),
+        "{stderr}"
+    );
+    // A service without `exec: true` is refused with the fix.
+    let off = p.gantry(&["exec", "nope"]);
+    assert!(
+        off.stderr().contains("no service `nope`"),
+        "{}",
+        off.stderr()
+    );
 
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     let left = gantry_aws::inventory::stack_resources(&ctx, "logs", "dev")
