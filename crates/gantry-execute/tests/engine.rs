@@ -522,16 +522,13 @@ async fn cancel_stops_launching_and_saves() {
     assert_converged(&cloud, &e, &g, &store).await;
 }
 
-#[tokio::test]
-async fn a_stack_over_one_inventory_page_is_listed_a_kind_at_a_time() {
-    // 250 log groups: more pages than the inventory reads in turn, so
-    // after those every kind is listed on its own (log groups on three
-    // pages), as the AWS inventory lists a large stack by resource type.
+/// The inventory pages a refresh of a stack of `n` log groups costs.
+async fn inventory_pages_for(n: usize) -> usize {
     let d = tempfile::tempdir().unwrap();
     let cloud = FakeCloud::new();
     let e = engine(&cloud, Limits::aws_defaults());
     let mut g = DesiredGraph::new();
-    for i in 0..250 {
+    for i in 0..n {
         add(
             &mut g,
             kinds::LOG_GROUP,
@@ -544,28 +541,17 @@ async fn a_stack_over_one_inventory_page_is_listed_a_kind_at_a_time() {
     cloud.clear_calls();
     let refreshed = e.refresh(&store.state(), &NullReporter).await.unwrap();
     assert!(refreshed.orphans.is_empty());
-    assert_eq!(
-        cloud.counts(FakeOp::List).values().sum::<usize>(),
-        2 + kinds::ALL.len() + 2
-    );
+    cloud.counts(FakeOp::List).values().sum::<usize>()
+}
+
+#[tokio::test]
+async fn a_stack_over_one_inventory_page_is_listed_a_kind_at_a_time() {
     // 150 fit the two pages read in turn.
-    let d = tempfile::tempdir().unwrap();
-    let cloud = FakeCloud::new();
-    let e = engine(&cloud, Limits::aws_defaults());
-    let mut g = DesiredGraph::new();
-    for i in 0..150 {
-        add(
-            &mut g,
-            kinds::LOG_GROUP,
-            &format!("lg{i}"),
-            json!({"name": format!("/app/{i}"), "retention_in_days": 7}),
-        );
-    }
-    let store = open(d.path());
-    up(&e, &g, &store).await.unwrap();
-    cloud.clear_calls();
-    e.refresh(&store.state(), &NullReporter).await.unwrap();
-    assert_eq!(cloud.counts(FakeOp::List).values().sum::<usize>(), 2);
+    assert_eq!(inventory_pages_for(150).await, 2);
+    // 250 need more, so after those two every kind is listed on its own
+    // (log groups on three pages), as the AWS inventory lists a large
+    // stack by resource type.
+    assert_eq!(inventory_pages_for(250).await, 2 + kinds::ALL.len() + 2);
 }
 
 #[tokio::test]

@@ -99,14 +99,7 @@ impl Project {
     /// Runs `gantry ARGS` with `input` on standard input.
     pub fn gantry_with_stdin(&self, args: &[&str], input: &str) -> Run {
         use std::io::Write;
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
-        cmd.arg("-f")
-            .arg(self.spec_path())
-            .args(args)
-            .env("NO_COLOR", "1");
-        for (k, v) in emulator_env().iter().chain(&self.env) {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command(args);
         cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -181,15 +174,7 @@ impl Project {
 
     /// Runs `gantry -f <spec> ARGS` against the emulator.
     pub fn gantry(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gantry"));
-        cmd.arg("-f")
-            .arg(self.spec_path())
-            .args(args)
-            .env("NO_COLOR", "1");
-        for (k, v) in emulator_env().iter().chain(&self.env) {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run gantry");
+        let out = self.command(args).output().expect("run gantry");
         let run = Run { out };
         {
             let mut t = self.transcript.lock().unwrap();
