@@ -151,6 +151,16 @@ pub(crate) fn found<T>(r: Result<T, ProviderError>) -> Result<Option<T>, Provide
 }
 
 /// Treats "not found" as success, for idempotent deletes.
+/// What a create or find made, known by its id alone (`id` is its only
+/// output).
+pub(crate) fn applied_id(id: impl Into<String>) -> gantry_core::Applied {
+    let id = id.into();
+    gantry_core::Applied {
+        outputs: outputs([("id", id.clone())]),
+        id,
+    }
+}
+
 pub(crate) fn ignore_not_found(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
     match r {
         Err(e) if e.is_not_found() => Ok(()),

@@ -115,7 +115,7 @@ impl AwsKind for Provider {
     async fn delete(&self, req: Delete<'_, AcmCertificate>) -> Result<(), ProviderError> {
         changed(&self.ctx, req.id);
         let acm = self.ctx.acm_in(arn_region(req.id));
-        let r = retry_codes(&["ResourceInUseException"], IN_USE_WAIT, || async {
+        retry_codes(&["ResourceInUseException"], IN_USE_WAIT, || async {
             acm.delete_certificate()
                 .certificate_arn(req.id)
                 .send()
@@ -123,8 +123,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, AcmCertificate>) -> Result<Option<Applied>, ProviderError> {

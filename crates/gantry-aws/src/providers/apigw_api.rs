@@ -115,7 +115,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, ApigwApi>) -> Result<(), ProviderError> {
         // Deleting the API deletes its routes, integrations and stages too.
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_api()
@@ -123,8 +123,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwApi>) -> Result<Option<Applied>, ProviderError> {

@@ -16,12 +16,6 @@ pub(crate) struct Provider {
     ctx: AwsContext,
 }
 
-fn applied(id: &str) -> Applied {
-    Applied {
-        id: id.to_string(),
-        outputs: outputs([("id", id.to_string())]),
-    }
-}
 
 #[async_trait]
 impl AwsKind for Provider {
@@ -49,7 +43,7 @@ impl AwsKind for Provider {
         let id = out
             .api_mapping_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateApiMapping returned no id"))?;
-        Ok(applied(id))
+        Ok(applied_id(id))
     }
 
     async fn read(&self, items: &[Item<'_, ApigwApiMapping>]) -> Result<Vec<Seen<ApigwApiMapping>>, ProviderError> {
@@ -73,7 +67,7 @@ impl AwsKind for Provider {
                 stage: m.stage().unwrap_or_default().to_string(),
                 api_mapping_key: m.api_mapping_key().unwrap_or_default().to_string(),
             };
-            Ok(Some(Seen::new(id.clone(), props, applied(&id).outputs)))
+            Ok(Some(Seen::new(id.clone(), props, applied_id(&id).outputs)))
         })
         .await
     }
@@ -91,12 +85,12 @@ impl AwsKind for Provider {
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(req.id))
+        Ok(applied_id(req.id))
     }
 
     async fn delete(&self, req: Delete<'_, ApigwApiMapping>) -> Result<(), ProviderError> {
         let p = &needs_record::<ApigwApiMapping>(req.recorded.clone())?;
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_api_mapping()
@@ -105,8 +99,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwApiMapping>) -> Result<Option<Applied>, ProviderError> {
@@ -130,7 +123,7 @@ impl AwsKind for Provider {
                 .iter()
                 .find(|m| m.api_mapping_key().unwrap_or_default() == p.api_mapping_key)
             {
-                return Ok(m.api_mapping_id().map(applied));
+                return Ok(m.api_mapping_id().map(applied_id));
             }
             token = page.next_token;
             if token.is_none() {

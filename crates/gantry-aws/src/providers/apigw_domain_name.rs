@@ -185,7 +185,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, ApigwDomainName>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_domain_name()
@@ -193,8 +193,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwDomainName>) -> Result<Option<Applied>, ProviderError> {

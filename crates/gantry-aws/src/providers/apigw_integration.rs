@@ -19,12 +19,6 @@ pub(crate) struct Provider {
     ctx: AwsContext,
 }
 
-fn applied(id: &str) -> Applied {
-    Applied {
-        id: id.to_string(),
-        outputs: outputs([("id", id.to_string())]),
-    }
-}
 
 #[async_trait]
 impl AwsKind for Provider {
@@ -57,7 +51,7 @@ impl AwsKind for Provider {
         let id = out
             .integration_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateIntegration returned no id"))?;
-        Ok(applied(id))
+        Ok(applied_id(id))
     }
 
     /// One GetIntegrations listing per API answers for all its
@@ -91,7 +85,7 @@ impl AwsKind for Provider {
                         .or(recorded_timeout)
                         .unwrap_or_default(),
                 };
-                Seen::new(item.id, props, applied(item.id).outputs)
+                Seen::new(item.id, props, applied_id(item.id).outputs)
             },
         )
         .await
@@ -113,12 +107,12 @@ impl AwsKind for Provider {
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(req.id))
+        Ok(applied_id(req.id))
     }
 
     async fn delete(&self, req: Delete<'_, ApigwIntegration>) -> Result<(), ProviderError> {
         let p = &needs_record::<ApigwIntegration>(req.recorded.clone())?;
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_integration()
@@ -127,8 +121,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwIntegration>) -> Result<Option<Applied>, ProviderError> {
@@ -138,7 +131,7 @@ impl AwsKind for Provider {
             .iter()
             .find(|i| i.description() == Some(p.description.as_str()))
             .and_then(|i| i.integration_id())
-            .map(applied))
+            .map(applied_id))
     }
 }
 

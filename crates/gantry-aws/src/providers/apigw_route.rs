@@ -17,12 +17,6 @@ pub(crate) struct Provider {
     ctx: AwsContext,
 }
 
-fn applied(id: &str) -> Applied {
-    Applied {
-        id: id.to_string(),
-        outputs: outputs([("id", id.to_string())]),
-    }
-}
 
 fn target(integration_id: &str) -> String {
     format!("integrations/{integration_id}")
@@ -53,7 +47,7 @@ impl AwsKind for Provider {
         let id = out
             .route_id()
             .ok_or_else(|| ProviderError::new("MissingId", "CreateRoute returned no id"))?;
-        Ok(applied(id))
+        Ok(applied_id(id))
     }
 
     /// One GetRoutes listing per API answers for all its routes.
@@ -70,7 +64,7 @@ impl AwsKind for Provider {
                     route_key: route.route_key().unwrap_or_default().to_string(),
                     integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
                 };
-                Seen::new(item.id, props, applied(item.id).outputs)
+                Seen::new(item.id, props, applied_id(item.id).outputs)
             },
         )
         .await
@@ -88,12 +82,12 @@ impl AwsKind for Provider {
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(req.id))
+        Ok(applied_id(req.id))
     }
 
     async fn delete(&self, req: Delete<'_, ApigwRoute>) -> Result<(), ProviderError> {
         let p = &needs_record::<ApigwRoute>(req.recorded.clone())?;
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_route()
@@ -102,8 +96,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwRoute>) -> Result<Option<Applied>, ProviderError> {
@@ -113,7 +106,7 @@ impl AwsKind for Provider {
             .iter()
             .find(|r| r.route_key() == Some(p.route_key.as_str()))
             .and_then(|r| r.route_id())
-            .map(applied))
+            .map(applied_id))
     }
 }
 

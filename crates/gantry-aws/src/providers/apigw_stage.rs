@@ -129,7 +129,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, ApigwStage>) -> Result<(), ProviderError> {
         let p = &needs_record::<ApigwStage>(req.recorded.clone())?;
-        let r = self
+        self
             .ctx
             .apigw()
             .delete_stage()
@@ -138,8 +138,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, ApigwStage>) -> Result<Option<Applied>, ProviderError> {

@@ -21,12 +21,6 @@ pub(crate) struct Provider {
     ctx: AwsContext,
 }
 
-fn applied(id: &str) -> Applied {
-    Applied {
-        id: id.to_string(),
-        outputs: outputs([("id", id.to_string())]),
-    }
-}
 
 fn config(p: &CloudfrontOriginAccessControl) -> Result<OriginAccessControlConfig, ProviderError> {
     OriginAccessControlConfig::builder()
@@ -127,14 +121,14 @@ impl AwsKind for Provider {
                     .origin_access_control()
                     .map(|c| c.id())
                     .unwrap_or_default();
-                Ok(applied(id))
+                Ok(applied_id(id))
             }
             // A resumed create after a crash: the name is ours.
             Err(e) => {
                 let e = Self::err(e);
                 if e.code.as_deref() == Some("OriginAccessControlAlreadyExists") {
                     if let Some(id) = self.by_name(&p.name).await? {
-                        return Ok(applied(&id));
+                        return Ok(applied_id(&id));
                     }
                 }
                 Err(e)
@@ -151,7 +145,7 @@ impl AwsKind for Provider {
                 name: c.name().to_string(),
                 description: c.description().unwrap_or_default().to_string(),
             };
-            Ok(Some(Seen::new(id.clone(), p, applied(&id).outputs)))
+            Ok(Some(Seen::new(id.clone(), p, applied_id(&id).outputs)))
         })
         .await
     }
@@ -170,7 +164,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map_err(Self::err)?;
-        Ok(applied(req.id))
+        Ok(applied_id(req.id))
     }
 
     async fn delete(&self, req: Delete<'_, CloudfrontOriginAccessControl>) -> Result<(), ProviderError> {
@@ -215,6 +209,6 @@ impl AwsKind for Provider {
 
     async fn find(&self, req: Find<'_, CloudfrontOriginAccessControl>) -> Result<Option<Applied>, ProviderError> {
         let p = &req.props;
-        Ok(self.by_name(&p.name).await?.map(|id| applied(&id)))
+        Ok(self.by_name(&p.name).await?.map(|id| applied_id(&id)))
     }
 }

@@ -169,7 +169,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, DbSubnetGroup>) -> Result<(), ProviderError> {
         // Still in use while an instance in it finishes deleting.
-        let r = retry_codes(
+        retry_codes(
             &["InvalidDBSubnetGroupStateFault"],
             DEPENDENCY_WAIT,
             || async {
@@ -183,8 +183,7 @@ impl AwsKind for Provider {
                     .map_err(Self::err)
             },
         )
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, DbSubnetGroup>) -> Result<Option<Applied>, ProviderError> {

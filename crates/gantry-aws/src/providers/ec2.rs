@@ -3,7 +3,7 @@
 use crate::context::AwsContext;
 use crate::error::aws_error;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use gantry_core::{Address, Applied, ProviderError, StackTags};
+use gantry_core::{Address, ProviderError, StackTags};
 use std::collections::BTreeMap;
 
 pub(crate) fn ec2_tags(map: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -77,12 +77,7 @@ pub(crate) async fn put_tags(
     Ok(())
 }
 
-pub(crate) fn applied_id(id: String) -> Applied {
-    Applied {
-        outputs: crate::util::outputs([("id", id.clone())]),
-        id,
-    }
-}
+pub(crate) use crate::util::applied_id;
 
 pub(crate) fn missing_id(op: &str) -> ProviderError {
     ProviderError::new("MissingId", format!("{op} returned no id"))

@@ -156,7 +156,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, EcrRepository>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .ecr()
             .delete_repository()
@@ -165,8 +165,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, EcrRepository>) -> Result<Option<Applied>, ProviderError> {

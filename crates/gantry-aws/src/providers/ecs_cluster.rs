@@ -165,7 +165,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, EcsCluster>) -> Result<(), ProviderError> {
         // Deleted services and their tasks take a while to drain out.
-        let r = retry_codes(
+        retry_codes(
             &[
                 "ClusterContainsServicesException",
                 "ClusterContainsTasksException",
@@ -183,8 +183,7 @@ impl AwsKind for Provider {
                     .map_err(Self::err)
             },
         )
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, EcsCluster>) -> Result<Option<Applied>, ProviderError> {

@@ -107,7 +107,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, Eip>) -> Result<(), ProviderError> {
         // The NAT gateway using it may still be releasing its association.
-        let r = retry_codes(
+        retry_codes(
             &[
                 "InvalidIPAddress.InUse",
                 "AuthFailure",
@@ -125,8 +125,7 @@ impl AwsKind for Provider {
                     .map_err(Self::err)
             },
         )
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, Eip>) -> Result<Option<Applied>, ProviderError> {

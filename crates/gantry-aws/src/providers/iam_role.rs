@@ -150,7 +150,7 @@ impl Provider {
     }
 
     async fn delete_policy(&self, role: &str, name: &str) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .iam()
             .delete_role_policy()
@@ -159,8 +159,7 @@ impl Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     /// Makes the role's inline policies exactly `want`.
@@ -351,14 +350,13 @@ impl AwsKind for Provider {
                 .map_err(Self::err);
             ignore_not_found(r)?;
         }
-        let r = iam
+        iam
             .delete_role()
             .role_name(req.id)
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, IamRole>) -> Result<Option<Applied>, ProviderError> {

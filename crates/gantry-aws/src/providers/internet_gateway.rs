@@ -140,7 +140,7 @@ impl AwsKind for Provider {
             .await;
             ignore_not_found(r)?;
         }
-        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
                 .delete_internet_gateway()
@@ -150,8 +150,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, InternetGateway>) -> Result<Option<Applied>, ProviderError> {

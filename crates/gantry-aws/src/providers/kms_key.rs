@@ -239,7 +239,7 @@ impl Provider {
     }
 
     async fn delete_alias(&self, alias: &str) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .kms()
             .delete_alias()
@@ -247,8 +247,7 @@ impl Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     /// Every live key in the account carrying this stack's tags, with its

@@ -169,7 +169,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, LbListener>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .elb()
             .delete_listener()
@@ -177,8 +177,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, LbListener>) -> Result<Option<Applied>, ProviderError> {

@@ -212,7 +212,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, LbListenerRule>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .elb()
             .delete_rule()
@@ -220,8 +220,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, LbListenerRule>) -> Result<Option<Applied>, ProviderError> {

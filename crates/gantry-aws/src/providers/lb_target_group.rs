@@ -209,7 +209,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, LbTargetGroup>) -> Result<(), ProviderError> {
         // A just-deleted listener or rule may still hold it for a moment.
-        let r = retry_codes(&["ResourceInUse"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["ResourceInUse"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .elb()
                 .delete_target_group()
@@ -219,8 +219,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, LbTargetGroup>) -> Result<Option<Applied>, ProviderError> {

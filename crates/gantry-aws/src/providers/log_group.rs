@@ -202,7 +202,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, LogGroup>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .logs()
             .delete_log_group()
@@ -210,8 +210,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, LogGroup>) -> Result<Option<Applied>, ProviderError> {

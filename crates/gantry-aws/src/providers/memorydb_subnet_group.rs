@@ -124,7 +124,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, MemorydbSubnetGroup>) -> Result<(), ProviderError> {
-        let r = retry_codes(&["SubnetGroupInUseFault"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["SubnetGroupInUseFault"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .memorydb()
                 .delete_subnet_group()
@@ -134,8 +134,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, MemorydbSubnetGroup>) -> Result<Option<Applied>, ProviderError> {

@@ -157,7 +157,7 @@ impl AwsKind for Provider {
     /// remain: Gantry deletes its own records first and never deletes
     /// records it did not write.
     async fn delete(&self, req: Delete<'_, Route53Zone>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .route53()
             .delete_hosted_zone()
@@ -165,8 +165,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| aws_error(e, ZONE_NOT_FOUND));
-        ignore_not_found(r)
+            .map_err(|e| aws_error(e, ZONE_NOT_FOUND))
     }
 
     async fn find(&self, req: Find<'_, Route53Zone>) -> Result<Option<Applied>, ProviderError> {

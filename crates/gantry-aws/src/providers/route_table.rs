@@ -200,7 +200,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, RouteTable>) -> Result<(), ProviderError> {
-        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
                 .delete_route_table()
@@ -210,8 +210,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, RouteTable>) -> Result<Option<Applied>, ProviderError> {

@@ -82,7 +82,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, RouteTableAssociation>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .ec2()
             .disassociate_route_table()
@@ -90,8 +90,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, RouteTableAssociation>) -> Result<Option<Applied>, ProviderError> {

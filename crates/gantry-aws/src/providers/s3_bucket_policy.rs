@@ -165,7 +165,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, S3BucketPolicy>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .s3()
             .delete_bucket_policy()
@@ -173,8 +173,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, S3BucketPolicy>) -> Result<Option<Applied>, ProviderError> {

@@ -185,12 +185,11 @@ impl AwsKind for Provider {
         } else {
             call.recovery_window_in_days(i64::from(window.clamp(7, 30)))
         };
-        let r = call
+        call
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, Secret>) -> Result<Option<Applied>, ProviderError> {

@@ -341,7 +341,7 @@ impl AwsKind for Provider {
     async fn delete(&self, req: Delete<'_, SecurityGroup>) -> Result<(), ProviderError> {
         // Network interfaces of deleted tasks and load balancers keep the group
         // in use for a while after their owners are gone.
-        let r = retry_codes(
+        retry_codes(
             &["DependencyViolation", "InvalidGroup.InUse"],
             DEPENDENCY_WAIT,
             || async {
@@ -355,8 +355,7 @@ impl AwsKind for Provider {
                     .map_err(Self::err)
             },
         )
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, SecurityGroup>) -> Result<Option<Applied>, ProviderError> {

@@ -164,7 +164,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, SsmParameter>) -> Result<(), ProviderError> {
-        let r = self
+        self
             .ctx
             .ssm()
             .delete_parameter()
@@ -172,8 +172,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, SsmParameter>) -> Result<Option<Applied>, ProviderError> {

@@ -113,7 +113,7 @@ impl AwsKind for Provider {
 
     async fn delete(&self, req: Delete<'_, Subnet>) -> Result<(), ProviderError> {
         // ENIs of deleted load balancers, NAT gateways and tasks linger a while.
-        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
                 .delete_subnet()
@@ -123,8 +123,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, Subnet>) -> Result<Option<Applied>, ProviderError> {

@@ -156,7 +156,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, Vpc>) -> Result<(), ProviderError> {
-        let r = retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
+        retry_codes(&["DependencyViolation"], DEPENDENCY_WAIT, || async {
             self.ctx
                 .ec2()
                 .delete_vpc()
@@ -166,8 +166,7 @@ impl AwsKind for Provider {
                 .map(|_| ())
                 .map_err(Self::err)
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, Vpc>) -> Result<Option<Applied>, ProviderError> {

@@ -187,7 +187,7 @@ impl AwsKind for Provider {
                 None => return Ok(()),
             },
         };
-        let r = retry_codes(&["WAFAssociatedItemException"], DEPENDENCY_WAIT, || {
+        retry_codes(&["WAFAssociatedItemException"], DEPENDENCY_WAIT, || {
             with_lock(|| async {
                 let Some((_, token)) = self.get(&name, &scope_name, req.id).await? else {
                     return Ok(());
@@ -205,8 +205,7 @@ impl AwsKind for Provider {
                     .map_err(Self::err)
             })
         })
-        .await;
-        ignore_not_found(r)
+        .await
     }
 
     async fn find(&self, req: Find<'_, Wafv2IpSet>) -> Result<Option<Applied>, ProviderError> {

@@ -104,7 +104,7 @@ impl AwsKind for Provider {
         if self.acl_of(req.id).await?.is_none() {
             return Ok(());
         }
-        let r = self
+        self
             .ctx
             .wafv2()
             .disassociate_web_acl()
@@ -112,8 +112,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map(|_| ())
-            .map_err(Self::err);
-        ignore_not_found(r)
+            .map_err(Self::err)
     }
 
     async fn find(&self, req: Find<'_, Wafv2WebAclAssociation>) -> Result<Option<Applied>, ProviderError> {
