@@ -41,7 +41,9 @@ macro_rules! with_kinds {
             (LOG_GROUP, log_group, LogGroup, meta("logs", "log group").force_new(&["name"])),
             (IAM_ROLE, iam_role, IamRole, meta("iam", "IAM role").force_new(&["name"])),
             (ECR_REPOSITORY, ecr_repository, EcrRepository, meta("ecr", "ECR repository").force_new(&["name"])),
-            (ECS_TASK_DEFINITION, ecs_task_definition, EcsTaskDefinition, meta("ecs", "task definition").force_new(&["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers"]).create_before_destroy()),
+            // The revisions a service ran before stay registered: ECS's circuit
+            // breaker rolls back to the last one, `gantry rollback` to any kept.
+            (ECS_TASK_DEFINITION, ecs_task_definition, EcsTaskDefinition, meta("ecs", "task definition").force_new(&["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers", "volumes"]).keep_previous(3)),
             (ECS_SERVICE, ecs_service, EcsService, meta("ecs", "ECS service").force_new(&["name", "cluster_arn"]).unordered(&["subnet_ids", "security_group_ids", "load_balancers"])),
             (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key")),
             (SECRET, secret, Secret, meta("secretsmanager", "secret").force_new(&["name", "generate_length", "exclude_punctuation"])),

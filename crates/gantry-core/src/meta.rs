@@ -22,6 +22,11 @@ pub struct KindMeta {
     /// When replaced, create the new one before deleting the old (possible
     /// when names do not collide, as with task definition revisions).
     pub create_before_destroy: bool,
+    /// Replaced objects kept (newest first) instead of deleted, for going
+    /// back to them: task definition revisions a rollback, or ECS's own
+    /// circuit breaker, returns a service to. Older ones are deleted by a
+    /// later plan, and `destroy` deletes them all.
+    pub keep_previous: usize,
     /// Holds user data: replacing or deleting it needs an explicit flag.
     pub data: bool,
     /// Carries the `gantry:*` tags.
@@ -57,6 +62,7 @@ pub const fn meta(service: &'static str, noun: &'static str) -> KindMeta {
         unordered: &[],
         secret: &[],
         create_before_destroy: false,
+        keep_previous: 0,
         data: false,
         taggable: true,
         noun,
@@ -78,6 +84,12 @@ impl KindMeta {
     }
     pub const fn create_before_destroy(mut self) -> Self {
         self.create_before_destroy = true;
+        self
+    }
+    /// Keeps the `n` newest replaced objects (implies create-before-destroy).
+    pub const fn keep_previous(mut self, n: usize) -> Self {
+        self.create_before_destroy = true;
+        self.keep_previous = n;
         self
     }
     pub const fn data(mut self) -> Self {

@@ -48,6 +48,16 @@ pub struct Resource {
     /// a NAT gateway needs the internet gateway attached first).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Address>,
+    /// Top-level properties set at create and then left to AWS: once the
+    /// object exists, the plan takes their current value as desired
+    /// (Terraform's `ignore_changes`). A service's desired count under
+    /// autoscaling is the scaler's, not the spec's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
+    /// Why the architect chose something a reader of the plan would not
+    /// guess (shown beside the resource's action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Resource {
@@ -62,7 +72,21 @@ impl Resource {
             kind: kind.to_string(),
             props,
             depends_on: Vec::new(),
+            keep: Vec::new(),
+            note: None,
         }
+    }
+
+    /// Leaves `fields` to AWS once the object exists (see [`Resource::keep`]).
+    pub fn keeping(mut self, fields: &[&str]) -> Self {
+        self.keep.extend(fields.iter().map(|f| f.to_string()));
+        self
+    }
+
+    /// Explains a choice to the plan's reader (see [`Resource::note`]).
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
     }
 
     pub fn with_depends_on(mut self, deps: impl IntoIterator<Item = Address>) -> Self {

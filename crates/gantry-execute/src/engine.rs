@@ -743,11 +743,18 @@ fn resolve_template(
     let lookup = |rf: &gantry_core::Ref| s.output(&rf.address, &rf.attr).cloned();
     let mut missing = Vec::new();
     let mut deps = std::collections::BTreeSet::new();
+    let recorded = s.get(&r.address);
     let props = r
         .props
         .iter()
         .map(|(k, v)| {
             deps.extend(gantry_core::find_refs(v).into_iter().map(|rf| rf.address));
+            // Left to AWS once it exists: the plan counted on what it has.
+            if r.keep.contains(k) {
+                if let Some(v) = recorded.and_then(|rs| rs.props.get(k)) {
+                    return (k.clone(), v.clone());
+                }
+            }
             let (v, m) = gantry_core::resolve(v, &lookup);
             missing.extend(m.0.iter().map(|rf| rf.to_string()));
             (k.clone(), v)

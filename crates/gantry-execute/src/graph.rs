@@ -51,7 +51,8 @@ impl Node {
 /// - a replace deletes first and then creates, unless its kind is
 ///   create-before-destroy, in which case the old object is deleted only
 ///   after the new one exists and every desired dependent has been created
-///   or updated to point at it;
+///   or updated to point at it, or keeps previous objects, in which case
+///   it is not deleted at all (a later plan deletes the oldest);
 /// - a delete runs after the delete of every object that recorded a
 ///   dependency on it, and after the update of such an object that stays;
 ///   untracked objects (no records) are ordered by the dependencies the
@@ -114,6 +115,17 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
                 let changed = a.changes.iter().map(|c| c.field.clone()).collect();
                 let i = push(&mut nodes, &a.address, &a.kind, Work::Update { changed });
                 update.insert(&a.address, i);
+            }
+            Action::Replace if a.keeps_old => {
+                // The old object is kept (recorded as replaced once the new
+                // one exists): nothing to delete now.
+                let c = push(
+                    &mut nodes,
+                    &a.address,
+                    &a.kind,
+                    Work::Create { forget: None },
+                );
+                create.insert(&a.address, c);
             }
             Action::Replace => {
                 let id = a.id.clone().unwrap_or_default();
@@ -189,7 +201,7 @@ pub(crate) fn build(plan: &Plan, state: &State) -> Result<Vec<Node>, Address> {
     for a in plan
         .actions
         .iter()
-        .filter(|a| a.action == Action::Replace && a.create_before_destroy)
+        .filter(|a| a.action == Action::Replace && a.create_before_destroy && !a.keeps_old)
     {
         let d = main_delete[&a.address];
         for (user, deps) in &desired_deps {

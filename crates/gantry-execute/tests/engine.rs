@@ -153,9 +153,6 @@ async fn assert_converged(
     store: &Arc<Store>,
 ) {
     let objects = cloud.by_address();
-    for (addr, objs) in &objects {
-        assert_eq!(objs.len(), 1, "duplicates of {addr}: {objs:#?}");
-    }
     assert_eq!(
         objects.len(),
         g.len(),
@@ -165,8 +162,16 @@ async fn assert_converged(
     let st = store.state();
     assert_eq!(st.len(), g.len());
     for (addr, rs) in &st.resources {
-        assert_eq!(objects[addr][0].id, rs.id, "{addr}");
-        assert!(rs.deposed.is_empty());
+        // One object per address, plus the previous ones a kind keeps (task
+        // definition revisions), each recorded.
+        let kept = gantry_core::kind_meta(&rs.kind).map_or(0, |m| m.keep_previous);
+        assert!(rs.deposed.len() <= kept, "{addr} keeps {:?}", rs.deposed);
+        let mut recorded: Vec<&str> = rs.deposed.iter().map(|d| d.id.as_str()).collect();
+        recorded.push(&rs.id);
+        recorded.sort();
+        let mut live: Vec<&str> = objects[addr].iter().map(|o| o.id.as_str()).collect();
+        live.sort();
+        assert_eq!(live, recorded, "duplicates or strays of {addr}");
     }
     let refreshed = e.refresh(&st, &NullReporter).await.unwrap();
     let p = plan(g, &st, &refreshed).unwrap();
@@ -426,7 +431,7 @@ fn call_index(cloud: &FakeCloud, op: FakeOp, addr: &Address, nth: usize) -> usiz
 }
 
 #[tokio::test]
-async fn task_definition_is_replaced_create_before_destroy() {
+async fn task_definition_is_replaced_keeping_the_old_revision() {
     let d = tempfile::tempdir().unwrap();
     let cloud = FakeCloud::new();
     let e = engine(&cloud, Limits::aws_defaults());
@@ -452,12 +457,37 @@ async fn task_definition_is_replaced_create_before_destroy() {
     assert_eq!(p.get(&svc).unwrap().action, Action::Update);
     let created = call_index(&cloud, FakeOp::Create, &td, 1);
     let updated = call_index(&cloud, FakeOp::Update, &svc, 0);
+    assert!(created < updated, "{created} {updated}");
+    // The revision the service ran stays, for ECS's circuit breaker and
+    // `gantry rollback` to return to.
+    assert!(!cloud
+        .calls()
+        .iter()
+        .any(|c| c.op == FakeOp::Delete && c.addresses[0] == td));
+    let st = store.state();
+    let rs = st.get(&td).unwrap();
+    assert_eq!(rs.deposed.len(), 1);
+    assert_eq!(rs.deposed[0].id, old_id);
+    // Three revisions later, the first is deleted: three previous are kept.
+    for n in 3..6 {
+        g.resources.get_mut(&td).unwrap().props["containers"][0]["image"] =
+            json!(format!("app:{n}"));
+        up(&e, &g, &store).await.unwrap();
+    }
+    let st = store.state();
+    assert_eq!(st.get(&td).unwrap().deposed.len(), 3);
     let deleted = call_index(&cloud, FakeOp::Delete, &td, 0);
-    assert!(
-        created < updated && updated < deleted,
-        "{created} {updated} {deleted}"
-    );
     assert_eq!(cloud.calls()[deleted].id.as_deref(), Some(old_id.as_str()));
+    let (p, _) = e
+        .up(
+            &g,
+            &store,
+            Arc::new(NullReporter),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(!p.has_changes(), "{p:#?}");
     assert_converged(&cloud, &e, &g, &store).await;
 }
 
@@ -610,6 +640,7 @@ static SECRET: KindMeta = KindMeta {
     unordered: &[],
     secret: &["value"],
     create_before_destroy: false,
+    keep_previous: 0,
     data: false,
     taggable: true,
     noun: "secret",
@@ -759,6 +790,15 @@ async fn change_crashed_at_every_journal_point_resumes_cleanly() {
         let store = open(d.path());
         let s = up(&e, &g1, &store).await.unwrap();
         assert!(s.is_success(), "{point:?}: {s:#?}");
+        // The service's revision is the new one (the old one is kept).
+        let td_id = store
+            .state()
+            .get(&a(kinds::ECS_TASK_DEFINITION, "web"))
+            .unwrap()
+            .id
+            .clone();
+        let td = cloud.objects().into_iter().find(|o| o.id == td_id).unwrap();
+        assert_eq!(td.props["containers"][0]["image"], "app:2", "{point:?}");
         assert_converged(&cloud, &e, &g1, &store).await;
         // The state records what was applied, not only the cloud.
         let sg = a(kinds::SECURITY_GROUP, "web");
@@ -767,8 +807,6 @@ async fn change_crashed_at_every_journal_point_resumes_cleanly() {
             g1.get(&sg).unwrap().props["ingress"],
             "{point:?}"
         );
-        let td = &cloud.by_address()[&a(kinds::ECS_TASK_DEFINITION, "web")][0];
-        assert_eq!(td.props["containers"][0]["image"], "app:2", "{point:?}");
     }
 }
 

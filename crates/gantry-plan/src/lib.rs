@@ -112,6 +112,14 @@ pub struct PlannedAction {
     pub replace_fields: Vec<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub create_before_destroy: bool,
+    /// A replace that keeps the old object (its kind keeps previous ones,
+    /// [`gantry_core::KindMeta::keep_previous`]): it is recorded as
+    /// replaced and deleted by a later plan once newer ones push it out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keeps_old: bool,
+    /// Why the architect chose what it did, when a reader would not guess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The kind holds user data (database, bucket...): replacing or deleting
     /// it loses data, and the CLI should refuse without an explicit flag.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -292,15 +300,15 @@ pub fn plan_with(
             }
             outputs.get(&rf.address)?.get(&rf.attr).cloned()
         };
-        let resolved: Props = r
+        let mut resolved: Props = r
             .props
             .iter()
             .map(|(k, v)| (k.clone(), resolve(v, &lookup).0))
             .collect();
-        let unknown: BTreeSet<&String> = resolved
+        let unknown: BTreeSet<String> = resolved
             .iter()
             .filter(|(_, v)| !find_refs(v).is_empty())
-            .map(|(k, _)| k)
+            .map(|(k, _)| k.clone())
             .collect();
         let secret = |f: &str| m.secret.contains(&f);
         let deps = deps_of[addr].clone();
@@ -314,6 +322,8 @@ pub fn plan_with(
             reason: None,
             replace_fields: Vec::new(),
             create_before_destroy: m.create_before_destroy,
+            keeps_old: false,
+            note: r.note.clone(),
             data: m.data,
             dependencies: deps,
             depends_on_objects: Vec::new(),
@@ -349,7 +359,7 @@ pub fn plan_with(
             }
             pa.changes = resolved
                 .iter()
-                .filter(|(k, v)| unknown.contains(k) || !is_empty(v))
+                .filter(|(k, v)| unknown.contains(*k) || !is_empty(v))
                 .map(|(k, v)| FieldChange {
                     field: k.clone(),
                     before: None,
@@ -379,6 +389,16 @@ pub fn plan_with(
                 }
             }
         }
+        // Fields left to AWS once the object exists: what it has is desired.
+        for f in &r.keep {
+            if let Some(v) = current.get(f) {
+                resolved.insert(f.clone(), v.clone());
+            }
+        }
+        let unknown: BTreeSet<String> = unknown
+            .into_iter()
+            .filter(|f| !r.keep.contains(f) || !current.contains_key(f))
+            .collect();
         let fields: BTreeSet<&String> = resolved.keys().chain(current.keys()).collect();
         for f in fields {
             let is_unknown = unknown.contains(f);
@@ -433,6 +453,7 @@ pub fn plan_with(
             pa.found = Some(found);
         }
         if pa.action == Action::Replace {
+            pa.keeps_old = m.keep_previous > 0 && pa.found.is_none();
             changing.insert(addr.clone());
         }
         actions.push(pa);
@@ -450,7 +471,7 @@ pub fn plan_with(
             ));
         }
     }
-    push_deposed(meta, state, &mut actions);
+    push_deposed(meta, state, &mut actions, true);
     Ok(Plan::new(state, false, actions, untracked))
 }
 
@@ -465,7 +486,7 @@ pub fn plan_destroy_with(state: &State, meta: MetaLookup) -> Plan {
         .iter()
         .map(|(a, rs)| delete_action(meta, a, &rs.kind, &rs.id, None, &rs.dependencies, "destroy"))
         .collect();
-    push_deposed(meta, state, &mut actions);
+    push_deposed(meta, state, &mut actions, false);
     Plan::new(state, true, actions, Vec::new())
 }
 
@@ -496,9 +517,24 @@ pub fn plan_destroy_all(state: &State, orphans: &[Orphan], meta: MetaLookup) -> 
     plan
 }
 
-fn push_deposed(meta: MetaLookup, state: &State, actions: &mut Vec<PlannedAction>) {
+/// Deletes the replaced objects the state still records. With `keep`, the
+/// newest ones a kind keeps ([`gantry_core::KindMeta::keep_previous`]) stay,
+/// one fewer when this plan replaces the current object (it joins them),
+/// none when the address itself goes.
+fn push_deposed(meta: MetaLookup, state: &State, actions: &mut Vec<PlannedAction>, keep: bool) {
     for (addr, rs) in &state.resources {
-        for d in &rs.deposed {
+        let planned = actions
+            .iter()
+            .find(|a| &a.address == addr && a.deposed.is_none())
+            .map(|a| (a.action, a.keeps_old));
+        let kept = match planned {
+            _ if !keep => 0,
+            Some((Action::Delete, _)) | None => 0,
+            Some((_, true)) => meta(&rs.kind).map_or(0, |m| m.keep_previous.saturating_sub(1)),
+            Some(_) => meta(&rs.kind).map_or(0, |m| m.keep_previous),
+        };
+        let n = rs.deposed.len().saturating_sub(kept);
+        for d in &rs.deposed[..n] {
             actions.push(delete_action(
                 meta,
                 addr,
@@ -531,6 +567,8 @@ fn delete_action(
         reason: Some(reason.to_string()),
         replace_fields: Vec::new(),
         create_before_destroy: false,
+        keeps_old: false,
+        note: None,
         data: meta(kind).is_some_and(|m| m.data),
         dependencies: deps.to_vec(),
         depends_on_objects: Vec::new(),

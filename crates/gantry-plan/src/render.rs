@@ -129,6 +129,12 @@ fn render_action(out: &mut String, a: &PlannedAction, p: &Palette) {
                 .to_string(),
         ),
         Action::Update => ("  ~", p.yellow, "will be updated in place".to_string()),
+        Action::Replace if a.keeps_old => (
+            "+/-",
+            p.yellow,
+            "must be replaced (a new one is created; the old one is kept to go back to)"
+                .to_string(),
+        ),
         Action::Replace if a.create_before_destroy => (
             "+/-",
             p.yellow,
@@ -185,6 +191,9 @@ fn render_action(out: &mut String, a: &PlannedAction, p: &Palette) {
         _ => {}
     }
     let _ = writeln!(out, "{head}");
+    if let Some(n) = &a.note {
+        let _ = writeln!(out, "      {}# {n}{}", p.dim, p.reset);
+    }
     let width = a.changes.iter().map(|c| c.field.len()).max().unwrap_or(0);
     for c in &a.changes {
         render_field(out, a.action, c, width, p);

@@ -12,6 +12,7 @@ static DB: KindMeta = KindMeta {
     unordered: &[],
     secret: &["password"],
     create_before_destroy: false,
+    keep_previous: 0,
     data: true,
     taggable: true,
     noun: "database",
@@ -623,4 +624,111 @@ fn dangling_references_and_cycles_are_refused() {
 
 fn p_err(g: &DesiredGraph) -> PlanError {
     plan_with(g, &empty_state(), &Refreshed::none(), meta).unwrap_err()
+}
+
+#[test]
+fn kept_fields_are_set_at_create_and_then_left_to_aws() {
+    let mut g = DesiredGraph::new();
+    g.add(
+        res(
+            kinds::ECS_SERVICE,
+            "web",
+            json!({"name": "web", "cluster_arn": "c", "desired_count": 2}),
+        )
+        .keeping(&["desired_count"]),
+    )
+    .unwrap();
+    let create = p(&g, &empty_state());
+    let svc = Address::of(kinds::ECS_SERVICE, "web");
+    let c = create.get(&svc).unwrap();
+    assert!(c
+        .changes
+        .iter()
+        .any(|f| f.field == "desired_count" && f.after == Some(json!(2))));
+    // The scaler moved it to 7: not a change the spec asks for.
+    let mut s = applied(&g);
+    s.resources.get_mut(&svc).unwrap().props["desired_count"] = json!(7);
+    assert!(!p(&g, &s).has_changes());
+    // Other fields still count.
+    g.resources.get_mut(&svc).unwrap().props["cluster_arn"] = json!("d");
+    let a = p(&g, &s);
+    assert_eq!(a.get(&svc).unwrap().changes.len(), 1);
+}
+
+/// A task definition at `td.web` recorded with `deposed` older revisions.
+fn task_definition_state(g: &DesiredGraph, deposed: usize) -> State {
+    let mut s = applied(g);
+    let td = Address::of(kinds::ECS_TASK_DEFINITION, "web");
+    let rs = s.resources.get_mut(&td).unwrap();
+    for i in 0..deposed {
+        rs.deposed.push(gantry_state::Deposed {
+            id: format!("td:{i}"),
+            props: rs.props.clone(),
+            outputs: Props::new(),
+            dependencies: vec![],
+        });
+    }
+    s
+}
+
+#[test]
+fn replaced_task_definitions_are_kept_three_deep() {
+    let td = Address::of(kinds::ECS_TASK_DEFINITION, "web");
+    let mut g = DesiredGraph::new();
+    g.add(res(
+        kinds::ECS_TASK_DEFINITION,
+        "web",
+        json!({"family": "app-web", "containers": [{"name": "app", "image": "a:1"}]}),
+    ))
+    .unwrap();
+    let deleted = |plan: &Plan| -> Vec<String> {
+        plan.actions
+            .iter()
+            .filter_map(|a| a.deposed.clone())
+            .collect()
+    };
+    // Three kept, none more: nothing to do.
+    let s = task_definition_state(&g, 3);
+    assert!(!p(&g, &s).has_changes());
+    // A fourth (a crash left it) goes, the oldest first.
+    let s = task_definition_state(&g, 4);
+    assert_eq!(deleted(&p(&g, &s)), vec!["td:0"]);
+    // A new revision: the current one joins the kept ones, the oldest goes,
+    // and nothing else is deleted, so the next plan is empty again.
+    let s = task_definition_state(&g, 3);
+    let mut g2 = g.clone();
+    g2.resources.get_mut(&td).unwrap().props["containers"] =
+        json!([{"name": "app", "image": "a:2"}]);
+    let plan = p(&g2, &s);
+    let a = plan.get(&td).unwrap();
+    assert_eq!(a.action, Action::Replace);
+    assert!(a.keeps_old);
+    assert_eq!(deleted(&plan), vec!["td:0"]);
+    assert!(render_text(&plan, false).contains("the old one is kept to go back to"));
+    // Gone from the spec, or destroyed: every revision goes.
+    assert_eq!(deleted(&p(&DesiredGraph::new(), &s)).len(), 3);
+    assert_eq!(deleted(&plan_destroy_with(&s, meta)).len(), 3);
+}
+
+#[test]
+fn notes_are_shown_with_the_action() {
+    let mut g = DesiredGraph::new();
+    g.add(
+        res(
+            kinds::ECS_SERVICE,
+            "web",
+            json!({"name": "web", "desired_count": 0}),
+        )
+        .with_note("desired_count 0 until the first deploy"),
+    )
+    .unwrap();
+    let plan = p(&g, &empty_state());
+    assert_eq!(
+        plan.get(&Address::of(kinds::ECS_SERVICE, "web"))
+            .unwrap()
+            .note
+            .as_deref(),
+        Some("desired_count 0 until the first deploy")
+    );
+    assert!(render_text(&plan, false).contains("# desired_count 0 until the first deploy"));
 }
