@@ -37,6 +37,85 @@ pub struct State {
     #[serde(default)]
     pub next_seq: u64,
     pub resources: BTreeMap<Address, ResourceState>,
+    /// Each service's deploys and rollbacks, oldest first (the last
+    /// [`MAX_RELEASES`] of each), by service name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub releases: BTreeMap<String, Vec<Release>>,
+}
+
+/// How many releases of a service the state keeps.
+pub const MAX_RELEASES: usize = 20;
+
+/// One deploy (or rollback) of a service: the task definition revision it
+/// put in place, the images in it, and how its rollout ended. The images of
+/// the newest release that did not fail are what `up` keeps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    /// Numbered per service from 1.
+    pub number: u64,
+    /// The task definition revision's ARN.
+    pub revision: String,
+    /// Each container's image.
+    pub images: BTreeMap<String, String>,
+    /// Containers whose image was given at deploy time over the spec's
+    /// `image:`, with what the spec said then: a later change of the spec's
+    /// image wins over the deployed one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub overrides: BTreeMap<String, String>,
+    /// The revision's properties as registered, so a rollback can register
+    /// it again once it has been deregistered.
+    pub task_definition: Props,
+    /// The service's desired count it asked for (a first deploy brings a
+    /// service that waited for its image to its count).
+    pub desired_count: i64,
+    /// When it started (RFC 3339) and who ran it (`user@host`).
+    pub at: String,
+    pub by: String,
+    /// A rollback names the release it went back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<u64>,
+    pub outcome: Rollout,
+    /// What the rollout said when it ended (ECS's reason, a timeout...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How a release's rollout ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rollout {
+    /// Started; nobody has seen it end (a run that stopped following it).
+    InProgress,
+    /// Every task of the new revision is running and healthy.
+    Completed,
+    /// Failed; the circuit breaker returned the service to what ran before.
+    RolledBack,
+    /// Failed and left as it was.
+    Failed,
+    /// Still going when `deploy` stopped waiting.
+    TimedOut,
+    /// `deploy --no-wait`: not followed.
+    NotFollowed,
+}
+
+impl Rollout {
+    /// The release's images are not (or no longer) what the service runs.
+    pub fn failed(self) -> bool {
+        matches!(self, Rollout::RolledBack | Rollout::Failed)
+    }
+}
+
+impl std::fmt::Display for Rollout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Rollout::InProgress => "in progress",
+            Rollout::Completed => "completed",
+            Rollout::RolledBack => "rolled back",
+            Rollout::Failed => "failed",
+            Rollout::TimedOut => "timed out",
+            Rollout::NotFollowed => "not followed",
+        })
+    }
 }
 
 /// One resource as last applied.
@@ -86,6 +165,7 @@ impl State {
             generation: 0,
             next_seq: 1,
             resources: BTreeMap::new(),
+            releases: BTreeMap::new(),
         }
     }
 
@@ -96,6 +176,31 @@ impl State {
     /// Output `attr` of the resource at `a`, if recorded.
     pub fn output(&self, a: &Address, attr: &str) -> Option<&Value> {
         self.resources.get(a)?.outputs.get(attr)
+    }
+
+    /// The release of `service` whose images are in place: the newest that
+    /// did not fail.
+    pub fn current_release(&self, service: &str) -> Option<&Release> {
+        self.releases
+            .get(service)?
+            .iter()
+            .rev()
+            .find(|r| !r.outcome.failed())
+    }
+
+    /// Adds `release` to its service's history, or replaces the one with
+    /// its number, keeping the newest [`MAX_RELEASES`].
+    pub fn put_release(&mut self, service: &str, release: Release) {
+        let list = self.releases.entry(service.to_string()).or_default();
+        match list.iter_mut().find(|r| r.number == release.number) {
+            Some(r) => *r = release,
+            None => {
+                list.push(release);
+                list.sort_by_key(|r| r.number);
+            }
+        }
+        let extra = list.len().saturating_sub(MAX_RELEASES);
+        list.drain(..extra);
     }
 
     pub fn len(&self) -> usize {

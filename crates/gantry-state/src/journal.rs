@@ -20,7 +20,7 @@
 //! collide across generations anyway: a fenced run issues `seq` from
 //! `generation × 2³² + 1` on (see [`first_seq`]).
 
-use crate::document::{Deposed, ResourceState, State, Status};
+use crate::document::{Deposed, Release, ResourceState, State, Status};
 use crate::fence::{fenced, Fence};
 use crate::{io_err, StateError};
 use gantry_core::{Address, Props};
@@ -96,6 +96,41 @@ pub enum Outcome {
     Gone,
 }
 
+/// A change to the record that no AWS call goes with: what a deploy learns
+/// of a rollout (the revision a service ended on) and its release history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "edit", rename_all = "lowercase")]
+pub enum Edit {
+    /// Records `resource` at `address` (forgets the address with `None`).
+    Resource {
+        address: Address,
+        #[serde(default)]
+        resource: Option<ResourceState>,
+    },
+    /// Adds a release of `service` or replaces the one with its number.
+    Release { service: String, release: Release },
+}
+
+impl Edit {
+    pub(crate) fn apply(&self, state: &mut State) {
+        match self {
+            Edit::Resource {
+                address,
+                resource: Some(r),
+            } => {
+                state.resources.insert(address.clone(), r.clone());
+            }
+            Edit::Resource {
+                address,
+                resource: None,
+            } => {
+                state.resources.remove(address);
+            }
+            Edit::Release { service, release } => state.put_release(service, release.clone()),
+        }
+    }
+}
+
 /// One journal line. `gen` is the lock generation of the run that wrote
 /// the line (the fencing token; 0 for lines written before generations).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,13 +154,22 @@ pub enum Record {
         #[serde(flatten)]
         outcome: Outcome,
     },
+    /// An [`Edit`], complete in itself.
+    Edit {
+        #[serde(default)]
+        gen: u64,
+        #[serde(flatten)]
+        edit: Edit,
+    },
 }
 
 impl Record {
     /// The generation of the run that wrote this line.
     pub fn gen(&self) -> u64 {
         match self {
-            Record::Intent { gen, .. } | Record::Result { gen, .. } => *gen,
+            Record::Intent { gen, .. } | Record::Result { gen, .. } | Record::Edit { gen, .. } => {
+                *gen
+            }
         }
     }
 }
@@ -303,6 +347,7 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateEr
                     apply(state, &it, &outcome);
                 }
             }
+            Record::Edit { edit, .. } => edit.apply(state),
         }
     }
     state.generation = newest;

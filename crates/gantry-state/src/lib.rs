@@ -32,9 +32,12 @@ pub mod lock;
 pub mod peek;
 pub mod store;
 
-pub use document::{redact, secret_marker, Deposed, ResourceState, State, Status, STATE_VERSION};
+pub use document::{
+    redact, secret_marker, Deposed, Release, ResourceState, Rollout, State, Status, MAX_RELEASES,
+    STATE_VERSION,
+};
 pub use fence::Fence;
-pub use journal::{Intent, Op, Outcome, Record};
+pub use journal::{Edit, Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
 pub use peek::read_state;
 pub use store::{CrashPoint, Store};

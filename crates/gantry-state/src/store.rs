@@ -12,7 +12,7 @@
 
 use crate::document::{redact, write_atomic_fenced, State};
 use crate::fence::Fence;
-use crate::journal::{self, first_seq, Intent, Op, Outcome, Record, Writer};
+use crate::journal::{self, first_seq, Edit, Intent, Op, Outcome, Record, Writer};
 use crate::{io_err, MetaLookup, StateError, JOURNAL_FILE, STATE_FILE};
 use gantry_core::{Address, Props};
 use sha2::{Digest, Sha256};
@@ -368,6 +368,53 @@ impl Store {
         Ok(())
     }
 
+    /// Journals `edits` (one batch, one fsync) and applies them: changes of
+    /// record that no AWS call goes with. Secret fields of recorded
+    /// resources are stored as markers, as everywhere else.
+    pub async fn edit(&self, edits: Vec<Edit>) -> Result<(), StateError> {
+        let edits: Vec<Edit> = edits
+            .into_iter()
+            .map(|e| match e {
+                Edit::Resource {
+                    address,
+                    resource: Some(mut r),
+                } => {
+                    r.props = redact(self.meta, &r.kind, &r.props);
+                    r.outputs = redact(self.meta, &r.kind, &r.outputs);
+                    Edit::Resource {
+                        address,
+                        resource: Some(r),
+                    }
+                }
+                other => other,
+            })
+            .collect();
+        {
+            let g = self.inner.lock().expect("state lock");
+            if g.dead {
+                return Err(StateError::Crashed);
+            }
+            g.stopped()?;
+        }
+        let recs: Vec<Record> = edits
+            .iter()
+            .map(|edit| Record::Edit {
+                gen: self.generation,
+                edit: edit.clone(),
+            })
+            .collect();
+        let appended = self.writer.append(&recs).await;
+        let mut g = self.inner.lock().expect("state lock");
+        if let Err(e) = appended {
+            return Err(g.note(e));
+        }
+        g.stopped()?;
+        for e in &edits {
+            e.apply(&mut g.state);
+        }
+        Ok(())
+    }
+
     /// Operations whose provider call returned but whose result the fence
     /// refused to record: what this run changed in AWS after it lost its
     /// lock (a call already under way when the lock was taken over), which
@@ -404,6 +451,7 @@ impl Store {
         let changed = match &g.written {
             Some(w) => {
                 w.resources != g.state.resources
+                    || w.releases != g.state.releases
                     || w.next_seq != g.state.next_seq
                     || w.generation != g.state.generation
             }
@@ -412,7 +460,7 @@ impl Store {
         if changed {
             if g.written
                 .as_ref()
-                .is_some_and(|w| w.resources != g.state.resources)
+                .is_some_and(|w| w.resources != g.state.resources || w.releases != g.state.releases)
             {
                 g.state.serial += 1;
             }
@@ -420,10 +468,9 @@ impl Store {
             if let Err(e) =
                 write_atomic_fenced(&self.dir.join(STATE_FILE), &bytes, self.fence.as_deref())
             {
-                if g.written
-                    .as_ref()
-                    .is_some_and(|w| w.resources != g.state.resources)
-                {
+                if g.written.as_ref().is_some_and(|w| {
+                    w.resources != g.state.resources || w.releases != g.state.releases
+                }) {
                     g.state.serial -= 1;
                 }
                 return Err(g.note(e));
@@ -459,6 +506,7 @@ mod tests {
         unordered: &[],
         secret: &["value"],
         create_before_destroy: false,
+        keep_previous: 0,
         data: false,
         taggable: true,
         noun: "secret",
@@ -702,5 +750,98 @@ mod tests {
             Store::open(d.path(), "app", "prod"),
             Err(StateError::WrongStack { .. })
         ));
+    }
+
+    fn release(number: u64, outcome: crate::Rollout) -> crate::Release {
+        crate::Release {
+            number,
+            revision: format!("arn:td:{number}"),
+            images: BTreeMap::from([("app".to_string(), format!("repo:v{number}"))]),
+            overrides: BTreeMap::new(),
+            task_definition: Props::new(),
+            desired_count: 2,
+            at: "2026-12-07T00:00:00Z".into(),
+            by: "me@here".into(),
+            rollback_of: None,
+            outcome,
+            reason: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn edits_are_journaled_replayed_and_compacted() {
+        use crate::{Rollout, Status};
+        let d = tempfile::tempdir().unwrap();
+        let a = Address::of("secret_thing", "x");
+        {
+            let s = Store::open_with_meta(d.path(), "app", "dev", meta).unwrap();
+            s.edit(vec![
+                Edit::Resource {
+                    address: a.clone(),
+                    resource: Some(crate::ResourceState {
+                        kind: "secret_thing".into(),
+                        id: "s-1".into(),
+                        props: props(json!({"value": "hunter2"})),
+                        outputs: Props::new(),
+                        dependencies: vec![],
+                        status: Status::Ok,
+                        deposed: vec![],
+                    }),
+                },
+                Edit::Release {
+                    service: "web".into(),
+                    release: release(1, Rollout::InProgress),
+                },
+            ])
+            .await
+            .unwrap();
+            // The rollout ends: the release is replaced by its number.
+            s.edit(vec![Edit::Release {
+                service: "web".into(),
+                release: release(1, Rollout::Completed),
+            }])
+            .await
+            .unwrap();
+            let j = std::fs::read_to_string(d.path().join(JOURNAL_FILE)).unwrap();
+            assert!(
+                !j.contains("hunter2"),
+                "secrets are markers in edits too: {j}"
+            );
+            // No compaction: only the journal has them.
+        }
+        let s = Store::open_with_meta(d.path(), "app", "dev", meta).unwrap();
+        let st = s.state();
+        assert_eq!(st.resources[&a].id, "s-1");
+        assert_eq!(st.releases["web"].len(), 1);
+        assert_eq!(st.releases["web"][0].outcome, Rollout::Completed);
+        assert_eq!(st.serial, 1, "a changed snapshot gets a new serial");
+        let snap = std::fs::read_to_string(d.path().join(STATE_FILE)).unwrap();
+        assert!(!snap.contains("hunter2"));
+        assert!(snap.contains("\"releases\""));
+        s.edit(vec![Edit::Resource {
+            address: a.clone(),
+            resource: None,
+        }])
+        .await
+        .unwrap();
+        assert!(s.state().resources.is_empty());
+    }
+
+    #[test]
+    fn releases_keep_the_newest_and_the_current_one_is_the_last_that_held() {
+        use crate::{Rollout, MAX_RELEASES};
+        let mut st = State::new("app", "dev");
+        for n in 1..=(MAX_RELEASES as u64 + 5) {
+            st.put_release("web", release(n, Rollout::Completed));
+        }
+        let list = &st.releases["web"];
+        assert_eq!(list.len(), MAX_RELEASES);
+        assert_eq!(list[0].number, 6);
+        st.put_release("web", release(26, Rollout::RolledBack));
+        st.put_release("web", release(27, Rollout::Failed));
+        assert_eq!(st.current_release("web").unwrap().number, 25);
+        st.put_release("web", release(28, Rollout::TimedOut));
+        assert_eq!(st.current_release("web").unwrap().number, 28);
+        assert!(st.current_release("api").is_none());
     }
 }
