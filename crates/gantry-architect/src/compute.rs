@@ -6,9 +6,10 @@ use crate::naming::{partition, short_name};
 use crate::network::{ids, Net};
 use crate::routing::Routing;
 use crate::Graph;
+use crate::{Deployed, DeployedImages};
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
-use gantry_model::{Capacity, Image, Model, Service};
+use gantry_model::{Capacity, Container, Image, Model, Service};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +22,7 @@ pub(crate) fn build(
     net: &Net,
     routing: &Routing,
     wiring: &BTreeMap<String, ServiceWiring>,
+    deployed: &Deployed,
     g: &mut Graph,
 ) {
     let prefix = m.prefix();
@@ -34,7 +36,8 @@ pub(crate) fn build(
     ));
     for s in &m.services {
         let w = &wiring[&s.name];
-        service(m, net, routing, w, &cluster, s, g);
+        let d = deployed.services.get(&s.name);
+        service(m, net, routing, w, &cluster, s, d, g);
     }
 }
 
@@ -51,6 +54,7 @@ fn trust_ecs_tasks(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn service(
     m: &Model,
     net: &Net,
@@ -58,6 +62,7 @@ fn service(
     w: &ServiceWiring,
     cluster: &Address,
     s: &Service,
+    deployed: Option<&DeployedImages>,
     g: &mut Graph,
 ) {
     let prefix = m.prefix();
@@ -171,12 +176,7 @@ fn service(
         .iter()
         .map(|c| ContainerDefinition {
             name: c.name.clone(),
-            // A built image is the repository URL without a tag: `deploy`
-            // pushes an immutable tag and records it, so `plan` leaves it be.
-            image: match &c.image {
-                Image::Registry(i) => i.clone(),
-                Image::Build(_) => reference(&repos[c.name.as_str()], "repository_url"),
-            },
+            image: image(c, &repos, deployed),
             command: c.command.clone(),
             essential: c.essential,
             cpu: c.cpu as i32,
@@ -271,42 +271,85 @@ fn service(
         .collect();
     load_balancers.sort();
     let has_lb = !load_balancers.is_empty();
-    g.add(
-        Resource::new(
-            kinds::ECS_SERVICE,
-            &s.name,
-            &EcsService {
-                name: s.name.clone(),
-                cluster_arn: reference(cluster, "arn"),
-                task_definition_arn: reference(&task, "arn"),
-                desired_count: s.desired_count as i32,
-                subnet_ids: ids(&net.private_subnets),
-                security_group_ids: vec![reference(&routing.service_sgs[&s.name], "id")],
-                assign_public_ip: false,
-                load_balancers,
-                circuit_breaker_enable: true,
-                circuit_breaker_rollback: true,
-                minimum_healthy_percent: 100,
-                maximum_percent: 200,
-                health_check_grace_period_seconds: if has_lb { 60 } else { 0 },
-                capacity_provider: match s.capacity {
-                    Capacity::Fargate => "FARGATE".into(),
-                    Capacity::FargateSpot => "FARGATE_SPOT".into(),
-                },
-                enable_execute_command: s.exec,
+    // A built image does not exist before the first deploy: its tasks could
+    // not start, so the service waits at zero until `deploy` brings it up.
+    let unbuilt: Vec<&str> = s
+        .containers
+        .iter()
+        .filter(|c| {
+            matches!(c.image, Image::Build(_))
+                && !deployed.is_some_and(|d| d.images.contains_key(&c.name))
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    let desired_count = if unbuilt.is_empty() {
+        s.desired_count as i32
+    } else {
+        0
+    };
+    let mut svc = Resource::new(
+        kinds::ECS_SERVICE,
+        &s.name,
+        &EcsService {
+            name: s.name.clone(),
+            cluster_arn: reference(cluster, "arn"),
+            task_definition_arn: reference(&task, "arn"),
+            desired_count,
+            subnet_ids: ids(&net.private_subnets),
+            security_group_ids: vec![reference(&routing.service_sgs[&s.name], "id")],
+            assign_public_ip: false,
+            load_balancers,
+            circuit_breaker_enable: true,
+            circuit_breaker_rollback: true,
+            minimum_healthy_percent: 100,
+            maximum_percent: 200,
+            health_check_grace_period_seconds: if has_lb { 60 } else { 0 },
+            capacity_provider: match s.capacity {
+                Capacity::Fargate => "FARGATE".into(),
+                Capacity::FargateSpot => "FARGATE_SPOT".into(),
             },
-        )
-        .with_depends_on(
-            routing
-                .listener_deps
-                .get(&s.name)
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                // Tasks cannot mount EFS before its mount targets exist.
-                .chain(w.depends_on.iter().cloned()),
-        ),
+            enable_execute_command: s.exec,
+        },
+    )
+    .with_depends_on(
+        routing
+            .listener_deps
+            .get(&s.name)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            // Tasks cannot mount EFS before its mount targets exist.
+            .chain(w.depends_on.iter().cloned()),
     );
+    if !unbuilt.is_empty() {
+        svc = svc.with_note(format!(
+            "desired_count 0 until the first `gantry deploy --build` pushes an image for {}; that deploy brings it to {}",
+            unbuilt.join(", "),
+            s.desired_count
+        ));
+    }
+    g.add(svc);
+}
+
+/// A container's image: a registry image as the spec names it (or the one
+/// deployed over it while the spec still names the same), a built one as
+/// deployed, or, before the first deploy, its repository's URL (no tag).
+fn image(
+    c: &Container,
+    repos: &BTreeMap<&str, Address>,
+    deployed: Option<&DeployedImages>,
+) -> String {
+    let shipped = deployed.and_then(|d| d.images.get(&c.name));
+    match &c.image {
+        Image::Registry(i) => match (shipped, deployed.and_then(|d| d.overrides.get(&c.name))) {
+            (Some(img), Some(over)) if over == i => img.clone(),
+            _ => i.clone(),
+        },
+        Image::Build(_) => match shipped {
+            Some(img) => img.clone(),
+            None => reference(&repos[c.name.as_str()], "repository_url"),
+        },
+    }
 }
 
 /// The task role's inline policies: `data` for what `uses` grants, `app`

@@ -49,8 +49,34 @@ pub enum ArchitectError {
     TooManyRoutes { count: usize },
 }
 
-/// The desired resources for one environment of an application.
+/// What `gantry deploy` put in place, which the architecture keeps (DESIGN
+/// rule 4: deploys don't fight the plan). Read from the state's releases by
+/// the caller; the architect stays free of I/O.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deployed {
+    /// By service name.
+    pub services: std::collections::BTreeMap<String, DeployedImages>,
+}
+
+/// The images of a service's current release.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeployedImages {
+    /// Container → image reference.
+    pub images: std::collections::BTreeMap<String, String>,
+    /// Container → the spec's `image:` that the deployed one replaced; the
+    /// deployed image holds only while the spec still says that.
+    pub overrides: std::collections::BTreeMap<String, String>,
+}
+
+/// The desired resources for one environment of an application, before
+/// anything was deployed.
 pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
+    architect_with(model, &Deployed::default())
+}
+
+/// The desired resources for one environment of an application, keeping
+/// the images `deploy` put in place.
+pub fn architect_with(model: &Model, deployed: &Deployed) -> Result<DesiredGraph, ArchitectError> {
     let mut g = Graph::default();
     let net = network::build(model, &mut g);
     network::flow_logs(model, &net, &mut g);
@@ -66,7 +92,7 @@ pub fn architect(model: &Model) -> Result<DesiredGraph, ArchitectError> {
     }
     network::endpoints(model, &net, &routing.service_sgs, &mut g);
     let wiring = data::build(model, &net, &routing, &mut g);
-    compute::build(model, &net, &routing, &wiring, &mut g);
+    compute::build(model, &net, &routing, &wiring, deployed, &mut g);
     site::build(model, zone.as_ref(), &mut g);
     let graph = g.finish()?;
     graph.topo_order()?;
