@@ -26,6 +26,9 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   or StopServiceDeployment and no rollout ever fails; `moto_ecs.py` fills
   these, with `POST /moto-api/gantry/ecs-rollout` to script how a service's
   next deployments end (its docstring has the details).
+- ECR: repositories name an AWS host in `repositoryUri` and moto serves
+  no registry API; `moto_ecr.py` adds `POST /moto-api/gantry/ecr-registry`
+  so that a test's repositories name a local registry instead.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -38,6 +41,7 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
+import moto_ecr  # noqa: F401  (patches moto on import)
 import moto_ecs  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
