@@ -118,6 +118,10 @@ def _revision_arn(service: Any, deployment_id: str) -> str:
 
 
 def _event(service: Any, at: datetime, message: str) -> None:
+    # Strictly newer than the last one (to the millisecond the API shows),
+    # so that a reader can follow events by time.
+    if service.events and at < service.events[0]["createdAt"] + timedelta(milliseconds=1):
+        at = service.events[0]["createdAt"] + timedelta(milliseconds=1)
     service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": at,
                               "message": f"(service {service.name}) {message}"})
     del service.events[100:]
