@@ -14,10 +14,13 @@
 #   GANTRY_TEST_REGISTRY        127.0.0.1:PORT
 #   CONTAINERS_REGISTRIES_CONF  a registries.conf marking it insecure (HTTP),
 #                               so plain `podman push` / `podman login` work
-#   CONTAINERS_CONF             podman settings this sandbox needs (cgroupfs,
-#                               file event log)
-#   CONTAINERS_STORAGE_CONF     podman image storage in the run directory
-#                               (vfs driver: no overlay mounts here)
+#   CONTAINERS_CONF             podman's engine settings (cgroupfs, events to
+#                               a file in the run directory)
+#   CONTAINERS_STORAGE_CONF     podman's image storage in the run directory
+#                               (vfs driver: no mounts to leave behind)
+# podman 4.3 as root needs none of these here (it picks overlay, cgroupfs
+# and a file event log by itself); they keep a test's images out of
+# /var/lib/containers and independent of /etc/containers.
 #   REGISTRY_AUTH_FILE          where `podman login` keeps credentials
 #   GANTRY_REGISTRY_PID         the registry's process id
 # Pids, configuration and logs go to $GANTRY_REGISTRY_DIR (default:
@@ -82,8 +85,7 @@ unqualified-search-registries = []
 location = "127.0.0.1:$port"
 insecure = true
 CONF
-  # podman as root in this sandbox: no systemd (cgroupfs, events to a
-  # file) and no overlay mounts (vfs); storage of its own in the run dir.
+  # podman's own settings and storage, in the run directory.
   mkdir -p "$run_dir/podman/storage" "$run_dir/podman/run"
   cat >"$run_dir/containers.conf" <<CONF
 [engine]
