@@ -23,7 +23,7 @@ ECS API reference and the developer guide's service-deployment pages:
   running is capped at desired here.
 - No service events; added for what a rollout writes (started, stopped,
   deployment completed / failed, rolling back, steady state; newest first,
-  at most 100).
+  each at least 1 ms after the one before, at most 100).
 - No ListServiceDeployments, DescribeServiceDeployments or
   StopServiceDeployment (500). Added with AWS's shapes: a service
   deployment per deployment (an id of 21 characters), its target service
@@ -47,12 +47,18 @@ ECS API reference and the developer guide's service-deployment pages:
   is reached `seconds` after the deployment was created and evaluated when
   the service is read (DescribeServices, ListTasks, the service-deployment
   APIs, UpdateService). `fail` stops one task per `failed_tasks` entry
-  (default: one, its first container exiting 1); these tasks are listed
+  (default: one entry; an entry without `containers` has the task
+  definition's first container exit 1; missing reasons and codes are
+  "Essential container in task exited" / EssentialContainerExited); these
+  tasks (started by the deployment id, group `service:NAME`) are listed
   and described STOPPED and never move. With the circuit breaker on the
   deployment then fails (and, with rollback, the service goes back to the
   last completed deployment: AWS gives that deployment's id to the
   rollback's PRIMARY); with the breaker off it stays IN_PROGRESS, as on
-  AWS, where an unguarded rollout retries for ever.
+  AWS, where an unguarded rollout retries for ever. StopServiceDeployment
+  ROLLBACK rolls an unfinished deployment back the same way (without
+  stopped tasks); ABORT leaves it where it is, STOPPED. A deployment
+  superseded by a newer one while under way is STOPPED too.
 
 Scripts are keyed by cluster and service name, not account or region:
 tests give their stacks unique names. Remove this once moto models
