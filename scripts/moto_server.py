@@ -20,8 +20,15 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   deletion and secrets scheduled for deletion.
   `moto_tagging.py` fills each gap (its docstring has the details), and
   adds ElastiCache `DeleteCacheSubnetGroup`, which moto lacks.
-- ECS CreateService drops `enableExecuteCommand` (UpdateService keeps it):
-  kept here, so a service created with ECS Exec on describes as such.
+- ECS deployments: CreateService drops `deploymentConfiguration` and
+  `enableExecuteCommand`, UpdateService starts no deployment, services have
+  no events, there is no ListServiceDeployments, DescribeServiceDeployments
+  or StopServiceDeployment and no rollout ever fails; `moto_ecs.py` fills
+  these, with `POST /moto-api/gantry/ecs-rollout` to script how a service's
+  next deployments end (its docstring has the details).
+- ECR: repositories name an AWS host in `repositoryUri` and moto serves
+  no registry API; `moto_ecr.py` adds `POST /moto-api/gantry/ecr-registry`
+  so that a test's repositories name a local registry instead.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -34,7 +41,8 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
-import moto.ecs.responses as ecs_responses
+import moto_ecr  # noqa: F401  (patches moto on import)
+import moto_ecs  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)
@@ -60,18 +68,6 @@ def _domain_to_json(self):
 
 
 apigwv2.DomainName.to_json = _domain_to_json
-
-_create_service = ecs_responses.EC2ContainerServiceResponse.create_service
-
-
-def _create_service_with_exec(self):
-    result = _create_service(self)
-    service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
-    service.enable_execute_command = bool(self._get_param("enableExecuteCommand", False))
-    return result
-
-
-ecs_responses.EC2ContainerServiceResponse.create_service = _create_service_with_exec
 
 if __name__ == "__main__":
     sys.exit(main())
