@@ -15,6 +15,7 @@
 //! and one copy in one crate keeps it that way).
 
 mod context;
+pub mod ecr;
 mod error;
 pub mod exec;
 pub mod gate;
@@ -23,6 +24,7 @@ pub mod logs;
 mod memo;
 pub mod providers;
 pub mod retry;
+pub mod rollout;
 pub mod secrets;
 mod shape;
 pub mod site;

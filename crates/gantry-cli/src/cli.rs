@@ -45,6 +45,15 @@ pub enum Command {
     Up(UpArgs),
     /// Delete every resource of the stack.
     Destroy(DestroyArgs),
+    /// Ship new images to services without re-planning the stack: build and
+    /// push them (--build) or take images built elsewhere (--image), then
+    /// follow each rollout until ECS decides it.
+    Deploy(DeployArgs),
+    /// Return a service to an earlier release, or stop a rollout in
+    /// progress and have ECS roll it back.
+    Rollback(RollbackArgs),
+    /// List a service's releases: revision, images, when, who, outcome.
+    Deployments(DeploymentsArgs),
     /// Show the stack's resources and each service's tasks and deployment.
     Status(StatusArgs),
     /// Print a service's logs in time order, follow them, or run a Logs
@@ -118,6 +127,67 @@ pub struct DestroyArgs {
     /// Destroy without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+fn duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration like 15m or 1h30m: {e}"))
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry deploy --build                      # build every `build:` container, push, roll out
+  gantry deploy web --image app=123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4.2
+  gantry deploy --image web/app=ghcr.io/acme/app@sha256:... --timeout 30m
+
+Exit codes: 0 every rollout completed; 5 a rollout failed (or the circuit
+breaker rolled it back); 6 still rolling out when --timeout ran out.")]
+pub struct DeployArgs {
+    /// The services to ship to (default: those the --image flags and
+    /// --build name).
+    pub services: Vec<String>,
+    /// `CONTAINER=IMAGE` or `SERVICE/CONTAINER=IMAGE`: an image built
+    /// elsewhere (CI) for that container. Repeatable.
+    #[arg(long = "image", value_name = "[SERVICE/]CONTAINER=IMAGE", value_parser = clap::value_parser!(crate::deploy::ImageArg))]
+    pub images: Vec<crate::deploy::ImageArg>,
+    /// Build each `build:` container with the local container engine
+    /// (Podman or Docker), tag it with the git commit and push it to its
+    /// ECR repository.
+    #[arg(long)]
+    pub build: bool,
+    /// How long to follow the rollouts.
+    #[arg(long, default_value = "15m", value_parser = duration)]
+    pub timeout: std::time::Duration,
+    /// Start the rollouts and return without following them.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry rollback web            # stop a rollout in progress, or go back one release
+  gantry rollback web --to 3     # the release numbered 3 in `gantry deployments web`")]
+pub struct RollbackArgs {
+    /// The service.
+    pub service: String,
+    /// The release to return to (its number in `gantry deployments`).
+    #[arg(long, value_name = "RELEASE")]
+    pub to: Option<u64>,
+    /// How long to follow the rollout.
+    #[arg(long, default_value = "15m", value_parser = duration)]
+    pub timeout: std::time::Duration,
+    /// Start the rollout and return without following it.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeploymentsArgs {
+    /// The service.
+    pub service: String,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,12 @@ pub const LOCKED: u8 = 3;
 /// unlock` removed it. It stopped and wrote nothing more to the state; the
 /// message names the run that holds (or last took) the lock.
 pub const LOCK_LOST: u8 = 4;
+/// `deploy` / `rollback`: a rollout failed, or ECS's circuit breaker rolled
+/// it back; the stopped tasks' reasons were printed.
+pub const ROLLOUT_FAILED: u8 = 5;
+/// `deploy` / `rollback`: a rollout was still going when `--timeout` ran
+/// out; what it was waiting for was printed.
+pub const ROLLOUT_TIMEOUT: u8 = 6;
 /// The command was interrupted (Ctrl-C); in-flight work finished and state was saved.
 pub const INTERRUPTED: u8 = 130;
 /// Bad command-line usage (unknown flag, missing argument).

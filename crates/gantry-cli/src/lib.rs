@@ -4,7 +4,9 @@
 //! for a terminal ([`progress`], [`render`]). The binary's command files are
 //! thin wrappers over this.
 
+pub mod build;
 pub mod cli;
+pub mod deploy;
 pub mod endpoints;
 pub mod exit;
 pub mod logs;

@@ -3,6 +3,7 @@
 //! plan. Nothing here prints; commands render the results.
 
 use crate::cli::Global;
+use gantry_architect::{Deployed, DeployedImages};
 use gantry_aws::AwsContext;
 use gantry_core::{DesiredGraph, StackTags};
 use gantry_execute::{Engine, Limits, Reporter};
@@ -67,6 +68,9 @@ pub enum OpsError {
     #[error(transparent)]
     #[diagnostic(code(gantry::engine))]
     Engine(gantry_execute::EngineError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Deploy(Box<crate::deploy::DeployError>),
     #[error("the architecture could not be generated: {0}")]
     #[diagnostic(code(gantry::architect))]
     Architect(String),
@@ -100,25 +104,45 @@ impl From<gantry_execute::EngineError> for OpsError {
 pub struct Workspace {
     pub spec_path: PathBuf,
     pub model: Model,
+    /// The desired graph, keeping the images `deploy` put in place.
     pub graph: DesiredGraph,
     pub state_dir: PathBuf,
+    /// The images of each service's current release, as the graph keeps them.
+    pub deployed: Deployed,
 }
 
 impl Workspace {
     /// Parses, validates and models the spec, then generates the desired
-    /// resource graph. Spec errors come back as rendered diagnostics with
+    /// resource graph with the images the recorded releases put in place
+    /// (read without the lock; [`Session::open`] reads them again under
+    /// it). Spec errors come back as rendered diagnostics with
     /// `file:line:col`.
     pub fn load(global: &Global) -> miette::Result<Workspace> {
         let model = load_model(global)?;
-        let graph =
-            gantry_architect::architect(&model).map_err(|e| OpsError::Architect(e.to_string()))?;
         let state_dir = state_dir(&global.file, &model, global.state_dir.as_deref());
+        // A state that cannot be read fails the commands that need it, later.
+        let deployed = gantry_state::read_state(&state_dir, &model.stack, &model.env)
+            .map(|s| deployed(&s))
+            .unwrap_or_default();
+        let graph = architect(&model, &deployed)?;
         Ok(Workspace {
             spec_path: global.file.clone(),
             model,
             graph,
             state_dir,
+            deployed,
         })
+    }
+
+    /// Makes the graph keep the releases `state` records, when they are not
+    /// the ones it was made with.
+    pub fn sync(&mut self, state: &gantry_state::State) -> Result<(), OpsError> {
+        let now = deployed(state);
+        if now != self.deployed {
+            self.graph = architect(&self.model, &now)?;
+            self.deployed = now;
+        }
+        Ok(())
     }
 
     pub fn tags(&self) -> StackTags {
@@ -132,6 +156,29 @@ impl Workspace {
     pub fn label(&self) -> String {
         format!("{}/{}", self.model.stack, self.model.env)
     }
+}
+
+fn architect(model: &Model, deployed: &Deployed) -> Result<DesiredGraph, OpsError> {
+    gantry_architect::architect_with(model, deployed)
+        .map_err(|e| OpsError::Architect(e.to_string()))
+}
+
+/// The images each service's current release (the newest that did not
+/// fail) put in place.
+pub fn deployed(state: &gantry_state::State) -> Deployed {
+    let mut out = Deployed::default();
+    for service in state.releases.keys() {
+        if let Some(r) = state.current_release(service) {
+            out.services.insert(
+                service.clone(),
+                DeployedImages {
+                    images: r.images.clone(),
+                    overrides: r.overrides.clone(),
+                },
+            );
+        }
+    }
+    out
 }
 
 /// Parses, validates and models the spec for the selected environment.
@@ -193,13 +240,14 @@ pub struct Session {
 
 impl Session {
     /// Takes the lock (renewed in the background while held) and opens the
-    /// state under it, replaying any journal a crashed run left.
+    /// state under it, replaying any journal a crashed run left; the
+    /// workspace's graph then keeps the releases that state records.
     ///
     /// From then on `ctx` sends nothing more once the lock is lost: its
     /// send gate asks the lock's fence before every request, so a call the
     /// SDK built before a pause cannot reach AWS after another run took
     /// over.
-    pub fn open(ws: &Workspace, ctx: &AwsContext, command: &str) -> Result<Session, OpsError> {
+    pub fn open(ws: &mut Workspace, ctx: &AwsContext, command: &str) -> Result<Session, OpsError> {
         let lease = lock_lease()?;
         std::fs::create_dir_all(&ws.state_dir).map_err(|source| {
             OpsError::State(StateError::Io {
@@ -219,6 +267,7 @@ impl Session {
             &ws.model.env,
             lock.clone(),
         )?);
+        store.with_state(|s| ws.sync(s))?;
         Ok(Session {
             lock,
             store,

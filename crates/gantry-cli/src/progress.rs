@@ -41,6 +41,12 @@ fn past(op: &Op) -> &'static str {
 }
 
 impl Progress {
+    /// One line per event, never live bars: for commands with a handful of
+    /// operations among other output (`deploy`).
+    pub fn plain(color: bool) -> Progress {
+        Progress { color, live: None }
+    }
+
     /// `total` is the number of operations the plan holds.
     pub fn new(total: usize, color: bool) -> Progress {
         let live = std::io::stderr().is_terminal().then(|| {

@@ -69,6 +69,17 @@ impl<'a> Source<'a> {
     }
 }
 
+/// What a refresh reads.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// Every recorded resource, and the stack's inventory.
+    All,
+    /// The inventory alone (its unrecorded objects confirmed by a read).
+    Orphans,
+    /// These recorded resources, and no inventory.
+    Only(&'a [Address]),
+}
+
 /// What one piece of a refresh produced.
 enum Done<'a> {
     Read {
@@ -104,7 +115,7 @@ impl Engine {
         state: &State,
         reporter: &dyn Reporter,
     ) -> Result<Refreshed, EngineError> {
-        self.refresh_with(Source::State(state), reporter, true)
+        self.refresh_with(Source::State(state), reporter, Scope::All)
             .await
     }
 
@@ -119,7 +130,20 @@ impl Engine {
         store: &Store,
         reporter: &dyn Reporter,
     ) -> Result<Refreshed, EngineError> {
-        self.refresh_with(Source::Store(store), reporter, true)
+        self.refresh_with(Source::Store(store), reporter, Scope::All)
+            .await
+    }
+
+    /// [`Engine::refresh_store`] of `addresses` alone, without listing the
+    /// stack: what `deploy` reads of the services it ships to (the rest of
+    /// the stack is not its business). Returns the addresses found gone.
+    pub async fn refresh_addresses(
+        &self,
+        store: &Store,
+        addresses: &[Address],
+        reporter: &dyn Reporter,
+    ) -> Result<Refreshed, EngineError> {
+        self.refresh_with(Source::Store(store), reporter, Scope::Only(addresses))
             .await
     }
 
@@ -133,7 +157,7 @@ impl Engine {
         reporter: &dyn Reporter,
     ) -> Result<Vec<Orphan>, EngineError> {
         Ok(self
-            .refresh_with(Source::State(state), reporter, false)
+            .refresh_with(Source::State(state), reporter, Scope::Orphans)
             .await?
             .orphans)
     }
@@ -145,7 +169,7 @@ impl Engine {
         reporter: &dyn Reporter,
     ) -> Result<Vec<Orphan>, EngineError> {
         Ok(self
-            .refresh_with(Source::Store(store), reporter, false)
+            .refresh_with(Source::Store(store), reporter, Scope::Orphans)
             .await?
             .orphans)
     }
@@ -154,16 +178,23 @@ impl Engine {
         &self,
         source: Source<'_>,
         reporter: &dyn Reporter,
-        read_recorded: bool,
+        scope: Scope<'_>,
     ) -> Result<Refreshed, EngineError> {
         let started = Instant::now();
-        let by_kind: BTreeMap<String, Vec<Address>> = if read_recorded {
+        let by_kind: BTreeMap<String, Vec<Address>> = if !matches!(scope, Scope::Orphans) {
             let (by_kind, n) = source.with(|s| {
                 let mut m: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+                let mut n = 0;
                 for (a, rs) in &s.resources {
+                    if let Scope::Only(only) = scope {
+                        if !only.contains(a) {
+                            continue;
+                        }
+                    }
                     m.entry(rs.kind.clone()).or_default().push(a.clone());
+                    n += 1;
                 }
-                (m, s.resources.len())
+                (m, n)
             });
             reporter.event(Event::RefreshStarted {
                 kinds: by_kind.len(),
@@ -220,7 +251,11 @@ impl Engine {
                 }));
             }
         }
-        if let Some(inv) = self.providers.inventory() {
+        let inventory = match scope {
+            Scope::Only(_) => None,
+            _ => self.providers.inventory(),
+        };
+        if let Some(inv) = inventory {
             let inv = inv.clone();
             pending.push(Box::pin(async move {
                 let mut attempts = Attempts::new(self.retry, reporter, "inventory", None);

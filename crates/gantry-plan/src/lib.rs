@@ -158,6 +158,23 @@ pub struct PlanSummary {
     pub adopt: usize,
 }
 
+impl PlanSummary {
+    fn of(actions: &[PlannedAction]) -> PlanSummary {
+        let mut s = PlanSummary::default();
+        for a in actions {
+            match a.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.destroy += 1,
+                Action::NoOp => s.no_op += 1,
+                Action::Adopt => s.adopt += 1,
+            }
+        }
+        s
+    }
+}
+
 /// The result of planning; serializable for `plan --json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -205,23 +222,24 @@ impl Plan {
             .filter(|a| matches!(a.action, Action::Delete | Action::Replace))
     }
 
+    /// This plan cut down to the actions at `addresses` (their replaced
+    /// objects' deletions included), untracked objects left out: what a
+    /// command that changes a few resources of a stack applies (`deploy`
+    /// changes a service's task definition and service, nothing else).
+    pub fn only(mut self, addresses: &BTreeSet<Address>) -> Plan {
+        self.actions.retain(|a| addresses.contains(&a.address));
+        self.untracked.clear();
+        self.summary = PlanSummary::of(&self.actions);
+        self
+    }
+
     fn new(
         state: &State,
         destroy: bool,
         actions: Vec<PlannedAction>,
         untracked: Vec<Untracked>,
     ) -> Plan {
-        let mut s = PlanSummary::default();
-        for a in &actions {
-            match a.action {
-                Action::Create => s.add += 1,
-                Action::Update => s.change += 1,
-                Action::Replace => s.replace += 1,
-                Action::Delete => s.destroy += 1,
-                Action::NoOp => s.no_op += 1,
-                Action::Adopt => s.adopt += 1,
-            }
-        }
+        let s = PlanSummary::of(&actions);
         Plan {
             format_version: PLAN_FORMAT.into(),
             stack: state.stack.clone(),

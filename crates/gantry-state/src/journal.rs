@@ -112,7 +112,8 @@ pub enum Edit {
 }
 
 impl Edit {
-    pub(crate) fn apply(&self, state: &mut State) {
+    /// Applies the edit to `state` (what replay and the store do).
+    pub fn apply_to(&self, state: &mut State) {
         match self {
             Edit::Resource {
                 address,
@@ -347,7 +348,7 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateEr
                     apply(state, &it, &outcome);
                 }
             }
-            Record::Edit { edit, .. } => edit.apply(state),
+            Record::Edit { edit, .. } => edit.apply_to(state),
         }
     }
     state.generation = newest;

@@ -410,7 +410,7 @@ impl Store {
         }
         g.stopped()?;
         for e in &edits {
-            e.apply(&mut g.state);
+            e.apply_to(&mut g.state);
         }
         Ok(())
     }

@@ -67,6 +67,79 @@ pub fn warn_takeover(session: &Session) {
     }
 }
 
+/// What stops a run that changes AWS: the first Ctrl-C (start nothing
+/// new, let calls in flight finish, save), a second one (exit at once: the
+/// journal holds every completed call), or the state lock taken over by
+/// another run (our lease lapsed): then the store refuses every further
+/// write (`StateError::Fenced`), so the run ends with that error, naming
+/// the new holder, and exit code LOCK_LOST.
+pub struct Stop {
+    pub token: CancellationToken,
+    tasks: [tokio::task::JoinHandle<()>; 2],
+}
+
+impl Stop {
+    pub fn new(session: &Session) -> Stop {
+        let token = CancellationToken::new();
+        let lost = {
+            let cancel = token.clone();
+            let lost = session.lock.lost();
+            tokio::spawn(async move {
+                lost.await;
+                eprintln!(
+                    "the state lock was taken over by another run: starting nothing more, writing nothing more"
+                );
+                cancel.cancel();
+            })
+        };
+        let watcher = {
+            let cancel = token.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    cancel.cancel();
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        eprintln!(
+                            "interrupted again: exiting now; the next run resumes from the journal"
+                        );
+                        std::process::exit(exit::INTERRUPTED as i32);
+                    }
+                }
+            })
+        };
+        Stop {
+            token,
+            tasks: [lost, watcher],
+        }
+    }
+}
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// `e` as the run reports it: for a lost lock, what this run still changed
+/// afterwards, and what it cleaned up once it could take the lock again.
+pub async fn lock_lost(session: &Session, e: OpsError) -> OpsError {
+    let e = session.explain(e);
+    let OpsError::LockLost(msg) = e else {
+        return e;
+    };
+    let undone = session.undo_strays().await;
+    let msg = if undone.is_empty() {
+        msg
+    } else {
+        format!(
+            "{msg}\n\nCleaned up under the lock, taken again once free:\n{}",
+            undone.join("\n")
+        )
+    };
+    OpsError::LockLost(msg)
+}
+
 /// Applies `plan` with progress on stderr; the first Ctrl-C stops launching
 /// new operations and lets in-flight ones finish, a second one exits at once
 /// (the journal still records every completed call).
@@ -84,59 +157,15 @@ pub async fn apply_plan(
         .filter(|a| a.action != gantry_plan::Action::NoOp)
         .count();
     let progress = Arc::new(Progress::new(total, color));
-    let cancel = CancellationToken::new();
-    // Someone else took our lock (our lease lapsed): stop as on Ctrl-C. The
-    // store refuses every further write (StateError::Fenced), so the run
-    // ends with that error, naming the new holder, and exit code LOCK_LOST.
-    let lost = {
-        let cancel = cancel.clone();
-        let lost = session.lock.lost();
-        tokio::spawn(async move {
-            lost.await;
-            eprintln!(
-                "the state lock was taken over by another run: starting nothing more, writing nothing more"
-            );
-            cancel.cancel();
-        })
-    };
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!(
-                        "interrupted again: exiting now; the next run resumes from the journal"
-                    );
-                    std::process::exit(exit::INTERRUPTED as i32);
-                }
-            }
-        })
-    };
+    let stop = Stop::new(session);
     let result = engine
-        .apply(plan, desired, &session.store, progress.clone(), &cancel)
+        .apply(plan, desired, &session.store, progress.clone(), &stop.token)
         .await;
-    watcher.abort();
-    lost.abort();
+    drop(stop);
     progress.finish();
     let summary = match result {
         Ok(s) => s,
-        Err(e) => {
-            let e = session.explain(OpsError::from(e));
-            let OpsError::LockLost(msg) = e else {
-                return Err(e.into());
-            };
-            let undone = session.undo_strays().await;
-            let msg = if undone.is_empty() {
-                msg
-            } else {
-                format!(
-                    "{msg}\n\nCleaned up under the lock, taken again once free:\n{}",
-                    undone.join("\n")
-                )
-            };
-            return Err(OpsError::LockLost(msg).into());
-        }
+        Err(e) => return Err(lock_lost(session, OpsError::from(e)).await.into()),
     };
     eprint!("{}", summarize(&summary, what));
     Ok(if summary.is_success() {

@@ -8,10 +8,10 @@ use gantry_cli::progress::Progress;
 use gantry_core::DesiredGraph;
 
 pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8> {
-    let ws = Workspace::load(g)?;
+    let mut ws = Workspace::load(g)?;
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&ws, &ctx, "destroy")?;
+    let session = Session::open(&mut ws, &ctx, "destroy")?;
     super::apply::warn_takeover(&session);
     let recovery = Progress::new(0, color);
     let plan = ops::plan_destroy(&engine, &session, &recovery).await;

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin wrapper over `gantry_cli::ops`.
 
 mod apply;
+mod deploy;
 mod destroy;
 mod exec;
 mod graph;
@@ -24,6 +25,9 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
+        Command::Deploy(a) => deploy::deploy(g, a).await,
+        Command::Rollback(a) => deploy::rollback(g, a).await,
+        Command::Deployments(a) => deploy::deployments(g, a),
         Command::Status(a) => status::run(g, a).await,
         Command::Logs(a) => logs::run(g, a).await,
         Command::Exec(a) => exec::run(g, a).await,

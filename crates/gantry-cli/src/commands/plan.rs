@@ -6,11 +6,11 @@ use gantry_cli::ops::{self, Session, Workspace};
 use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
-    let ws = Workspace::load(g)?;
+    let mut ws = Workspace::load(g)?;
     super::print_warnings(&ws, color);
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&ws, &ctx, "plan")?;
+    let session = Session::open(&mut ws, &ctx, "plan")?;
     let reporter = Progress::new(0, color && !a.json);
     let plan = ops::plan(&engine, &ws, &session, &reporter, false).await;
     reporter.finish();

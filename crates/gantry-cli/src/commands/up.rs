@@ -7,11 +7,11 @@ use gantry_cli::ops::{self, Session, Workspace};
 use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
-    let ws = Workspace::load(g)?;
+    let mut ws = Workspace::load(g)?;
     super::print_warnings(&ws, color);
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), a.parallelism);
-    let session = Session::open(&ws, &ctx, "up")?;
+    let session = Session::open(&mut ws, &ctx, "up")?;
     super::apply::warn_takeover(&session);
     let refresh_progress = Progress::new(0, color);
     let plan = ops::plan(&engine, &ws, &session, &refresh_progress, true).await;

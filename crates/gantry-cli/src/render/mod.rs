@@ -1,4 +1,5 @@
 //! Text renderings the CLI prints: the Mermaid graph and the status table.
 
 pub mod mermaid;
+pub mod rollout;
 pub mod status;

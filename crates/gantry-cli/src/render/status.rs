@@ -99,3 +99,58 @@ pub fn endpoints(e: &[crate::endpoints::Endpoint]) -> String {
     }
     out
 }
+
+/// A service's releases as a table, oldest first, the current one marked.
+pub fn releases(service: &str, list: &[gantry_state::Release], current: Option<u64>) -> String {
+    let mut out = String::new();
+    if list.is_empty() {
+        let _ = writeln!(
+            out,
+            "No releases of {service} yet: `gantry deploy` ships and records them."
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Releases of {service} (oldest first; * marks the one in place):"
+    );
+    let rev = |r: &gantry_state::Release| {
+        if r.revision.is_empty() {
+            "-".to_string()
+        } else {
+            crate::render::rollout::revision(&r.revision).to_string()
+        }
+    };
+    let wr = list.iter().map(|r| rev(r).len()).max().unwrap_or(0).max(8);
+    let wb = list.iter().map(|r| r.by.len()).max().unwrap_or(0).max(2);
+    let _ = writeln!(
+        out,
+        "    {:>3}  {:wr$}  {:20}  {:wb$}  {:12}  images",
+        "#", "revision", "when", "by", "outcome"
+    );
+    for r in list {
+        let mark = if Some(r.number) == current { "*" } else { " " };
+        let images: Vec<String> = r.images.iter().map(|(c, i)| format!("{c}={i}")).collect();
+        let _ = writeln!(
+            out,
+            "  {mark} {:>3}  {:wr$}  {:20}  {:wb$}  {:12}  {}",
+            r.number,
+            rev(r),
+            r.at,
+            r.by,
+            r.outcome.to_string(),
+            images.join(", ")
+        );
+        let mut notes = Vec::new();
+        if let Some(n) = r.rollback_of {
+            notes.push(format!("rollback to release {n}"));
+        }
+        if let Some(why) = &r.reason {
+            notes.push(why.clone());
+        }
+        if !notes.is_empty() {
+            let _ = writeln!(out, "        {}", notes.join("; "));
+        }
+    }
+    out
+}
