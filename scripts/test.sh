@@ -2,11 +2,14 @@
 # The whole test suite: the emulator's own tests (scripts/test_*.py: the
 # fault proxy and moto's gaps filled), then unit, snapshot, engine (fake
 # provider) and end-to-end tests against the local AWS emulator, which the
-# tests install (into .venv) and start themselves on free loopback ports.
+# tests install (into .venv) and start themselves on free loopback ports,
+# and podman with a local registry for the tests that build images.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 # Install the emulator once up front so parallel tests do not race to do it.
 scripts/emulator.sh install
+# podman and a local registry, for `deploy --build` (Debian packages).
+scripts/registry.sh install
 "${GANTRY_VENV:-$root/.venv}/bin/python" -m unittest discover -s scripts -p 'test_*.py'
 cargo test --workspace --locked "$@"

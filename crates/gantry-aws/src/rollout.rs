@@ -242,12 +242,67 @@ pub struct Follower {
     deployment_arns: BTreeMap<String, String>,
 }
 
+/// The service events and stopped tasks that were there before a deploy
+/// changed anything: a follower reports none of them. (A time cut-off
+/// alone cannot tell them apart: ECS's clock and ours differ, and the
+/// previous rollout's last events may be a second old.)
+#[derive(Debug, Default, Clone)]
+pub struct Baseline {
+    events: HashSet<String>,
+    tasks: HashSet<String>,
+}
+
+impl Baseline {
+    /// Reads what services (`(cluster, service ARN)`) already show.
+    pub async fn read(
+        ctx: &AwsContext,
+        services: &[(String, String)],
+    ) -> Result<Baseline, ProviderError> {
+        let mut out = Baseline::default();
+        for (cluster, service) in services {
+            let described = ctx
+                .ecs()
+                .describe_services()
+                .cluster(cluster)
+                .services(service)
+                .send()
+                .await
+                .map_err(err)?;
+            for s in described.services() {
+                out.events
+                    .extend(s.events().iter().filter_map(|e| e.id()).map(str::to_string));
+                let stopped = ctx
+                    .ecs()
+                    .list_tasks()
+                    .cluster(cluster)
+                    .service_name(s.service_name().unwrap_or_default())
+                    .desired_status(DesiredStatus::Stopped)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Vec<_>>()
+                    .await
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?;
+                out.tasks.extend(stopped);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Follower {
     pub fn new(watches: Vec<Watch>) -> Follower {
+        Follower::after(watches, Baseline::default())
+    }
+
+    /// A follower that reports nothing `baseline` saw.
+    pub fn after(watches: Vec<Watch>, baseline: Baseline) -> Follower {
         Follower {
             watches,
-            seen_events: HashSet::new(),
-            seen_tasks: HashSet::new(),
+            seen_events: baseline.events,
+            seen_tasks: baseline.tasks,
             deployment_arns: BTreeMap::new(),
         }
     }
@@ -479,6 +534,28 @@ pub async fn target_health(
         out.push(h);
     }
     Ok(out)
+}
+
+/// Each container's image in a task definition revision, as ECS has it.
+pub async fn images(
+    ctx: &AwsContext,
+    task_definition: &str,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    let r = ctx
+        .ecs()
+        .describe_task_definition()
+        .task_definition(task_definition)
+        .send()
+        .await
+        .map_err(err)?;
+    Ok(r.task_definition()
+        .map(|td| {
+            td.container_definitions()
+                .iter()
+                .filter_map(|c| Some((c.name()?.to_string(), c.image()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// How a service deployment ended (its status and reason), if ECS knows it.

@@ -163,9 +163,10 @@ fn checked(what: String, out: std::process::Output) -> Result<(), BuildError> {
 }
 
 /// The tag for images built from `dir`: its git commit (12 hex digits),
-/// with `-dirty-<UTC time>` when the work tree has changes (ECR tags are
-/// immutable, and two builds of a dirty tree differ); `build-<UTC time>`
-/// outside a git repository.
+/// with `-dirty-<UTC time>` when `dir` (the build context; changes
+/// elsewhere in the repository are not in the image) has uncommitted or
+/// untracked files (ECR tags are immutable, and two builds of a dirty tree
+/// differ); `build-<UTC time>` outside a git repository.
 pub fn tag(dir: &Path, now: time::OffsetDateTime) -> String {
     let stamp = format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}",
@@ -189,7 +190,7 @@ pub fn tag(dir: &Path, now: time::OffsetDateTime) -> String {
     };
     match git(&["rev-parse", "--short=12", "HEAD"]) {
         Some(commit) if !commit.is_empty() => {
-            let dirty = git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+            let dirty = git(&["status", "--porcelain", "--", "."]).is_some_and(|s| !s.is_empty());
             if dirty {
                 format!("{commit}-dirty-{stamp}")
             } else {
@@ -223,19 +224,24 @@ mod tests {
     }
 
     #[test]
-    fn tags_name_the_commit_and_a_dirty_tree() {
+    fn tags_name_the_commit_and_a_dirty_build_context() {
         let d = tempfile::tempdir().unwrap();
+        let app = d.path().join("app");
+        std::fs::create_dir(&app).unwrap();
         let now = time::OffsetDateTime::from_unix_timestamp(1_796_638_272).unwrap();
-        assert_eq!(tag(d.path(), now), "build-20261207101112");
+        assert_eq!(tag(&app, now), "build-20261207101112");
         git(d.path(), &["init", "-q"]);
-        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        std::fs::write(app.join("Dockerfile"), "FROM scratch\n").unwrap();
         git(d.path(), &["add", "."]);
         git(d.path(), &["commit", "-qm", "one"]);
-        let clean = tag(d.path(), now);
+        let clean = tag(&app, now);
         assert_eq!(clean.len(), 12);
         assert!(clean.bytes().all(|b| b.is_ascii_hexdigit()));
-        std::fs::write(d.path().join("Dockerfile"), "FROM scratch\nCOPY . /\n").unwrap();
-        assert_eq!(tag(d.path(), now), format!("{clean}-dirty-20261207101112"));
+        // Outside the build context (the spec, the state): not in the image.
+        std::fs::write(d.path().join("gantry.yaml"), "name: x\n").unwrap();
+        assert_eq!(tag(&app, now), clean);
+        std::fs::write(app.join("Dockerfile"), "FROM scratch\nCOPY . /\n").unwrap();
+        assert_eq!(tag(&app, now), format!("{clean}-dirty-20261207101112"));
     }
 
     #[test]

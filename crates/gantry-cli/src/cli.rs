@@ -192,9 +192,16 @@ pub struct DeploymentsArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Print machine-readable JSON.
+    /// Print machine-readable JSON (with --watch, one document per line).
     #[arg(long)]
     pub json: bool,
+    /// Keep showing the services' status, read again every --interval,
+    /// until Ctrl-C (the scan for untracked objects runs once).
+    #[arg(long)]
+    pub watch: bool,
+    /// How often --watch reads again.
+    #[arg(long, default_value = "5s", value_parser = duration, requires = "watch")]
+    pub interval: std::time::Duration,
 }
 
 #[derive(Debug, Args)]

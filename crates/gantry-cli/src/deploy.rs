@@ -17,7 +17,7 @@
 
 use crate::build::{self, BuildError};
 use crate::ops::{OpsError, Session, Workspace};
-use gantry_aws::rollout::{Follower, Observation, Verdict, Watch};
+use gantry_aws::rollout::{Baseline, Follower, Observation, Verdict, Watch};
 use gantry_aws::AwsContext;
 use gantry_core::{kinds, reference, Address, DesiredGraph, Props, Resource};
 use gantry_execute::{CancellationToken, Engine, Reporter, Summary};
@@ -28,6 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+/// Why a release ended rolled back when `gantry rollback` stopped it.
+pub const STOPPED_BY_ROLLBACK: &str = "stopped by `gantry rollback`";
 /// How long `deploy` and `rollback` follow a rollout unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Polls start this fast (a deploy's first events come within seconds)...
@@ -223,7 +225,9 @@ struct Shipment {
 }
 
 fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc();
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -261,6 +265,87 @@ fn with_images(td: &Props, images: &BTreeMap<String, String>) -> Props {
         }
     }
     out
+}
+
+/// The containers whose image `images` sets over the spec's registry
+/// image (built containers have no spec image to override).
+fn overrides_of(s: &Service, images: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    s.containers
+        .iter()
+        .filter_map(|c| match &c.image {
+            Image::Registry(spec) if images.get(&c.name) != Some(spec) => {
+                Some((c.name.clone(), spec.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records as a release each task definition revision an apply put in place
+/// (a new service, or a spec change that made a revision), so `deployments`
+/// lists it and `rollback` can return to it. `before` is the state the
+/// apply started from. A `build:` service nothing was deployed to gets
+/// none: its image is only a placeholder until its first deploy. A service
+/// whose task definition is gone (destroyed, or dropped from the spec)
+/// loses its history: none of its revisions is registered any more.
+pub async fn record_applied(
+    ws: &Workspace,
+    session: &Session,
+    before: &State,
+) -> Result<(), OpsError> {
+    let state = session.store.state();
+    let by = session.lock.info().who;
+    let mut edits = Vec::new();
+    for s in &ws.model.services {
+        let (td, svc) = addresses(&s.name);
+        let Some(now) = state.get(&td).filter(|r| r.status == Status::Ok) else {
+            continue;
+        };
+        if before.get(&td).is_some_and(|b| b.id == now.id) {
+            continue;
+        }
+        let placeholder = s
+            .containers
+            .iter()
+            .any(|c| matches!(c.image, Image::Build(_)))
+            && !ws.deployed.services.contains_key(&s.name);
+        if placeholder {
+            continue;
+        }
+        let images = images_of(&now.props);
+        let desired = state
+            .get(&svc)
+            .and_then(|r| r.props.get("desired_count"))
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::from(s.desired_count));
+        edits.push(Edit::Release {
+            service: s.name.clone(),
+            release: Release {
+                number: next_number(&state, &s.name),
+                revision: now.id.clone(),
+                overrides: overrides_of(s, &images),
+                images,
+                task_definition: now.props.clone(),
+                desired_count: desired,
+                at: now_rfc3339(),
+                by: by.clone(),
+                rollback_of: None,
+                outcome: Rollout::NotFollowed,
+                reason: Some("put in place by `gantry up`".into()),
+            },
+        });
+    }
+    for service in state.releases.keys() {
+        if state.get(&addresses(service).0).is_none() {
+            edits.push(Edit::Retire {
+                service: service.clone(),
+            });
+        }
+    }
+    if !edits.is_empty() {
+        session.store.edit(edits).await?;
+    }
+    Ok(())
 }
 
 fn next_number(state: &State, service: &str) -> u64 {
@@ -387,16 +472,7 @@ pub async fn deploy(
             });
             continue;
         }
-        let overrides = s
-            .containers
-            .iter()
-            .filter_map(|c| match &c.image {
-                Image::Registry(spec) if images.get(&c.name) != Some(spec) => {
-                    Some((c.name.clone(), spec.clone()))
-                }
-                _ => None,
-            })
-            .collect();
+        let overrides = overrides_of(s, &images);
         let desired = desired_count(ws, &state, s);
         shipments.push(Shipment {
             service: s.name.clone(),
@@ -627,6 +703,16 @@ async fn built_image(
     Ok(image)
 }
 
+/// How a rollback went about it.
+#[derive(Debug)]
+pub enum Rollback {
+    /// A rollout was in flight and ECS was told to roll it back: the
+    /// release it was rolling out, ended rolled back when that worked.
+    Stopped(Vec<Release>),
+    /// An earlier release shipped again, as a new release.
+    Shipped(Vec<Release>),
+}
+
 /// Returns a service to an earlier release: with no `to`, a rollout in
 /// progress is stopped and rolled back by ECS (`StopServiceDeployment`),
 /// or else the release before the current one goes out again. The
@@ -644,7 +730,7 @@ pub async fn rollback(
     listener: &dyn Listener,
     reporter: Arc<dyn Reporter>,
     cancel: &CancellationToken,
-) -> Result<Vec<Release>, OpsError> {
+) -> Result<Rollback, OpsError> {
     let started = SystemTime::now();
     engine.recover(&session.store, &*reporter).await?;
     let s = ws
@@ -711,15 +797,17 @@ pub async fn rollback(
                 ctx,
                 session,
                 vec![(shipment_of(&s.name, release), watch)],
+                Baseline::default(),
                 Follow {
                     wait: true,
                     ..follow
                 },
                 listener,
                 cancel,
-                Some("stopped by `gantry rollback`"),
+                Some(STOPPED_BY_ROLLBACK),
             )
-            .await;
+            .await
+            .map(Rollback::Stopped);
         }
     }
     let history = state.releases.get(service).cloned().unwrap_or_default();
@@ -786,6 +874,7 @@ pub async fn rollback(
         cancel,
     )
     .await
+    .map(Rollback::Shipped)
 }
 
 fn shipment_of(service: &str, release: Release) -> Shipment {
@@ -862,6 +951,24 @@ async fn ship(
         ));
     }
     store.edit(edits).await?;
+    let services: Vec<(String, String)> = shipments
+        .iter()
+        .filter_map(|sh| {
+            let rs = state.get(&sh.svc)?;
+            let cluster = rs.props.get("cluster_arn")?.as_str()?;
+            Some((cluster.to_string(), rs.id.clone()))
+        })
+        .collect();
+    let baseline = match Baseline::read(ctx, &services).await {
+        Ok(b) => b,
+        Err(e) => {
+            listener.event(DeployEvent::Warning(format!(
+                "reading the services before the deploy failed ({e}); \
+                 events and stopped tasks of the seconds before it may show"
+            )));
+            Baseline::default()
+        }
+    };
     for sh in &shipments {
         listener.event(DeployEvent::Shipping {
             service: sh.service.clone(),
@@ -952,8 +1059,10 @@ async fn ship(
         store.compact()?;
         return Ok(ended);
     }
-    let mut rest =
-        follow_and_record(ctx, session, following, follow, listener, cancel, None).await?;
+    let mut rest = follow_and_record(
+        ctx, session, following, baseline, follow, listener, cancel, None,
+    )
+    .await?;
     ended.append(&mut rest);
     Ok(ended)
 }
@@ -1025,10 +1134,12 @@ fn settle_edits(state: &State, td: &Address, svc: Option<&Address>, revision: &s
 /// Follows the rollouts until each is decided, the time is up or Ctrl-C,
 /// recording each release's outcome as it ends. `stopped` is the reason
 /// given to a rollout that ECS rolled back because it was asked to.
+#[allow(clippy::too_many_arguments)]
 async fn follow_and_record(
     ctx: &AwsContext,
     session: &Session,
     shipments: Vec<(Shipment, Watch)>,
+    baseline: Baseline,
     follow: Follow,
     listener: &dyn Listener,
     cancel: &CancellationToken,
@@ -1057,7 +1168,7 @@ async fn follow_and_record(
         pending.insert(w.service.clone(), sh);
         watches.push(w);
     }
-    let mut follower = Follower::new(watches);
+    let mut follower = Follower::after(watches, baseline);
     let mut delay = FIRST_POLL;
     let mut failures = 0;
     let mut last: BTreeMap<String, Observation> = BTreeMap::new();

@@ -5,12 +5,13 @@
 use crate::cli::Global;
 use gantry_architect::{Deployed, DeployedImages};
 use gantry_aws::AwsContext;
-use gantry_core::{DesiredGraph, StackTags};
+use gantry_core::{Address, DesiredGraph, StackTags};
 use gantry_execute::{Engine, Limits, Reporter};
 use gantry_model::Model;
 use gantry_plan::Plan;
 use gantry_state::{StateError, StateLock, Store};
 use miette::Diagnostic;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -447,6 +448,68 @@ pub async fn plan_destroy(
     Ok(engine.plan_destroy(&session.store, reporter).await?)
 }
 
+/// Each recorded service as ECS has it now.
+async fn service_lines(
+    ctx: &AwsContext,
+    state: &gantry_state::State,
+    cluster: &str,
+    svc: &[(&Address, &gantry_state::ResourceState)],
+) -> Result<Vec<ServiceLine>, gantry_core::ProviderError> {
+    use gantry_aws::rollout::{Follower, Watch};
+    let arns: Vec<String> = svc.iter().map(|(_, r)| r.id.clone()).collect();
+    let found = gantry_aws::status::services(ctx, cluster, &arns).await?;
+    // One poll of a follower reads deployments, stopped tasks and targets.
+    let watches = found
+        .iter()
+        .map(|s| Watch {
+            cluster: cluster.to_string(),
+            service: s.arn.clone(),
+            revision: s.task_definition.clone(),
+            target_groups: svc
+                .iter()
+                .find(|(_, r)| r.id == s.arn || r.id == s.name)
+                .and_then(|(_, r)| r.props.get("load_balancers"))
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.get("target_group_arn")?.as_str().map(str::to_string))
+                .collect(),
+            since_ms: 0,
+        })
+        .collect();
+    let observed = Follower::new(watches).poll(ctx).await?;
+    let mut out = Vec::new();
+    for s in found {
+        let Some((address, _)) = svc.iter().find(|(_, r)| r.id == s.arn || r.id == s.name) else {
+            continue;
+        };
+        let o = observed.iter().find(|o| o.service == s.arn);
+        let images = if s.task_definition.is_empty() {
+            BTreeMap::new()
+        } else {
+            gantry_aws::rollout::images(ctx, &s.task_definition).await?
+        };
+        let release = state
+            .releases
+            .get(address.name())
+            .and_then(|l| l.iter().rev().find(|r| r.revision == s.task_definition))
+            .map(|r| r.number);
+        let mut stopped = o.map(|o| o.stopped.clone()).unwrap_or_default();
+        stopped.reverse();
+        stopped.truncate(STOPPED_SHOWN);
+        out.push(ServiceLine {
+            address: address.to_string(),
+            release,
+            images,
+            deployments: o.map(|o| o.deployments.clone()).unwrap_or_default(),
+            targets: o.map(|o| o.targets.clone()).unwrap_or_default(),
+            stopped,
+            ecs: s,
+        });
+    }
+    Ok(out)
+}
+
 /// What `gantry status` reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StatusReport {
@@ -488,23 +551,46 @@ pub struct ServiceLine {
     pub address: String,
     #[serde(flatten)]
     pub ecs: gantry_aws::status::ServiceStatus,
+    /// The recorded release whose revision the service runs, if any.
+    pub release: Option<u64>,
+    /// Each container's image in the revision the service runs.
+    pub images: BTreeMap<String, String>,
+    /// Every deployment ECS lists (the primary, and any it replaces).
+    pub deployments: Vec<gantry_aws::rollout::Deployment>,
+    /// Target health in each target group the service registers with.
+    pub targets: Vec<gantry_aws::rollout::TargetHealth>,
+    /// The most recently stopped tasks (at most [`STOPPED_SHOWN`]), newest
+    /// first, with their reasons and exit codes.
+    pub stopped: Vec<gantry_aws::rollout::StoppedTask>,
 }
 
+/// How many stopped tasks `status` shows per service.
+pub const STOPPED_SHOWN: usize = 3;
+
 /// Reads the recorded state (without locking: status never writes), asks
-/// ECS for every service's counts and deployment, one call per ten
-/// services, and lists the stack's objects the state does not record.
-pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, OpsError> {
+/// ECS for every service's counts and deployments, target health and
+/// recently stopped tasks, and (with `untracked`) lists the stack's objects
+/// the state does not record.
+pub async fn status(
+    ws: &Workspace,
+    ctx: &AwsContext,
+    untracked: bool,
+) -> Result<StatusReport, OpsError> {
     let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)?;
-    let untracked = engine(ctx, ws.tags(), None)
-        .orphans(&state, &gantry_execute::NullReporter)
-        .await?
-        .into_iter()
-        .map(|o| UntrackedLine {
-            kind: o.kind,
-            id: o.id,
-            address: o.address.map(|a| a.to_string()),
-        })
-        .collect();
+    let untracked = if untracked {
+        engine(ctx, ws.tags(), None)
+            .orphans(&state, &gantry_execute::NullReporter)
+            .await?
+            .into_iter()
+            .map(|o| UntrackedLine {
+                kind: o.kind,
+                id: o.id,
+                address: o.address.map(|a| a.to_string()),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let resources = state
         .resources
         .iter()
@@ -515,32 +601,22 @@ pub async fn status(ws: &Workspace, ctx: &AwsContext) -> Result<StatusReport, Op
             status: format!("{:?}", r.status).to_lowercase(),
         })
         .collect();
-    let mut services = Vec::new();
     let cluster = state
         .resources
         .iter()
         .find(|(_, r)| r.kind == gantry_core::kinds::ECS_CLUSTER)
         .map(|(_, r)| r.id.clone());
-    let svc: Vec<(String, String)> = state
+    let svc: Vec<(&Address, &gantry_state::ResourceState)> = state
         .resources
         .iter()
         .filter(|(_, r)| r.kind == gantry_core::kinds::ECS_SERVICE)
-        .map(|(a, r)| (a.to_string(), r.id.clone()))
         .collect();
-    if let (Some(cluster), false) = (cluster, svc.is_empty()) {
-        let arns: Vec<String> = svc.iter().map(|(_, id)| id.clone()).collect();
-        let found = gantry_aws::status::services(ctx, &cluster, &arns)
+    let services = match cluster {
+        Some(cluster) if !svc.is_empty() => service_lines(ctx, &state, &cluster, &svc)
             .await
-            .map_err(|e| OpsError::Connect(e.to_string()))?;
-        for s in found {
-            let address = svc
-                .iter()
-                .find(|(_, id)| *id == s.arn || *id == s.name)
-                .map(|(a, _)| a.clone())
-                .unwrap_or_default();
-            services.push(ServiceLine { address, ecs: s });
-        }
-    }
+            .map_err(|e| OpsError::Connect(e.to_string()))?,
+        _ => Vec::new(),
+    };
     Ok(StatusReport {
         stack: ws.model.stack.clone(),
         env: ws.model.env.clone(),

@@ -109,6 +109,9 @@ pub enum Edit {
     },
     /// Adds a release of `service` or replaces the one with its number.
     Release { service: String, release: Release },
+    /// Forgets the release history of `service` (its service and task
+    /// definitions are gone: destroyed, or dropped from the spec).
+    Retire { service: String },
 }
 
 impl Edit {
@@ -128,6 +131,9 @@ impl Edit {
                 state.resources.remove(address);
             }
             Edit::Release { service, release } => state.put_release(service, release.clone()),
+            Edit::Retire { service } => {
+                state.releases.remove(service);
+            }
         }
     }
 }

@@ -825,6 +825,16 @@ mod tests {
         .await
         .unwrap();
         assert!(s.state().resources.is_empty());
+        // A retired service's history goes, after a replay too.
+        s.edit(vec![Edit::Retire {
+            service: "web".into(),
+        }])
+        .await
+        .unwrap();
+        assert!(s.state().releases.is_empty());
+        drop(s);
+        let s = Store::open_with_meta(d.path(), "app", "dev", meta).unwrap();
+        assert!(s.state().releases.is_empty());
     }
 
     #[test]

@@ -22,9 +22,15 @@ impl Listener for Lines {
     }
 }
 
-/// The exit code for how the releases ended.
-fn code(releases: &[Release], interrupted: bool) -> u8 {
-    if releases.iter().any(|r| r.outcome.failed()) {
+/// The exit code for how the releases ended. `rolled_back_on_request`: a
+/// rollout that `rollback` stopped, for which ECS rolling it back is the
+/// success asked for.
+fn code(releases: &[Release], rolled_back_on_request: bool, interrupted: bool) -> u8 {
+    let failed = |r: &&Release| match r.outcome {
+        Rollout::RolledBack => !rolled_back_on_request,
+        o => o.failed(),
+    };
+    if releases.iter().any(|r| failed(&r)) {
         exit::ROLLOUT_FAILED
     } else if releases.iter().any(|r| r.outcome == Rollout::TimedOut) {
         exit::ROLLOUT_TIMEOUT
@@ -39,7 +45,7 @@ fn code(releases: &[Release], interrupted: bool) -> u8 {
 async fn locked<F, Fut>(g: &Global, command: &str, f: F) -> miette::Result<u8>
 where
     F: FnOnce(gantry_aws::AwsContext, Workspace, Arc<Session>, Stop) -> Fut,
-    Fut: std::future::Future<Output = (Workspace, Result<Vec<Release>, OpsError>, Stop)>,
+    Fut: std::future::Future<Output = (Workspace, Result<(Vec<Release>, bool), OpsError>, Stop)>,
 {
     let mut ws = Workspace::load(g)?;
     let ctx = ops::connect(&ws.model).await?;
@@ -51,12 +57,12 @@ where
     drop(stop);
     let session = Arc::into_inner(session).expect("the command holds the only session");
     match result {
-        Ok(releases) => {
+        Ok((releases, on_request)) => {
             session.close()?;
             if releases.is_empty() {
                 println!("Nothing shipped.");
             }
-            Ok(code(&releases, interrupted))
+            Ok(code(&releases, on_request, interrupted))
         }
         Err(e) => {
             let e = lock_lost(&session, e).await;
@@ -88,7 +94,8 @@ pub async fn deploy(g: &Global, a: &DeployArgs) -> miette::Result<u8> {
             Arc::new(Progress::plain(color)),
             &stop.token,
         )
-        .await;
+        .await
+        .map(|r| (r, false));
         (ws, r, stop)
     })
     .await
@@ -115,7 +122,11 @@ pub async fn rollback(g: &Global, a: &RollbackArgs) -> miette::Result<u8> {
             Arc::new(Progress::plain(color)),
             &stop.token,
         )
-        .await;
+        .await
+        .map(|r| match r {
+            deploy::Rollback::Stopped(v) => (v, true),
+            deploy::Rollback::Shipped(v) => (v, false),
+        });
         (ws, r, stop)
     })
     .await

@@ -48,6 +48,7 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
         eprintln!("Destroy cancelled.");
         return Ok(exit::ERROR);
     }
+    let before = session.store.state();
     let code = apply_plan(
         &engine,
         &DesiredGraph::new(),
@@ -57,6 +58,7 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
         "Destroy",
     )
     .await?;
+    gantry_cli::deploy::record_applied(&ws, &session, &before).await?;
     session.close()?;
     Ok(code)
 }

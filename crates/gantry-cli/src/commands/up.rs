@@ -40,7 +40,9 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
         eprintln!("Apply cancelled.");
         return Ok(exit::ERROR);
     }
+    let before = session.store.state();
     let code = apply_plan(&engine, &ws.graph, &plan, &session, color, "Apply").await?;
+    gantry_cli::deploy::record_applied(&ws, &session, &before).await?;
     print!("{}", addresses(&session));
     session.close()?;
     Ok(code)

@@ -5,7 +5,7 @@
 //! so a CI log reads the same as a terminal.
 
 use crate::deploy::DeployEvent;
-use gantry_aws::rollout::{Observation, StoppedTask};
+use gantry_aws::rollout::{Observation, StoppedTask, TargetHealth};
 use gantry_state::Rollout;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -31,12 +31,14 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
-fn clock(ms: i64) -> String {
+/// `HH:MM:SS` (UTC) of epoch milliseconds.
+pub fn clock(ms: i64) -> String {
     let t = crate::logs::timestamp(ms);
     t.get(11..19).unwrap_or(&t).to_string()
 }
 
-fn images(m: &std::collections::BTreeMap<String, String>) -> String {
+/// `container=image, ...`.
+pub fn images(m: &std::collections::BTreeMap<String, String>) -> String {
     m.iter()
         .map(|(c, i)| format!("{c}={i}"))
         .collect::<Vec<_>>()
@@ -59,24 +61,31 @@ pub fn waiting_for(o: &Observation) -> String {
         out.push_str(&format!(", {failed} failed"));
     }
     for t in &o.targets {
-        let states = if t.states.is_empty() {
-            "no targets registered".to_string()
-        } else {
-            t.states
-                .iter()
-                .map(|(s, n)| format!("{n} {s}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        out.push_str(&format!("; target group {}: {states}", t.name()));
-        if !t.reasons.is_empty() {
-            out.push_str(&format!(" ({})", t.reasons.join("; ")));
-        }
+        out.push_str(&format!("; {}", targets(t)));
     }
     out
 }
 
-fn stopped(t: &StoppedTask) -> String {
+/// `target group NAME: 1 healthy, 1 unhealthy (why)`.
+pub fn targets(t: &TargetHealth) -> String {
+    let states = if t.states.is_empty() {
+        "no targets registered".to_string()
+    } else {
+        t.states
+            .iter()
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!("target group {}: {states}", t.name());
+    if !t.reasons.is_empty() {
+        out.push_str(&format!(" ({})", t.reasons.join("; ")));
+    }
+    out
+}
+
+/// `task ID (family:rev) stopped [CODE]: reason; app exited 1 (why)`.
+pub fn stopped(t: &StoppedTask) -> String {
     let id = t.id();
     let mut out = format!(
         "task {} ({}) stopped",
@@ -181,6 +190,9 @@ impl Printer {
                 let t = duration(*elapsed);
                 vec![match outcome {
                     Rollout::Completed => format!("{service}: rollout completed in {t}"),
+                    Rollout::RolledBack if why == crate::deploy::STOPPED_BY_ROLLBACK => {
+                        format!("{service}: rolled back in {t}: the rollout was {why}")
+                    }
                     Rollout::RolledBack => format!(
                         "{service}: rollout FAILED after {t} and ECS rolled the service back: {why}"
                     ),

@@ -1,5 +1,6 @@
 //! `gantry status` as text: the stack's resources, then each service's
-//! desired/running/pending tasks and deployment state.
+//! running/desired/pending tasks, deployment state, revision and release,
+//! images, target health and latest stopped tasks, then the addresses.
 
 use crate::ops::StatusReport;
 use std::fmt::Write;
@@ -39,26 +40,8 @@ pub fn render(r: &StatusReport) -> String {
     }
     if !r.services.is_empty() {
         out.push_str("\nServices:\n");
-        let _ = writeln!(
-            out,
-            "  {:<24} {:>7} {:>7} {:>7}  {:<12} task definition",
-            "service", "desired", "running", "pending", "deployment"
-        );
         for s in &r.services {
-            let _ = writeln!(
-                out,
-                "  {:<24} {:>7} {:>7} {:>7}  {:<12} {}",
-                s.ecs.name,
-                s.ecs.desired,
-                s.ecs.running,
-                s.ecs.pending,
-                s.ecs.rollout_state.as_deref().unwrap_or("-"),
-                s.ecs
-                    .task_definition
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(&s.ecs.task_definition),
-            );
+            service(&mut out, s);
         }
     }
     out.push_str(&endpoints(&r.endpoints));
@@ -79,6 +62,55 @@ pub fn render(r: &StatusReport) -> String {
         }
     }
     out
+}
+
+/// One service: counts and rollout, then what runs, its targets, its
+/// deployments while more than one runs, and its latest stopped tasks.
+fn service(out: &mut String, s: &crate::ops::ServiceLine) {
+    use crate::render::rollout::{clock, images, revision, stopped, targets};
+    let e = &s.ecs;
+    let release = s
+        .release
+        .map(|n| format!(", release {n}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {}: {}/{} running, {} pending; deployment {}; {}{release}",
+        e.name,
+        e.running,
+        e.desired,
+        e.pending,
+        e.rollout_state.as_deref().unwrap_or("-"),
+        revision(&e.task_definition),
+    );
+    if !s.images.is_empty() {
+        let _ = writeln!(out, "    images: {}", images(&s.images));
+    }
+    for t in &s.targets {
+        let _ = writeln!(out, "    {}", targets(t));
+    }
+    if s.deployments.len() > 1 {
+        for d in &s.deployments {
+            let _ = writeln!(
+                out,
+                "    {} {} {}: {}/{} running, {} pending, {} failed{}",
+                d.status.to_lowercase(),
+                revision(&d.task_definition),
+                d.rollout_state.as_deref().unwrap_or("-"),
+                d.running,
+                d.desired,
+                d.pending,
+                d.failed,
+                d.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for t in &s.stopped {
+        let _ = writeln!(out, "    {} {}", clock(t.stopped_ms), stopped(t));
+    }
 }
 
 /// The app's addresses, a line each (nothing when there are none).
@@ -106,7 +138,7 @@ pub fn releases(service: &str, list: &[gantry_state::Release], current: Option<u
     if list.is_empty() {
         let _ = writeln!(
             out,
-            "No releases of {service} yet: `gantry deploy` ships and records them."
+            "No releases of {service} yet: `gantry up` and `gantry deploy` record them."
         );
         return out;
     }
@@ -153,4 +185,98 @@ pub fn releases(service: &str, list: &[gantry_state::Release], current: Option<u
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoints::Endpoint;
+    use crate::ops::{ResourceLine, ServiceLine, StatusReport};
+    use gantry_aws::rollout::{ContainerExit, Deployment, StoppedTask, TargetHealth};
+    use gantry_aws::status::ServiceStatus;
+    use std::collections::BTreeMap;
+
+    const TD: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/shop-dev-web";
+    const TG: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-dev-web-app/0a1b2c";
+
+    fn deployment(status: &str, rev: u32, state: &str, counts: [i32; 4]) -> Deployment {
+        Deployment {
+            id: format!("ecs-svc/{rev}"),
+            status: status.into(),
+            task_definition: format!("{TD}:{rev}"),
+            desired: counts[0],
+            running: counts[1],
+            pending: counts[2],
+            failed: counts[3],
+            rollout_state: Some(state.into()),
+            reason: None,
+            created_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_service_mid_rollout_with_a_crashing_task() {
+        let report = StatusReport {
+            stack: "shop".into(),
+            env: "dev".into(),
+            region: "us-east-1".into(),
+            serial: 12,
+            resources: vec![ResourceLine {
+                address: "ecs_service.web".into(),
+                kind: "ecs_service".into(),
+                id: "arn:aws:ecs:us-east-1:123456789012:service/shop-dev/web".into(),
+                status: "ok".into(),
+            }],
+            services: vec![ServiceLine {
+                address: "ecs_service.web".into(),
+                ecs: ServiceStatus {
+                    name: "web".into(),
+                    arn: "arn:aws:ecs:us-east-1:123456789012:service/shop-dev/web".into(),
+                    status: "ACTIVE".into(),
+                    desired: 2,
+                    running: 3,
+                    pending: 1,
+                    rollout_state: Some("IN_PROGRESS".into()),
+                    task_definition: format!("{TD}:5"),
+                },
+                release: Some(4),
+                images: BTreeMap::from([(
+                    "app".to_string(),
+                    "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/dev/web-app:3f2a9c1d0b7e"
+                        .to_string(),
+                )]),
+                deployments: vec![
+                    deployment("PRIMARY", 5, "IN_PROGRESS", [2, 1, 1, 1]),
+                    deployment("ACTIVE", 4, "COMPLETED", [2, 2, 0, 0]),
+                ],
+                targets: vec![TargetHealth {
+                    target_group: TG.into(),
+                    states: BTreeMap::from([("healthy".into(), 2), ("unhealthy".into(), 1)]),
+                    reasons: vec!["Health checks failed with these codes: [502]".into()],
+                }],
+                stopped: vec![StoppedTask {
+                    arn: "arn:aws:ecs:us-east-1:123456789012:task/shop-dev/5f4e3d2c1b0a99887766"
+                        .into(),
+                    task_definition: format!("{TD}:5"),
+                    stop_code: Some("EssentialContainerExited".into()),
+                    reason: Some("Essential container in task exited".into()),
+                    stopped_ms: 1_796_638_272_000,
+                    containers: vec![ContainerExit {
+                        name: "app".into(),
+                        exit_code: Some(1),
+                        reason: None,
+                    }],
+                }],
+            }],
+            untracked: vec![],
+            endpoints: vec![Endpoint {
+                url: "https://shop.example.com".into(),
+                dns_name: "shop-dev-1.us-east-1.elb.amazonaws.com".into(),
+                via: "lb.main".into(),
+            }],
+            lock: None,
+        };
+        insta::assert_snapshot!(render(&report));
+    }
 }

@@ -10,6 +10,7 @@ mod support;
 mod api;
 mod crash;
 mod data;
+mod deploy;
 mod edge;
 mod minimal;
 mod operate;
