@@ -56,6 +56,9 @@ pub enum Command {
     Deployments(DeploymentsArgs),
     /// Show the stack's resources and each service's tasks and deployment.
     Status(StatusArgs),
+    /// Print values other tools need (repository URLs, role ARNs, DNS
+    /// names, ...) from the recorded state.
+    Output(OutputArgs),
     /// Print a service's logs in time order, follow them, or run a Logs
     /// Insights query over the stack's log groups.
     Logs(LogsArgs),
@@ -186,6 +189,20 @@ pub struct DeploymentsArgs {
     /// The service.
     pub service: String,
     /// Print machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry output                                          # every output, a line each
+  gantry output ecr_repository.web-app.repository_url    # one value, bare, for scripts
+  gantry output iam_role.web-task --json                 # the outputs of one resource")]
+pub struct OutputArgs {
+    /// An output's name (`ADDRESS.ATTRIBUTE`), or an address for all of its
+    /// outputs; every output without it.
+    pub name: Option<String>,
+    /// Print a JSON object of the outputs selected.
     #[arg(long)]
     pub json: bool,
 }

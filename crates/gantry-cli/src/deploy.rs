@@ -651,7 +651,12 @@ async fn built_image(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let context = base.join(dir);
+    // `a/./app` reads as `a/app` in what deploy prints.
+    let context: std::path::PathBuf = base
+        .join(dir)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     let image = format!(
         "{url}:{}",
         build::tag(&context, time::OffsetDateTime::now_utc())

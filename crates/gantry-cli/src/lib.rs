@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod exit;
 pub mod logs;
 pub mod ops;
+pub mod outputs;
 pub mod progress;
 pub mod render;
 pub mod term;

@@ -6,6 +6,7 @@ mod destroy;
 mod exec;
 mod graph;
 mod logs;
+mod output;
 mod plan;
 mod schema;
 mod secret;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Rollback(a) => deploy::rollback(g, a).await,
         Command::Deployments(a) => deploy::deployments(g, a),
         Command::Status(a) => status::run(g, a).await,
+        Command::Output(a) => output::run(g, a),
         Command::Logs(a) => logs::run(g, a).await,
         Command::Exec(a) => exec::run(g, a).await,
         Command::Graph => graph::run(g),

@@ -402,6 +402,22 @@ services:
         none.stdout()
     );
 
+    // CI reads the repository from `gantry output`; ECR says the same.
+    let url = p.gantry(&["output", "ecr_repository.web-app.repository_url"]);
+    url.assert_code(0);
+    let described = ctx
+        .ecr()
+        .describe_repositories()
+        .repository_names(p.recorded_id("ecr_repository.web-app"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        url.stdout().trim(),
+        described.repositories()[0].repository_uri().unwrap()
+    );
+    p.gantry(&["output", "ecr_repository.web"]).assert_code(1);
+
     let out = p.gantry(&["deploy", "--build"]);
     out.assert_code(0);
     let repo = p.recorded_id("ecr_repository.web-app");
