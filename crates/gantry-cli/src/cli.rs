@@ -71,6 +71,10 @@ pub enum Command {
     Schema,
     /// Remove a lock left behind by a crashed run.
     Unlock,
+    /// Read the recorded state, forget a resource or adopt one made
+    /// outside Gantry (Terraform's `state` commands).
+    #[command(subcommand)]
+    State(StateCommand),
     /// Manage application secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
@@ -191,6 +195,38 @@ pub struct DeploymentsArgs {
     /// Print machine-readable JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every recorded address with its kind and physical id.
+    List {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One recorded resource: its id, properties (secrets as markers),
+    /// outputs and dependencies, as JSON.
+    Show { address: String },
+    /// Forget resources without touching them in AWS.
+    #[command(
+        after_help = "The objects keep their gantry:* tags: while the spec still wants an
+address, `gantry up` adopts its object again; otherwise `plan` lists it as
+untracked and `gantry destroy` would delete it (it is listed before destroy
+asks). Remove the tags to let go of it for good."
+    )]
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+    },
+    /// Adopt an object made outside Gantry at an address the spec wants:
+    /// read by its id and recorded; the next `plan` shows what differs.
+    #[command(after_help = "Examples:
+  gantry state import log_group.web /gantry/shop/dev/web
+  gantry state import s3_bucket.uploads shop-dev-uploads-0a1b2c")]
+    Import { address: String, id: String },
+    /// Print the state snapshot (with the journal replayed) as JSON.
+    Pull,
 }
 
 #[derive(Debug, Args)]

@@ -75,6 +75,18 @@ pub enum OpsError {
     #[error("the architecture could not be generated: {0}")]
     #[diagnostic(code(gantry::architect))]
     Architect(String),
+    #[error(transparent)]
+    #[diagnostic(code(gantry::import))]
+    Import(gantry_execute::ImportError),
+}
+
+impl From<gantry_execute::ImportError> for OpsError {
+    fn from(e: gantry_execute::ImportError) -> Self {
+        match e {
+            gantry_execute::ImportError::Engine(e) => OpsError::from(e),
+            other => OpsError::Import(other),
+        }
+    }
 }
 
 impl From<StateError> for OpsError {

@@ -30,6 +30,7 @@ pub mod engine;
 pub mod events;
 pub mod fake;
 mod graph;
+mod import;
 mod ops;
 mod refresh;
 pub mod retry;
@@ -38,5 +39,6 @@ pub use engine::{
     Engine, EngineError, Limits, OpFailure, OpReport, SkippedOp, Summary, DEFAULT_SETTLE,
 };
 pub use events::{CollectingReporter, Event, Notes, NullReporter, Reporter};
+pub use import::ImportError;
 pub use retry::RetryPolicy;
 pub use tokio_util::sync::CancellationToken;

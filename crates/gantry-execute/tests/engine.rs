@@ -1689,3 +1689,52 @@ fn the_cost_model_counts_batches_and_per_resource_calls() {
     assert_eq!(read_cost(kinds::EFS_ACCESS_POINT).calls(5), 5);
     assert_eq!(read_cost(kinds::VPC).calls(0), 0);
 }
+
+/// `state import`: an object made outside the stack is read by id and
+/// recorded at the address, after which the plan has nothing to do for it;
+/// an address the spec lacks, an id AWS lacks and an address already
+/// recorded are refused, each saying so.
+#[tokio::test]
+async fn import_records_an_object_made_elsewhere() {
+    use gantry_execute::ImportError;
+    let cloud = FakeCloud::new();
+    let e = engine(&cloud, Limits::aws_defaults());
+    let mut g = DesiredGraph::new();
+    let props = json!({"name": "/app/web", "retention_in_days": 30});
+    add(&mut g, kinds::LOG_GROUP, "web", props.clone());
+    let elsewhere = gantry_core::StackTags {
+        stack: "console".into(),
+        env: "made-by-hand".into(),
+    };
+    let addr = a(kinds::LOG_GROUP, "web");
+    let id = cloud.plant(&elsewhere, &addr, props.as_object().unwrap().clone());
+    let d = tempfile::tempdir().unwrap();
+    let store = open(d.path());
+    let err = |r: Result<(), ImportError>| r.unwrap_err();
+    assert!(matches!(
+        err(e
+            .import(&store, &g, &a(kinds::LOG_GROUP, "api"), &id, &NullReporter)
+            .await),
+        ImportError::NotInSpec(_)
+    ));
+    assert!(matches!(
+        err(e
+            .import(&store, &g, &addr, "no-such-id", &NullReporter)
+            .await),
+        ImportError::NotFound { .. }
+    ));
+    e.import(&store, &g, &addr, &id, &NullReporter)
+        .await
+        .unwrap();
+    assert!(matches!(
+        err(e.import(&store, &g, &addr, &id, &NullReporter).await),
+        ImportError::Recorded { .. }
+    ));
+    drop(store);
+    let store = open(d.path());
+    assert_eq!(store.state().get(&addr).unwrap().id, id);
+    let refreshed = e.refresh(&store.state(), &NullReporter).await.unwrap();
+    let p = plan(&g, &store.state(), &refreshed).unwrap();
+    assert!(!p.has_changes(), "{}", gantry_plan::render_text(&p, false));
+    assert!(cloud.calls().iter().all(|c| c.op != FakeOp::Create));
+}

@@ -11,6 +11,7 @@ mod plan;
 mod schema;
 mod secret;
 mod site;
+mod state;
 mod status;
 mod unlock;
 mod up;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Deployments(a) => deploy::deployments(g, a),
         Command::Status(a) => status::run(g, a).await,
         Command::Output(a) => output::run(g, a),
+        Command::State(c) => state::run(g, c).await,
         Command::Logs(a) => logs::run(g, a).await,
         Command::Exec(a) => exec::run(g, a).await,
         Command::Graph => graph::run(g),

@@ -15,3 +15,4 @@ mod edge;
 mod minimal;
 mod operate;
 mod site;
+mod state;
