@@ -41,6 +41,9 @@ pub enum Command {
     Validate,
     /// Show what `up` would change, refreshed against AWS.
     Plan(PlanArgs),
+    /// Show what changed in AWS outside Gantry, field by field, without
+    /// planning the spec's changes.
+    Drift(DriftArgs),
     /// Create or update the stack to match the spec.
     Up(UpArgs),
     /// Delete every resource of the stack.
@@ -111,6 +114,16 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Exit 0 when nothing drifted, 2 when something did, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print the drift as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -450,6 +450,25 @@ pub async fn plan(
     )
 }
 
+/// What changed in AWS outside Gantry since the state recorded it: a
+/// refresh compared with the record (nothing written), after recovery.
+pub async fn drift(
+    engine: &Engine,
+    ws: &Workspace,
+    session: &Session,
+    reporter: &dyn Reporter,
+) -> Result<Vec<gantry_plan::Drifted>, OpsError> {
+    engine.recover(&session.store, reporter).await?;
+    let state = session.store.state();
+    let refreshed = engine.refresh(&state, reporter).await?;
+    Ok(gantry_plan::drift(
+        &ws.graph,
+        &state,
+        &refreshed,
+        gantry_core::kind_meta,
+    ))
+}
+
 /// The plan for `destroy`: every recorded resource and every object tagged
 /// with the stack that the state does not record, after recovery.
 pub async fn plan_destroy(

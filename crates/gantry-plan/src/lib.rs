@@ -21,9 +21,11 @@
 //!   ([`plan_destroy_all`]), ordered by dependencies inferred from what
 //!   their read observed ([`orphans`]).
 
+pub mod drift;
 pub mod orphans;
 pub mod render;
 
+pub use drift::{drift, Drifted, FieldDrift};
 pub use orphans::{Found, ObjectRef, Orphan, Untracked};
 pub use render::render_text;
 
@@ -87,6 +89,10 @@ pub struct FieldChange {
     pub sensitive: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub forces_replacement: bool,
+    /// AWS's value is not what the state recorded: it was changed outside
+    /// Gantry, and this change puts it back (or on to the spec's).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drift: bool,
 }
 
 /// What will happen to one address.
@@ -385,6 +391,7 @@ pub fn plan_with(
                     unknown: unknown.contains(k),
                     sensitive: secret(k),
                     forces_replacement: false,
+                    drift: false,
                 })
                 .collect();
             changing.insert(addr.clone());
@@ -432,6 +439,8 @@ pub fn plan_with(
                 continue;
             }
             let forces = m.force_new.contains(&f.as_str());
+            let unordered = m.unordered.contains(&f.as_str());
+            let drift = adoption.is_none() && !same(rec.props.get(f), before, unordered);
             pa.changes.push(FieldChange {
                 field: f.clone(),
                 before: before.filter(|v| !secret(f) && !is_empty(v)).cloned(),
@@ -442,6 +451,7 @@ pub fn plan_with(
                 unknown: is_unknown,
                 sensitive: secret(f),
                 forces_replacement: forces,
+                drift,
             });
             if forces {
                 pa.replace_fields.push(f.clone());
@@ -642,7 +652,7 @@ pub fn normalize(v: &Value) -> Value {
     }
 }
 
-fn is_empty(v: &Value) -> bool {
+pub(crate) fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::Array(a) => a.is_empty(),
@@ -715,7 +725,7 @@ fn dependencies(r: &Resource) -> Vec<Address> {
 
 /// Equal after normalization; for `unordered` fields (sets that AWS returns
 /// in its own order) the top-level list order does not count.
-fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
+pub(crate) fn same(a: Option<&Value>, b: Option<&Value>, unordered: bool) -> bool {
     // Most fields are plainly equal: skip the normalizing copies.
     if a == b {
         return true;

@@ -238,11 +238,14 @@ fn render_field(out: &mut String, action: Action, c: &FieldChange, width: usize,
             format!("{before} -> {after}")
         }
     };
-    let forces = if c.forces_replacement {
+    let mut forces = if c.forces_replacement {
         format!(" {}# forces replacement{}", p.red, p.reset)
     } else {
         String::new()
     };
+    if c.drift {
+        forces.push_str(&format!(" {}# changed outside Gantry{}", p.yellow, p.reset));
+    }
     let _ = writeln!(
         out,
         "      {color}{sym}{} {:<width$} = {rhs}{forces}",

@@ -227,10 +227,43 @@ fn refresh_overlays_observed_fields_and_detects_gone() {
     assert_eq!(a.action, Action::Update);
     assert_eq!(a.changes.len(), 1);
     assert_eq!(a.changes[0].field, "map_public_ip_on_launch");
+    assert!(a.changes[0].drift, "AWS changed it, not the spec");
+    assert!(render_text(&plan, false)
+        .contains("~ map_public_ip_on_launch = true -> false # changed outside Gantry"));
     let sg = plan
         .get(&Address::of(kinds::SECURITY_GROUP, "web"))
         .unwrap();
     assert_eq!(sg.action, Action::Create);
+
+    // `gantry drift`: the same, without the spec: field by field, and gone.
+    let d = crate::drift(&g, &s, &r, meta);
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[0].address, Address::of(kinds::SECURITY_GROUP, "web"));
+    assert!(d[0].gone);
+    assert_eq!(d[1].address, sub);
+    assert_eq!(
+        d[1].fields,
+        [crate::FieldDrift {
+            field: "map_public_ip_on_launch".into(),
+            recorded: Some(json!(false)),
+            now: Some(json!(true)),
+            sensitive: false,
+        }]
+    );
+    let text = crate::drift::render(&d);
+    assert!(
+        text.contains("  ~ map_public_ip_on_launch = false -> true"),
+        "{text}"
+    );
+    // A spec change alone is no drift.
+    let mut g2 = g.clone();
+    g2.resources.get_mut(&sub).unwrap().props["cidr_block"] = json!("10.0.9.0/24");
+    let plan = plan_with(&g2, &s, &Refreshed::none(), meta).unwrap();
+    assert!(plan.get(&sub).unwrap().changes.iter().all(|c| !c.drift));
+    // A field left to AWS (keep) moving is not drift either.
+    let mut g3 = g.clone();
+    g3.resources.get_mut(&sub).unwrap().keep = vec!["map_public_ip_on_launch".into()];
+    assert_eq!(crate::drift(&g3, &s, &r, meta).len(), 1);
 }
 
 #[test]

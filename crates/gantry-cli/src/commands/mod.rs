@@ -3,6 +3,7 @@
 mod apply;
 mod deploy;
 mod destroy;
+mod drift;
 mod exec;
 mod graph;
 mod logs;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
     match &cli.command {
         Command::Validate => validate::run(g),
         Command::Plan(a) => plan::run(g, a, color).await,
+        Command::Drift(a) => drift::run(g, a, color).await,
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Deploy(a) => deploy::deploy(g, a).await,

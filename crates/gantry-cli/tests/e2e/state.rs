@@ -2,7 +2,8 @@
 //! forgets a resource and leaves it in AWS, and `up` adopts it back; a log
 //! group made by hand through the Logs API is imported at the address the
 //! spec wants and the next plan has nothing to do; `list`, `show` and
-//! `pull` read what is recorded.
+//! `pull` read what is recorded. `gantry drift` names a retention changed
+//! through the Logs API, `plan` marks it, and `up` puts it back.
 
 use crate::support::{self, Project};
 use gantry_aws::AwsContext;
@@ -101,6 +102,38 @@ async fn state_rm_import_list_show_and_pull() {
     let plan = p.gantry(&["plan"]);
     plan.assert_code(0);
     assert!(plan.stdout().contains("No changes."), "{}", plan.stdout());
+
+    // Drift: a change made through the Logs API, named field by field;
+    // plan marks it, up puts the spec's value back.
+    p.gantry(&["drift", "--detailed-exitcode"]).assert_code(0);
+    ctx.logs()
+        .put_retention_policy()
+        .log_group_name(&name)
+        .retention_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let drift = p.gantry(&["drift", "--detailed-exitcode"]);
+    drift.assert_code(2);
+    assert!(
+        drift.stdout().contains(&format!(
+            "log_group.web ({name}):\n  ~ retention_in_days = 30 -> 7"
+        )),
+        "{}",
+        drift.stdout()
+    );
+    let json = p.gantry(&["drift", "--json"]).json();
+    assert_eq!(json[0]["fields"][0]["now"], 7);
+    let plan = p.gantry(&["plan"]);
+    assert!(
+        plan.stdout()
+            .contains("~ retention_in_days = 7 -> 30 # changed outside Gantry"),
+        "{}",
+        plan.stdout()
+    );
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    assert_eq!(log_groups(&ctx, &name).await, [(name.clone(), Some(30))]);
+    p.gantry(&["drift", "--detailed-exitcode"]).assert_code(0);
     p.gantry(&["destroy", "--yes"]).assert_code(0);
     assert!(log_groups(&ctx, &name).await.is_empty());
 }
