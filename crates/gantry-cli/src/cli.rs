@@ -33,6 +33,11 @@ pub struct Global {
     /// Turn colours off (also off when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// A price table whose items replace the built-in ones (same shape as
+    /// `crates/gantry-cost/prices/aws.yaml`), for the cost in plans and
+    /// `gantry cost`.
+    #[arg(long, global = true, env = "GANTRY_PRICES", value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +49,8 @@ pub enum Command {
     /// Show what changed in AWS outside Gantry, field by field, without
     /// planning the spec's changes.
     Drift(DriftArgs),
+    /// Estimate the monthly cost of an environment, or of all side by side.
+    Cost(CostArgs),
     /// Create or update the stack to match the spec.
     Up(UpArgs),
     /// Delete every resource of the stack.
@@ -114,6 +121,23 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry cost                  # the dev environment, a line per resource
+  gantry cost --all --detail   # every environment side by side, a line per charge
+  gantry cost -e prod --json")]
+pub struct CostArgs {
+    /// Every environment of the spec side by side.
+    #[arg(long)]
+    pub all: bool,
+    /// A line per charge (hours, storage, requests...) rather than per resource.
+    #[arg(long)]
+    pub detail: bool,
+    /// Print the estimates as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -156,3 +156,42 @@ fn a_held_lock_stops_a_second_run_and_unlock_clears_it() {
     let out = gantry(d.path(), &["unlock"]);
     assert!(text(&out.stdout).contains("not locked"));
 }
+
+/// `gantry cost --all` of every example, from the spec alone: each
+/// resource's monthly figure per environment, the totals, what is assumed
+/// and, for seed 002's endpoints, the NAT trade-off with its break-even.
+#[test]
+fn cost_of_every_example_side_by_side() {
+    for example in [
+        "minimal",
+        "fastapi-rds",
+        "agent-platform",
+        "astro",
+        "reviewguide",
+        "saas-platform",
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let spec = Path::new(ROOT).join(format!("examples/{example}.yaml"));
+        let out = gantry(d.path(), &["-f", spec.to_str().unwrap(), "cost", "--all"]);
+        assert!(out.status.success(), "{example}: {}", text(&out.stderr));
+        insta::assert_snapshot!(format!("cost_{example}"), text(&out.stdout));
+    }
+    // Seed 002 (fastapi-rds, egress: endpoints): the saving claim in figures.
+    let spec = Path::new(ROOT).join("examples/fastapi-rds.yaml");
+    let d = tempfile::tempdir().unwrap();
+    let out = text(&gantry(d.path(), &["-f", spec.to_str().unwrap(), "cost"]).stdout);
+    assert!(
+        out.contains("4 interface endpoints in 2 AZs cost $58.40/mo before traffic; one NAT gateway with its address $36.50/mo")
+            && out.contains("endpoints save money only above 626 GB a month"),
+        "{out}"
+    );
+    // JSON carries the figures; -e and --all together are refused.
+    let json = gantry(d.path(), &["-f", spec.to_str().unwrap(), "cost", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(v["environments"]["dev"]["total_usd"].as_f64().unwrap() > 100.0);
+    let both = gantry(
+        d.path(),
+        &["-f", spec.to_str().unwrap(), "-e", "prod", "cost", "--all"],
+    );
+    assert_eq!(both.status.code(), Some(1));
+}

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin wrapper over `gantry_cli::ops`.
 
 mod apply;
+mod cost;
 mod deploy;
 mod destroy;
 mod drift;
@@ -27,6 +28,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Validate => validate::run(g),
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Drift(a) => drift::run(g, a, color).await,
+        Command::Cost(a) => cost::run(g, a),
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Deploy(a) => deploy::deploy(g, a).await,
@@ -54,6 +56,30 @@ fn print_warnings(ws: &gantry_cli::ops::Workspace, color: bool) {
             eprintln!("{} {w}", "warning:".yellow().bold());
         } else {
             eprintln!("warning: {w}");
+        }
+    }
+}
+
+/// The plan's cost; a price table that cannot be read is a warning, never
+/// a reason not to plan.
+fn plan_cost(
+    g: &gantry_cli::cli::Global,
+    ws: &gantry_cli::ops::Workspace,
+    state: &gantry_state::State,
+    plan: &gantry_plan::Plan,
+) -> Option<gantry_cli::cost::PlanCost> {
+    let prices = match gantry_cli::cost::prices(g.prices.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("warning: no cost estimate: {e}");
+            return None;
+        }
+    };
+    match gantry_cli::cost::plan_cost(&ws.model, &ws.graph, state, plan, &prices) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("warning: no cost estimate: {e}");
+            None
         }
     }
 }

@@ -25,6 +25,9 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
         }
     };
     print!("{}", gantry_plan::render_text(&plan, color));
+    if let Some(c) = super::plan_cost(g, &ws, &session.store.state(), &plan) {
+        print!("{}", gantry_cli::cost::render_plan_cost(&c, &ws.label()));
+    }
     if !plan.has_changes() {
         print!("{}", addresses(&session));
         session.close()?;
