@@ -11,5 +11,7 @@ cd "$root"
 scripts/emulator.sh install
 # podman and a local registry, for `deploy --build` (Debian packages).
 scripts/registry.sh install
+# Mermaid's parser (npm) and chromium, for the diagrams `gantry docs` writes.
+scripts/docs.sh install
 "${GANTRY_VENV:-$root/.venv}/bin/python" -m unittest discover -s scripts -p 'test_*.py'
 cargo test --workspace --locked "$@"

@@ -51,6 +51,9 @@ pub enum Command {
     Drift(DriftArgs),
     /// Estimate the monthly cost of an environment, or of all side by side.
     Cost(CostArgs),
+    /// Write the architecture document (diagrams and tables) of an
+    /// environment, generated from the spec and the recorded state.
+    Docs(DocsArgs),
     /// Create or update the stack to match the spec.
     Up(UpArgs),
     /// Delete every resource of the stack.
@@ -140,6 +143,16 @@ pub struct CostArgs {
     /// Print the estimates as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry docs                          # dev's document on standard output
+  gantry docs -e prod -o docs/architecture.md")]
+pub struct DocsArgs {
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -182,6 +182,31 @@ pub struct EnvCost {
     pub estimate: Estimate,
 }
 
+/// The estimate of each environment `envs` of `spec`, and the first one's
+/// model.
+pub fn environments(
+    spec: &gantry_spec::Spec,
+    envs: &[String],
+    prices: &Prices,
+    usage: &Usage,
+) -> miette::Result<(Vec<EnvCost>, Option<Model>)> {
+    let mut out = Vec::new();
+    let mut first = None;
+    for env in envs {
+        let model = Model::build(spec, env)?;
+        let graph = gantry_architect::architect(&model)
+            .map_err(|e| miette::miette!("the architecture could not be generated: {e}"))?;
+        let estimate =
+            of_graph(&model, &graph, prices, usage).map_err(|e| miette::miette!("{e}"))?;
+        out.push(EnvCost {
+            env: env.clone(),
+            estimate,
+        });
+        first.get_or_insert(model);
+    }
+    Ok((out, first))
+}
+
 /// Every environment side by side: a row per resource (and per charge with
 /// `detail`), a column per environment, then the totals.
 pub fn render_table(envs: &[EnvCost], detail: bool) -> String {

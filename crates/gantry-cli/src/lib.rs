@@ -8,6 +8,7 @@ pub mod build;
 pub mod cli;
 pub mod cost;
 pub mod deploy;
+pub mod docs;
 pub mod endpoints;
 pub mod exit;
 pub mod logs;

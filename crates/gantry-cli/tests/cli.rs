@@ -195,3 +195,79 @@ fn cost_of_every_example_side_by_side() {
     );
     assert_eq!(both.status.code(), Some(1));
 }
+
+/// `gantry docs` of every example: the document in a snapshot, every
+/// Mermaid block parsed by Mermaid's own parser, and each document drawn
+/// once in headless Chromium with one SVG per diagram (`scripts/docs.sh
+/// install`, run by `scripts/test.sh`, provides Mermaid and Chromium).
+#[test]
+fn docs_of_every_example_parse_and_draw() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for example in [
+        "minimal",
+        "fastapi-rds",
+        "agent-platform",
+        "astro",
+        "reviewguide",
+        "saas-platform",
+    ] {
+        let spec = Path::new(ROOT).join(format!("examples/{example}.yaml"));
+        let file = out_dir.path().join(format!("{example}.md"));
+        let out = gantry(
+            out_dir.path(),
+            &[
+                "-f",
+                spec.to_str().unwrap(),
+                "docs",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{example}: {}", text(&out.stderr));
+        let doc = std::fs::read_to_string(&file).unwrap();
+        for section in [
+            "## System overview",
+            "## Apply phases",
+            "## Security groups",
+            "## IAM roles",
+            "## Availability",
+            "## Resource names",
+            "## Cost per environment",
+            "## Logs Insights queries",
+        ] {
+            assert!(doc.contains(section), "{example} lacks {section}");
+        }
+        insta::assert_snapshot!(format!("docs_{example}"), doc);
+        files.push(file);
+    }
+    let node = |script: &str, args: &[&Path]| {
+        let script = Path::new(ROOT).join("scripts/docs").join(script);
+        assert!(
+            Path::new(ROOT)
+                .join("scripts/docs/node_modules/mermaid")
+                .exists(),
+            "scripts/docs.sh install (run by scripts/test.sh) provides Mermaid"
+        );
+        let out = Command::new("node")
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("run node");
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            script.display(),
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let refs: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    let parsed = node("parse.mjs", &refs);
+    assert!(parsed.contains(" passed, 0 failed"), "{parsed}");
+    for f in &refs {
+        let drawn = node("render.mjs", &[f]);
+        assert!(drawn.contains(", 0 errors"), "{drawn}");
+    }
+}

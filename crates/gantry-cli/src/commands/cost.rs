@@ -3,7 +3,7 @@
 //! egress trade-off in figures.
 
 use gantry_cli::cli::{CostArgs, Global};
-use gantry_cli::cost::{self, EnvCost};
+use gantry_cli::cost;
 use gantry_cli::exit;
 use gantry_cost::Usage;
 
@@ -25,20 +25,7 @@ pub fn run(g: &Global, a: &CostArgs) -> miette::Result<u8> {
             .unwrap_or_else(|| gantry_model::default_env().to_string())]
     };
     let usage = Usage::default();
-    let mut out = Vec::new();
-    let mut first_model = None;
-    for env in &envs {
-        let model = gantry_model::Model::build(&spec, env)?;
-        let graph = gantry_architect::architect(&model)
-            .map_err(|e| miette::miette!("the architecture could not be generated: {e}"))?;
-        let estimate =
-            cost::of_graph(&model, &graph, &prices, &usage).map_err(|e| miette::miette!("{e}"))?;
-        out.push(EnvCost {
-            env: env.clone(),
-            estimate,
-        });
-        first_model.get_or_insert(model);
-    }
+    let (out, first_model) = cost::environments(&spec, &envs, &prices, &usage)?;
     let tradeoff = first_model
         .as_ref()
         .and_then(|m| cost::egress_tradeoff(m, &prices));

@@ -4,6 +4,7 @@ mod apply;
 mod cost;
 mod deploy;
 mod destroy;
+mod docs;
 mod drift;
 mod exec;
 mod graph;
@@ -29,6 +30,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Drift(a) => drift::run(g, a, color).await,
         Command::Cost(a) => cost::run(g, a),
+        Command::Docs(a) => docs::run(g, a),
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Deploy(a) => deploy::deploy(g, a).await,
