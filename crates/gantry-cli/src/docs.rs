@@ -335,6 +335,10 @@ fn request_flows(out: &mut String, m: &Model, g: &DesiredGraph) {
         } else {
             "HTTP"
         };
+        let via_api = m.api.as_ref().filter(|a| a.lb == r.lb);
+        if via_api.is_some() {
+            out.push_str("    participant G as API Gateway\n");
+        }
         let _ = writeln!(out, "    participant A as ALB {} ({proto})", label(&r.lb));
         let waf = public && m.waf.is_some() && lb.is_some_and(|l| l.waf);
         if waf {
@@ -359,7 +363,7 @@ fn request_flows(out: &mut String, m: &Model, g: &DesiredGraph) {
                 label(&u.name)
             );
         }
-        if !public {
+        if via_api.is_none() && !public {
             out.push_str("    Note over U,A: internal: only callers inside the VPC\n");
         }
         if dns {
@@ -370,7 +374,21 @@ fn request_flows(out: &mut String, m: &Model, g: &DesiredGraph) {
             );
             out.push_str("    R-->>U: the load balancer's address (alias)\n");
         }
-        let _ = writeln!(out, "    U->>A: {proto} {}", label(&r.path));
+        match via_api {
+            Some(api) => {
+                let _ = writeln!(
+                    out,
+                    "    U->>G: HTTPS {}{}",
+                    label(api.host.as_deref().unwrap_or("")),
+                    label(&r.path)
+                );
+                out.push_str("    Note over G: throttling (rate and burst limits)\n");
+                let _ = writeln!(out, "    G->>A: {proto} {} through the VPC link", label(&r.path));
+            }
+            None => {
+                let _ = writeln!(out, "    U->>A: {proto} {}", label(&r.path));
+            }
+        }
         if waf {
             out.push_str("    A->>W: inspect (managed rules, rate limit)\n    W-->>A: allow\n");
         }
