@@ -3,9 +3,18 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// `0.1.0 (commit 3f2a9c1d0b7e)`: the release and the commit it was built
+/// from (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("GANTRY_COMMIT"),
+    ")"
+);
+
 /// Gantry lifts containers onto AWS: one spec in, a production architecture out.
 #[derive(Debug, Parser)]
-#[command(name = "gantry", version, about, max_term_width = 100)]
+#[command(name = "gantry", version = VERSION, about, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -84,6 +93,17 @@ pub enum Command {
     Schema,
     /// Remove a lock left behind by a crashed run.
     Unlock,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:
+  gantry completions bash > /etc/bash_completion.d/gantry
+  gantry completions zsh > \"${fpath[1]}/_gantry\"
+  gantry completions fish > ~/.config/fish/completions/gantry.fish")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) of gantry and its commands.
+    #[command(after_help = "Examples:
+  gantry man > /usr/local/share/man/man1/gantry.1
+  gantry man | man -l -")]
+    Man,
     /// Read the recorded state, forget a resource or adopt one made
     /// outside Gantry (Terraform's `state` commands).
     #[command(subcommand)]

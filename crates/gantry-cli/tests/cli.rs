@@ -271,3 +271,32 @@ fn docs_of_every_example_parse_and_draw() {
         assert!(drawn.contains(", 0 errors"), "{drawn}");
     }
 }
+
+/// Completions for every shell, the bash one valid bash; a man page; the
+/// version names the commit.
+#[test]
+fn completions_man_page_and_version() {
+    let d = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = gantry(d.path(), &["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("deploy"), "{shell}");
+        if shell == "bash" {
+            let script = d.path().join("gantry.bash");
+            std::fs::write(&script, &out.stdout).unwrap();
+            let check = Command::new("bash")
+                .arg("-n")
+                .arg(&script)
+                .output()
+                .unwrap();
+            assert!(check.status.success(), "{}", text(&check.stderr));
+        }
+    }
+    let man = text(&gantry(d.path(), &["man"]).stdout);
+    assert!(
+        man.contains(".TH gantry 1") && man.contains("deploy"),
+        "{man}"
+    );
+    let version = text(&gantry(d.path(), &["--version"]).stdout);
+    assert!(version.starts_with("gantry 0.1.0 (commit "), "{version}");
+}

@@ -30,6 +30,21 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Drift(a) => drift::run(g, a, color).await,
         Command::Cost(a) => cost::run(g, a),
+        Command::Completions { shell } => {
+            let mut cmd = <gantry_cli::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "gantry", &mut std::io::stdout());
+            Ok(gantry_cli::exit::OK)
+        }
+        Command::Man => {
+            let cmd = <gantry_cli::cli::Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                // `gantry man | head` closing the pipe early is not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(miette::miette!("writing the man page: {e}"))
+                }
+                _ => Ok(gantry_cli::exit::OK),
+            }
+        }
         Command::Docs(a) => docs::run(g, a),
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
