@@ -36,6 +36,14 @@ pub trait Fence: Send + Sync {
         self.check()
     }
 
+    /// Whether the lock is still this writer's as far as it knows without
+    /// asking the backend (no I/O): for a last-moment check right before a
+    /// write leaves. Local locks answer true (their writes are fenced by
+    /// the OS lock); a remote one, while its lease is fresh.
+    fn still_fresh(&self) -> bool {
+        true
+    }
+
     /// Runs `write` only if the lock is still this writer's. Backends that
     /// can make the check and the write one step (a file lock, a
     /// conditional write) override this; the default checks, then writes.

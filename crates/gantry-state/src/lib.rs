@@ -200,6 +200,7 @@ impl StateError {
                 location: location.clone(),
                 source: match source {
                     object::ObjectError::Precondition => object::ObjectError::Precondition,
+                    object::ObjectError::Refused => object::ObjectError::Refused,
                     other => object::ObjectError::failed(other.to_string()),
                 },
             },

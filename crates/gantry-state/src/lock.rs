@@ -454,6 +454,13 @@ impl Fence for StateLock {
         write()
     }
 
+    fn still_fresh(&self) -> bool {
+        match &self.site {
+            Site::Local { .. } => true,
+            Site::Remote(held) => !self.is_lost() && held.is_fresh(self.lease),
+        }
+    }
+
     /// Remote: renews now, so a refused conditional write learns whether
     /// the lock is still ours.
     fn confirm(&self) -> Result<(), StateError> {

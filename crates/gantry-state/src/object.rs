@@ -38,6 +38,9 @@ pub enum ObjectError {
     /// key is in flight; both mean another writer got there first.
     #[error("the object changed (a conditional write's precondition failed)")]
     Precondition,
+    /// A guarded write not sent: its guard said no at the last moment.
+    #[error("not sent: the writer's lease had lapsed")]
+    Refused,
     /// Anything else (network, permissions, a missing bucket): nothing is
     /// known to have happened.
     #[error("{0}")]
@@ -62,6 +65,23 @@ pub trait ObjectStore: Send + Sync {
     /// `If-None-Match: *`); returns the new entity tag.
     fn create(&self, key: &str, bytes: &[u8]) -> Result<String, ObjectError>;
 
+    /// [`ObjectStore::create`], sent only if `guard` still says yes at the
+    /// last moment before the request leaves ([`ObjectError::Refused`]
+    /// otherwise). The journal passes its lease's freshness: a run frozen
+    /// between checking its lease and sending then sends nothing. The
+    /// default asks the guard just before calling `create`.
+    fn create_guarded(
+        &self,
+        key: &str,
+        bytes: &[u8],
+        guard: &Guard,
+    ) -> Result<String, ObjectError> {
+        if !guard() {
+            return Err(ObjectError::Refused);
+        }
+        self.create(key, bytes)
+    }
+
     /// Replaces the object at `key` only if its entity tag is still `etag`
     /// (S3 `If-Match`); returns the new entity tag.
     fn replace(&self, key: &str, bytes: &[u8], etag: &str) -> Result<String, ObjectError>;
@@ -73,6 +93,10 @@ pub trait ObjectStore: Send + Sync {
     /// Every key starting with `prefix`, in ascending byte order.
     fn list(&self, prefix: &str) -> Result<Vec<String>, ObjectError>;
 }
+
+/// Whether a guarded write may still leave (no I/O: called at the last
+/// moment before sending).
+pub type Guard = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// Which operation a [`MemoryObjects`] fault strikes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -142,10 +142,22 @@ impl Remote {
     /// reading back: the bytes may be ours, from a try whose reply was
     /// lost ([`ObjectError::Precondition`] when they are not).
     fn put(&self, name: &str, bytes: &[u8], etag: Option<&str>) -> Result<String, ObjectError> {
+        self.put_guarded(name, bytes, etag, None)
+    }
+
+    /// [`Remote::put`]; a create with a `guard` is sent only while it holds.
+    fn put_guarded(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        etag: Option<&str>,
+        guard: Option<&crate::object::Guard>,
+    ) -> Result<String, ObjectError> {
         let key = self.key(name);
-        let r = match etag {
-            None => self.objects.create(&key, bytes),
-            Some(e) => self.objects.replace(&key, bytes, e),
+        let r = match (etag, guard) {
+            (None, Some(g)) => self.objects.create_guarded(&key, bytes, g),
+            (None, None) => self.objects.create(&key, bytes),
+            (Some(e), _) => self.objects.replace(&key, bytes, e),
         };
         match r {
             Err(ObjectError::Precondition) => match self.objects.get(&key)? {
@@ -332,6 +344,11 @@ impl Held {
             return Ok(());
         }
         self.renew(info, generation, lease, lost, false)
+    }
+
+    /// Fresh and not released (see [`Held::check`]), without I/O.
+    pub(crate) fn is_fresh(&self, lease: Duration) -> bool {
+        !self.is_released() && self.fresh(lease)
     }
 
     fn is_released(&self) -> bool {
@@ -613,8 +630,19 @@ impl Sink for RemoteSink {
     fn append(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let name = segment_name(self.generation, self.next);
         let remote = &self.remote;
-        let write = || match remote.put(&name, bytes, None) {
+        // The lease is asked again as the request leaves: a run frozen
+        // between the fence's check and the send sends nothing on waking.
+        let guard: Option<crate::object::Guard> = self.fence.clone().map(|f| {
+            let g: crate::object::Guard = Arc::new(move || f.still_fresh());
+            g
+        });
+        let fence = self.fence.clone();
+        let write = || match remote.put_guarded(&name, bytes, None, guard.as_ref()) {
             Ok(_) => Ok(()),
+            Err(ObjectError::Refused) => Err(match fence.as_ref().map(|f| f.confirm()) {
+                Some(Err(e)) => e,
+                _ => remote.err(ObjectError::Refused),
+            }),
             Err(ObjectError::Precondition) => Err(StateError::Conflict {
                 path: remote.path().join(&name),
                 message: "a journal segment of this run's generation exists already".into(),

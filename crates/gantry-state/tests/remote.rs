@@ -401,3 +401,45 @@ fn a_released_lock_fences_its_old_holder() {
     assert!(matches!(err, StateError::Fenced { .. }), "{err}");
     assert!(l.is_lost());
 }
+
+/// A fence whose check passed, but whose lease lapsed before the write
+/// left (the process froze in between).
+struct LapsedAtTheLastMoment {
+    inner: Arc<StateLock>,
+}
+
+impl Fence for LapsedAtTheLastMoment {
+    fn generation(&self) -> u64 {
+        self.inner.generation()
+    }
+    fn check(&self) -> Result<(), StateError> {
+        Ok(())
+    }
+    fn still_fresh(&self) -> bool {
+        false
+    }
+    fn confirm(&self) -> Result<(), StateError> {
+        Err(StateError::Fenced {
+            path: "x".into(),
+            generation: self.inner.generation(),
+            holder: None,
+            released: true,
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_segment_is_not_sent_once_the_lease_lapsed_after_the_check() {
+    let (m, b) = remote();
+    let l = lock(&b, LONG);
+    let fence: Arc<dyn Fence> = Arc::new(LapsedAtTheLastMoment { inner: l.clone() });
+    let s = Store::open_fenced_at(&b, "app", "dev", fence).unwrap();
+    let before = m.snapshot();
+    let err = s
+        .begin(Op::Create, &vpc("a"), kinds::VPC, None, &Props::new(), &[])
+        .await
+        .expect_err("not sent");
+    assert!(matches!(err, StateError::Fenced { .. }), "{err}");
+    assert_eq!(m.snapshot(), before, "nothing written");
+    assert!(segments(&m).is_empty());
+}
