@@ -27,9 +27,19 @@ pub struct Global {
     /// The environment overlay to use (for example dev or prod).
     #[arg(short = 'e', long = "env", global = true, env = "GANTRY_ENV")]
     pub env: Option<String>,
-    /// Where state is kept (default: `.gantry/` beside the spec file).
+    /// Where local state is kept (default: `.gantry/` beside the spec file).
     #[arg(long, global = true, env = "GANTRY_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Where state is kept, over the spec's `state:`: `local`, or
+    /// `s3://BUCKET[/PREFIX]` (the bucket in the spec's region, or in
+    /// `state.region`).
+    #[arg(
+        long,
+        global = true,
+        env = "GANTRY_STATE",
+        value_name = "local|s3://BUCKET[/PREFIX]"
+    )]
+    pub state: Option<String>,
     /// Turn colours off (also off when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -37,6 +47,10 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Prepare where the state is kept: for S3, create the bucket if it is
+    /// missing (versioned, SSE-KMS, public access blocked, TLS only, old
+    /// versions expiring) and report its posture.
+    Init,
     /// Check the spec and report every problem with file:line:col.
     Validate,
     /// Show what `up` would change, refreshed against AWS.
@@ -68,12 +82,31 @@ pub enum Command {
     Schema,
     /// Remove a lock left behind by a crashed run.
     Unlock,
+    /// Manage the state itself.
+    #[command(subcommand)]
+    State(StateCommand),
     /// Manage application secrets.
     #[command(subcommand)]
     Secret(SecretCommand),
     /// Manage the static site (`site:` in the spec).
     #[command(subcommand)]
     Site(SiteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Move this stack's state (resources, release history, serial and
+    /// lineage) to another backend, under both locks. The source is left
+    /// as it was, as a backup: point the spec's `state:` (or `--state`) at
+    /// the destination afterwards.
+    #[command(after_help = "Examples:
+  gantry state migrate --to s3://acme-gantry-state/team   # local -> S3
+  gantry --state s3://acme-gantry-state/team state migrate --to local")]
+    Migrate {
+        /// `local`, or `s3://BUCKET[/PREFIX]`.
+        #[arg(long, value_name = "local|s3://BUCKET[/PREFIX]")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

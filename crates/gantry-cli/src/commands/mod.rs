@@ -5,22 +5,25 @@ mod deploy;
 mod destroy;
 mod exec;
 mod graph;
+mod init;
 mod logs;
 mod plan;
 mod schema;
 mod secret;
 mod site;
+mod state;
 mod status;
 mod unlock;
 mod up;
 mod validate;
 
-use gantry_cli::cli::{Cli, Command, SecretCommand, SiteCommand};
+use gantry_cli::cli::{Cli, Command, SecretCommand, SiteCommand, StateCommand};
 
 /// Runs the command; returns the exit code for a run that did not error.
 pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
     let g = &cli.global;
     match &cli.command {
+        Command::Init => init::run(g).await,
         Command::Validate => validate::run(g),
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Up(a) => up::run(g, a, color).await,
@@ -34,6 +37,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Graph => graph::run(g),
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),
+        Command::State(StateCommand::Migrate { to }) => state::migrate(g, to),
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
     }
