@@ -14,4 +14,5 @@ mod deploy;
 mod edge;
 mod minimal;
 mod operate;
+mod remote;
 mod site;
