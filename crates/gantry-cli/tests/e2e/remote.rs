@@ -484,3 +484,45 @@ fn local_lineage(p: &Project) -> serde_json::Value {
         .join(format!(".gantry/{}-dev/state.json", "rmigrate"));
     json(&std::fs::read(path).unwrap())["lineage"].clone()
 }
+
+/// The S3 calls in `stats` (the fault proxy's counts), by operation.
+fn s3_calls(stats: &serde_json::Value) -> BTreeMap<String, u64> {
+    stats["calls"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("s3:")?.to_string(), v.as_u64()?)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remote_state_costs_a_few_calls_per_run() {
+    const BUCKET: &str = "e2e-state-calls";
+    const STACK: &str = "rcalls";
+    const KEY: &str = "AKIARSTATECALLS";
+    let ctx = context().await;
+    let p = Project::new(&spec(STACK, Some(BUCKET))).keyed(KEY);
+    p.gantry(&["init"]).assert_code(0);
+
+    support::faults::reset(KEY);
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    let up = s3_calls(&support::faults::stats(KEY));
+    support::faults::reset(KEY);
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    let plan = s3_calls(&support::faults::stats(KEY));
+    let resources = p.gantry(&["status", "--json"]).json()["resources"]
+        .as_array()
+        .unwrap()
+        .len() as u64;
+    eprintln!("S3 calls for the state: up of {resources} resources {up:?}; no-op plan {plan:?}");
+    // Intent and result per create at most, batched by group commit, plus
+    // lock, open, close and release.
+    let puts = up["PutObject"];
+    assert!(
+        puts <= 2 * resources + 6,
+        "{puts} PUTs for {resources} creates"
+    );
+    assert!(puts < 2 * resources, "group commit shares PUTs: {puts}");
+    assert!(plan.values().sum::<u64>() <= 10, "{plan:?}");
+    destroy_all(&ctx, &p, STACK).await;
+}
