@@ -349,10 +349,16 @@ impl StateLock {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(lock) = me.upgrade() else { return };
-                // Blocking file I/O off the async workers.
+                let remote = matches!(lock.site, Site::Remote(_));
+                // Blocking I/O off the async workers.
                 let r = tokio::task::spawn_blocking(move || lock.renew()).await;
-                if !matches!(r, Ok(Ok(()))) {
-                    return;
+                match r {
+                    Ok(Ok(())) => {}
+                    // A remote renewal that failed for want of an answer
+                    // (the network, S3 throttling past the SDK's retries)
+                    // says nothing about the lock: try again next beat.
+                    Ok(Err(StateError::Remote { .. })) if remote => {}
+                    _ => return,
                 }
             }
         });

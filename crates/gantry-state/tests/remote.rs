@@ -443,3 +443,26 @@ async fn a_segment_is_not_sent_once_the_lease_lapsed_after_the_check() {
     assert_eq!(m.snapshot(), before, "nothing written");
     assert!(segments(&m).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_heartbeat_outlasts_a_failed_renewal_and_notices_a_takeover() {
+    let (m, b) = remote();
+    let l = lock(&b, Duration::from_millis(300));
+    l.spawn_heartbeat();
+    m.inject(OpKind::Replace, Some(LOCK_OBJECT), Fault::Fail);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!l.is_lost());
+    let held = b.read_lock().unwrap().unwrap();
+    assert!(
+        held.lease_expires > time::OffsetDateTime::now_utc(),
+        "renewed after the failure"
+    );
+    assert!(m.calls(OpKind::Replace) >= 3);
+
+    // Released by hand and taken by another run: the next beat sees it.
+    b.force_unlock().unwrap();
+    let _other = lock(&b, LONG);
+    tokio::time::timeout(Duration::from_secs(2), l.lost())
+        .await
+        .expect("loss noticed");
+}
