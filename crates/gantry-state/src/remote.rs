@@ -36,7 +36,10 @@
 //! that reached S3, measured on both the monotonic and the wall clock (a
 //! laptop's sleep stops the first), it is valid without a call; past that
 //! it is renewed first, with `If-Match` on its own ETag, and a failed
-//! renewal means the lock was taken over: [`StateError::Fenced`].
+//! renewal means the lock was taken over: [`StateError::Fenced`]. A
+//! segment write asks the lease once more as the request leaves
+//! ([`ObjectStore::create_guarded`]), so a run frozen between its check
+//! and its send sends nothing when it wakes.
 //!
 //! **Lost replies.** A conditional write whose reply is lost and that the
 //! SDK sends again fails its condition the second time; a failed condition
