@@ -29,6 +29,10 @@ cases. Each fix names the gap; remove it once moto closes the gap.
 - ECR: repositories name an AWS host in `repositoryUri` and moto serves
   no registry API; `moto_ecr.py` adds `POST /moto-api/gantry/ecr-registry`
   so that a test's repositories name a local registry instead.
+- S3 bucket policies: moto evaluates a TLS-only statement (deny when
+  `aws:SecureTransport` is false) as denying every request;
+  `moto_s3_tls.py` leaves it out, the emulator standing in for AWS's
+  HTTPS endpoints.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -45,6 +49,7 @@ import moto_ecr  # noqa: F401  (patches moto on import)
 import moto_ecs  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
+import moto_s3_tls  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)
 from moto.server import main
 

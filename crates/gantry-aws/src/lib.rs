@@ -8,7 +8,8 @@
 //! the CLI's `status` command and the end-to-end checks that `destroy` leaves
 //! nothing behind; [`secrets::put_value`] serves `gantry secret set`,
 //! [`site::publish`] serves `gantry site publish` and [`logs`] serves
-//! `gantry logs`.
+//! `gantry logs`. [`state_s3`] keeps remote state on S3 (the object store
+//! under `gantry_state::remote`) and creates its bucket for `gantry init`.
 //!
 //! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
 //! AWS without listing them in their own manifests (they are slow to build,
@@ -28,6 +29,7 @@ pub mod rollout;
 pub mod secrets;
 mod shape;
 pub mod site;
+pub mod state_s3;
 pub mod status;
 mod util;
 

@@ -36,9 +36,19 @@ pub struct Global {
     /// The environment overlay to use (for example dev or prod).
     #[arg(short = 'e', long = "env", global = true, env = "GANTRY_ENV")]
     pub env: Option<String>,
-    /// Where state is kept (default: `.gantry/` beside the spec file).
+    /// Where local state is kept (default: `.gantry/` beside the spec file).
     #[arg(long, global = true, env = "GANTRY_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Where state is kept, over the spec's `state:`: `local`, or
+    /// `s3://BUCKET[/PREFIX]` (the bucket in the spec's region, or in
+    /// `state.region`).
+    #[arg(
+        long,
+        global = true,
+        env = "GANTRY_STATE",
+        value_name = "local|s3://BUCKET[/PREFIX]"
+    )]
+    pub state: Option<String>,
     /// Turn colours off (also off when NO_COLOR is set or output is not a terminal).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -51,6 +61,10 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Prepare where the state is kept: for S3, create the bucket if it is
+    /// missing (versioned, SSE-KMS, public access blocked, TLS only, old
+    /// versions expiring) and report its posture.
+    Init,
     /// Check the spec and report every problem with file:line:col.
     Validate,
     /// Show what `up` would change, refreshed against AWS.
@@ -104,8 +118,8 @@ pub enum Command {
   gantry man > /usr/local/share/man/man1/gantry.1
   gantry man | man -l -")]
     Man,
-    /// Read the recorded state, forget a resource or adopt one made
-    /// outside Gantry (Terraform's `state` commands).
+    /// Read the recorded state, forget a resource, adopt one made outside
+    /// Gantry, or move the state elsewhere (Terraform's `state` commands).
     #[command(subcommand)]
     State(StateCommand),
     /// Manage application secrets.
@@ -297,6 +311,18 @@ asks). Remove the tags to let go of it for good."
     Import { address: String, id: String },
     /// Print the state snapshot (with the journal replayed) as JSON.
     Pull,
+    /// Move this stack's state (resources, release history, serial and
+    /// lineage) to another backend, under both locks. The source is left
+    /// as it was, as a backup: point the spec's `state:` (or `--state`) at
+    /// the destination afterwards.
+    #[command(after_help = "Examples:
+  gantry state migrate --to s3://acme-gantry-state/team   # local -> S3
+  gantry --state s3://acme-gantry-state/team state migrate --to local")]
+    Migrate {
+        /// `local`, or `s3://BUCKET[/PREFIX]`.
+        #[arg(long, value_name = "local|s3://BUCKET[/PREFIX]")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Args)]

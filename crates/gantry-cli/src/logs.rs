@@ -57,8 +57,7 @@ pub fn sources(ws: &Workspace, service: Option<&str>) -> Result<Vec<Source>, Log
         Some(name) => vec![name],
         None => services,
     };
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(OpsError::from)?;
+    let state = ws.read_state().map_err(OpsError::from)?;
     let out: Vec<Source> = wanted
         .iter()
         .filter_map(|s| {
@@ -82,8 +81,7 @@ pub fn sources(ws: &Workspace, service: Option<&str>) -> Result<Vec<Source>, Log
 /// Every log group the stack records (services, flow logs, ...), for
 /// queries over the whole stack.
 pub fn stack_groups(ws: &Workspace) -> Result<Vec<String>, LogsError> {
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(OpsError::from)?;
+    let state = ws.read_state().map_err(OpsError::from)?;
     let groups: Vec<String> = state
         .resources
         .iter()

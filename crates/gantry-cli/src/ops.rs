@@ -7,9 +7,9 @@ use gantry_architect::{Deployed, DeployedImages};
 use gantry_aws::AwsContext;
 use gantry_core::{Address, DesiredGraph, StackTags};
 use gantry_execute::{Engine, Limits, Reporter};
-use gantry_model::Model;
+use gantry_model::{Model, StateLocation};
 use gantry_plan::Plan;
-use gantry_state::{StateError, StateLock, Store};
+use gantry_state::{Backend, StateError, StateLock, Store};
 use miette::Diagnostic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -78,6 +78,12 @@ pub enum OpsError {
     #[error(transparent)]
     #[diagnostic(code(gantry::import))]
     Import(gantry_execute::ImportError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(gantry::state_location),
+        help("`--state` takes `local` or `s3://BUCKET[/PREFIX]`; the spec's `state:` is described in docs/spec.md")
+    )]
+    StateLocation(String),
 }
 
 impl From<gantry_execute::ImportError> for OpsError {
@@ -119,7 +125,10 @@ pub struct Workspace {
     pub model: Model,
     /// The desired graph, keeping the images `deploy` put in place.
     pub graph: DesiredGraph,
-    pub state_dir: PathBuf,
+    /// Where the state is kept: `--state`, else the spec's `state:`.
+    pub location: StateLocation,
+    /// The state of this stack and environment there.
+    pub backend: Backend,
     /// The images of each service's current release, as the graph keeps them.
     pub deployed: Deployed,
 }
@@ -132,19 +141,35 @@ impl Workspace {
     /// `file:line:col`.
     pub fn load(global: &Global) -> miette::Result<Workspace> {
         let model = load_model(global)?;
-        let state_dir = state_dir(&global.file, &model, global.state_dir.as_deref());
+        let location = match &global.state {
+            Some(s) => StateLocation::parse(s, &model.region).map_err(OpsError::StateLocation)?,
+            None => model.state.clone(),
+        };
+        let backend = backend(&location, &global.file, &model, global.state_dir.as_deref());
         // A state that cannot be read fails the commands that need it, later.
-        let deployed = gantry_state::read_state(&state_dir, &model.stack, &model.env)
-            .map(|s| deployed(&s))
-            .unwrap_or_default();
+        // A remote one is not read here: `validate` and `graph` stay off
+        // the network, and `Session::open` reads it under the lock.
+        let deployed = match &backend {
+            Backend::Local(_) => backend
+                .read_state(&model.stack, &model.env)
+                .map(|s| deployed(&s))
+                .unwrap_or_default(),
+            Backend::Remote(_) => Deployed::default(),
+        };
         let graph = architect(&model, &deployed)?;
         Ok(Workspace {
             spec_path: global.file.clone(),
             model,
             graph,
-            state_dir,
+            location,
+            backend,
             deployed,
         })
+    }
+
+    /// The current state (snapshot plus journal), read without the lock.
+    pub fn read_state(&self) -> Result<gantry_state::State, StateError> {
+        self.backend.read_state(&self.model.stack, &self.model.env)
     }
 
     /// Makes the graph keep the releases `state` records, when they are not
@@ -198,6 +223,33 @@ pub fn deployed(state: &gantry_state::State) -> Deployed {
 pub fn load_model(global: &Global) -> miette::Result<Model> {
     let env = global.env.as_deref().unwrap_or(gantry_model::default_env());
     gantry_model::load(&global.file, env)
+}
+
+/// The state of `model`'s stack and environment at `location`: local in
+/// [`state_dir`], or under `<prefix>/<stack>-<env>/` in the bucket.
+pub fn backend(
+    location: &StateLocation,
+    spec: &Path,
+    model: &Model,
+    state_dir_over: Option<&Path>,
+) -> Backend {
+    match location {
+        StateLocation::Local => Backend::Local(state_dir(spec, model, state_dir_over)),
+        StateLocation::S3 {
+            bucket,
+            prefix,
+            region,
+        } => {
+            let objects = Arc::new(gantry_aws::state_s3::S3Objects::connect(bucket, region));
+            let stack = format!("{}-{}", model.stack, model.env);
+            let key = if prefix.is_empty() {
+                stack
+            } else {
+                format!("{prefix}/{stack}")
+            };
+            Backend::Remote(gantry_state::Remote::new(objects, &key))
+        }
+    }
 }
 
 /// `<dir of spec>/.gantry/<stack>-<env>`, or `<override>/<stack>-<env>`.
@@ -262,20 +314,14 @@ impl Session {
     /// over.
     pub fn open(ws: &mut Workspace, ctx: &AwsContext, command: &str) -> Result<Session, OpsError> {
         let lease = lock_lease()?;
-        std::fs::create_dir_all(&ws.state_dir).map_err(|source| {
-            OpsError::State(StateError::Io {
-                path: ws.state_dir.clone(),
-                source,
-            })
-        })?;
-        let lock = Arc::new(StateLock::acquire(&ws.state_dir, command, lease)?);
+        let lock = Arc::new(StateLock::acquire_at(&ws.backend, command, lease)?);
         lock.spawn_heartbeat();
         let fence = lock.clone();
         ctx.set_send_gate(Arc::new(move || {
             gantry_state::Fence::check(&*fence).map_err(|e| e.to_string())
         }));
-        let store = Arc::new(Store::open_fenced(
-            &ws.state_dir,
+        let store = Arc::new(Store::open_fenced_at(
+            &ws.backend,
             &ws.model.stack,
             &ws.model.env,
             lock.clone(),
@@ -302,7 +348,7 @@ impl Session {
             return OpsError::LockLost(msg);
         }
         let (stack, env) = self.store.with_state(|s| (s.stack.clone(), s.env.clone()));
-        let now = gantry_state::read_state(self.store.dir(), &stack, &env).ok();
+        let now = self.store.backend().read_state(&stack, &env).ok();
         let recorded = |a: &gantry_core::Address, id: &str| {
             now.as_ref()
                 .and_then(|s| s.get(a))
@@ -355,10 +401,10 @@ impl Session {
         if creates.is_empty() {
             return Vec::new();
         }
-        let dir = self.store.dir().to_path_buf();
-        let lock = match lock_lease()
-            .and_then(|lease| StateLock::acquire(&dir, "cleanup", lease).map_err(OpsError::from))
-        {
+        let backend = self.store.backend().clone();
+        let lock = match lock_lease().and_then(|lease| {
+            StateLock::acquire_at(&backend, "cleanup", lease).map_err(OpsError::from)
+        }) {
             Ok(l) => Arc::new(l),
             Err(e) => return vec![format!("not cleaned up: {e}")],
         };
@@ -367,7 +413,7 @@ impl Session {
             gantry_state::Fence::check(&*fence).map_err(|e| e.to_string())
         }));
         let mut lines = Vec::new();
-        let recorded = gantry_state::read_state(&dir, &self.tags.stack, &self.tags.env).ok();
+        let recorded = backend.read_state(&self.tags.stack, &self.tags.env).ok();
         let is_recorded = |a: &gantry_core::Address, id: &str| {
             recorded
                 .as_ref()
@@ -607,7 +653,7 @@ pub async fn status(
     ctx: &AwsContext,
     untracked: bool,
 ) -> Result<StatusReport, OpsError> {
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)?;
+    let state = ws.read_state()?;
     let untracked = if untracked {
         engine(ctx, ws.tags(), None)
             .orphans(&state, &gantry_execute::NullReporter)
@@ -657,6 +703,6 @@ pub async fn status(
         services,
         untracked,
         endpoints: crate::endpoints::endpoints(&state),
-        lock: gantry_state::read_lock(&ws.state_dir)?,
+        lock: ws.backend.read_lock()?,
     })
 }

@@ -10,12 +10,14 @@ use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
 mod edge;
+mod state;
 mod stores;
 pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
 use serde::Serialize;
+pub use state::StateLocation;
 use std::collections::BTreeMap;
 use std::path::Path;
 pub use stores::*;
@@ -33,6 +35,8 @@ pub struct Model {
     pub stack: String,
     pub env: String,
     pub region: String,
+    /// Where the state is kept (`state:`).
+    pub state: StateLocation,
     pub network: Network,
     /// Services sorted by name.
     pub services: Vec<Service>,
@@ -202,6 +206,7 @@ impl Model {
             stack: view.name.value.clone(),
             env: env.to_string(),
             region: view.region.value.clone(),
+            state: StateLocation::from_spec(view.state.as_ref(), &view.region.value),
             network: network(&view)?,
             services: view
                 .services

@@ -19,6 +19,8 @@ pub struct Spec {
     pub name: Sp<String>,
     /// AWS region, for example `us-east-1`.
     pub region: Sp<String>,
+    /// Where the state is kept: local files (default) or an S3 bucket.
+    pub state: Option<crate::state::StateSpec>,
     /// The VPC and how tasks reach the internet.
     #[serde(default)]
     pub network: Network,

@@ -419,3 +419,27 @@ fn log_retention_is_a_period_cloudwatch_keeps() {
     assert!(p.hint.as_deref().unwrap().contains("7, 14, 30"));
     parse_str("gantry.yaml", &format!("{BASE}    log_retention: 7\n")).unwrap();
 }
+
+#[test]
+fn state_backend_keys_are_checked() {
+    let ok = format!("{BASE}state:\n  backend: s3\n  bucket: acme-state\n  prefix: team/gantry\n");
+    parse_str("gantry.yaml", &ok).expect("a valid s3 state");
+    one(
+        &format!("{BASE}state:\n  backend: s3\n"),
+        13,
+        12,
+        "the s3 state backend needs a bucket",
+    );
+    one(
+        &format!("{BASE}state:\n  backend: s3\n  bucket: Acme_State\n"),
+        14,
+        11,
+        "invalid bucket name `Acme_State`",
+    );
+    one(
+        &format!("{BASE}state:\n  backend: local\n  bucket: acme-state\n"),
+        14,
+        11,
+        "`bucket` applies to the s3 backend only",
+    );
+}

@@ -217,12 +217,23 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(io_err(path)(e)),
         };
-        // Read the version first so a newer format gets a clear error instead
-        // of a confusing field mismatch.
         let probe: Value = serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
+        State::from_value(probe, path, stack, env).map(Some)
+    }
+
+    /// The state in `probe` (read from `path`), checked to be of a version
+    /// this crate reads and for `stack`/`env`.
+    pub(crate) fn from_value(
+        probe: Value,
+        path: &Path,
+        stack: &str,
+        env: &str,
+    ) -> Result<State, StateError> {
+        // Read the version first so a newer format gets a clear error instead
+        // of a confusing field mismatch.
         let version = probe.get("version").and_then(Value::as_u64).unwrap_or(0) as u32;
         if version > STATE_VERSION {
             return Err(StateError::TooNew {
@@ -242,7 +253,7 @@ impl State {
                 expected: format!("{stack}/{env}"),
             });
         }
-        Ok(Some(state))
+        Ok(state)
     }
 }
 

@@ -9,8 +9,9 @@
 //! under an OS file lock on `fence.json`, which every lock change (acquire,
 //! takeover, renewal, release, `gantry unlock`) also takes, so on one host a
 //! takeover cannot slip in between the check and the write. A remote
-//! backend implements the same trait with conditional writes (an S3 `PUT`
-//! with `If-Match` on the lock object's ETag). Where neither is available,
+//! backend ([`crate::remote`]) implements the same trait with a lease
+//! renewed by conditional writes (an S3 `PUT` with `If-Match` on the lock
+//! object's ETag), and fences its snapshot with `If-Match` on its own. Where neither is available,
 //! replay still ignores records an older generation appended after a newer
 //! one (see [`crate::journal`]).
 
@@ -27,6 +28,21 @@ pub trait Fence: Send + Sync {
     /// id and generation); [`StateError::Fenced`], naming the new holder,
     /// once it is not (taken over, or removed).
     fn check(&self) -> Result<(), StateError>;
+
+    /// Like [`Fence::check`], but asking the backend now rather than
+    /// trusting a lease still fresh: what a writer calls when a
+    /// conditional write was refused, to learn whether the lock moved.
+    fn confirm(&self) -> Result<(), StateError> {
+        self.check()
+    }
+
+    /// Whether the lock is still this writer's as far as it knows without
+    /// asking the backend (no I/O): for a last-moment check right before a
+    /// write leaves. Local locks answer true (their writes are fenced by
+    /// the OS lock); a remote one, while its lease is fresh.
+    fn still_fresh(&self) -> bool {
+        true
+    }
 
     /// Runs `write` only if the lock is still this writer's. Backends that
     /// can make the check and the write one step (a file lock, a

@@ -307,8 +307,7 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateEr
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Replayed::default()),
         Err(e) => return Err(io_err(path)(e)),
     };
-    let mut out = Replayed::default();
-    let mut newest = state.generation;
+    let mut r = Replayer::new(state);
     let lines: Vec<String> = std::io::BufReader::new(f)
         .lines()
         .collect::<Result<_, _>>()
@@ -331,18 +330,48 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateEr
                 })
             }
         };
+        r.feed(state, rec);
+    }
+    Ok(r.finish(state))
+}
+
+/// Replay, one record at a time, in the order they were written (shared
+/// by the journal file and the remote journal's segments).
+pub(crate) struct Replayer {
+    newest: u64,
+    out: Replayed,
+}
+
+impl Replayer {
+    pub(crate) fn new(state: &State) -> Replayer {
+        Replayer {
+            newest: state.generation,
+            out: Replayed::default(),
+        }
+    }
+
+    /// Starts from intents left open by an earlier compaction.
+    pub(crate) fn reopen(&mut self, intents: impl IntoIterator<Item = Intent>) {
+        for it in intents {
+            self.out.open.insert((it.generation, it.seq), it);
+        }
+    }
+
+    pub(crate) fn feed(&mut self, state: &mut State, rec: Record) {
         if let Record::Intent { intent, .. } = &rec {
             // Never reuse a number seen on disk, even a stale writer's.
             state.next_seq = state.next_seq.max(intent.seq + 1);
         }
-        if rec.gen() < newest {
-            out.stale += 1;
-            continue;
+        if rec.gen() < self.newest {
+            self.out.stale += 1;
+            return;
         }
-        newest = rec.gen();
+        self.newest = rec.gen();
         match rec {
             Record::Intent { intent, .. } => {
-                out.open.insert((intent.generation, intent.seq), intent);
+                self.out
+                    .open
+                    .insert((intent.generation, intent.seq), intent);
             }
             Record::Result {
                 generation,
@@ -350,61 +379,100 @@ pub(crate) fn replay(path: &Path, state: &mut State) -> Result<Replayed, StateEr
                 outcome,
                 ..
             } => {
-                if let Some(it) = out.open.remove(&(generation, seq)) {
+                if let Some(it) = self.out.open.remove(&(generation, seq)) {
                     apply(state, &it, &outcome);
                 }
             }
             Record::Edit { edit, .. } => edit.apply_to(state),
         }
     }
-    state.generation = newest;
-    Ok(out)
+
+    pub(crate) fn finish(self, state: &mut State) -> Replayed {
+        state.generation = self.newest;
+        self.out
+    }
 }
 
 type Ack = Result<(), StateError>;
 
-enum Msg {
-    Append(Vec<u8>, tokio::sync::oneshot::Sender<Ack>),
-    Rewrite(Vec<u8>, std::sync::mpsc::Sender<Ack>),
+/// Where a journal's records go: a file (local state) or numbered objects
+/// (remote state, [`crate::remote`]). Called from the writer thread only.
+pub(crate) trait Sink: Send {
+    /// Makes whole JSON lines durable, only while the fence allows.
+    fn append(&mut self, bytes: &[u8]) -> Result<(), StateError>;
+
+    /// Compaction, first step: writes the snapshot, fenced. `keep` are the
+    /// intents still open (a remote snapshot carries them).
+    fn write_snapshot(&mut self, snapshot: &State, keep: &[Record]) -> Result<(), StateError>;
+
+    /// Compaction, second step: leaves the journal holding only what the
+    /// last snapshot does not (`keep`, for a journal file).
+    fn truncate(&mut self, keep: &[Record]) -> Result<(), StateError>;
 }
 
-/// The single appender of one journal file.
+/// How a compaction went: whether its snapshot was written, and its result.
+pub(crate) type Compacted = (bool, Ack);
+
+enum Msg {
+    Append(Vec<u8>, tokio::sync::oneshot::Sender<Ack>),
+    Compact(
+        Option<Box<State>>,
+        Vec<Record>,
+        std::sync::mpsc::Sender<Compacted>,
+    ),
+}
+
+/// The single appender of one journal.
 pub(crate) struct Writer {
     tx: Option<std::sync::mpsc::Sender<Msg>>,
     thread: Option<std::thread::JoinHandle<()>>,
     pub(crate) path: PathBuf,
-    /// fsyncs of appended batches so far (to observe group commit).
+    /// Durable writes of appended batches so far (fsyncs, or object PUTs),
+    /// to observe group commit.
     pub(crate) syncs: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
-    /// Opens the appender; with a `fence`, every batch and every rewrite is
+    /// Opens the appender of the journal file at `path`, whose snapshot is
+    /// `snapshot`; with a `fence`, every batch and every compaction is
     /// written only while the fence says the lock is still ours, and after
     /// the first refusal nothing more is written at all.
-    pub(crate) fn open(path: &Path, fence: Option<Arc<dyn Fence>>) -> Result<Writer, StateError> {
+    pub(crate) fn open(
+        path: &Path,
+        snapshot: &Path,
+        fence: Option<Arc<dyn Fence>>,
+    ) -> Result<Writer, StateError> {
         let file = open_append(path).map_err(io_err(path))?;
+        let sink = FileSink {
+            path: path.to_path_buf(),
+            snapshot: snapshot.to_path_buf(),
+            file,
+            fence,
+        };
+        Writer::start(Box::new(sink), path)
+    }
+
+    /// Starts the writer thread over `sink`; `label` names it in errors.
+    pub(crate) fn start(sink: Box<dyn Sink>, label: &Path) -> Result<Writer, StateError> {
         let (tx, rx) = std::sync::mpsc::channel::<Msg>();
-        let p = path.to_path_buf();
         let syncs = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = syncs.clone();
-        // A plain thread, not a tokio task: fsync blocks, and the batch is
-        // whatever piled up while the previous fsync ran.
+        // A plain thread, not a tokio task: fsyncs and object writes block,
+        // and the batch is whatever piled up while the previous one ran.
         let thread = std::thread::Builder::new()
             .name("gantry-journal".into())
             .spawn(move || {
                 let mut w = Appender {
-                    path: p,
-                    file,
-                    fence,
+                    sink,
                     refused: None,
                 };
                 w.run(rx, &counter)
             })
-            .map_err(io_err(path))?;
+            .map_err(io_err(label))?;
         Ok(Writer {
             tx: Some(tx),
             thread: Some(thread),
-            path: path.to_path_buf(),
+            path: label.to_path_buf(),
             syncs,
         })
     }
@@ -431,11 +499,15 @@ impl Writer {
         done.await.map_err(|_| self.closed())?
     }
 
-    /// Replaces the journal's whole content (compaction).
-    pub(crate) fn rewrite(&self, recs: &[Record]) -> Result<(), StateError> {
+    /// Writes the snapshot (if given) and truncates the journal to `recs`,
+    /// the intents still open (compaction). Says whether the snapshot was
+    /// written, also on error.
+    pub(crate) fn compact(&self, snapshot: Option<State>, recs: &[Record]) -> Compacted {
         let (ack, done) = std::sync::mpsc::channel();
-        self.send(Msg::Rewrite(lines(recs), ack))?;
-        done.recv().map_err(|_| self.closed())?
+        if let Err(e) = self.send(Msg::Compact(snapshot.map(Box::new), recs.to_vec(), ack)) {
+            return (false, Err(e));
+        }
+        done.recv().unwrap_or_else(|_| (false, Err(self.closed())))
     }
 }
 
@@ -450,7 +522,7 @@ impl Drop for Writer {
     }
 }
 
-fn lines(recs: &[Record]) -> Vec<u8> {
+pub(crate) fn lines(recs: &[Record]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for r in recs {
         serde_json::to_writer(&mut bytes, r).expect("records serialize");
@@ -466,11 +538,9 @@ fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
-/// The writer thread's side.
+/// The writer thread's side: batching, and the refusal that stops it.
 struct Appender {
-    path: PathBuf,
-    file: std::fs::File,
-    fence: Option<Arc<dyn Fence>>,
+    sink: Box<dyn Sink>,
     /// The refusal that stopped this writer: every later write gets it too.
     refused: Option<StateError>,
 }
@@ -490,15 +560,15 @@ impl Appender {
                         buf.extend_from_slice(&bytes);
                         acks.push(ack);
                     }
-                    Msg::Rewrite(bytes, ack) => {
-                        // Flush what came before the rewrite first, so nothing
-                        // acknowledged is lost by reordering.
+                    Msg::Compact(snapshot, keep, ack) => {
+                        // Flush what came before the compaction first, so
+                        // nothing acknowledged is lost by reordering.
                         let r = self.flush(&buf);
                         buf.clear();
                         for a in acks.drain(..) {
                             let _ = a.send(dup(&r));
                         }
-                        let r = self.rewrite(&bytes);
+                        let r = self.compact(snapshot.as_deref(), &keep);
                         let _ = ack.send(r);
                     }
                 }
@@ -529,27 +599,58 @@ impl Appender {
         r
     }
 
-    /// Appends `buf` (if the fence allows) and makes it durable. Only the
-    /// check and the write are fenced; the fsync follows outside, so other
-    /// holders wait for a syscall, not for the disk.
     fn flush(&mut self, buf: &[u8]) -> Result<(), StateError> {
         if buf.is_empty() {
             return Ok(());
         }
         self.stopped()?;
+        let r = self.sink.append(buf);
+        self.note(r)
+    }
+
+    fn compact(&mut self, snapshot: Option<&State>, keep: &[Record]) -> Compacted {
+        if let Err(e) = self.stopped() {
+            return (false, Err(e));
+        }
+        if let Some(s) = snapshot {
+            let r = self.sink.write_snapshot(s, keep);
+            if let Err(e) = self.note(r) {
+                return (false, Err(e));
+            }
+        }
+        let r = self.sink.truncate(keep);
+        (snapshot.is_some(), self.note(r))
+    }
+}
+
+/// The local journal: one file of JSON lines beside the snapshot.
+struct FileSink {
+    path: PathBuf,
+    snapshot: PathBuf,
+    file: std::fs::File,
+    fence: Option<Arc<dyn Fence>>,
+}
+
+impl Sink for FileSink {
+    /// Only the check and the write are fenced; the fsync follows outside,
+    /// so other holders wait for a syscall, not for the disk.
+    fn append(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let (path, file) = (&self.path, &mut self.file);
-        let r = fenced(self.fence.as_deref(), || {
-            file.write_all(buf).map_err(io_err(path))
-        });
-        self.note(r)?;
+        fenced(self.fence.as_deref(), || {
+            file.write_all(bytes).map_err(io_err(path))
+        })?;
         self.file.sync_data().map_err(io_err(&self.path))
     }
 
-    /// Replaces the journal (atomically, the rename fenced) and reopens it.
-    fn rewrite(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        self.stopped()?;
-        let r = crate::document::write_atomic_fenced(&self.path, bytes, self.fence.as_deref());
-        self.note(r)?;
+    /// Replaced atomically, the rename fenced.
+    fn write_snapshot(&mut self, snapshot: &State, _keep: &[Record]) -> Result<(), StateError> {
+        let bytes = serde_json::to_vec_pretty(snapshot).expect("state serializes");
+        crate::document::write_atomic_fenced(&self.snapshot, &bytes, self.fence.as_deref())
+    }
+
+    /// The journal replaced atomically (the rename fenced) and reopened.
+    fn truncate(&mut self, keep: &[Record]) -> Result<(), StateError> {
+        crate::document::write_atomic_fenced(&self.path, &lines(keep), self.fence.as_deref())?;
         self.file = open_append(&self.path).map_err(io_err(&self.path))?;
         Ok(())
     }

@@ -21,17 +21,26 @@
 //! ([`StateError::Fenced`]), and replay ignores lines of an older generation
 //! found after a newer one ([`journal`]).
 //!
+//! The same lock, journal and snapshot can live in an object store instead
+//! (S3, implemented in `gantry-aws` behind the [`object::ObjectStore`]
+//! trait): see [`remote`] for its objects and how conditional writes fence
+//! them, and [`Backend`] for choosing one.
+//!
 //! Secrets (the fields a kind lists in [`gantry_core::KindMeta::secret`]) are
 //! never written: both the journal and the snapshot store a
 //! `sha256:<hex>` marker instead, so diffs still work.
 
+pub mod backend;
 pub mod document;
 pub mod fence;
 pub mod journal;
 pub mod lock;
+pub mod object;
 pub mod peek;
+pub mod remote;
 pub mod store;
 
+pub use backend::Backend;
 pub use document::{
     redact, secret_marker, Deposed, Release, ResourceState, Rollout, State, Status, MAX_RELEASES,
     STATE_VERSION,
@@ -39,7 +48,9 @@ pub use document::{
 pub use fence::Fence;
 pub use journal::{Edit, Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
+pub use object::{MemoryObjects, Object, ObjectError, ObjectStore};
 pub use peek::read_state;
+pub use remote::Remote;
 pub use store::{CrashPoint, Store};
 
 use gantry_core::KindMeta;
@@ -102,6 +113,21 @@ pub enum StateError {
         /// The lock file is gone: `holder` took the lock over and has since
         /// released it, or (without a holder) it was removed by hand.
         released: bool,
+    },
+    /// An object store operation failed (network, permissions, a missing
+    /// bucket); nothing is known to have been written.
+    #[error("{location}: {source}")]
+    Remote {
+        location: String,
+        #[source]
+        source: object::ObjectError,
+    },
+    /// Something changed under a run that holds the lock, or a request
+    /// cannot be done as the state stands; nothing was overwritten.
+    #[error("{}: {message}", path.display())]
+    Conflict {
+        path: std::path::PathBuf,
+        message: String,
     },
     /// The simulated process death of [`CrashPoint`]: nothing more is written.
     #[error("simulated crash: the state store stopped writing")]
@@ -170,6 +196,18 @@ impl StateError {
                 released: *released,
             },
             StateError::Crashed => StateError::Crashed,
+            StateError::Remote { location, source } => StateError::Remote {
+                location: location.clone(),
+                source: match source {
+                    object::ObjectError::Precondition => object::ObjectError::Precondition,
+                    object::ObjectError::Refused => object::ObjectError::Refused,
+                    other => object::ObjectError::failed(other.to_string()),
+                },
+            },
+            StateError::Conflict { path, message } => StateError::Conflict {
+                path: path.clone(),
+                message: message.clone(),
+            },
             other => StateError::Io {
                 path: std::path::PathBuf::new(),
                 source: std::io::Error::other(other.to_string()),

@@ -154,11 +154,11 @@ fn snapshot_generation(dir: &Path) -> u64 {
         .map_or(0, |p| p.generation)
 }
 
-/// A held lock. Release it with [`StateLock::release`]; dropping it also
-/// releases it (best effort).
+/// A held lock, local ([`StateLock::acquire`]) or remote
+/// ([`StateLock::acquire_at`], see [`crate::remote`]). Release it with
+/// [`StateLock::release`]; dropping it also releases it (best effort).
 pub struct StateLock {
-    path: PathBuf,
-    dir: PathBuf,
+    site: Site,
     /// This lock's generation (fixed for its lifetime).
     generation: u64,
     lease: Duration,
@@ -170,7 +170,39 @@ pub struct StateLock {
     lost: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
+/// Where a lock is held.
+enum Site {
+    /// `lock.json` in this directory (`path`), fenced by `fence.json`.
+    Local { path: PathBuf, dir: PathBuf },
+    /// A lock object, fenced by conditional writes.
+    Remote(crate::remote::Held),
+}
+
 impl StateLock {
+    /// Takes the lock of the state at `backend` (see [`StateLock::acquire`]
+    /// for a local one, [`crate::remote`] for a remote one).
+    pub fn acquire_at(
+        backend: &crate::Backend,
+        command: &str,
+        lease: Duration,
+    ) -> Result<StateLock, StateError> {
+        match backend {
+            crate::Backend::Local(dir) => StateLock::acquire(dir, command, lease),
+            crate::Backend::Remote(remote) => {
+                let a = crate::remote::acquire(remote, command, lease)?;
+                Ok(StateLock {
+                    site: Site::Remote(a.held),
+                    generation: a.info.generation,
+                    lease,
+                    info: Mutex::new(a.info),
+                    took_over: a.took_over,
+                    heartbeat: Mutex::new(None),
+                    lost: Arc::new(tokio::sync::watch::channel(false).0),
+                })
+            }
+        }
+    }
+
     /// Takes the lock in `dir` for `command`, with a lease of `lease` that
     /// [`StateLock::renew`] extends. Fails with [`StateError::Locked`] naming
     /// the holder when someone else holds a live lock.
@@ -235,8 +267,10 @@ impl StateLock {
             match create_exclusive(&path, &info) {
                 Ok(()) => {
                     return Ok(StateLock {
-                        path,
-                        dir: dir.to_path_buf(),
+                        site: Site::Local {
+                            path,
+                            dir: dir.to_path_buf(),
+                        },
                         generation: info.generation,
                         lease,
                         info: Mutex::new(info),
@@ -272,11 +306,18 @@ impl StateLock {
         self.took_over.as_ref()
     }
 
-    /// Extends the lease. Fails with [`StateError::LockLost`] if the lock
-    /// file no longer holds our lock (someone judged it stale and took it).
+    /// Extends the lease. Fails with [`StateError::LockLost`] (local) or
+    /// [`StateError::Fenced`] (remote) if the lock is no longer ours
+    /// (someone judged it stale and took it).
     pub fn renew(&self) -> Result<(), StateError> {
-        let r = FenceHold::take(&self.dir)
-            .and_then(|_hold| renew(&self.path, &self.info, self.generation, self.lease));
+        let (path, dir) = match &self.site {
+            Site::Local { path, dir } => (path, dir),
+            Site::Remote(held) => {
+                return held.renew(&self.info, self.generation, self.lease, &self.lost, true)
+            }
+        };
+        let r = FenceHold::take(dir)
+            .and_then(|_hold| renew(path, &self.info, self.generation, self.lease));
         if matches!(r, Err(StateError::LockLost { .. })) {
             self.lost.send_replace(true);
         }
@@ -308,10 +349,16 @@ impl StateLock {
             loop {
                 tokio::time::sleep(every).await;
                 let Some(lock) = me.upgrade() else { return };
-                // Blocking file I/O off the async workers.
+                let remote = matches!(lock.site, Site::Remote(_));
+                // Blocking I/O off the async workers.
                 let r = tokio::task::spawn_blocking(move || lock.renew()).await;
-                if !matches!(r, Ok(Ok(()))) {
-                    return;
+                match r {
+                    Ok(Ok(())) => {}
+                    // A remote renewal that failed for want of an answer
+                    // (the network, S3 throttling past the SDK's retries)
+                    // says nothing about the lock: try again next beat.
+                    Ok(Err(StateError::Remote { .. })) if remote => {}
+                    _ => return,
                 }
             }
         });
@@ -335,9 +382,13 @@ impl StateLock {
         if let Some(t) = self.heartbeat.lock().expect("heartbeat").take() {
             t.abort();
         }
-        let _hold = FenceHold::take(&self.dir)?;
-        if self.is_mine(read_lock(&self.dir)?.as_ref()) {
-            std::fs::remove_file(&self.path).map_err(io_err(&self.path))?;
+        let (path, dir) = match &self.site {
+            Site::Local { path, dir } => (path, dir),
+            Site::Remote(held) => return held.release(&self.info),
+        };
+        let _hold = FenceHold::take(dir)?;
+        if self.is_mine(read_lock(dir)?.as_ref()) {
+            std::fs::remove_file(path).map_err(io_err(path))?;
         }
         Ok(())
     }
@@ -347,9 +398,9 @@ impl StateLock {
         cur.is_some_and(|c| c.id == id && c.generation == self.generation)
     }
 
-    /// The fence check proper, under `hold`.
-    fn verify(&self, hold: &mut FenceHold) -> Result<(), StateError> {
-        let cur = read_lock(&self.dir)?;
+    /// The fence check proper, under `hold`, of a local lock in `dir`.
+    fn verify(&self, dir: &Path, hold: &mut FenceHold) -> Result<(), StateError> {
+        let cur = read_lock(dir)?;
         if self.is_mine(cur.as_ref()) {
             return Ok(());
         }
@@ -359,7 +410,7 @@ impl StateLock {
             None => (hold.last().filter(|l| l.generation > self.generation), true),
         };
         Err(StateError::Fenced {
-            path: self.dir.clone(),
+            path: dir.to_path_buf(),
             generation: self.generation,
             holder: holder.map(Box::new),
             released,
@@ -372,26 +423,59 @@ impl Fence for StateLock {
         self.generation
     }
 
-    /// Lock-free while the lock is ours: `lock.json` is only ever replaced
-    /// whole (hard link, rename), so one read answers. Only a refusal takes
-    /// the OS lock, to name the new holder consistently.
+    /// Local: lock-free while the lock is ours: `lock.json` is only ever
+    /// replaced whole (hard link, rename), so one read answers. Only a
+    /// refusal takes the OS lock, to name the new holder consistently.
+    /// Remote: free while the lease is fresh, else a renewal first.
     fn check(&self) -> Result<(), StateError> {
-        if self.is_mine(read_lock(&self.dir)?.as_ref()) {
+        let dir = match &self.site {
+            Site::Local { dir, .. } => dir,
+            Site::Remote(held) => {
+                return held.check(&self.info, self.generation, self.lease, &self.lost)
+            }
+        };
+        if self.is_mine(read_lock(dir)?.as_ref()) {
             return Ok(());
         }
-        let mut hold = FenceHold::take(&self.dir)?;
-        self.verify(&mut hold)
+        let mut hold = FenceHold::take(dir)?;
+        self.verify(dir, &mut hold)
     }
 
-    /// Checks and writes under the OS lock on `fence.json`: no takeover can
-    /// happen in between.
+    /// Local: checks and writes under the OS lock on `fence.json`: no
+    /// takeover can happen in between. Remote: checks, then writes (the
+    /// writes that replace something are conditional themselves).
     fn write_fenced(
         &self,
         write: &mut dyn FnMut() -> Result<(), StateError>,
     ) -> Result<(), StateError> {
-        let mut hold = FenceHold::take(&self.dir)?;
-        self.verify(&mut hold)?;
+        let dir = match &self.site {
+            Site::Local { dir, .. } => dir,
+            Site::Remote(_) => {
+                self.check()?;
+                return write();
+            }
+        };
+        let mut hold = FenceHold::take(dir)?;
+        self.verify(dir, &mut hold)?;
         write()
+    }
+
+    fn still_fresh(&self) -> bool {
+        match &self.site {
+            Site::Local { .. } => true,
+            Site::Remote(held) => !self.is_lost() && held.is_fresh(self.lease),
+        }
+    }
+
+    /// Remote: renews now, so a refused conditional write learns whether
+    /// the lock is still ours.
+    fn confirm(&self) -> Result<(), StateError> {
+        match &self.site {
+            Site::Local { .. } => self.check(),
+            Site::Remote(held) => {
+                held.renew(&self.info, self.generation, self.lease, &self.lost, true)
+            }
+        }
     }
 }
 
@@ -496,7 +580,7 @@ pub fn force_unlock(dir: &Path) -> Result<Option<LockInfo>, StateError> {
     }
 }
 
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .ok()
@@ -505,7 +589,7 @@ fn hostname() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-fn username() -> String {
+pub(crate) fn username() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "unknown".into())

@@ -10,10 +10,10 @@
 //! nothing more. [`Store::open`] writes without a fence, for tests and
 //! tools that hold no lock.
 
-use crate::document::{redact, write_atomic_fenced, State};
+use crate::document::{redact, State};
 use crate::fence::Fence;
 use crate::journal::{self, first_seq, Edit, Intent, Op, Outcome, Record, Writer};
-use crate::{io_err, MetaLookup, StateError, JOURNAL_FILE, STATE_FILE};
+use crate::{io_err, Backend, MetaLookup, StateError, JOURNAL_FILE, STATE_FILE};
 use gantry_core::{Address, Props};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -95,6 +95,8 @@ impl Inner {
 /// Opened state for one stack + environment. Cheap to share behind an
 /// `Arc`; every method takes `&self`.
 pub struct Store {
+    backend: Backend,
+    /// The directory, or the remote URL as a path (for messages).
     dir: PathBuf,
     meta: MetaLookup,
     writer: Writer,
@@ -119,7 +121,7 @@ impl Store {
         env: &str,
         meta: MetaLookup,
     ) -> Result<Store, StateError> {
-        Self::open_inner(dir, stack, env, meta, None)
+        Self::open_inner(&Backend::Local(dir.to_path_buf()), stack, env, meta, None)
     }
 
     /// Opens the state like [`Store::open`], writing under `fence` (the
@@ -132,7 +134,28 @@ impl Store {
         env: &str,
         fence: Arc<dyn Fence>,
     ) -> Result<Store, StateError> {
-        Self::open_inner(dir, stack, env, gantry_core::kind_meta, Some(fence))
+        Self::open_fenced_at(&Backend::Local(dir.to_path_buf()), stack, env, fence)
+    }
+
+    /// [`Store::open_fenced`] on the state at `backend`, local or remote.
+    pub fn open_fenced_at(
+        backend: &Backend,
+        stack: &str,
+        env: &str,
+        fence: Arc<dyn Fence>,
+    ) -> Result<Store, StateError> {
+        Self::open_inner(backend, stack, env, gantry_core::kind_meta, Some(fence))
+    }
+
+    /// [`Store::open_fenced_at`] with another kind-metadata lookup.
+    pub fn open_fenced_at_with_meta(
+        backend: &Backend,
+        stack: &str,
+        env: &str,
+        meta: MetaLookup,
+        fence: Arc<dyn Fence>,
+    ) -> Result<Store, StateError> {
+        Self::open_inner(backend, stack, env, meta, Some(fence))
     }
 
     /// [`Store::open_fenced`] with another kind-metadata lookup.
@@ -143,26 +166,41 @@ impl Store {
         meta: MetaLookup,
         fence: Arc<dyn Fence>,
     ) -> Result<Store, StateError> {
-        Self::open_inner(dir, stack, env, meta, Some(fence))
+        Self::open_fenced_at_with_meta(&Backend::Local(dir.to_path_buf()), stack, env, meta, fence)
     }
 
     fn open_inner(
-        dir: &Path,
+        backend: &Backend,
         stack: &str,
         env: &str,
         meta: MetaLookup,
         fence: Option<Arc<dyn Fence>>,
     ) -> Result<Store, StateError> {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        if let Backend::Local(dir) = backend {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        }
         if let Some(f) = &fence {
             f.check()?;
         }
-        let snap_path = dir.join(STATE_FILE);
-        let loaded = State::load(&snap_path, stack, env)?;
-        let written = loaded.clone();
-        let mut state = loaded.unwrap_or_else(|| State::new(stack, env));
-        let jpath = dir.join(JOURNAL_FILE);
-        let replayed = journal::replay(&jpath, &mut state)?;
+        let dir = backend.path();
+        let (written, mut state, replayed, mut remote) = match backend {
+            Backend::Local(dir) => {
+                let loaded = State::load(&dir.join(STATE_FILE), stack, env)?;
+                let written = loaded.clone();
+                let mut state = loaded.unwrap_or_else(|| State::new(stack, env));
+                let replayed = journal::replay(&dir.join(JOURNAL_FILE), &mut state)?;
+                (written, state, replayed, None)
+            }
+            Backend::Remote(r) => {
+                let mut l = crate::remote::load(r, stack, env)?;
+                let (written, state) = (
+                    l.snapshot.take(),
+                    std::mem::replace(&mut l.state, State::new(stack, env)),
+                );
+                let replayed = std::mem::take(&mut l.replayed);
+                (written, state, replayed, Some((r.clone(), l)))
+            }
+        };
         let generation = match &fence {
             None => state.generation,
             Some(f) => {
@@ -181,9 +219,24 @@ impl Store {
                 ours
             }
         };
-        let writer = Writer::open(&jpath, fence.clone())?;
+        let writer = match (backend, remote.as_mut()) {
+            (_, Some((r, loaded))) => Writer::start(
+                Box::new(crate::remote::RemoteSink::new(
+                    r.clone(),
+                    fence.clone(),
+                    generation,
+                    loaded,
+                )),
+                &dir,
+            )?,
+            (Backend::Local(d), None) => {
+                Writer::open(&d.join(JOURNAL_FILE), &d.join(STATE_FILE), fence.clone())?
+            }
+            (Backend::Remote(_), None) => unreachable!("a remote state is loaded remotely"),
+        };
         let store = Store {
-            dir: dir.to_path_buf(),
+            backend: backend.clone(),
+            dir,
             meta,
             writer,
             fence,
@@ -210,8 +263,14 @@ impl Store {
         self.generation
     }
 
+    /// The state's directory (for a remote state, its URL as a path).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Where this state lives.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
     }
 
     /// A copy of the current state.
@@ -457,25 +516,12 @@ impl Store {
             }
             None => true,
         };
-        if changed {
-            if g.written
-                .as_ref()
-                .is_some_and(|w| w.resources != g.state.resources || w.releases != g.state.releases)
-            {
-                g.state.serial += 1;
-            }
-            let bytes = serde_json::to_vec_pretty(&g.state).expect("state serializes");
-            if let Err(e) =
-                write_atomic_fenced(&self.dir.join(STATE_FILE), &bytes, self.fence.as_deref())
-            {
-                if g.written.as_ref().is_some_and(|w| {
-                    w.resources != g.state.resources || w.releases != g.state.releases
-                }) {
-                    g.state.serial -= 1;
-                }
-                return Err(g.note(e));
-            }
-            g.written = Some(g.state.clone());
+        let bumped = changed
+            && g.written.as_ref().is_some_and(|w| {
+                w.resources != g.state.resources || w.releases != g.state.releases
+            });
+        if bumped {
+            g.state.serial += 1;
         }
         // Open intents must survive compaction: they are how the next run
         // learns an operation may have happened. They keep the generation
@@ -489,7 +535,61 @@ impl Store {
                 intent,
             })
             .collect();
-        self.writer.rewrite(&keep).map_err(|e| g.note(e))
+        let (snapshot_written, r) = self.writer.compact(changed.then(|| g.state.clone()), &keep);
+        if snapshot_written {
+            g.written = Some(g.state.clone());
+        } else if bumped {
+            g.state.serial -= 1;
+        }
+        r.map_err(|e| g.note(e))
+    }
+
+    /// Makes `state` this store's whole state, its serial, lineage and
+    /// release history kept (`gantry state migrate`): the snapshot is
+    /// written as given, under this store's generation, and the journal
+    /// emptied. Refused when this state holds another stack history
+    /// (another lineage with resources) or a newer one (a higher serial of
+    /// the same lineage), or has interrupted operations.
+    pub fn adopt(&self, state: &State) -> Result<(), StateError> {
+        let mut g = self.inner.lock().expect("state lock");
+        g.stopped()?;
+        let refuse = |message: String| StateError::Conflict {
+            path: self.dir.clone(),
+            message,
+        };
+        let here = &g.state;
+        if !g.open.is_empty() {
+            return Err(refuse(format!(
+                "{} interrupted operation(s) are recorded here; run `gantry up` on this state first",
+                g.open.len()
+            )));
+        }
+        if here.lineage != state.lineage && !(here.resources.is_empty() && here.releases.is_empty())
+        {
+            return Err(refuse(format!(
+                "it holds another state ({} resources, lineage {}); remove it first",
+                here.resources.len(),
+                here.lineage
+            )));
+        }
+        if here.lineage == state.lineage && here.serial > state.serial {
+            return Err(refuse(format!(
+                "it holds a newer copy of this state (serial {} > {})",
+                here.serial, state.serial
+            )));
+        }
+        let mut next = state.clone();
+        next.generation = self.generation;
+        next.next_seq = next
+            .next_seq
+            .max(here.next_seq)
+            .max(first_seq(self.generation));
+        let (written, r) = self.writer.compact(Some(next.clone()), &[]);
+        if written {
+            g.state = next.clone();
+            g.written = Some(next);
+        }
+        r.map_err(|e| g.note(e))
     }
 }
 

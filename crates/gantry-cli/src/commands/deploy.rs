@@ -143,8 +143,7 @@ pub fn deployments(g: &Global, a: &DeploymentsArgs) -> miette::Result<u8> {
             a.service
         ));
     }
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(OpsError::from)?;
+    let state = ws.read_state().map_err(OpsError::from)?;
     let releases = state.releases.get(&a.service).cloned().unwrap_or_default();
     let current = state.current_release(&a.service).map(|r| r.number);
     if a.json {

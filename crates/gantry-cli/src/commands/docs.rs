@@ -8,9 +8,7 @@ use gantry_cli::ops::Workspace;
 
 pub fn run(g: &Global, a: &DocsArgs) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .ok()
-        .filter(|s| !s.resources.is_empty());
+    let state = ws.read_state().ok().filter(|s| !s.resources.is_empty());
     // The cost section: every environment side by side, when it prices.
     let cost = gantry_spec::load_file(&g.file).ok().and_then(|spec| {
         let prices = gantry_cli::cost::prices(g.prices.as_deref()).ok()?;

@@ -39,8 +39,7 @@ pub async fn run(g: &Global, a: &ExecArgs) -> miette::Result<u8> {
     // Before any AWS call: without the plugin no session can be carried.
     let plugin = on_path(PLUGIN)
         .ok_or_else(|| miette::miette!(help = PLUGIN_HELP, "`{PLUGIN}` is not on PATH"))?;
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(ops::OpsError::from)?;
+    let state = ws.read_state().map_err(ops::OpsError::from)?;
     let service = state
         .get(&Address::of(kinds::ECS_SERVICE, &a.service))
         .ok_or_else(|| {

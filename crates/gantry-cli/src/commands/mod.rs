@@ -8,6 +8,7 @@ mod docs;
 mod drift;
 mod exec;
 mod graph;
+mod init;
 mod logs;
 mod output;
 mod plan;
@@ -26,6 +27,7 @@ use gantry_cli::cli::{Cli, Command, SecretCommand, SiteCommand};
 pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
     let g = &cli.global;
     match &cli.command {
+        Command::Init => init::run(g).await,
         Command::Validate => validate::run(g),
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Drift(a) => drift::run(g, a, color).await,

@@ -8,8 +8,7 @@ use gantry_cli::outputs::{outputs, plain, select};
 
 pub fn run(g: &Global, a: &OutputArgs) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(OpsError::from)?;
+    let state = ws.read_state().map_err(OpsError::from)?;
     let all = outputs(&state);
     if all.is_empty() {
         return Err(miette::miette!(

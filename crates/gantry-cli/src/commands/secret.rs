@@ -9,8 +9,7 @@ use std::io::{IsTerminal, Read};
 
 pub async fn set(g: &Global, name: &str) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(ops::OpsError::from)?;
+    let state = ws.read_state().map_err(ops::OpsError::from)?;
     let address = gantry_core::Address::of(gantry_core::kinds::SECRET, name);
     if ws.graph.get(&address).is_none() {
         return Err(miette::miette!(

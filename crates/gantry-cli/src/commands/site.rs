@@ -21,8 +21,7 @@ pub async fn publish_dir(g: &Global, dir: &Path) -> miette::Result<u8> {
     if !dir.is_dir() {
         return Err(miette::miette!("{} is not a directory", dir.display()));
     }
-    let state = gantry_state::read_state(&ws.state_dir, &ws.model.stack, &ws.model.env)
-        .map_err(ops::OpsError::from)?;
+    let state = ws.read_state().map_err(ops::OpsError::from)?;
     let recorded = |kind: &str| {
         let address = Address::of(kind, "site");
         state.get(&address).map(|r| r.id.clone()).ok_or_else(|| {

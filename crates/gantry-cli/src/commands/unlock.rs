@@ -6,7 +6,7 @@ use gantry_cli::ops::{OpsError, Workspace};
 
 pub fn run(g: &Global) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
-    match gantry_state::force_unlock(&ws.state_dir).map_err(OpsError::from)? {
+    match ws.backend.force_unlock().map_err(OpsError::from)? {
         Some(l) => println!(
             "Removed the lock on {} held by {} (pid {}) running `{}` since {}.",
             ws.label(),

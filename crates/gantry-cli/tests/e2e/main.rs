@@ -14,5 +14,6 @@ mod deploy;
 mod edge;
 mod minimal;
 mod operate;
+mod remote;
 mod site;
 mod state;
