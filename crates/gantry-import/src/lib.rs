@@ -1,4 +1,4 @@
-//! `gantry import`: a Copilot workspace (`copilot`) or a docker-compose
+//! `gantry import`: a Copilot workspace ([`copilot`]) or a docker-compose
 //! file ([`compose`]) becomes the text of a `gantry.yaml`.
 //!
 //! Pure apart from reading the source files: no AWS call, nothing written.
@@ -11,6 +11,7 @@
 //! that).
 
 pub mod compose;
+pub mod copilot;
 mod draft;
 mod input;
 mod names;
