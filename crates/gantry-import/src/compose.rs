@@ -579,6 +579,10 @@ impl Ctx<'_> {
         let credentials = self.database_credentials();
         let mut env = Map::new();
         for (k, v) in Self::environment(m.get("environment").unwrap_or(&J::Null)) {
+            if !names::valid_env_name(&k) {
+                env.comment(d.note(file, &format!("{key}.environment.{k}"), "not converted: a variable name is letters, digits and `_`; rename it (many frameworks read an upper-case form too)"));
+                continue;
+            }
             let Some(v) = v else {
                 env.comment(d.note(file, &format!("{key}.environment.{k}"), "passed through from the host's environment in compose: give it a value here, or make it a secret (`secrets:` and `uses`)"));
                 continue;

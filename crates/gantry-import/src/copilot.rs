@@ -214,8 +214,9 @@ struct Conv<'a> {
     /// Stores each workload's addons made, with Copilot's output variables.
     addon_uses: BTreeMap<String, Vec<String>>,
     addon_vars: BTreeMap<String, Vec<(String, Vec<String>)>>,
-    /// Hosts per (load balancer, environment; `None` for the base).
-    hosts: BTreeMap<(String, Option<String>), Vec<(String, String)>>,
+    /// Hosts (with the file naming them) per (load balancer, service,
+    /// environment; `None` for the base).
+    hosts: BTreeMap<(String, String, Option<String>), Vec<(String, String)>>,
     lbs_used: Vec<String>,
     /// Copilot secret source → Gantry secret name.
     secrets: BTreeMap<String, String>,
@@ -1042,6 +1043,14 @@ impl Conv<'_> {
     fn variables(&mut self, file: &str, key: &str, vars: &J, svc: &str) -> Map {
         let mut env = Map::new();
         for (k, v) in map(vars) {
+            if !names::valid_env_name(k) {
+                env.comment(self.d.note(
+                    file,
+                    &format!("{key}.{k}"),
+                    "not converted: a variable name is letters, digits and `_`; rename it",
+                ));
+                continue;
+            }
             let Some(raw) = text(v) else {
                 env.comment(self.d.note(
                     file,
@@ -1234,10 +1243,7 @@ impl Conv<'_> {
         let mut containers = Map::new();
         let mut sidecars: Vec<(String, Map)> = Vec::new();
         for (sc_name, sc) in map(&m["sidecars"]) {
-            let mut cn = names::label(sc_name, 32, "sidecar");
-            if cn == cname {
-                cn = format!("{cn}-sidecar");
-            }
+            let cn = sidecar_name(sc_name, &cname);
             let key = format!("sidecars.{sc_name}");
             let mut sm = Map::new();
             match sc.get("image") {
@@ -1605,7 +1611,10 @@ impl Conv<'_> {
             if backend {
                 route_comments.push(self.d.note(file, "http.alias", format!("{} not converted: Gantry's internal load balancers serve HTTP inside the VPC, without hosts", base_aliases.join(", "))));
             } else {
-                let e = self.hosts.entry((lb.to_string(), None)).or_default();
+                let e = self
+                    .hosts
+                    .entry((lb.to_string(), name.to_string(), None))
+                    .or_default();
                 for a in base_aliases {
                     e.push((a, file.to_string()));
                 }
@@ -1615,7 +1624,10 @@ impl Conv<'_> {
             let env_aliases = aliases(&ov["http"]["alias"]);
             if !env_aliases.is_empty() && !backend {
                 let ge = self.gantry_env(env);
-                let e = self.hosts.entry((lb.to_string(), Some(ge))).or_default();
+                let e = self
+                    .hosts
+                    .entry((lb.to_string(), name.to_string(), Some(ge)))
+                    .or_default();
                 for a in env_aliases {
                     e.push((a, file.to_string()));
                 }
@@ -1725,9 +1737,25 @@ impl Conv<'_> {
             if !env.entries.is_empty() {
                 co.set("environment", env);
             }
+            let mut cs = Map::new();
             if !co.entries.is_empty() {
-                let mut cs = Map::new();
                 cs.set(cname, co);
+            }
+            for (sc_name, sc) in map(&m["sidecars"]) {
+                let mut senv = Map::new();
+                for (k, v) in map(&sc["variables"]) {
+                    if let Some(raw) = text(v).filter(|r| r.contains("${COPILOT_ENVIRONMENT_NAME}"))
+                    {
+                        let (val, _) = interpolate(&self.subst(&raw, name, &ge_copilot));
+                        senv.set(k, val);
+                    }
+                }
+                if !senv.entries.is_empty() {
+                    cs.map(&sidecar_name(sc_name, cname))
+                        .set("environment", senv);
+                }
+            }
+            if !cs.entries.is_empty() {
                 so.set("containers", cs);
             }
             if so.entries.is_empty() && comments.is_empty() {
@@ -1765,10 +1793,11 @@ impl Conv<'_> {
                 let used = self.lbs_used.iter().any(|l| l == lb);
                 let base_hosts: Vec<(String, String)> = self
                     .hosts
-                    .get(&(lb.to_string(), None))
-                    .cloned()
-                    .unwrap_or_default();
-                let has_env_hosts = self.hosts.keys().any(|(l, e)| l == lb && e.is_some());
+                    .iter()
+                    .filter(|((l, _, e), _)| l == lb && e.is_none())
+                    .flat_map(|(_, v)| v.clone())
+                    .collect();
+                let has_env_hosts = self.hosts.keys().any(|(l, _, e)| l == lb && e.is_some());
                 if !used && base_hosts.is_empty() && !has_env_hosts {
                     continue;
                 }
@@ -1792,15 +1821,35 @@ impl Conv<'_> {
                 lbs.set(lb, m);
             }
         }
-        // Environment hosts (an overlay replaces the list).
-        let env_hosts: Vec<((String, Option<String>), Vec<(String, String)>)> = self
-            .hosts
-            .iter()
-            .filter(|((_, e), _)| e.is_some())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        // Environment hosts: an overlay replaces the list, so it names
+        // every service's hosts (its own override, or the base ones).
+        let mut env_hosts: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+        for (lb, _, env) in self.hosts.keys() {
+            let Some(env) = env else { continue };
+            if env_hosts.contains_key(&(lb.clone(), env.clone())) {
+                continue;
+            }
+            let services: Vec<&String> = self
+                .hosts
+                .keys()
+                .filter(|(l, _, _)| l == lb)
+                .map(|(_, s, _)| s)
+                .collect();
+            let mut hs = Vec::new();
+            for svc in services {
+                let own = self
+                    .hosts
+                    .get(&(lb.clone(), svc.clone(), Some(env.clone())));
+                let base = self.hosts.get(&(lb.clone(), svc.clone(), None));
+                for h in own.or(base).into_iter().flatten() {
+                    if !hs.contains(h) {
+                        hs.push(h.clone());
+                    }
+                }
+            }
+            env_hosts.insert((lb.clone(), env.clone()), hs);
+        }
         for ((lb, env), hs) in env_hosts {
-            let env = env.expect("filtered");
             let z = zone.clone().unwrap_or_default();
             let mut hosts = Vec::new();
             let mut comments = Vec::new();
@@ -1823,6 +1872,16 @@ impl Conv<'_> {
         if !lbs.entries.is_empty() {
             self.d.load_balancers = lbs;
         }
+    }
+}
+
+/// The container name of a sidecar (never the main container's).
+fn sidecar_name(sidecar: &str, main: &str) -> String {
+    let cn = names::label(sidecar, 32, "sidecar");
+    if cn == main {
+        format!("{}-sidecar", names::label(sidecar, 24, "sidecar"))
+    } else {
+        cn
     }
 }
 

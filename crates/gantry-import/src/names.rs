@@ -105,6 +105,13 @@ pub fn valid_size(cpu: u64, memory: u64) -> bool {
         .is_some_and(|m| m.iter().any(|&x| u64::from(x) == memory))
 }
 
+/// True for a variable name the spec accepts: letters, digits and `_`,
+/// not starting with a digit.
+pub fn valid_env_name(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The variable name Gantry injects for a secret or parameter `name`.
 pub fn env_var(name: &str) -> String {
     gantry_spec::env_stem(name)

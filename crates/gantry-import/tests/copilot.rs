@@ -166,7 +166,20 @@ fn what_converts() {
     assert!(spec.buckets.contains_key("uploads"));
     assert!(!spec.services.contains_key("report"), "jobs are comments");
     let prod = spec.for_env("prod").unwrap();
-    assert_eq!(prod.load_balancers["main"].hosts.len(), 2);
+    // An overlay replaces the hosts: prod keeps admin's, which it does not override.
+    let hosts: Vec<&str> = prod.load_balancers["main"]
+        .hosts
+        .iter()
+        .map(|h| h.as_str())
+        .collect();
+    assert_eq!(
+        hosts,
+        vec![
+            "admin.example.com",
+            "bookstore.example.com",
+            "www.bookstore.example.com"
+        ]
+    );
     assert_eq!(
         prod.services["frontend"]
             .desired_count
