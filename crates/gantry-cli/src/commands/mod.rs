@@ -7,6 +7,7 @@ mod destroy;
 mod drift;
 mod exec;
 mod graph;
+mod import;
 mod logs;
 mod output;
 mod plan;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Unlock => unlock::run(g),
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
+        Command::Import(c) => import::run(c),
     }
 }
 
