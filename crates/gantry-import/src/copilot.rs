@@ -205,6 +205,9 @@ impl Workspace {
 const MAIN: &str = "main";
 const INTERNAL: &str = "internal";
 
+/// (load balancer, service, environment) of an alias.
+type HostKey = (String, String, Option<String>);
+
 struct Conv<'a> {
     d: Draft,
     opts: &'a Options,
@@ -216,7 +219,7 @@ struct Conv<'a> {
     addon_vars: BTreeMap<String, Vec<(String, Vec<String>)>>,
     /// Hosts (with the file naming them) per (load balancer, service,
     /// environment; `None` for the base).
-    hosts: BTreeMap<(String, String, Option<String>), Vec<(String, String)>>,
+    hosts: BTreeMap<HostKey, Vec<(String, String)>>,
     lbs_used: Vec<String>,
     /// Copilot secret source → Gantry secret name.
     secrets: BTreeMap<String, String>,
@@ -507,7 +510,7 @@ impl Conv<'_> {
                     absorbed.push(lid.clone())
                 }
                 _ => {
-                    let n = self.d.note(file, &key, format!("a {ty} not converted: Gantry has no equivalent yet; keep it in a CloudFormation stack of its own and give the services access with `policy:`"));
+                    let n = self.d.note(file, &key, format!("{ty} not converted: the spec has no equivalent yet; keep it in a CloudFormation stack of its own and give the services access with `policy:`"));
                     self.d.services.comment(n);
                 }
             }
@@ -950,7 +953,7 @@ impl Conv<'_> {
                 let image = m["image"]
                     .get("location")
                     .or(m["image"].get("build"))
-                    .map_or("-".to_string(), |v| input::show(v));
+                    .map_or("-".to_string(), input::show);
                 let n = self.d.note(
                     file,
                     "",

@@ -3,7 +3,7 @@
 //! `--force`, and say on stderr what was converted and what needs
 //! attention (the `# import:` comments).
 
-use gantry_cli::cli::{ImportArgs, ImportCommand};
+use gantry_cli::cli::ImportCommand;
 use gantry_cli::exit;
 use gantry_import::{compose, copilot, Options};
 use std::path::{Component, Path, PathBuf};
