@@ -128,6 +128,54 @@ pub enum Command {
     /// Manage the static site (`site:` in the spec).
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Write a gantry.yaml from a Copilot workspace or a docker-compose
+    /// file, with a `# import:` comment at every setting that has no
+    /// equivalent.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Copilot workspace: services and jobs (`copilot/*/manifest.yml`),
+    /// environments (`copilot/environments/*/manifest.yml`) and addons
+    /// (`copilot/*/addons/*.yml`).
+    #[command(after_help = "Examples:
+  gantry import copilot .                 # the directory holding copilot/
+  gantry import copilot ~/src/shop -o shop/gantry.yaml --region eu-west-3")]
+    Copilot {
+        /// The workspace root (the directory holding `copilot/`).
+        dir: PathBuf,
+        #[command(flatten)]
+        out: ImportArgs,
+    },
+    /// A docker-compose file: services, databases, volumes, healthchecks.
+    #[command(after_help = "Examples:
+  gantry import compose docker-compose.yml
+  gantry import compose compose.yaml -o gantry.yaml --force --name shop")]
+    Compose {
+        /// The compose file.
+        file: PathBuf,
+        #[command(flatten)]
+        out: ImportArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Where to write the spec.
+    #[arg(short = 'o', long = "output", default_value = "gantry.yaml")]
+    pub output: PathBuf,
+    /// Overwrite the output file when it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The AWS region written into the spec.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// The stack name (default: the Copilot application's or the compose
+    /// project's name, made valid).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -299,4 +299,73 @@ fn completions_man_page_and_version() {
     );
     let version = text(&gantry(d.path(), &["--version"]).stdout);
     assert!(version.starts_with("gantry 0.1.0 (commit "), "{version}");
+
+#[test]
+fn import_compose_writes_a_valid_spec_and_never_overwrites_one() {
+    let d = tempfile::tempdir().unwrap();
+    let fixture =
+        Path::new(ROOT).join("crates/gantry-import/tests/fixtures/compose/docker-compose.yml");
+    std::fs::copy(&fixture, d.path().join("docker-compose.yml")).unwrap();
+
+    let out = gantry(d.path(), &["import", "compose", "docker-compose.yml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("wrote gantry.yaml"), "{err}");
+    assert!(err.contains("needs attention"), "{err}");
+    assert!(err.contains("services.api.env_file"), "{err}");
+    let spec = std::fs::read_to_string(d.path().join("gantry.yaml")).unwrap();
+    assert!(spec.contains("# import:"), "{spec}");
+
+    let out = gantry(d.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("shop/dev"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // An existing spec is kept unless --force.
+    std::fs::write(d.path().join("gantry.yaml"), "# mine\n").unwrap();
+    let out = gantry(d.path(), &["import", "compose", "docker-compose.yml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("gantry.yaml")).unwrap(),
+        "# mine\n"
+    );
+    let out = gantry(
+        d.path(),
+        &[
+            "import",
+            "compose",
+            "docker-compose.yml",
+            "--force",
+            "--region",
+            "eu-west-3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(std::fs::read_to_string(d.path().join("gantry.yaml"))
+        .unwrap()
+        .contains("region: eu-west-3"));
+
+    // Written one level down, build contexts still point at the sources.
+    std::fs::create_dir(d.path().join("deploy")).unwrap();
+    let out = gantry(
+        d.path(),
+        &[
+            "import",
+            "compose",
+            "docker-compose.yml",
+            "-o",
+            "deploy/gantry.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let spec = std::fs::read_to_string(d.path().join("deploy/gantry.yaml")).unwrap();
+    assert!(spec.contains("build: ../frontend"), "{spec}");
 }

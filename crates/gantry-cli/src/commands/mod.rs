@@ -8,6 +8,7 @@ mod docs;
 mod drift;
 mod exec;
 mod graph;
+mod import;
 mod init;
 mod logs;
 mod output;
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Unlock => unlock::run(g),
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
+        Command::Import(c) => import::run(c),
     }
 }
 
