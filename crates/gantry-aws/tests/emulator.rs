@@ -1259,6 +1259,8 @@ impl H {
             policy: Value::Null,
             logs_log_group_prefix: None,
             deletion_window_in_days: 7,
+            cloudwatch_alarms: false,
+            region: String::new(),
         };
         (self.create(KMS_KEY, "main", &k).await, k)
     }
@@ -1313,6 +1315,8 @@ async fn kms_key_admits_logs_for_the_stack_log_groups() {
         policy: Value::Null,
         logs_log_group_prefix: Some("/gantry/logkey/test/".into()),
         deletion_window_in_days: 7,
+        cloudwatch_alarms: false,
+        region: String::new(),
     };
     let key = h.create(KMS_KEY, "main", &k0).await;
     // The plan sees exactly the two fields it wrote: no perpetual diff.
