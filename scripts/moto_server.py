@@ -33,6 +33,17 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   `aws:SecureTransport` is false) as denying every request;
   `moto_s3_tls.py` leaves it out, the emulator standing in for AWS's
   HTTPS endpoints.
+- SNS: email subscriptions are confirmed at once; on AWS they wait for the
+  address to confirm (listed as `PendingConfirmation`). `moto_sns.py`.
+- CloudWatch alarms: DescribeAlarms applies one filter only and ignores
+  `AlarmTypes`, new alarms start in `OK` (AWS: `INSUFFICIENT_DATA`), a
+  PutMetricAlarm of an existing alarm resets its state, and there is no
+  `StateTransitionedTimestamp`. `moto_cloudwatch.py`.
+- Application Auto Scaling: scalable targets keep no tags (no
+  ListTagsForResource, TagResource, UntagResource), deletes of what does not
+  exist answer ValidationException (AWS: ObjectNotFoundException), and
+  deregistering a target leaves its policies and scheduled actions.
+  `moto_autoscaling.py`.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -45,11 +56,14 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
+import moto_autoscaling  # noqa: F401  (patches moto on import)
+import moto_cloudwatch  # noqa: F401  (patches moto on import)
 import moto_ecr  # noqa: F401  (patches moto on import)
 import moto_ecs  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_s3_tls  # noqa: F401  (patches moto on import)
+import moto_sns  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)
 from moto.server import main
 

@@ -325,6 +325,22 @@ class Fixture:
             SubnetGroupName=f"{s}-mdb", Tags=self.tags(),
         )
         self.expect("memorydb:cluster", f"arn:aws:memorydb:{r}:{a}:cluster/{s}-redis")
+
+        # Alerts: a topic and an alarm in the stack's region, and for a
+        # site's CloudFront alarms a key, topic and alarm in us-east-1.
+        gkey = self.client("kms", GLOBAL).create_key(Tags=self.tags("TagKey", "TagValue"))["KeyMetadata"]
+        self.ids["gkey"] = gkey["KeyId"]
+        self.expect("kms:key@us-east-1", f"arn:aws:kms:{GLOBAL}:{a}:key/{gkey['KeyId']}", GLOBAL)
+        for region, suffix in [(r, ""), (GLOBAL, "@us-east-1")]:
+            topic = self.client("sns", region).create_topic(Name=f"{s}-alerts", Tags=self.tags())["TopicArn"]
+            self.ids[f"topic{suffix}"] = topic
+            self.expect(f"sns{suffix}", f"arn:aws:sns:{region}:{a}:{s}-alerts", region)
+            self.client("cloudwatch", region).put_metric_alarm(
+                AlarmName=f"{s}-5xx", Namespace="AWS/ApplicationELB", MetricName="HTTPCode_ELB_5XX_Count",
+                Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=10.0,
+                ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic], Tags=self.tags(),
+            )
+            self.expect(f"cloudwatch:alarm{suffix}", f"arn:aws:cloudwatch:{region}:{a}:alarm:{s}-5xx", region)
         return self
 
     # ---------------------------------------------------------------- delete
@@ -334,6 +350,10 @@ class Fixture:
         Gantry's destroy does (KMS keys and secrets are scheduled for
         deletion: on AWS they are gone from the stack at that point)."""
         s, ids = self.stack, self.ids
+        for region, suffix in [(self.region, ""), (GLOBAL, "@us-east-1")]:
+            self.client("cloudwatch", region).delete_alarms(AlarmNames=[f"{s}-5xx"])
+            self.client("sns", region).delete_topic(TopicArn=ids[f"topic{suffix}"])
+        self.client("kms", GLOBAL).schedule_key_deletion(KeyId=ids["gkey"], PendingWindowInDays=7)
         mdb = self.client("memorydb")
         mdb.delete_cluster(ClusterName=f"{s}-redis")
         mdb.delete_acl(ACLName=f"{s}-acl")

@@ -322,13 +322,34 @@ fn service(
             .chain(w.depends_on.iter().cloned()),
     );
     if !unbuilt.is_empty() {
+        let scaled = if s.scaling.is_some() {
+            "; its autoscaling stays suspended until the `gantry up` after that deploy"
+        } else {
+            ""
+        };
         svc = svc.with_note(format!(
-            "desired_count 0 until the first `gantry deploy --build` pushes an image for {}; that deploy brings it to {}",
+            "desired_count 0 until the first `gantry deploy --build` pushes an image for {}; that deploy brings it to {}{scaled}",
             unbuilt.join(", "),
             s.desired_count
         ));
     }
-    g.add(svc);
+    // Under autoscaling the count is the scaler's once the service exists:
+    // plan and up never set it back.
+    if let Some(sc) = &s.scaling {
+        svc = svc.keeping(&["desired_count"]);
+        if unbuilt.is_empty() {
+            svc = svc.with_note(format!(
+                "desired_count {} at create only: Application Auto Scaling sets it from then on ({} to {} tasks), and plan leaves it",
+                s.desired_count, sc.min, sc.max
+            ));
+        }
+    }
+    let svc = g.add(svc);
+    // A service waiting for its first image keeps its scaler suspended: it
+    // would start tasks that cannot pull.
+    if let Some(sc) = &s.scaling {
+        crate::scaling::build(m, routing, s, sc, !unbuilt.is_empty(), cluster, &svc, g);
+    }
 }
 
 /// A container's image: a registry image as the spec names it (or the one

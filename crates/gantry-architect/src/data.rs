@@ -161,6 +161,11 @@ pub(crate) fn build(
                 policy: Value::Null,
                 logs_log_group_prefix: Some(log_group_prefix(m)),
                 deletion_window_in_days: if prod { 30 } else { 7 },
+                // Alarms notify a topic encrypted with this key: CloudWatch
+                // must be able to use it (the topic policy limits it to
+                // this stack's alarms).
+                cloudwatch_alarms: m.alerts.is_some(),
+                region: String::new(),
             },
         )));
     }

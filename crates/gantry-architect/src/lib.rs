@@ -18,10 +18,12 @@
 mod api;
 mod compute;
 pub mod data;
+pub mod monitoring;
 pub mod naming;
 mod network;
 pub mod priority;
 mod routing;
+mod scaling;
 pub mod site;
 
 use gantry_core::{DesiredGraph, GraphError, Resource};
@@ -94,6 +96,8 @@ pub fn architect_with(model: &Model, deployed: &Deployed) -> Result<DesiredGraph
     let wiring = data::build(model, &net, &routing, &mut g);
     compute::build(model, &net, &routing, &wiring, deployed, &mut g);
     site::build(model, zone.as_ref(), &mut g);
+    // Last: alarms and the dashboard watch what the others built.
+    monitoring::build(model, &routing, &mut g);
     let graph = g.finish()?;
     graph.topo_order()?;
     graph.check_kinds()?;
@@ -115,6 +119,25 @@ impl Graph {
             self.error.get_or_insert(e);
         }
         addr
+    }
+
+    /// The resources of `kind` added so far, with their properties (what
+    /// later builders watch or scale).
+    pub fn of_kind<T: gantry_core::Kind>(&self) -> Vec<(gantry_core::Address, T)> {
+        self.graph
+            .resources
+            .values()
+            .filter(|r| r.kind == T::KIND)
+            .map(|r| {
+                // Built from a `T` a moment ago: a failure is an architect
+                // bug, never to be skipped silently (it would go unwatched).
+                let props = serde_json::from_value(serde_json::Value::Object(r.props.clone()))
+                    .unwrap_or_else(|e| {
+                        panic!("{} does not read back as {}: {e}", r.address, T::KIND)
+                    });
+                (r.address.clone(), props)
+            })
+            .collect()
     }
 
     fn finish(self) -> Result<DesiredGraph, GraphError> {

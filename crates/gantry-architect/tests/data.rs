@@ -142,6 +142,8 @@ fn stack_key_rotates_and_uses_the_default_policy() {
             "policy": null,
             "logs_log_group_prefix": "/gantry/fastapi-rds/dev/",
             "deletion_window_in_days": 7,
+            // The example has alerts: its topic is encrypted with this key.
+            "cloudwatch_alarms": true,
         })
     );
     // Every log group is encrypted with it, and named with that prefix.

@@ -61,6 +61,9 @@ pub(crate) struct Inner {
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub memorydb: aws_sdk_memorydb::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub appautoscaling: aws_sdk_applicationautoscaling::Client,
     /// The Resource Groups Tagging API in the stack's region and in
     /// us-east-1 (global resources: CloudFront and what it uses).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
@@ -139,6 +142,15 @@ impl AwsContext {
                 ),
                 apigw: client!(aws_sdk_apigatewayv2, &config, gate, "apigateway", r()),
                 memorydb: client!(aws_sdk_memorydb, &config, gate, "memorydb", r()),
+                sns: client!(aws_sdk_sns, &config, gate, "sns", r()),
+                cloudwatch: client!(aws_sdk_cloudwatch, &config, gate, "cloudwatch", r()),
+                appautoscaling: client!(
+                    aws_sdk_applicationautoscaling,
+                    &config,
+                    gate,
+                    "application-autoscaling",
+                    r()
+                ),
                 tagging: client!(aws_sdk_resourcegroupstagging, &config, gate, "tagging", r()),
                 tagging_global: client!(
                     aws_sdk_resourcegroupstagging,
@@ -310,6 +322,59 @@ impl AwsContext {
     }
     pub fn memorydb(&self) -> &aws_sdk_memorydb::Client {
         &self.inner.memorydb
+    }
+    /// KMS in `region`; the stack's client when `region` is empty or the
+    /// stack's own (a key for a topic in us-east-1 lives there).
+    pub fn kms_in(&self, region: &str) -> aws_sdk_kms::Client {
+        if region.is_empty() || region == self.region() {
+            return self.inner.kms.clone();
+        }
+        client!(
+            aws_sdk_kms,
+            &self.inner.config,
+            &self.inner.gate,
+            "kms",
+            region.to_string()
+        )
+    }
+    /// SNS in the stack's region.
+    pub fn sns(&self) -> &aws_sdk_sns::Client {
+        &self.inner.sns
+    }
+    /// SNS in `region` (empty: the stack's).
+    pub fn sns_in(&self, region: &str) -> aws_sdk_sns::Client {
+        if region.is_empty() || region == self.region() {
+            return self.inner.sns.clone();
+        }
+        client!(
+            aws_sdk_sns,
+            &self.inner.config,
+            &self.inner.gate,
+            "sns",
+            region.to_string()
+        )
+    }
+    /// CloudWatch (metrics, alarms, dashboards) in the stack's region.
+    pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {
+        &self.inner.cloudwatch
+    }
+    /// CloudWatch in `region` (empty: the stack's): CloudFront's metrics,
+    /// and so its alarms, are in us-east-1.
+    pub fn cloudwatch_in(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        if region.is_empty() || region == self.region() {
+            return self.inner.cloudwatch.clone();
+        }
+        client!(
+            aws_sdk_cloudwatch,
+            &self.inner.config,
+            &self.inner.gate,
+            "cloudwatch",
+            region.to_string()
+        )
+    }
+    /// Application Auto Scaling (scalable targets, policies, schedules).
+    pub fn appautoscaling(&self) -> &aws_sdk_applicationautoscaling::Client {
+        &self.inner.appautoscaling
     }
     /// The Resource Groups Tagging API in the stack's region, or in
     /// us-east-1 with `global`.

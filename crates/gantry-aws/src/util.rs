@@ -216,6 +216,26 @@ pub(crate) fn decode_policy(doc: &str) -> serde_json::Value {
     serde_json::from_str(&plain).unwrap_or(serde_json::Value::String(plain))
 }
 
+/// The ARN partition of a region.
+pub(crate) fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// The region a resource lives in: `region` when set, else the stack's.
+pub(crate) fn region_or<'a>(region: &'a str, stack: &'a str) -> &'a str {
+    if region.is_empty() {
+        stack
+    } else {
+        region
+    }
+}
+
 /// How long data stores (RDS, ElastiCache) may take to become available or
 /// to go away: creating or deleting a multi-AZ database takes tens of minutes.
 pub(crate) const DATA_STORE_WAIT: Duration = Duration::from_secs(40 * 60);

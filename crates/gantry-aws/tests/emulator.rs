@@ -1259,6 +1259,8 @@ impl H {
             policy: Value::Null,
             logs_log_group_prefix: None,
             deletion_window_in_days: 7,
+            cloudwatch_alarms: false,
+            region: String::new(),
         };
         (self.create(KMS_KEY, "main", &k).await, k)
     }
@@ -1313,6 +1315,8 @@ async fn kms_key_admits_logs_for_the_stack_log_groups() {
         policy: Value::Null,
         logs_log_group_prefix: Some("/gantry/logkey/test/".into()),
         deletion_window_in_days: 7,
+        cloudwatch_alarms: false,
+        region: String::new(),
     };
     let key = h.create(KMS_KEY, "main", &k0).await;
     // The plan sees exactly the two fields it wrote: no perpetual diff.
@@ -3439,4 +3443,1453 @@ async fn a_stack_over_one_listing_page_is_listed_by_resource_type() {
     h.delete(SUBNET, "a", &sa.id, &s).await;
     h.delete(VPC, "main", &va.id, &v).await;
     h.assert_inventory_empty().await;
+}
+
+// ---------------------------------------------------------------------------
+// Operating: alerts (KMS, SNS, CloudWatch) and autoscaling, through the fault
+// proxy with throttling on.
+
+/// The fault proxy's control API (`scripts/fault_proxy.py`), for calls
+/// signed with one access key.
+mod faults {
+    use serde_json::Value;
+    use std::process::Command;
+
+    fn curl(args: &[&str]) -> String {
+        let base =
+            std::env::var("GANTRY_FAULT_PROXY").expect("the emulator runs behind the fault proxy");
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.strip_prefix('/')
+                    .map_or_else(|| a.to_string(), |p| format!("{base}/{p}"))
+            })
+            .collect();
+        let out = Command::new("curl")
+            .arg("-fsS")
+            .args(&args)
+            .output()
+            .expect("run curl");
+        assert!(
+            out.status.success(),
+            "proxy control call failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Calls signed with `key` (those matching `only`, every one when
+    /// empty) are throttled with probability `throttle` and, when mutating,
+    /// lose their reply with probability `lose`.
+    pub fn profile(key: &str, seed: u64, throttle: f64, lose: f64, only: &[&str]) {
+        let mut body = serde_json::json!({
+            "access_key": key, "seed": seed, "throttle": throttle, "lose_mutating": lose,
+        });
+        if !only.is_empty() {
+            body["match"] = serde_json::json!(only);
+        }
+        let body = body.to_string();
+        curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &body,
+            "/_faults/profile",
+        ]);
+    }
+
+    pub fn stats(key: &str) -> Value {
+        serde_json::from_str(&curl(&[&format!("/_faults/stats?access_key={key}")]))
+            .expect("stats are JSON")
+    }
+}
+
+impl H {
+    /// A harness in `region` whose calls are signed with an access key of
+    /// its own, so a fault profile for it touches no other test.
+    async fn keyed(stack: &str, key: &str, region: &str) -> Option<H> {
+        if !emulator() {
+            return None;
+        }
+        use gantry_aws::aws_config;
+        let creds = gantry_aws::aws_sdk_sts::config::Credentials::new(
+            key,
+            "testing",
+            None,
+            None,
+            "gantry-tests",
+        );
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(creds)
+            .load()
+            .await;
+        let ctx = AwsContext::from_config(config).expect("a region is set");
+        Some(H {
+            set: ctx.providers(),
+            ctx,
+            tags: StackTags {
+                stack: stack.to_string(),
+                env: "test".to_string(),
+            },
+        })
+    }
+
+    /// Reads several objects of one kind in one provider call, as a
+    /// refresh does, and checks each reads back as applied.
+    async fn read_all_eq<T: Serialize>(&self, kind: &str, objects: &[(String, String, T)]) {
+        self.read_all_except(kind, objects, &[]).await
+    }
+
+    /// [`H::read_all_eq`], but for `unread`, which the read does not see.
+    async fn read_all_except<T: Serialize>(
+        &self,
+        kind: &str,
+        objects: &[(String, String, T)],
+        unread: &[&str],
+    ) {
+        let addrs: Vec<Address> = objects
+            .iter()
+            .map(|(n, _, _)| Address::of(kind, n))
+            .collect();
+        let ps: Vec<Props> = objects.iter().map(|(_, _, t)| props(t)).collect();
+        let reqs: Vec<ReadRequest<'_>> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, (_, id, _))| ReadRequest {
+                address: &addrs[i],
+                id,
+                props: &ps[i],
+            })
+            .collect();
+        let got = self
+            .p(kind)
+            .read(&reqs)
+            .await
+            .unwrap_or_else(|e| panic!("read {kind}: {e}"));
+        for (i, o) in got.into_iter().enumerate() {
+            let o = o.unwrap_or_else(|| panic!("{} ({}) not found", addrs[i], objects[i].1));
+            let mut want = ps[i].clone();
+            want.retain(|k, _| !unread.contains(&k.as_str()));
+            assert_eq!(
+                Value::Object(o.props),
+                Value::Object(want),
+                "{} reads back differently",
+                addrs[i]
+            );
+        }
+    }
+
+    /// A create expected to fail (a lost reply): its error.
+    async fn create_err<T: Serialize>(&self, kind: &str, name: &str, t: &T) -> ProviderError {
+        let address = Address::of(kind, name);
+        self.p(kind)
+            .create(CreateRequest {
+                address: &address,
+                props: &props(t),
+                tags: &self.tags,
+                token: "lost",
+                notes: &NoNotes,
+            })
+            .await
+            .expect_err("the reply was lost")
+    }
+}
+
+fn metric(ns: &str, name: &str, dims: &[(&str, &str)], stat: &str, period: i32) -> AlarmMetric {
+    AlarmMetric {
+        namespace: ns.into(),
+        metric_name: name.into(),
+        dimensions: dims
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        stat: stat.into(),
+        period,
+    }
+}
+
+/// The default alarms of a stack with a load balancer, a routed service, a
+/// database, a Redis node, an HTTP API and a site, as
+/// `gantry_architect::monitoring` writes them with the default thresholds
+/// (see the architect snapshots): `(address name, alarm)`.
+fn default_alarms(
+    prefix: &str,
+    topic: &str,
+    global_topic: &str,
+) -> Vec<(String, CloudwatchMetricAlarm)> {
+    let lb = [("LoadBalancer", "app/opsal-test/50dc6c495c0c9188")];
+    let tg = [
+        ("LoadBalancer", "app/opsal-test/50dc6c495c0c9188"),
+        (
+            "TargetGroup",
+            "targetgroup/opsal-test-web-app/943f017f100becff",
+        ),
+    ];
+    let svc = [("ClusterName", "opsal-test"), ("ServiceName", "web")];
+    let db = [("DBInstanceIdentifier", "opsal-test-main")];
+    let node = [("CacheClusterId", "opsal-test-cache-001")];
+    let insights = |id: &str, name: &str| AlarmQuery {
+        id: id.into(),
+        metric: Some(metric("ECS/ContainerInsights", name, &svc, "Average", 60)),
+        expression: None,
+        label: Some(name.into()),
+        return_data: false,
+    };
+    const ABOVE: &str = "GreaterThanOrEqualToThreshold";
+    let w = |key: &str,
+             m: Option<AlarmMetric>,
+             q: Vec<AlarmQuery>,
+             op: &str,
+             threshold: f64,
+             periods: i32,
+             missing: &str| {
+        (
+            key.to_string(),
+            CloudwatchMetricAlarm {
+                name: format!("{prefix}{key}"),
+                description: format!("{key}: {threshold}"),
+                region: String::new(),
+                metric: m,
+                queries: q,
+                comparison_operator: op.into(),
+                threshold,
+                evaluation_periods: periods,
+                datapoints_to_alarm: periods,
+                treat_missing_data: missing.into(),
+                alarm_actions: vec![topic.to_string()],
+                ok_actions: vec![topic.to_string()],
+            },
+        )
+    };
+    let elb = |name: &str, stat: &str| Some(metric("AWS/ApplicationELB", name, &lb, stat, 300));
+    let mut out = vec![
+        w(
+            "lb-main-target-5xx",
+            elb("HTTPCode_Target_5XX_Count", "Sum"),
+            vec![],
+            ABOVE,
+            10.0,
+            1,
+            "notBreaching",
+        ),
+        w(
+            "lb-main-elb-5xx",
+            elb("HTTPCode_ELB_5XX_Count", "Sum"),
+            vec![],
+            ABOVE,
+            10.0,
+            1,
+            "notBreaching",
+        ),
+        w(
+            "lb-main-response-time",
+            elb("TargetResponseTime", "p95"),
+            vec![],
+            ABOVE,
+            2.0,
+            3,
+            "notBreaching",
+        ),
+        w(
+            "tg-web-app-unhealthy",
+            Some(metric(
+                "AWS/ApplicationELB",
+                "UnHealthyHostCount",
+                &tg,
+                "Maximum",
+                60,
+            )),
+            vec![],
+            ABOVE,
+            1.0,
+            5,
+            "notBreaching",
+        ),
+        w(
+            "svc-web-cpu",
+            Some(metric("AWS/ECS", "CPUUtilization", &svc, "Average", 300)),
+            vec![],
+            ABOVE,
+            80.0,
+            3,
+            "notBreaching",
+        ),
+        w(
+            "svc-web-memory",
+            Some(metric("AWS/ECS", "MemoryUtilization", &svc, "Average", 300)),
+            vec![],
+            ABOVE,
+            80.0,
+            3,
+            "notBreaching",
+        ),
+        w(
+            "svc-web-running",
+            None,
+            vec![
+                insights("desired", "DesiredTaskCount"),
+                insights("running", "RunningTaskCount"),
+                AlarmQuery {
+                    id: "missing".into(),
+                    metric: None,
+                    expression: Some("desired - running".into()),
+                    label: Some("Tasks missing".into()),
+                    return_data: true,
+                },
+            ],
+            ABOVE,
+            1.0,
+            5,
+            "notBreaching",
+        ),
+        w(
+            "db-main-cpu",
+            Some(metric("AWS/RDS", "CPUUtilization", &db, "Average", 300)),
+            vec![],
+            ABOVE,
+            80.0,
+            3,
+            "missing",
+        ),
+        w(
+            "db-main-free-storage",
+            Some(metric("AWS/RDS", "FreeStorageSpace", &db, "Minimum", 300)),
+            vec![],
+            "LessThanOrEqualToThreshold",
+            2.0 * 1024.0 * 1024.0 * 1024.0,
+            1,
+            "missing",
+        ),
+        w(
+            "db-main-connections",
+            Some(metric(
+                "AWS/RDS",
+                "DatabaseConnections",
+                &db,
+                "Maximum",
+                300,
+            )),
+            vec![],
+            ABOVE,
+            89.0,
+            3,
+            "missing",
+        ),
+        w(
+            "redis-cache-001-memory",
+            Some(metric(
+                "AWS/ElastiCache",
+                "DatabaseMemoryUsagePercentage",
+                &node,
+                "Average",
+                300,
+            )),
+            vec![],
+            ABOVE,
+            80.0,
+            3,
+            "missing",
+        ),
+        w(
+            "redis-cache-001-cpu",
+            Some(metric(
+                "AWS/ElastiCache",
+                "EngineCPUUtilization",
+                &node,
+                "Average",
+                300,
+            )),
+            vec![],
+            ABOVE,
+            80.0,
+            3,
+            "missing",
+        ),
+        w(
+            "api-main-5xx",
+            Some(metric(
+                "AWS/ApiGateway",
+                "5xx",
+                &[("ApiId", "a1b2c3")],
+                "Sum",
+                300,
+            )),
+            vec![],
+            ABOVE,
+            10.0,
+            1,
+            "notBreaching",
+        ),
+    ];
+    // CloudFront's metrics, and so its alarm and the topic it notifies, are
+    // in us-east-1.
+    let (key, mut cdn) = w(
+        "cdn-site-5xx-rate",
+        Some(metric(
+            "AWS/CloudFront",
+            "5xxErrorRate",
+            &[("DistributionId", "E1ABCDEF"), ("Region", "Global")],
+            "Average",
+            300,
+        )),
+        vec![],
+        ABOVE,
+        5.0,
+        2,
+        "notBreaching",
+    );
+    cdn.region = "us-east-1".into();
+    cdn.alarm_actions = vec![global_topic.to_string()];
+    cdn.ok_actions = vec![global_topic.to_string()];
+    out.push((key, cdn));
+    out
+}
+
+/// A stack outside us-east-1 with alerts and a site: its key, topic and
+/// subscriptions, every default alarm (CloudFront's with a topic and key of
+/// its own in us-east-1), the dashboard and what `gantry status` reads of
+/// alarms, checked through the AWS APIs, under throttling; then everything
+/// deleted and checked gone.
+#[tokio::test]
+async fn alerts_topic_subscriptions_alarms_and_dashboard() {
+    let key = "ops-alerts";
+    let Some(h) = H::keyed("opsal", key, "eu-west-1").await else {
+        return;
+    };
+    faults::profile(key, 7, 0.2, 0.0, &[]);
+    let prefix = "opsal-test-";
+    let account = h.ctx.account_id().await.unwrap();
+
+    // Keys: the stack's, and one in us-east-1 for the CloudFront topic.
+    let k_main = KmsKey {
+        alias: "alias/gantry/opsal-test".into(),
+        description: "Gantry opsal (test)".into(),
+        enable_key_rotation: true,
+        policy: Value::Null,
+        logs_log_group_prefix: Some("/gantry/opsal/test/".into()),
+        deletion_window_in_days: 7,
+        cloudwatch_alarms: true,
+        region: String::new(),
+    };
+    let k_global = KmsKey {
+        alias: "alias/gantry/opsal-test-alerts".into(),
+        description: "Gantry opsal (test): CloudFront alerts topic in us-east-1".into(),
+        logs_log_group_prefix: None,
+        region: "us-east-1".into(),
+        ..k_main.clone()
+    };
+    let ka = h.create(KMS_KEY, "main", &k_main).await;
+    let kg = h.create(KMS_KEY, "alerts-global", &k_global).await;
+    assert!(
+        out(&ka, "arn").starts_with("arn:aws:kms:eu-west-1:"),
+        "{}",
+        out(&ka, "arn")
+    );
+    assert!(
+        out(&kg, "arn").starts_with("arn:aws:kms:us-east-1:"),
+        "{}",
+        out(&kg, "arn")
+    );
+    // The deletion window is delete-time only: a read does not see it.
+    h.read_all_except(
+        KMS_KEY,
+        &[
+            ("main".into(), ka.id.clone(), k_main.clone()),
+            ("alerts-global".into(), kg.id.clone(), k_global.clone()),
+        ],
+        &["deletion_window_in_days"],
+    )
+    .await;
+    // CloudWatch may use both keys for the encrypted topics it notifies.
+    for (region, id) in [("eu-west-1", &ka.id), ("us-east-1", &kg.id)] {
+        let doc = h
+            .ctx
+            .kms_in(region)
+            .get_key_policy()
+            .key_id(id)
+            .policy_name("default")
+            .send()
+            .await
+            .unwrap();
+        let doc: Value = serde_json::from_str(doc.policy().unwrap()).unwrap();
+        let st = doc["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "CloudWatchAlarms")
+            .unwrap_or_else(|| panic!("no CloudWatchAlarms statement in {doc}"));
+        assert_eq!(
+            st["Principal"],
+            json!({"Service": "cloudwatch.amazonaws.com"})
+        );
+        assert_eq!(st["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey*"]));
+    }
+
+    // Topics, encrypted, with a policy admitting only this stack's alarms.
+    let t_main = SnsTopic {
+        name: "opsal-test-alerts".into(),
+        region: String::new(),
+        kms_key_id: out(&ka, "arn"),
+        alarm_name_prefix: Some(prefix.into()),
+    };
+    let t_global = SnsTopic {
+        name: "opsal-test-alerts-global".into(),
+        region: "us-east-1".into(),
+        kms_key_id: out(&kg, "arn"),
+        ..t_main.clone()
+    };
+    let ta = h.create(SNS_TOPIC, "alerts", &t_main).await;
+    let tg = h.create(SNS_TOPIC, "alerts-global", &t_global).await;
+    assert_eq!(
+        ta.id,
+        format!("arn:aws:sns:eu-west-1:{account}:opsal-test-alerts")
+    );
+    assert_eq!(
+        tg.id,
+        format!("arn:aws:sns:us-east-1:{account}:opsal-test-alerts-global")
+    );
+    h.read_all_eq(
+        SNS_TOPIC,
+        &[
+            ("alerts".into(), ta.id.clone(), t_main.clone()),
+            ("alerts-global".into(), tg.id.clone(), t_global.clone()),
+        ],
+    )
+    .await;
+    for (region, arn, k) in [("eu-west-1", &ta.id, &ka), ("us-east-1", &tg.id, &kg)] {
+        let attrs = h
+            .ctx
+            .sns_in(region)
+            .get_topic_attributes()
+            .topic_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        let attrs = attrs.attributes().unwrap();
+        assert_eq!(attrs["KmsMasterKeyId"], out(k, "arn"));
+        let policy: Value = serde_json::from_str(&attrs["Policy"]).unwrap();
+        let st = policy["Statement"].as_array().unwrap();
+        assert_eq!(st.len(), 2, "{policy}");
+        assert_eq!(st[0]["Effect"], "Allow");
+        assert_eq!(
+            st[0]["Principal"],
+            json!({"Service": "cloudwatch.amazonaws.com"})
+        );
+        assert_eq!(st[0]["Action"], "sns:Publish");
+        assert_eq!(
+            st[0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            json!(account)
+        );
+        assert_eq!(
+            st[0]["Condition"]["ArnLike"]["aws:SourceArn"],
+            json!(format!(
+                "arn:aws:cloudwatch:{region}:{account}:alarm:{prefix}*"
+            ))
+        );
+        assert_eq!(st[1]["Effect"], "Deny");
+        assert_eq!(
+            st[1]["Condition"],
+            json!({"Bool": {"aws:SecureTransport": "false"}})
+        );
+    }
+    assert_eq!(
+        h.find(SNS_TOPIC, "alerts", &t_main).await.map(|a| a.id),
+        Some(ta.id.clone())
+    );
+    assert!(h.find(SNS_TOPIC, "other", &t_main).await.is_none());
+    // A topic whose CreateTopic reply was lost is found again, and sending
+    // it again makes no second one.
+    faults::profile(key, 7, 0.0, 1.0, &["sns:CreateTopic"]);
+    let t_lost = SnsTopic {
+        name: "opsal-test-lost".into(),
+        ..t_main.clone()
+    };
+    let e = h.create_err(SNS_TOPIC, "lost", &t_lost).await;
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+    faults::profile(key, 7, 0.2, 0.0, &[]);
+    let lost = h
+        .find(SNS_TOPIC, "lost", &t_lost)
+        .await
+        .expect("the lost topic is found");
+    assert_eq!(h.create(SNS_TOPIC, "lost", &t_lost).await.id, lost.id);
+    h.delete(SNS_TOPIC, "lost", &lost.id, &t_lost).await;
+
+    // Email subscriptions on both topics, pending until confirmed.
+    let emails = ["ops@example.com", "oncall@example.com"];
+    let mut subs = Vec::new();
+    for (topic, t) in [("alerts", &ta), ("alerts-global", &tg)] {
+        for email in emails {
+            let s = SnsTopicSubscription {
+                topic_arn: t.id.clone(),
+                protocol: "email".into(),
+                endpoint: email.into(),
+            };
+            let name = format!("{topic}-{}", email.replace(['@', '.'], "-"));
+            let a = h.create(SNS_TOPIC_SUBSCRIPTION, &name, &s).await;
+            assert!(a.id.starts_with(&format!("{}:", t.id)), "{}", a.id);
+            assert_eq!(out(&a, "pending"), "true");
+            // Subscribing again answers with the same subscription.
+            assert_eq!(h.create(SNS_TOPIC_SUBSCRIPTION, &name, &s).await.id, a.id);
+            subs.push((name, a.id, s));
+        }
+    }
+    h.read_all_eq(SNS_TOPIC_SUBSCRIPTION, &subs).await;
+    for (region, t) in [("eu-west-1", &ta), ("us-east-1", &tg)] {
+        let listed = h
+            .ctx
+            .sns_in(region)
+            .list_subscriptions_by_topic()
+            .topic_arn(&t.id)
+            .send()
+            .await
+            .unwrap();
+        let mut seen: Vec<(&str, &str, &str)> = listed
+            .subscriptions()
+            .iter()
+            .map(|s| {
+                (
+                    s.protocol().unwrap(),
+                    s.endpoint().unwrap(),
+                    s.subscription_arn().unwrap(),
+                )
+            })
+            .collect();
+        seen.sort();
+        assert_eq!(
+            seen,
+            [
+                ("email", "oncall@example.com", "PendingConfirmation"),
+                ("email", "ops@example.com", "PendingConfirmation")
+            ]
+        );
+    }
+
+    // Every default alarm, notifying on ALARM and on OK.
+    let alarms = default_alarms(prefix, &ta.id, &tg.id);
+    let mut created = Vec::new();
+    for (name, a) in &alarms {
+        let applied = h.create(CLOUDWATCH_METRIC_ALARM, name, a).await;
+        let region = if a.region.is_empty() {
+            "eu-west-1"
+        } else {
+            "us-east-1"
+        };
+        assert_eq!(
+            applied.id,
+            format!("arn:aws:cloudwatch:{region}:{account}:alarm:{}", a.name)
+        );
+        created.push((name.clone(), applied.id, a.clone()));
+    }
+    // One refresh reads them all (a DescribeAlarms per region).
+    h.read_all_eq(CLOUDWATCH_METRIC_ALARM, &created).await;
+    let described = |region: &'static str| {
+        let cw = h.ctx.cloudwatch_in(region);
+        async move {
+            let pages: Vec<_> = cw
+                .describe_alarms()
+                .alarm_name_prefix(prefix)
+                .into_paginator()
+                .send()
+                .try_collect()
+                .await
+                .unwrap();
+            pages
+                .into_iter()
+                .flat_map(|p| p.metric_alarms.unwrap_or_default())
+                .collect::<Vec<_>>()
+        }
+    };
+    let (here, global) = (described("eu-west-1").await, described("us-east-1").await);
+    assert_eq!(here.len(), 13, "{here:#?}");
+    assert_eq!(global.len(), 1, "{global:#?}");
+    for (_, _, want) in &created {
+        let got = here
+            .iter()
+            .chain(&global)
+            .find(|a| a.alarm_name() == Some(want.name.as_str()))
+            .unwrap_or_else(|| panic!("no alarm {}", want.name));
+        let region = if want.region.is_empty() {
+            "eu-west-1"
+        } else {
+            "us-east-1"
+        };
+        assert!(
+            got.alarm_arn().unwrap().contains(&format!(":{region}:")),
+            "{}",
+            want.name
+        );
+        assert_eq!(got.threshold(), Some(want.threshold), "{}", want.name);
+        assert_eq!(
+            got.comparison_operator().unwrap().as_str(),
+            want.comparison_operator,
+            "{}",
+            want.name
+        );
+        assert_eq!(
+            got.evaluation_periods(),
+            Some(want.evaluation_periods),
+            "{}",
+            want.name
+        );
+        assert_eq!(
+            got.datapoints_to_alarm(),
+            Some(want.datapoints_to_alarm),
+            "{}",
+            want.name
+        );
+        assert_eq!(
+            got.treat_missing_data(),
+            Some(want.treat_missing_data.as_str()),
+            "{}",
+            want.name
+        );
+        assert_eq!(
+            got.alarm_actions(),
+            want.alarm_actions.as_slice(),
+            "{}",
+            want.name
+        );
+        assert_eq!(
+            got.ok_actions(),
+            want.ok_actions.as_slice(),
+            "{}",
+            want.name
+        );
+        assert_eq!(got.actions_enabled(), Some(true), "{}", want.name);
+        match &want.metric {
+            Some(m) => {
+                assert_eq!(got.namespace(), Some(m.namespace.as_str()), "{}", want.name);
+                assert_eq!(
+                    got.metric_name(),
+                    Some(m.metric_name.as_str()),
+                    "{}",
+                    want.name
+                );
+                let stat = got
+                    .statistic()
+                    .map(|s| s.as_str())
+                    .or(got.extended_statistic());
+                assert_eq!(stat, Some(m.stat.as_str()), "{}", want.name);
+            }
+            None => {
+                let ids: Vec<_> = got.metrics().iter().map(|q| q.id().unwrap()).collect();
+                assert_eq!(ids, ["desired", "running", "missing"], "{}", want.name);
+                assert_eq!(got.metrics()[2].expression(), Some("desired - running"));
+            }
+        }
+    }
+    // A threshold changed in the spec is one PutMetricAlarm.
+    let (cpu_name, cpu_id, cpu0) = created
+        .iter()
+        .find(|(n, _, _)| n == "svc-web-cpu")
+        .cloned()
+        .unwrap();
+    let cpu1 = CloudwatchMetricAlarm {
+        threshold: 70.0,
+        ..cpu0.clone()
+    };
+    h.update(CLOUDWATCH_METRIC_ALARM, &cpu_name, &cpu_id, &cpu0, &cpu1)
+        .await;
+    h.read_eq(CLOUDWATCH_METRIC_ALARM, &cpu_name, &cpu_id, &cpu1)
+        .await;
+    let now = described("eu-west-1").await;
+    let cpu = now
+        .iter()
+        .find(|a| a.alarm_name() == Some(cpu1.name.as_str()))
+        .unwrap();
+    assert_eq!(cpu.threshold(), Some(70.0));
+    let tags = h
+        .ctx
+        .cloudwatch_in("us-east-1")
+        .list_tags_for_resource()
+        .resource_arn(&created[13].1)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().iter().any(|t| t.key() == Some("gantry:address")
+            && t.value() == Some("cloudwatch_metric_alarm.cdn-site-5xx-rate")),
+        "{tags:?}"
+    );
+    assert_eq!(
+        h.find(CLOUDWATCH_METRIC_ALARM, "cdn-site-5xx-rate", &created[13].2)
+            .await
+            .map(|a| a.id),
+        Some(created[13].1.clone())
+    );
+    // A PutMetricAlarm whose reply was lost: found by name and tags.
+    faults::profile(
+        key,
+        7,
+        0.0,
+        1.0,
+        &["monitoring:PutMetricAlarm", "cloudwatch:PutMetricAlarm"],
+    );
+    let lost_alarm = CloudwatchMetricAlarm {
+        name: format!("{prefix}lost"),
+        ..cpu0.clone()
+    };
+    let e = h
+        .create_err(CLOUDWATCH_METRIC_ALARM, "lost", &lost_alarm)
+        .await;
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+    faults::profile(key, 7, 0.2, 0.0, &[]);
+    let lost = h
+        .find(CLOUDWATCH_METRIC_ALARM, "lost", &lost_alarm)
+        .await
+        .expect("the lost alarm is found");
+    h.delete(CLOUDWATCH_METRIC_ALARM, "lost", &lost.id, &lost_alarm)
+        .await;
+
+    // The dashboard: a graph per alarm, CloudFront's from us-east-1.
+    let widgets: Vec<Value> = created
+        .iter()
+        .filter_map(|(_, _, a)| a.metric.as_ref().map(|m| (a, m)))
+        .enumerate()
+        .map(|(i, (a, m))| {
+            let mut line = vec![json!(m.namespace), json!(m.metric_name)];
+            for (k, v) in &m.dimensions {
+                line.extend([json!(k), json!(v)]);
+            }
+            line.push(json!({"stat": m.stat, "period": m.period}));
+            json!({
+                "type": "metric", "x": (i % 3) * 8, "y": (i / 3) * 6, "width": 8, "height": 6,
+                "properties": {
+                    "title": a.name, "view": "timeSeries",
+                    "region": if a.region.is_empty() { "eu-west-1" } else { "us-east-1" },
+                    "metrics": [line],
+                    "annotations": {"horizontal": [{"label": "alarm", "value": a.threshold}]},
+                },
+            })
+        })
+        .collect();
+    let d0 = CloudwatchDashboard {
+        name: "opsal-test-main".into(),
+        body: json!({"widgets": widgets}),
+    };
+    let da = h.create(CLOUDWATCH_DASHBOARD, "main", &d0).await;
+    assert_eq!(da.id, "opsal-test-main");
+    h.read_eq(CLOUDWATCH_DASHBOARD, "main", &da.id, &d0).await;
+    let body = h
+        .ctx
+        .cloudwatch()
+        .get_dashboard()
+        .dashboard_name(&da.id)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(body.dashboard_body().unwrap()).unwrap();
+    assert_eq!(body["widgets"].as_array().unwrap().len(), 13);
+    let d1 = CloudwatchDashboard {
+        body: json!({"widgets": widgets[..3]}),
+        ..d0.clone()
+    };
+    h.update(CLOUDWATCH_DASHBOARD, "main", &da.id, &d0, &d1)
+        .await;
+    h.read_eq(CLOUDWATCH_DASHBOARD, "main", &da.id, &d1).await;
+    assert_eq!(
+        h.find(CLOUDWATCH_DASHBOARD, "main", &d1)
+            .await
+            .map(|a| a.id),
+        Some(da.id.clone())
+    );
+
+    // `gantry status`: the alarms in ALARM, in both regions, oldest first.
+    assert_eq!(status::alarms(&h.ctx, prefix).await.unwrap(), vec![]);
+    for (region, a, reason) in [
+        (
+            "us-east-1",
+            &created[13].2,
+            "Threshold Crossed: 1 datapoint [7.5] was >= 5.0",
+        ),
+        (
+            "eu-west-1",
+            &cpu1,
+            "Threshold Crossed: 3 datapoints were >= 70.0",
+        ),
+    ] {
+        h.ctx
+            .cloudwatch_in(region)
+            .set_alarm_state()
+            .alarm_name(&a.name)
+            .state_value(gantry_aws::aws_sdk_cloudwatch::types::StateValue::Alarm)
+            .state_reason(reason)
+            .send()
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let firing = status::alarms(&h.ctx, prefix).await.unwrap();
+    let seen: Vec<(&str, &str, &str, &str)> = firing
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.region.as_str(),
+                a.metric.as_str(),
+                a.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "opsal-test-cdn-site-5xx-rate",
+                "us-east-1",
+                "AWS/CloudFront 5xxErrorRate (Average)",
+                "Threshold Crossed: 1 datapoint [7.5] was >= 5.0"
+            ),
+            (
+                "opsal-test-svc-web-cpu",
+                "eu-west-1",
+                "AWS/ECS CPUUtilization (Average)",
+                "Threshold Crossed: 3 datapoints were >= 70.0"
+            ),
+        ]
+    );
+    assert!(firing.iter().all(|a| a.since.is_some()), "{firing:#?}");
+    assert_eq!(firing[1].description, cpu1.description);
+
+    // The stack's listing finds what is tagged in both regions, and the
+    // dashboard by its name.
+    let inv = h.inventory().await;
+    let listed: BTreeSet<(&str, &str)> = inv
+        .iter()
+        .map(|i| (i.kind.as_str(), i.address.as_str()))
+        .collect();
+    for want in [
+        (KMS_KEY, "kms_key.main"),
+        (KMS_KEY, "kms_key.alerts-global"),
+        (SNS_TOPIC, "sns_topic.alerts"),
+        (SNS_TOPIC, "sns_topic.alerts-global"),
+        (
+            CLOUDWATCH_METRIC_ALARM,
+            "cloudwatch_metric_alarm.svc-web-cpu",
+        ),
+        (
+            CLOUDWATCH_METRIC_ALARM,
+            "cloudwatch_metric_alarm.cdn-site-5xx-rate",
+        ),
+        (CLOUDWATCH_DASHBOARD, "cloudwatch_dashboard.main"),
+    ] {
+        assert!(listed.contains(&want), "inventory lacks {want:?}: {inv:#?}");
+    }
+    assert_eq!(inv.len(), 2 + 2 + 14 + 1, "{inv:#?}");
+
+    // Destroy, in the engine's order: what refers to a topic before it.
+    h.delete(CLOUDWATCH_DASHBOARD, "main", &da.id, &d1).await;
+    for (name, id, a) in &created {
+        let a = if *name == cpu_name { &cpu1 } else { a };
+        h.delete(CLOUDWATCH_METRIC_ALARM, name, id, a).await;
+    }
+    // SNS refuses to unsubscribe an address that never confirmed: the
+    // delete succeeds (with a warning) and the topic's deletion takes it.
+    for (name, id, s) in &subs {
+        let address = Address::of(SNS_TOPIC_SUBSCRIPTION, name);
+        let p = props(s);
+        h.p(SNS_TOPIC_SUBSCRIPTION)
+            .delete(DeleteRequest {
+                address: &address,
+                id,
+                props: &p,
+                notes: &NoNotes,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("delete {address}: {e}"));
+    }
+    h.delete(SNS_TOPIC, "alerts", &ta.id, &t_main).await;
+    h.delete(SNS_TOPIC, "alerts-global", &tg.id, &t_global)
+        .await;
+    for (name, id, s) in &subs {
+        assert!(
+            h.read(SNS_TOPIC_SUBSCRIPTION, name, id, s).await.is_none(),
+            "{name} outlived its topic"
+        );
+    }
+    h.delete(KMS_KEY, "main", &ka.id, &k_main).await;
+    h.delete(KMS_KEY, "alerts-global", &kg.id, &k_global).await;
+    assert!(described("eu-west-1").await.is_empty());
+    assert!(described("us-east-1").await.is_empty());
+    let dashboards = h
+        .ctx
+        .cloudwatch()
+        .list_dashboards()
+        .dashboard_name_prefix(prefix)
+        .send()
+        .await
+        .unwrap();
+    assert!(dashboards.dashboard_entries().is_empty(), "{dashboards:?}");
+    for (region, arn) in [("eu-west-1", &ta.id), ("us-east-1", &tg.id)] {
+        let e = h
+            .ctx
+            .sns_in(region)
+            .get_topic_attributes()
+            .topic_arn(arn)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            gantry_aws::aws_error(e, &[]).code.as_deref(),
+            Some("NotFound")
+        );
+        let left = h
+            .ctx
+            .sns_in(region)
+            .list_subscriptions()
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            left.subscriptions()
+                .iter()
+                .all(|s| s.topic_arn() != Some(arn.as_str())),
+            "{left:?}"
+        );
+    }
+    h.assert_inventory_empty().await;
+    // Throttling was answered, and every call still went through.
+    let stats = faults::stats(key);
+    eprintln!(
+        "{key}: {} calls, {} throttled, {} replies lost, by service {}",
+        stats["total"], stats["throttled"], stats["lost"], stats["by_service"]
+    );
+    assert!(stats["throttled"].as_u64().unwrap() > 0, "{stats}");
+    for service in ["sns", "monitoring", "kms"] {
+        assert!(
+            stats["by_service"][service].as_u64().unwrap_or(0) > 0,
+            "no {service} calls: {stats}"
+        );
+    }
+}
+
+/// A policy as DescribeScalingPolicies shows it: name, metric, target,
+/// resource label, scale-in and scale-out cooldowns.
+type PolicySeen = (
+    String,
+    String,
+    f64,
+    Option<String>,
+    Option<i32>,
+    Option<i32>,
+);
+/// A scheduled action as DescribeScheduledActions shows it: name,
+/// schedule, time zone, min, max.
+type ActionSeen = (String, String, Option<String>, Option<i32>, Option<i32>);
+
+/// An ECS service's desired count under Application Auto Scaling: the
+/// scalable target (suspended while the service waits for its first image,
+/// then resumed), target tracking on CPU, memory and requests per target
+/// (with the load balancer's resource label), and an off-hours schedule in
+/// a time zone, checked through the API under throttling; a lost
+/// RegisterScalableTarget reply adopted; deletes leave nothing, and
+/// deregistering a target takes its policies and schedules.
+#[tokio::test]
+async fn scaling_target_policies_and_schedules() {
+    use gantry_aws::aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+    let key = "ops-scaling";
+    let Some(h) = H::keyed("opssc", key, "us-east-1").await else {
+        return;
+    };
+    faults::profile(key, 11, 0.2, 0.0, &[]);
+    let cluster = "opssc-test";
+    let ecs = h.ctx.ecs();
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .unwrap();
+    ecs.register_task_definition()
+        .family("opssc-test-web")
+        .container_definitions(
+            gantry_aws::aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("app")
+                .image("public.ecr.aws/nginx/nginx:1.27")
+                .memory_reservation(128)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    for svc in ["web", "worker"] {
+        ecs.create_service()
+            .cluster(cluster)
+            .service_name(svc)
+            .task_definition("opssc-test-web")
+            .desired_count(1)
+            .send()
+            .await
+            .unwrap();
+    }
+    let aas = h.ctx.appautoscaling();
+
+    // The target, suspended first (no image yet), then resumed.
+    let t0 = AppautoscalingTarget {
+        cluster_name: cluster.into(),
+        service_name: "web".into(),
+        min_capacity: 1,
+        max_capacity: 4,
+        suspended: true,
+    };
+    let ta = h.create(APPAUTOSCALING_TARGET, "web", &t0).await;
+    assert_eq!(ta.id, "service/opssc-test/web");
+    assert_eq!(out(&ta, "resource_id"), ta.id);
+    assert!(
+        out(&ta, "arn").starts_with("arn:aws:application-autoscaling:us-east-1:"),
+        "{}",
+        out(&ta, "arn")
+    );
+    h.read_eq(APPAUTOSCALING_TARGET, "web", &ta.id, &t0).await;
+    let t1 = AppautoscalingTarget {
+        max_capacity: 6,
+        suspended: false,
+        ..t0.clone()
+    };
+    h.update(APPAUTOSCALING_TARGET, "web", &ta.id, &t0, &t1)
+        .await;
+    h.read_eq(APPAUTOSCALING_TARGET, "web", &ta.id, &t1).await;
+    let described = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(&ta.id)
+        .send()
+        .await
+        .unwrap();
+    let t = &described.scalable_targets()[0];
+    assert_eq!(
+        t.scalable_dimension(),
+        &ScalableDimension::EcsServiceDesiredCount
+    );
+    assert_eq!((t.min_capacity(), t.max_capacity()), (1, 6));
+    let s = t.suspended_state().unwrap();
+    assert_eq!(
+        (
+            s.dynamic_scaling_in_suspended(),
+            s.dynamic_scaling_out_suspended(),
+            s.scheduled_scaling_suspended()
+        ),
+        (Some(false), Some(false), Some(false))
+    );
+    let tags = aas
+        .list_tags_for_resource()
+        .resource_arn(out(&ta, "arn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tags.tags().unwrap()["gantry:address"],
+        "appautoscaling_target.web"
+    );
+    assert_eq!(
+        h.find(APPAUTOSCALING_TARGET, "web", &t1)
+            .await
+            .map(|a| a.id),
+        Some(ta.id.clone())
+    );
+    assert!(h.find(APPAUTOSCALING_TARGET, "other", &t1).await.is_none());
+
+    // Target tracking: CPU, memory, and requests per target on the
+    // service's target group.
+    let lb_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/opssc-test/50dc6c495c0c9188";
+    let tg_arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/opssc-test-web-app/943f017f100becff";
+    let policy = |what: &str, metric: &str, value: f64, routed: bool| AppautoscalingPolicy {
+        resource_id: ta.id.clone(),
+        name: format!("opssc-test-web-{what}"),
+        metric: metric.into(),
+        target_value: value,
+        load_balancer_arn: routed.then(|| lb_arn.to_string()),
+        target_group_arn: routed.then(|| tg_arn.to_string()),
+        scale_in_cooldown: 300,
+        scale_out_cooldown: 60,
+    };
+    let mut policies = Vec::new();
+    for (what, metric, value, routed) in [
+        ("cpu", "ECSServiceAverageCPUUtilization", 60.0, false),
+        ("memory", "ECSServiceAverageMemoryUtilization", 70.0, false),
+        ("requests", "ALBRequestCountPerTarget", 1000.0, true),
+    ] {
+        let p = policy(what, metric, value, routed);
+        let a = h
+            .create(APPAUTOSCALING_POLICY, &format!("web-{what}"), &p)
+            .await;
+        assert_eq!(
+            a.id,
+            format!("service/opssc-test/web|opssc-test-web-{what}")
+        );
+        // Sent again (a lost reply): the same policy.
+        assert_eq!(
+            h.create(APPAUTOSCALING_POLICY, &format!("web-{what}"), &p)
+                .await
+                .id,
+            a.id
+        );
+        policies.push((format!("web-{what}"), a.id, p));
+    }
+    h.read_all_eq(APPAUTOSCALING_POLICY, &policies).await;
+    let listed = aas
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&ta.id)
+        .send()
+        .await
+        .unwrap();
+    let mut seen: Vec<PolicySeen> = listed
+        .scaling_policies()
+        .iter()
+        .map(|p| {
+            let c = p.target_tracking_scaling_policy_configuration().unwrap();
+            let m = c.predefined_metric_specification().unwrap();
+            (
+                p.policy_name().to_string(),
+                m.predefined_metric_type().as_str().to_string(),
+                c.target_value(),
+                m.resource_label().map(str::to_string),
+                c.scale_in_cooldown(),
+                c.scale_out_cooldown(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        seen,
+        [
+            ("opssc-test-web-cpu".into(), "ECSServiceAverageCPUUtilization".into(), 60.0, None, Some(300), Some(60)),
+            ("opssc-test-web-memory".into(), "ECSServiceAverageMemoryUtilization".into(), 70.0, None, Some(300), Some(60)),
+            (
+                "opssc-test-web-requests".into(),
+                "ALBRequestCountPerTarget".into(),
+                1000.0,
+                Some("app/opssc-test/50dc6c495c0c9188/targetgroup/opssc-test-web-app/943f017f100becff".into()),
+                Some(300),
+                Some(60)
+            ),
+        ]
+    );
+    let cpu1 = AppautoscalingPolicy {
+        target_value: 50.0,
+        ..policies[0].2.clone()
+    };
+    h.update(
+        APPAUTOSCALING_POLICY,
+        "web-cpu",
+        &policies[0].1,
+        &policies[0].2,
+        &cpu1,
+    )
+    .await;
+    h.read_eq(APPAUTOSCALING_POLICY, "web-cpu", &policies[0].1, &cpu1)
+        .await;
+    policies[0].2 = cpu1;
+
+    // Seed 002's off-hours schedule: down to 0 at 20:00 Paris time on
+    // weekdays, back at 07:00.
+    let action = |name: &str, cron: &str, min: i32, max: i32| AppautoscalingScheduledAction {
+        resource_id: ta.id.clone(),
+        name: format!("opssc-test-web-{name}"),
+        schedule: cron.into(),
+        timezone: "Europe/Paris".into(),
+        min_capacity: Some(min),
+        max_capacity: Some(max),
+    };
+    let mut actions = Vec::new();
+    for (name, cron, min, max) in [
+        ("evening", "cron(0 20 ? * MON-FRI *)", 0, 0),
+        ("morning", "cron(0 7 ? * MON-FRI *)", 1, 6),
+    ] {
+        let a0 = action(name, cron, min, max);
+        let a = h
+            .create(APPAUTOSCALING_SCHEDULED_ACTION, &format!("web-{name}"), &a0)
+            .await;
+        assert_eq!(
+            a.id,
+            format!("service/opssc-test/web|opssc-test-web-{name}")
+        );
+        assert!(!out(&a, "arn").is_empty());
+        actions.push((format!("web-{name}"), a.id, a0));
+    }
+    h.read_all_eq(APPAUTOSCALING_SCHEDULED_ACTION, &actions)
+        .await;
+    let listed = aas
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&ta.id)
+        .send()
+        .await
+        .unwrap();
+    let mut seen: Vec<ActionSeen> = listed
+        .scheduled_actions()
+        .iter()
+        .map(|a| {
+            let t = a.scalable_target_action().unwrap();
+            (
+                a.scheduled_action_name().to_string(),
+                a.schedule().to_string(),
+                a.timezone().map(str::to_string),
+                t.min_capacity(),
+                t.max_capacity(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (
+                "opssc-test-web-evening".into(),
+                "cron(0 20 ? * MON-FRI *)".into(),
+                Some("Europe/Paris".into()),
+                Some(0),
+                Some(0)
+            ),
+            (
+                "opssc-test-web-morning".into(),
+                "cron(0 7 ? * MON-FRI *)".into(),
+                Some("Europe/Paris".into()),
+                Some(1),
+                Some(6)
+            ),
+        ]
+    );
+    let later = AppautoscalingScheduledAction {
+        schedule: "cron(30 7 ? * MON-FRI *)".into(),
+        ..actions[1].2.clone()
+    };
+    h.update(
+        APPAUTOSCALING_SCHEDULED_ACTION,
+        "web-morning",
+        &actions[1].1,
+        &actions[1].2,
+        &later,
+    )
+    .await;
+    h.read_eq(
+        APPAUTOSCALING_SCHEDULED_ACTION,
+        "web-morning",
+        &actions[1].1,
+        &later,
+    )
+    .await;
+    actions[1].2 = later;
+
+    // A RegisterScalableTarget whose reply was lost: found by its tags.
+    let w0 = AppautoscalingTarget {
+        service_name: "worker".into(),
+        ..t1.clone()
+    };
+    faults::profile(
+        key,
+        11,
+        0.0,
+        1.0,
+        &["application-autoscaling:RegisterScalableTarget"],
+    );
+    let e = h.create_err(APPAUTOSCALING_TARGET, "worker", &w0).await;
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+    faults::profile(key, 11, 0.2, 0.0, &[]);
+    let wa = h
+        .find(APPAUTOSCALING_TARGET, "worker", &w0)
+        .await
+        .expect("the lost target is found");
+    assert_eq!(wa.id, "service/opssc-test/worker");
+    let wp = AppautoscalingPolicy {
+        resource_id: wa.id.clone(),
+        name: "opssc-test-worker-cpu".into(),
+        ..policies[0].2.clone()
+    };
+    let wpa = h.create(APPAUTOSCALING_POLICY, "worker-cpu", &wp).await;
+
+    // The inventory lists both targets (tagged, confirmed by their tags).
+    let inv = h.inventory().await;
+    let listed: BTreeSet<(&str, &str, &str)> = inv
+        .iter()
+        .map(|i| (i.kind.as_str(), i.id.as_str(), i.address.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        BTreeSet::from([
+            (
+                APPAUTOSCALING_TARGET,
+                "service/opssc-test/web",
+                "appautoscaling_target.web"
+            ),
+            (
+                APPAUTOSCALING_TARGET,
+                "service/opssc-test/worker",
+                "appautoscaling_target.worker"
+            ),
+        ]),
+        "{inv:#?}"
+    );
+
+    // Deregistering a target takes its policies with it.
+    h.delete(APPAUTOSCALING_TARGET, "worker", &wa.id, &w0).await;
+    assert!(h
+        .read(APPAUTOSCALING_POLICY, "worker-cpu", &wpa.id, &wp)
+        .await
+        .is_none());
+    // Destroy, policies and schedules first.
+    for (name, id, p) in &policies {
+        h.delete(APPAUTOSCALING_POLICY, name, id, p).await;
+    }
+    for (name, id, a) in &actions {
+        h.delete(APPAUTOSCALING_SCHEDULED_ACTION, name, id, a).await;
+    }
+    h.delete(APPAUTOSCALING_TARGET, "web", &ta.id, &t1).await;
+    let left = aas
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        left.scalable_targets()
+            .iter()
+            .all(|t| !t.resource_id().starts_with("service/opssc-test/")),
+        "{left:?}"
+    );
+    for rid in [&ta.id, &wa.id] {
+        let p = aas
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(rid)
+            .send()
+            .await
+            .unwrap();
+        assert!(p.scaling_policies().is_empty(), "{p:?}");
+        let a = aas
+            .describe_scheduled_actions()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(rid)
+            .send()
+            .await
+            .unwrap();
+        assert!(a.scheduled_actions().is_empty(), "{a:?}");
+    }
+    h.assert_inventory_empty().await;
+    for svc in ["web", "worker"] {
+        ecs.delete_service()
+            .cluster(cluster)
+            .service(svc)
+            .force(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    ecs.delete_cluster().cluster(cluster).send().await.unwrap();
+    let stats = faults::stats(key);
+    eprintln!(
+        "{key}: {} calls, {} throttled, {} replies lost, by service {}",
+        stats["total"], stats["throttled"], stats["lost"], stats["by_service"]
+    );
+    assert!(stats["throttled"].as_u64().unwrap() > 0, "{stats}");
+    assert!(
+        stats["by_service"]["application-autoscaling"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "{stats}"
+    );
 }

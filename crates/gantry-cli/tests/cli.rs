@@ -299,6 +299,7 @@ fn completions_man_page_and_version() {
     );
     let version = text(&gantry(d.path(), &["--version"]).stdout);
     assert!(version.starts_with("gantry 0.1.0 (commit "), "{version}");
+}
 
 #[test]
 fn import_compose_writes_a_valid_spec_and_never_overwrites_one() {

@@ -45,7 +45,8 @@ macro_rules! with_kinds {
             // breaker rolls back to the last one, `gantry rollback` to any kept.
             (ECS_TASK_DEFINITION, ecs_task_definition, EcsTaskDefinition, meta("ecs", "task definition").force_new(&["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers", "volumes"]).keep_previous(3)),
             (ECS_SERVICE, ecs_service, EcsService, meta("ecs", "ECS service").force_new(&["name", "cluster_arn"]).unordered(&["subnet_ids", "security_group_ids", "load_balancers"])),
-            (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key")),
+            // A key lives in its region: another region is another key.
+            (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key").force_new(&["region"])),
             (SECRET, secret, Secret, meta("secretsmanager", "secret").force_new(&["name", "generate_length", "exclude_punctuation"])),
             (SSM_PARAMETER, ssm_parameter, SsmParameter, meta("ssm", "SSM parameter").force_new(&["name"])),
             (DB_SUBNET_GROUP, db_subnet_group, DbSubnetGroup, meta("rds", "DB subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
@@ -86,6 +87,19 @@ macro_rules! with_kinds {
             (MEMORYDB_USER, memorydb_user, MemorydbUser, meta("memorydb", "MemoryDB user").force_new(&["name", "password_secret_arn"])),
             (MEMORYDB_ACL, memorydb_acl, MemorydbAcl, meta("memorydb", "MemoryDB ACL").force_new(&["name"]).unordered(&["user_names"])),
             (MEMORYDB_CLUSTER, memorydb_cluster, MemorydbCluster, meta("memorydb", "MemoryDB cluster").force_new(&["name", "tls_enabled", "kms_key_id", "subnet_group_name", "port"]).data().unordered(&["security_group_ids"])),
+            // ---- Alerts: SNS and CloudWatch ----
+            // CreateTopic takes the key and policy, SetTopicAttributes changes them.
+            (SNS_TOPIC, sns_topic, SnsTopic, meta("sns", "SNS topic").force_new(&["name", "region"])),
+            // Subscriptions cannot change: a new address is a new subscription.
+            (SNS_TOPIC_SUBSCRIPTION, sns_topic_subscription, SnsTopicSubscription, meta("sns", "SNS subscription").force_new(&["topic_arn", "protocol", "endpoint"]).untagged()),
+            // PutMetricAlarm replaces an alarm whole, so everything but its name updates in place.
+            (CLOUDWATCH_METRIC_ALARM, cloudwatch_metric_alarm, CloudwatchMetricAlarm, meta("cloudwatch", "alarm").force_new(&["name", "region"]).unordered(&["alarm_actions", "ok_actions"])),
+            (CLOUDWATCH_DASHBOARD, cloudwatch_dashboard, CloudwatchDashboard, meta("cloudwatch", "dashboard").force_new(&["name"]).untagged()),
+            // ---- Application Auto Scaling (ECS services) ----
+            (APPAUTOSCALING_TARGET, appautoscaling_target, AppautoscalingTarget, meta("application-autoscaling", "scalable target").force_new(&["cluster_name", "service_name"])),
+            // Policies and scheduled actions carry no tags: they live inside their target.
+            (APPAUTOSCALING_POLICY, appautoscaling_policy, AppautoscalingPolicy, meta("application-autoscaling", "scaling policy").force_new(&["resource_id", "name"]).untagged()),
+            (APPAUTOSCALING_SCHEDULED_ACTION, appautoscaling_scheduled_action, AppautoscalingScheduledAction, meta("application-autoscaling", "scheduled action").force_new(&["resource_id", "name"]).untagged()),
         }
     };
 }
@@ -520,6 +534,17 @@ pub struct KmsKey {
     pub logs_log_group_prefix: Option<String>,
     /// Days between scheduling deletion and deletion (7 to 30).
     pub deletion_window_in_days: i32,
+    /// When true, the policy also lets CloudWatch (`cloudwatch.amazonaws.com`)
+    /// use the key (`kms:Decrypt`, `kms:GenerateDataKey*`), as AWS documents
+    /// for alarms that notify a topic encrypted with it. Rendered by the
+    /// provider beside the Logs statement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cloudwatch_alarms: bool,
+    /// Where the key lives; empty means the stack's region (an alerts topic
+    /// for CloudFront's alarms lives in us-east-1, and SNS encrypts only
+    /// with a key of its own region).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
 }
 
 /// A Secrets Manager secret. Its value never passes through Gantry's props
@@ -1045,4 +1070,170 @@ pub struct MemorydbCluster {
     pub security_group_ids: Vec<String>,
     pub port: i32,
     pub snapshot_retention_limit: i32,
+}
+
+// ---------------------------------------------------------------------------
+// Alerts: SNS and CloudWatch.
+
+/// A standard SNS topic encrypted at rest with a KMS key. The id is the
+/// topic ARN; outputs `id`, `arn`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnsTopic {
+    pub name: String,
+    /// Where the topic lives; empty means the stack's region. An alarm
+    /// notifies topics of its own region only, so CloudFront's alarms (in
+    /// us-east-1) have a topic there.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    /// The KMS key (ARN) of the topic's region that SNS encrypts with.
+    pub kms_key_id: String,
+    /// When set, the topic policy lets CloudWatch publish, and only for
+    /// this account's alarms whose names start with this prefix
+    /// (`aws:SourceAccount`, `aws:SourceArn`); the provider renders it, the
+    /// account being known only at apply time. `None` leaves SNS's default
+    /// policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarm_name_prefix: Option<String>,
+}
+
+/// A subscription of an endpoint to a topic. Email subscriptions stay
+/// pending until the address confirms. The id is the subscription ARN
+/// (asked for with `ReturnSubscriptionArn`, so a pending one has its own);
+/// outputs `pending` (`true` until confirmed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnsTopicSubscription {
+    pub topic_arn: String,
+    /// `email`.
+    pub protocol: String,
+    /// The address.
+    pub endpoint: String,
+}
+
+/// One CloudWatch metric with its statistic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmMetric {
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: BTreeMap<String, String>,
+    /// `Sum`, `Average`, `Minimum`, `Maximum`, `SampleCount`, or a
+    /// percentile such as `p95` (an extended statistic).
+    pub stat: String,
+    /// Seconds.
+    pub period: i32,
+}
+
+/// One query of a metric math alarm: a metric or an expression over the
+/// others' ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmQuery {
+    /// Lower-case letters, digits and `_`, starting with a letter.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<AlarmMetric>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The query the alarm watches (exactly one returns data).
+    pub return_data: bool,
+}
+
+/// A CloudWatch metric alarm on one metric or on metric math. The id is
+/// the alarm ARN; outputs `id`, `arn`, `name`. Alarms are tagged at create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudwatchMetricAlarm {
+    pub name: String,
+    pub description: String,
+    /// Where the alarm lives; empty means the stack's region (CloudFront
+    /// metrics exist in us-east-1 only).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub region: String,
+    /// The metric watched, or `None` with `queries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<AlarmMetric>,
+    /// Metric math, or empty with `metric`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<AlarmQuery>,
+    /// `GreaterThanOrEqualToThreshold`, `LessThanOrEqualToThreshold`, ...
+    pub comparison_operator: String,
+    pub threshold: f64,
+    pub evaluation_periods: i32,
+    pub datapoints_to_alarm: i32,
+    /// `missing`, `notBreaching`, `breaching` or `ignore`.
+    pub treat_missing_data: String,
+    /// Topics notified on ALARM.
+    pub alarm_actions: Vec<String>,
+    /// Topics notified on the return to OK.
+    pub ok_actions: Vec<String>,
+}
+
+/// A CloudWatch dashboard (no tags: the inventory finds it by its name,
+/// `STACK-ENV-NAME`). The id is the name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudwatchDashboard {
+    pub name: String,
+    /// The dashboard body (widgets), as CloudWatch's JSON document.
+    pub body: serde_json::Value,
+}
+
+// ---------------------------------------------------------------------------
+// Application Auto Scaling (ECS services).
+
+/// The desired count of an ECS service as an Application Auto Scaling
+/// scalable target, between `min_capacity` and `max_capacity`. The id is
+/// the resource id, `service/CLUSTER/SERVICE`; outputs `id`, `arn`,
+/// `resource_id`. Tagged at create.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppautoscalingTarget {
+    pub cluster_name: String,
+    pub service_name: String,
+    pub min_capacity: i32,
+    pub max_capacity: i32,
+    /// Scaling suspended (dynamic in and out, and scheduled): nothing
+    /// changes the count, the min included (a service waiting for its
+    /// first image).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspended: bool,
+}
+
+/// A target-tracking policy of a scalable target. The id is
+/// `RESOURCE_ID|NAME`; outputs `id`, `arn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppautoscalingPolicy {
+    /// The scalable target's resource id.
+    pub resource_id: String,
+    pub name: String,
+    /// `ECSServiceAverageCPUUtilization`,
+    /// `ECSServiceAverageMemoryUtilization` or `ALBRequestCountPerTarget`.
+    pub metric: String,
+    /// Percent, or requests per target per minute.
+    pub target_value: f64,
+    /// `ALBRequestCountPerTarget`: the load balancer and target group whose
+    /// ARNs give the resource label (`app/NAME/ID/targetgroup/NAME/ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancer_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<String>,
+    /// Seconds after a scale-in before another.
+    pub scale_in_cooldown: i32,
+    /// Seconds after a scale-out before another.
+    pub scale_out_cooldown: i32,
+}
+
+/// A scheduled action of a scalable target: at each time of `schedule`
+/// (in `timezone`), the target's min and/or max capacity are set. The id
+/// is `RESOURCE_ID|NAME`; outputs `id`, `arn`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppautoscalingScheduledAction {
+    /// The scalable target's resource id.
+    pub resource_id: String,
+    pub name: String,
+    /// `cron(MIN HOUR DAY MONTH WEEKDAY YEAR)`.
+    pub schedule: String,
+    /// An IANA time zone (`Europe/Paris`), `UTC` by default.
+    pub timezone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_capacity: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<i32>,
 }

@@ -44,8 +44,11 @@ pub struct ReadCost {
     /// everything, filtered on our side) cannot be split without listing
     /// everything again.
     pub by_id: bool,
-    /// Route53 records: the listing is per hosted zone.
-    pub per_zone: bool,
+    /// The listing is per parent object, named by this property: Route53
+    /// records per hosted zone (`zone_id`), SNS subscriptions per topic
+    /// (`topic_arn`), scaling policies and scheduled actions per scalable
+    /// target (`resource_id`).
+    pub group_by: Option<&'static str>,
 }
 
 impl ReadCost {
@@ -54,7 +57,7 @@ impl ReadCost {
             batch: Some(batch),
             per_item: 0,
             by_id: true,
-            per_zone: false,
+            group_by: None,
         }
     }
     const fn listing(batch: usize) -> ReadCost {
@@ -62,7 +65,7 @@ impl ReadCost {
             batch: Some(batch),
             per_item: 0,
             by_id: false,
-            per_zone: false,
+            group_by: None,
         }
     }
     const fn each(per_item: usize) -> ReadCost {
@@ -70,20 +73,20 @@ impl ReadCost {
             batch: None,
             per_item,
             by_id: true,
-            per_zone: false,
+            group_by: None,
         }
     }
     const fn plus(mut self, per_item: usize) -> ReadCost {
         self.per_item = per_item;
         self
     }
-    const fn zoned(mut self) -> ReadCost {
-        self.per_zone = true;
+    const fn per(mut self, parent: &'static str) -> ReadCost {
+        self.group_by = Some(parent);
         self
     }
 
-    /// The calls a read of `n` resources makes (in zones of one: see
-    /// `per_zone`).
+    /// The calls a read of `n` resources makes (with one parent: see
+    /// `group_by`).
     pub fn calls(&self, n: usize) -> usize {
         if n == 0 {
             return 0;
@@ -129,7 +132,28 @@ pub const READ_COSTS: &[(&str, ReadCost)] = &[
     ("dynamodb_table", ReadCost::each(3)),
     ("s3_bucket", ReadCost::each(7)),
     ("efs_file_system", ReadCost::listing(100)),
-    ("route53_record", ReadCost::listing(300).zoned()),
+    ("route53_record", ReadCost::listing(300).per("zone_id")),
+    // One GetTopicAttributes per topic; one ListSubscriptionsByTopic page
+    // (100) per topic for its subscriptions.
+    ("sns_topic", ReadCost::each(1)),
+    (
+        "sns_topic_subscription",
+        ReadCost::listing(100).per("topic_arn"),
+    ),
+    // DescribeAlarms by 100 names (a region at a time); GetDashboard each.
+    ("cloudwatch_metric_alarm", ReadCost::ids(100)),
+    ("cloudwatch_dashboard", ReadCost::each(1)),
+    // DescribeScalableTargets by 50 resource ids; policies and scheduled
+    // actions one Describe* (50 names) per scalable target.
+    ("appautoscaling_target", ReadCost::ids(50)),
+    (
+        "appautoscaling_policy",
+        ReadCost::listing(50).per("resource_id"),
+    ),
+    (
+        "appautoscaling_scheduled_action",
+        ReadCost::listing(50).per("resource_id"),
+    ),
 ];
 
 /// One call per resource: kinds without a batched read.
@@ -754,7 +778,7 @@ impl FakeCloud {
         let cost = read_cost(kind);
         let addrs: Vec<Address> = reqs.iter().map(|r| r.address.clone()).collect();
         if let Some(b) = cost.batch {
-            let groups: Vec<Vec<Address>> = if cost.per_zone {
+            let groups: Vec<Vec<Address>> = if let Some(field) = cost.group_by {
                 let mut zones: BTreeMap<String, Vec<Address>> = BTreeMap::new();
                 {
                     let g = self.lock();
@@ -762,8 +786,8 @@ impl FakeCloud {
                         let stored = g.objects.get(r.id).map(Stored::props);
                         let zone = stored
                             .as_ref()
-                            .and_then(|p| p.get("zone_id"))
-                            .or_else(|| r.props.get("zone_id"))
+                            .and_then(|p| p.get(field))
+                            .or_else(|| r.props.get(field))
                             .and_then(Value::as_str)
                             .unwrap_or_default()
                             .to_string();

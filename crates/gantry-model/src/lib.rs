@@ -10,12 +10,14 @@ use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
 mod edge;
+mod ops;
 mod state;
 mod stores;
 pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
+pub use ops::*;
 use serde::Serialize;
 pub use state::StateLocation;
 use std::collections::BTreeMap;
@@ -58,6 +60,10 @@ pub struct Model {
     pub site: Option<Site>,
     /// The API Gateway HTTP API, when the spec has `api`.
     pub api: Option<Api>,
+    /// Email alerts and their alarms, when the spec has `alerts` on.
+    pub alerts: Option<Alerts>,
+    /// A CloudWatch dashboard of the stack's metrics.
+    pub dashboard: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +127,9 @@ pub struct Service {
     pub log_retention: Option<u32>,
     /// ECS Exec into its tasks (`gantry exec`).
     pub exec: bool,
+    /// Autoscaling of its task count; with it, the running count is the
+    /// scaler's and `desired_count` only the first one.
+    pub scaling: Option<Scaling>,
 }
 
 /// One Allow statement of a task role, from the spec's `policy:`.
@@ -202,6 +211,7 @@ impl Model {
             known: spec.environment_names(),
         })?;
         let prod = PROD_ENVS.contains(&env);
+        let alerts = ops::alerts(&view);
         Ok(Model {
             stack: view.name.value.clone(),
             env: env.to_string(),
@@ -225,6 +235,8 @@ impl Model {
             waf: edge::waf(&view),
             site: edge::site(&view),
             api: api::api(&view),
+            dashboard: ops::dashboard(&view, alerts.is_some()),
+            alerts,
         })
     }
 
@@ -249,7 +261,8 @@ impl Model {
             && self.tables.is_empty()
             && self.buckets.is_empty()
             && self.volumes.is_empty()
-            && self.secrets.is_empty())
+            && self.secrets.is_empty()
+            && self.alerts.is_none())
     }
 
     /// Whether a load balancer serves HTTPS: there is a domain and it has
@@ -527,11 +540,22 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
             .map(|c| c.memory.as_ref().map(|v| v.value))
             .collect(),
     );
+    let scaling = ops::scaling(s);
     Service {
         name: name.value.clone(),
         cpu,
         memory,
-        desired_count: s.desired_count.as_ref().map_or(1, |d| d.value),
+        // Under scaling, an unwritten first count is the nearest to 1 the
+        // range allows.
+        desired_count: s.desired_count.as_ref().map_or_else(
+            || {
+                scaling
+                    .as_ref()
+                    .map_or(1, |sc| 1.clamp(sc.min, sc.max.max(sc.min)))
+            },
+            |d| d.value,
+        ),
+        scaling,
         capacity: s.capacity.as_ref().map_or(Capacity::Fargate, |c| c.value),
         policy: s
             .policy

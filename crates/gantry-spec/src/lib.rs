@@ -10,6 +10,7 @@ pub mod api;
 pub mod diag;
 pub mod edge;
 pub mod fargate;
+pub mod ops;
 pub mod overlay;
 pub mod permissions;
 pub mod span;

@@ -4,6 +4,7 @@
 //! keeps the position it was written at: a bad `memory` set by the `prod`
 //! overlay is reported at the overlay's line, not the base's.
 
+use crate::span::Sp;
 use crate::types::{Overlay, Spec};
 
 /// The environment used when the user names none.
@@ -53,6 +54,20 @@ impl Spec {
             set(&mut svc.cpu, &so.cpu);
             set(&mut svc.memory, &so.memory);
             set(&mut svc.log_retention, &so.log_retention);
+            if let Some(sc) = &so.scaling {
+                let base = &mut svc
+                    .scaling
+                    .get_or_insert_with(|| Sp::at(Default::default(), sc.pos))
+                    .value;
+                set(&mut base.min, &sc.min);
+                set(&mut base.max, &sc.max);
+                set(&mut base.cpu, &sc.cpu);
+                set(&mut base.memory, &sc.memory);
+                set(&mut base.requests_per_target, &sc.requests_per_target);
+                if let Some(list) = &sc.schedule {
+                    base.schedule = list.clone();
+                }
+            }
             for (cname, co) in &so.containers {
                 let Some(c) = svc.containers.get_mut(&cname.value) else {
                     continue;
@@ -113,6 +128,32 @@ impl Spec {
             set(&mut api.value.rate_limit, &ao.rate_limit);
             set(&mut api.value.burst_limit, &ao.burst_limit);
         }
+        if let Some(ao) = &o.alerts {
+            let a = &mut s
+                .alerts
+                .get_or_insert_with(|| Sp::at(Default::default(), ao.pos))
+                .value;
+            set(&mut a.enabled, &ao.enabled);
+            if let Some(list) = &ao.email {
+                a.email = list.clone();
+            }
+            if let Some(t) = &ao.thresholds {
+                let b = &mut a.thresholds;
+                set(&mut b.cpu, &t.cpu);
+                set(&mut b.memory, &t.memory);
+                set(&mut b.http_5xx, &t.http_5xx);
+                set(&mut b.response_time, &t.response_time);
+                set(&mut b.unhealthy_targets, &t.unhealthy_targets);
+                set(&mut b.db_cpu, &t.db_cpu);
+                set(&mut b.db_free_storage_gib, &t.db_free_storage_gib);
+                set(&mut b.db_connections, &t.db_connections);
+                set(&mut b.redis_memory, &t.redis_memory);
+                set(&mut b.redis_cpu, &t.redis_cpu);
+                set(&mut b.api_5xx, &t.api_5xx);
+                set(&mut b.site_5xx_rate, &t.site_5xx_rate);
+            }
+        }
+        set(&mut s.dashboard, &o.dashboard);
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

@@ -61,6 +61,13 @@ pub struct Spec {
     pub site: Option<Site>,
     /// An API Gateway HTTP API in front of an internal load balancer.
     pub api: Option<Sp<Api>>,
+    /// Email alerts: an SNS topic (encrypted with the stack key) the
+    /// addresses subscribe to, and CloudWatch alarms for what the stack
+    /// has, each notifying on ALARM and on OK.
+    pub alerts: Option<Sp<Alerts>>,
+    /// A CloudWatch dashboard of the stack's metrics (load balancers,
+    /// services, databases, caches, API, site). Default: on with `alerts`.
+    pub dashboard: Option<Sp<bool>>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -526,6 +533,120 @@ pub struct Service {
     /// 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
     /// 2922, 3288 or 3653. Default 30 (90 in production-like environments).
     pub log_retention: Option<Sp<u32>>,
+    /// Application Auto Scaling of the task count: target tracking on CPU,
+    /// memory or requests per target, and schedules. With it, the running
+    /// count is the scaler's (`desired_count` is only the first one).
+    pub scaling: Option<Sp<Scaling>>,
+}
+
+/// Autoscaling of a service's task count.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    /// Fewest tasks (0 to 1000). Default 1.
+    pub min: Option<Sp<u32>>,
+    /// Most tasks (1 to 1000). Required.
+    pub max: Option<Sp<u32>>,
+    /// Keep the service's average CPU at this percent (1 to 100).
+    pub cpu: Option<Sp<u32>>,
+    /// Keep the service's average memory at this percent (1 to 100).
+    pub memory: Option<Sp<u32>>,
+    /// Keep the load balancer's requests per task per minute at this
+    /// (1 to 1000000); for a service routed from one load balancer.
+    pub requests_per_target: Option<Sp<u32>>,
+    /// Times at which min and/or max change, such as an off-hours
+    /// scale-down to 0 and back.
+    #[serde(default)]
+    pub schedule: Vec<ScheduleEntry>,
+}
+
+/// One scheduled change of a service's min and/or max task count.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    /// A name, unique in the service (lowercase letters, digits, `-`).
+    /// Default `schedule-N` (N from 1, in the order written).
+    pub name: Option<Sp<String>>,
+    /// `cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)`, one of
+    /// the day fields `?`: `cron(0 20 ? * MON-FRI *)` is 20:00 on weekdays.
+    pub cron: Sp<String>,
+    /// The IANA time zone of the cron, like `Europe/Paris`. Default `UTC`.
+    pub timezone: Option<Sp<String>>,
+    /// The min task count from then on.
+    pub min: Option<Sp<u32>>,
+    /// The max task count from then on.
+    pub max: Option<Sp<u32>>,
+}
+
+/// Email alerts and the alarms' thresholds.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alerts {
+    /// Default true; `false` in an environment turns alerts off there.
+    pub enabled: Option<Sp<bool>>,
+    /// Addresses notified on ALARM and on OK. Each must confirm the
+    /// subscription email SNS sends before it receives anything.
+    #[serde(default)]
+    pub email: Vec<Sp<String>>,
+    /// Alarm thresholds; each key has a default.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+/// Alarm thresholds. Percentages are 1 to 100.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// A service's average CPU, percent, over 15 minutes. Default 80.
+    pub cpu: Option<Sp<f64>>,
+    /// A service's average memory, percent, over 15 minutes. Default 80.
+    pub memory: Option<Sp<f64>>,
+    /// 5xx answers in 5 minutes, from the targets and from the load
+    /// balancer itself (one alarm each). Default 10.
+    pub http_5xx: Option<Sp<u32>>,
+    /// The targets' p95 response time, seconds, over 15 minutes. Default 2.
+    pub response_time: Option<Sp<f64>>,
+    /// Unhealthy targets of a target group for 5 minutes. Default 1.
+    pub unhealthy_targets: Option<Sp<u32>>,
+    /// A database's CPU, percent, over 15 minutes. Default 80.
+    pub db_cpu: Option<Sp<f64>>,
+    /// A database's free storage, GiB, at its lowest. Default 2.
+    pub db_free_storage_gib: Option<Sp<u32>>,
+    /// A database's connections, at most, over 15 minutes. Default 80 % of
+    /// PostgreSQL's `max_connections` for the instance class.
+    pub db_connections: Option<Sp<u32>>,
+    /// A Redis node's memory use, percent, over 15 minutes. Default 80.
+    pub redis_memory: Option<Sp<f64>>,
+    /// A Redis node's engine CPU, percent, over 15 minutes. Default 80.
+    pub redis_cpu: Option<Sp<f64>>,
+    /// The HTTP API's 5xx answers in 5 minutes. Default 10.
+    pub api_5xx: Option<Sp<u32>>,
+    /// The site's CloudFront 5xx error rate, percent, over 10 minutes.
+    /// Default 5.
+    pub site_5xx_rate: Option<Sp<f64>>,
+}
+
+/// Alerts keys an environment may change: `email` replaces the list,
+/// `thresholds` are merged key by key.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsOverlay {
+    pub enabled: Option<Sp<bool>>,
+    pub email: Option<Vec<Sp<String>>>,
+    pub thresholds: Option<Thresholds>,
+}
+
+/// Scaling keys an environment may change: each key replaces the base's,
+/// `schedule` the whole list (`schedule: []` removes it).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScalingOverlay {
+    pub min: Option<Sp<u32>>,
+    pub max: Option<Sp<u32>>,
+    pub cpu: Option<Sp<u32>>,
+    pub memory: Option<Sp<u32>>,
+    pub requests_per_target: Option<Sp<u32>>,
+    pub schedule: Option<Vec<ScheduleEntry>>,
 }
 
 /// One Allow statement of a service's task role.
@@ -695,6 +816,9 @@ pub struct Overlay {
     pub site: Option<SiteOverlay>,
     /// API keys this environment changes (throttling).
     pub api: Option<ApiOverlay>,
+    /// Alerts keys this environment changes (or alerts of its own).
+    pub alerts: Option<Sp<AlertsOverlay>>,
+    pub dashboard: Option<Sp<bool>>,
 }
 
 /// Site keys an environment may change.
@@ -756,6 +880,7 @@ pub struct ServiceOverlay {
     pub cpu: Option<Sp<u32>>,
     pub memory: Option<Sp<u32>>,
     pub log_retention: Option<Sp<u32>>,
+    pub scaling: Option<Sp<ScalingOverlay>>,
     #[serde(default)]
     pub containers: BTreeMap<Sp<String>, ContainerOverlay>,
 }

@@ -168,6 +168,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     crate::stores::check_view(spec, p);
     crate::edge::check_view(spec, p);
     crate::api::check_view(spec, p);
+    crate::ops::check_view(spec, p);
 }
 
 /// How many data subnets the stores need: one per AZ and two at least (RDS

@@ -6,11 +6,19 @@
 //! key for log groups `arn:PARTITION:logs:REGION:ACCOUNT:log-group:PREFIX*`
 //! only: the account id comes from STS at apply time, which is why the
 //! architect cannot write it. Reads split that statement back off, so the
-//! plan compares the same two fields the architect wrote. Deleting removes the alias
+//! plan compares the same two fields the architect wrote. With
+//! `cloudwatch_alarms`, a statement `CloudWatchAlarms` lets
+//! `cloudwatch.amazonaws.com` use the key (`kms:Decrypt`,
+//! `kms:GenerateDataKey*`), as AWS documents for alarms notifying a topic
+//! encrypted with it; it is split off the same way. A key with a `region`
+//! lives there (a topic for CloudFront's alarms is in us-east-1, and SNS
+//! encrypts with keys of its own region); its id is still the key id, so
+//! reads of a key the state does not record look in the stack's region,
+//! then in us-east-1. Deleting removes the alias
 //! and schedules the key's deletion after `deletion_window_in_days`, which is
 //! deletion in KMS terms: a key pending deletion counts as gone everywhere.
 
-use crate::context::AwsContext;
+use crate::context::{AwsContext, GLOBAL_REGION};
 use crate::error::has_code;
 use crate::util::*;
 use async_trait::async_trait;
@@ -24,6 +32,36 @@ use serde_json::{json, Value};
 const NOT_FOUND: &[&str] = &["NotFoundException"];
 /// The `Sid` of the CloudWatch Logs statement Gantry writes.
 const LOGS_SID: &str = "CloudWatchLogs";
+/// The `Sid` of the CloudWatch alarms statement Gantry writes.
+const ALARMS_SID: &str = "CloudWatchAlarms";
+
+/// The statement letting CloudWatch alarms use the key for an encrypted
+/// topic they notify, as AWS documents it (SNS asks KMS on the alarm's
+/// behalf; the topic's own policy limits who may publish).
+fn alarms_statement() -> Value {
+    json!({
+        "Sid": ALARMS_SID,
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*"
+    })
+}
+
+/// Removes Gantry's alarms statement from a policy document; true when it
+/// was there exactly as Gantry writes it.
+fn split_alarms(doc: &mut Value) -> bool {
+    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    match stmts.iter().position(|st| *st == alarms_statement()) {
+        Some(i) => {
+            stmts.remove(i);
+            true
+        }
+        None => false,
+    }
+}
 
 /// The ARN partition of a region.
 fn partition(region: &str) -> &'static str {
@@ -117,8 +155,13 @@ pub(crate) fn is_live(m: &KeyMetadata) -> bool {
 }
 
 impl Provider {
-    async fn describe(&self, id: &str) -> Result<Option<KeyMetadata>, ProviderError> {
-        match self.ctx.kms().describe_key().key_id(id).send().await {
+    /// The key's region: its own, else the stack's.
+    fn region_of<'a>(&'a self, p: &'a KmsKey) -> &'a str {
+        region_or(&p.region, self.ctx.region())
+    }
+
+    async fn describe(&self, region: &str, id: &str) -> Result<Option<KeyMetadata>, ProviderError> {
+        match self.ctx.kms_in(region).describe_key().key_id(id).send().await {
             Ok(out) => Ok(out.key_metadata.filter(is_live)),
             Err(e) => {
                 let e = Self::err(e);
@@ -132,10 +175,10 @@ impl Provider {
     }
 
     /// The key's first customer alias (`alias/...`, not `alias/aws/...`).
-    async fn alias_of(&self, key_id: &str) -> Result<Option<String>, ProviderError> {
+    async fn alias_of(&self, region: &str, key_id: &str) -> Result<Option<String>, ProviderError> {
         let aliases: Vec<_> = self
             .ctx
-            .kms()
+            .kms_in(region)
             .list_aliases()
             .key_id(key_id)
             .into_paginator()
@@ -154,9 +197,9 @@ impl Provider {
 
     /// AWS's default key policy: the account may do everything, and IAM
     /// policies decide the rest.
-    async fn default_policy(&self) -> Result<Value, ProviderError> {
+    async fn default_policy(&self, region: &str) -> Result<Value, ProviderError> {
         let account = self.ctx.account_id().await?;
-        let part = partition(self.ctx.region());
+        let part = partition(region);
         Ok(json!({
             "Version": "2012-10-17",
             "Id": "key-default-1",
@@ -173,28 +216,35 @@ impl Provider {
     /// The policy document to set: `None` leaves AWS's default (only when
     /// neither a policy nor the Logs statement is asked for).
     async fn rendered(&self, p: &KmsKey) -> Result<Option<Value>, ProviderError> {
-        let Some(prefix) = &p.logs_log_group_prefix else {
+        if p.logs_log_group_prefix.is_none() && !p.cloudwatch_alarms {
             return Ok((!p.policy.is_null()).then(|| p.policy.clone()));
-        };
+        }
+        let region = self.region_of(p);
         let mut doc = if p.policy.is_null() {
-            self.default_policy().await?
+            self.default_policy(region).await?
         } else {
             p.policy.clone()
         };
         let account = self.ctx.account_id().await?;
-        let st = logs_statement(self.ctx.region(), &account, prefix);
+        let mut add = Vec::new();
+        if let Some(prefix) = &p.logs_log_group_prefix {
+            add.push(logs_statement(region, &account, prefix));
+        }
+        if p.cloudwatch_alarms {
+            add.push(alarms_statement());
+        }
         match doc.get_mut("Statement").and_then(Value::as_array_mut) {
-            Some(stmts) => stmts.push(st),
+            Some(stmts) => stmts.extend(add),
             None => return Err(ProviderError::new(
                 "InvalidProperties",
-                "kms_key: the policy has no Statement list to add the CloudWatch Logs statement to",
+                "kms_key: the policy has no Statement list to add the CloudWatch statements to",
             )),
         }
         Ok(Some(doc))
     }
 
-    async fn set_rotation(&self, id: &str, on: bool) -> Result<(), ProviderError> {
-        let kms = self.ctx.kms();
+    async fn set_rotation(&self, region: &str, id: &str, on: bool) -> Result<(), ProviderError> {
+        let kms = self.ctx.kms_in(region);
         if on {
             kms.enable_key_rotation()
                 .key_id(id)
@@ -211,10 +261,10 @@ impl Provider {
         Ok(())
     }
 
-    async fn create_alias(&self, alias: &str, key_id: &str) -> Result<(), ProviderError> {
+    async fn create_alias(&self, region: &str, alias: &str, key_id: &str) -> Result<(), ProviderError> {
         let r = self
             .ctx
-            .kms()
+            .kms_in(region)
             .create_alias()
             .alias_name(alias)
             .target_key_id(key_id)
@@ -225,7 +275,7 @@ impl Provider {
             // A resumed create: point the alias at this key.
             Err(e) if has_code(&e, &["AlreadyExistsException"]) => {
                 self.ctx
-                    .kms()
+                    .kms_in(region)
                     .update_alias()
                     .alias_name(alias)
                     .target_key_id(key_id)
@@ -238,10 +288,10 @@ impl Provider {
         }
     }
 
-    async fn delete_alias(&self, alias: &str) -> Result<(), ProviderError> {
+    async fn delete_alias(&self, region: &str, alias: &str) -> Result<(), ProviderError> {
         self
             .ctx
-            .kms()
+            .kms_in(region)
             .delete_alias()
             .alias_name(alias)
             .send()
@@ -254,8 +304,9 @@ impl Provider {
     /// tags (for `find` and the inventory).
     pub(crate) async fn tagged_keys(
         ctx: &AwsContext,
+        region: &str,
     ) -> Result<Vec<(KeyMetadata, Vec<(String, String)>)>, ProviderError> {
-        let kms = ctx.kms();
+        let kms = &ctx.kms_in(region);
         let keys: Vec<_> = kms
             .list_keys()
             .into_paginator()
@@ -302,11 +353,32 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Where the key `id` is: the recorded region, else (a key the state
+    /// does not record) the stack's region or us-east-1, whichever knows it.
+    async fn locate(&self, id: &str, rec: Option<&KmsKey>) -> Result<Option<(String, KeyMetadata)>, ProviderError> {
+        if let Some(k) = rec {
+            let region = self.region_of(k).to_string();
+            return Ok(self.describe(&region, id).await?.map(|m| (region, m)));
+        }
+        let mut regions = vec![self.ctx.region().to_string()];
+        if self.ctx.region() != GLOBAL_REGION {
+            regions.push(GLOBAL_REGION.to_string());
+        }
+        for region in regions {
+            if let Some(m) = self.describe(&region, id).await? {
+                return Ok(Some((region, m)));
+            }
+        }
+        Ok(None)
+    }
+}
+
 #[async_trait]
 impl AwsKind for Provider {
     type Props = KmsKey;
     const NOT_FOUND: &'static [&'static str] = NOT_FOUND;
-    const LISTING: Listing = tagged(Region::Stack, "kms:key", |a| arn::after(a, "kms", "key/"));
+    const LISTING: Listing = tagged(Region::Both, "kms:key", |a| arn::after(a, "kms", "key/"));
 
     fn new(ctx: AwsContext) -> Self {
         Provider { ctx }
@@ -314,6 +386,7 @@ impl AwsKind for Provider {
 
     async fn create(&self, req: Create<'_, KmsKey>) -> Result<Applied, ProviderError> {
         let p = &req.props;
+        let region = self.region_of(p);
         let tags: Vec<Tag> = req.tag_set(None)
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().tag_key(k).tag_value(v).build().ok())
@@ -323,7 +396,7 @@ impl AwsKind for Provider {
         // recorded is found again by its tags (see `find`).
         let out = self
             .ctx
-            .kms()
+            .kms_in(region)
             .create_key()
             .description(&p.description)
             .set_policy(policy)
@@ -335,19 +408,19 @@ impl AwsKind for Provider {
             .key_metadata
             .ok_or_else(|| ProviderError::msg("CreateKey returned no key"))?;
         if p.enable_key_rotation {
-            self.set_rotation(m.key_id(), true).await?;
+            self.set_rotation(region, m.key_id(), true).await?;
         }
-        self.create_alias(&p.alias, m.key_id()).await?;
+        self.create_alias(region, &p.alias, m.key_id()).await?;
         Ok(applied(&m))
     }
 
     async fn read(&self, items: &[Item<'_, KmsKey>]) -> Result<Vec<Seen<KmsKey>>, ProviderError> {
         // KMS has no batch describe; the calls run concurrently.
         each::<Self, _, _>(&self.ctx, items, |id, rec| async move {
-            let Some(m) = self.describe(&id).await? else {
+            let Some((region, m)) = self.locate(&id, rec.as_ref()).await? else {
                 return Ok(None);
             };
-            let kms = self.ctx.kms();
+            let kms = self.ctx.kms_in(&region);
             let rotation = kms
                 .get_key_rotation_status()
                 .key_id(&id)
@@ -355,14 +428,14 @@ impl AwsKind for Provider {
                 .await
                 .map_err(Self::err)?
                 .key_rotation_enabled;
-            let alias = self.alias_of(&id).await?.unwrap_or_default();
+            let alias = self.alias_of(&region, &id).await?.unwrap_or_default();
             let mut unread = vec!["deletion_window_in_days"];
-            // A null policy without the Logs statement asks for AWS's
+            // A null policy without Gantry's statements asks for AWS's
             // default; what AWS holds then is that default, so the recorded
             // null stands. Otherwise the document is read and split into the
-            // two fields the architect writes.
-            let (policy, logs_log_group_prefix) = match rec.as_ref() {
-                Some(k) if !k.policy.is_null() || k.logs_log_group_prefix.is_some() => {
+            // fields the architect writes.
+            let (policy, logs_log_group_prefix, cloudwatch_alarms) = match rec.as_ref() {
+                Some(k) if !k.policy.is_null() || k.logs_log_group_prefix.is_some() || k.cloudwatch_alarms => {
                     let doc = kms
                         .get_key_policy()
                         .key_id(&id)
@@ -373,19 +446,19 @@ impl AwsKind for Provider {
                         .policy
                         .unwrap_or_default();
                     let account = self.ctx.account_id().await?;
-                    let (rest, prefix) =
-                        split_logs(decode_policy(&doc), self.ctx.region(), &account);
+                    let (mut rest, prefix) = split_logs(decode_policy(&doc), &region, &account);
+                    let alarms = split_alarms(&mut rest);
                     // Null stands for the default document it was rendered from.
-                    let base = if k.policy.is_null() && rest == self.default_policy().await? {
+                    let base = if k.policy.is_null() && rest == self.default_policy(&region).await? {
                         Value::Null
                     } else {
                         rest
                     };
-                    (base, prefix)
+                    (base, prefix, alarms)
                 }
                 _ => {
-                    unread.extend(["policy", "logs_log_group_prefix"]);
-                    (Value::Null, None)
+                    unread.extend(["policy", "logs_log_group_prefix", "cloudwatch_alarms"]);
+                    (Value::Null, None, false)
                 }
             };
             let props = KmsKey {
@@ -394,7 +467,13 @@ impl AwsKind for Provider {
                 enable_key_rotation: rotation,
                 policy,
                 logs_log_group_prefix,
-                deletion_window_in_days: rec.map(|k| k.deletion_window_in_days).unwrap_or(30),
+                deletion_window_in_days: rec.as_ref().map(|k| k.deletion_window_in_days).unwrap_or(30),
+                cloudwatch_alarms,
+                region: match rec.as_ref() {
+                    Some(k) => k.region.clone(),
+                    None if region == self.ctx.region() => String::new(),
+                    None => region.clone(),
+                },
             };
             Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&m).outputs }))
         })
@@ -404,7 +483,8 @@ impl AwsKind for Provider {
     async fn update(&self, req: Update<'_, KmsKey>) -> Result<Applied, ProviderError> {
         let old = &req.old;
         let new = &req.new;
-        let kms = self.ctx.kms();
+        let region = self.region_of(new);
+        let kms = self.ctx.kms_in(region);
         if old.description != new.description {
             kms.update_key_description()
                 .key_id(req.id)
@@ -414,12 +494,15 @@ impl AwsKind for Provider {
                 .map_err(Self::err)?;
         }
         if old.enable_key_rotation != new.enable_key_rotation {
-            self.set_rotation(req.id, new.enable_key_rotation).await?;
+            self.set_rotation(region, req.id, new.enable_key_rotation).await?;
         }
-        if old.policy != new.policy || old.logs_log_group_prefix != new.logs_log_group_prefix {
+        if old.policy != new.policy
+            || old.logs_log_group_prefix != new.logs_log_group_prefix
+            || old.cloudwatch_alarms != new.cloudwatch_alarms
+        {
             let doc = match self.rendered(new).await? {
                 Some(d) => d,
-                None => self.default_policy().await?,
+                None => self.default_policy(region).await?,
             };
             kms.put_key_policy()
                 .key_id(req.id)
@@ -430,27 +513,27 @@ impl AwsKind for Provider {
                 .map_err(Self::err)?;
         }
         // The alias as AWS holds it (a resumed run may have lost it).
-        let have = self.alias_of(req.id).await?;
+        let have = self.alias_of(region, req.id).await?;
         if have.as_deref() != Some(new.alias.as_str()) {
-            self.create_alias(&new.alias, req.id).await?;
+            self.create_alias(region, &new.alias, req.id).await?;
             if let Some(a) = have {
-                self.delete_alias(&a).await?;
+                self.delete_alias(region, &a).await?;
             }
         }
         let m = self
-            .describe(req.id)
+            .describe(region, req.id)
             .await?
             .ok_or_else(|| ProviderError::not_found(format!("KMS key {} is gone", req.id)))?;
         Ok(applied(&m))
     }
 
     async fn delete(&self, req: Delete<'_, KmsKey>) -> Result<(), ProviderError> {
-        if self.describe(req.id).await?.is_none() {
-            return Ok(());
-        }
         let p = req.recorded.as_ref();
-        if let Some(a) = self.alias_of(req.id).await? {
-            self.delete_alias(&a).await?;
+        let Some((region, _)) = self.locate(req.id, p).await? else {
+            return Ok(());
+        };
+        if let Some(a) = self.alias_of(&region, req.id).await? {
+            self.delete_alias(&region, &a).await?;
         }
         let window = p
             .map(|k| k.deletion_window_in_days)
@@ -458,7 +541,7 @@ impl AwsKind for Provider {
             .clamp(7, 30);
         let r = self
             .ctx
-            .kms()
+            .kms_in(&region)
             .schedule_key_deletion()
             .key_id(req.id)
             .pending_window_in_days(window)
@@ -469,7 +552,7 @@ impl AwsKind for Provider {
         match r {
             // Already pending deletion.
             Err(e) if has_code(&e, &["KMSInvalidStateException"]) => {
-                match self.describe(req.id).await? {
+                match self.describe(&region, req.id).await? {
                     None => Ok(()),
                     Some(_) => Err(e),
                 }
@@ -481,7 +564,7 @@ impl AwsKind for Provider {
     async fn find(&self, req: Find<'_, KmsKey>) -> Result<Option<Applied>, ProviderError> {
         // The key may exist without its alias (interrupted after CreateKey),
         // so look by tags.
-        let keys = Self::tagged_keys(&self.ctx).await?;
+        let keys = Self::tagged_keys(&self.ctx, self.region_of(&req.props)).await?;
         Ok(keys
             .into_iter()
             .find(|(_, tags)| {

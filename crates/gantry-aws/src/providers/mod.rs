@@ -14,10 +14,12 @@
 // Helpers shared by the kinds of one service.
 mod acm;
 mod apigw;
+mod appautoscaling;
 mod ec2;
 mod elb;
 mod memorydb;
 mod route53;
+mod sns;
 mod wafv2;
 
 use crate::context::AwsContext;
@@ -287,6 +289,16 @@ mod tests {
             "arn:aws:memorydb:eu-central-1:1:cluster/s-dev",
             "s-dev",
         ),
+        (
+            kinds::SNS_TOPIC,
+            "arn:aws:sns:eu-central-1:1:s-dev-alerts",
+            "arn:aws:sns:eu-central-1:1:s-dev-alerts",
+        ),
+        (
+            kinds::CLOUDWATCH_METRIC_ALARM,
+            "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",
+            "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",
+        ),
     ];
 
     #[test]
@@ -310,9 +322,14 @@ mod tests {
                 .collect();
             assert_eq!(claims, vec![(*kind, id.to_string())], "{arn}");
         }
-        // What lives inside an API or a domain name is not an API.
-        let inside = "arn:aws:apigateway:eu-central-1::/apis/a1/stages/$default";
-        assert!(tagged.iter().all(|(_, f)| f(inside).is_none()));
+        // What lives inside an API or a domain name is not an API, and a
+        // subscription (`TOPIC:ID`) is not its topic.
+        for inside in [
+            "arn:aws:apigateway:eu-central-1::/apis/a1/stages/$default",
+            "arn:aws:sns:eu-central-1:1:s-dev-alerts:0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+        ] {
+            assert!(tagged.iter().all(|(_, f)| f(inside).is_none()), "{inside}");
+        }
     }
 
     #[test]
@@ -352,10 +369,15 @@ mod tests {
                 "{k}"
             );
         }
+        // Also in us-east-1 for a site elsewhere: CloudFront's alarms, the
+        // topic they notify and its key.
         for k in [
             kinds::ACM_CERTIFICATE,
             kinds::WAFV2_WEB_ACL,
             kinds::WAFV2_IP_SET,
+            kinds::KMS_KEY,
+            kinds::SNS_TOPIC,
+            kinds::CLOUDWATCH_METRIC_ALARM,
         ] {
             assert!(
                 matches!(
