@@ -383,7 +383,11 @@ fn request_flows(out: &mut String, m: &Model, g: &DesiredGraph) {
                     label(&r.path)
                 );
                 out.push_str("    Note over G: throttling (rate and burst limits)\n");
-                let _ = writeln!(out, "    G->>A: {proto} {} through the VPC link", label(&r.path));
+                let _ = writeln!(
+                    out,
+                    "    G->>A: {proto} {} through the VPC link",
+                    label(&r.path)
+                );
             }
             None => {
                 let _ = writeln!(out, "    U->>A: {proto} {}", label(&r.path));
