@@ -7,6 +7,7 @@ mod destroy;
 mod docs;
 mod drift;
 mod exec;
+mod export;
 mod graph;
 mod logs;
 mod output;
@@ -31,6 +32,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Drift(a) => drift::run(g, a, color).await,
         Command::Cost(a) => cost::run(g, a),
         Command::Docs(a) => docs::run(g, a),
+        Command::Export(c) => export::run(g, c),
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Deploy(a) => deploy::deploy(g, a).await,
