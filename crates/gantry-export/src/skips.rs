@@ -322,3 +322,99 @@ pub fn written(template: &Value) -> Vec<(&'static str, String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::test_support::*;
+
+    fn public_lb(port_80: serde_json::Value) -> gantry_core::DesiredGraph {
+        let rule = |port: i32| json!({"protocol": "tcp", "from_port": port, "to_port": port, "cidr_ipv4": "0.0.0.0/0", "description": "in"});
+        graph(&[
+            (
+                "security_group",
+                "alb",
+                json!({"name": "alb", "description": "d", "vpc_id": "vpc-1", "ingress": [rule(80), rule(443)], "egress": []}),
+            ),
+            (
+                "lb",
+                "main",
+                json!({"name": "n", "internal": false, "subnet_ids": [], "security_group_ids": ["${ref:security_group.alb.id}"],
+                "idle_timeout_seconds": 60, "drop_invalid_header_fields": true, "desync_mitigation_mode": "defensive"}),
+            ),
+            (
+                "lb_listener",
+                "http",
+                json!({"load_balancer_arn": "${ref:lb.main.arn}", "port": 80, "protocol": "HTTP", "default_action": port_80}),
+            ),
+        ])
+    }
+
+    fn skipped(e: &crate::Export, id: &str) -> Vec<(String, String)> {
+        e.template["Resources"][id]["Metadata"]["checkov"]["skip"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                (
+                    s["id"].as_str().unwrap().to_string(),
+                    s["comment"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn port_80_for_the_redirect_is_skipped_with_that_reason() {
+        let e = export(&public_lb(
+            json!({"type": "redirect", "protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}),
+        ));
+        let sg = skipped(&e, "SecurityGroupAlb");
+        assert_eq!(sg.len(), 1);
+        assert_eq!(sg[0].0, "CKV_AWS_260");
+        assert!(sg[0].1.contains("redirects HTTP to HTTPS"));
+        // A redirecting listener needs no skip; access logs do.
+        assert!(skipped(&e, "LbListenerHttp").is_empty());
+        assert_eq!(skipped(&e, "LbMain")[0].0, "CKV_AWS_91");
+    }
+
+    #[test]
+    fn plain_http_without_a_domain_says_so() {
+        let e = export(&public_lb(
+            json!({"type": "forward", "target_group_arn": "arn:tg"}),
+        ));
+        let sg = skipped(&e, "SecurityGroupAlb");
+        assert!(sg[0].1.starts_with("The spec has no domain"));
+        let l: Vec<String> = skipped(&e, "LbListenerHttp")
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(l, ["CKV_AWS_2", "CKV_AWS_103"]);
+        assert_eq!(e.skips().len(), 4);
+    }
+
+    #[test]
+    fn cfn_lint_ignores_carry_their_reasons() {
+        let e = export(&graph(&[(
+            "subnet",
+            "a",
+            json!({"name": "s", "vpc_id": "vpc-1", "cidr_block": "10.0.0.0/20",
+            "availability_zone": "eu-west-1a", "map_public_ip_on_launch": false}),
+        )]));
+        let meta = &e.template["Resources"]["SubnetA"]["Metadata"]["cfn-lint"];
+        assert_eq!(meta["config"]["ignore_checks"], json!(["W3010"]));
+        assert!(meta["reasons"]["W3010"].as_str().unwrap().contains("zones"));
+    }
+
+    #[test]
+    fn every_skip_says_why() {
+        for s in SKIPS {
+            assert!(
+                s.reason.len() > 40 && s.reason.ends_with('.'),
+                "{}: {}",
+                s.check,
+                s.reason
+            );
+        }
+    }
+}

@@ -310,7 +310,7 @@ mod tests {
 
     #[test]
     fn service_after_the_listener_that_forwards_to_it() {
-        let g = graph(&[
+        let mut g = graph(&[
             (
                 "ecs_cluster",
                 "main",
@@ -340,7 +340,17 @@ mod tests {
                 }),
             ),
         ]);
+        let svc = g
+            .resources
+            .values_mut()
+            .find(|r| r.kind == "ecs_service")
+            .unwrap();
+        svc.note = Some("desired_count 0 until the first `gantry deploy --build`".into());
         let e = export(&g);
+        assert!(e
+            .notes
+            .iter()
+            .any(|n| n.message.contains("push one to their ECR repository")));
         let svc = res(&e, "EcsServiceWeb");
         assert_eq!(svc["DependsOn"], json!(["LbListenerRuleWeb"]));
         let p = &svc["Properties"];

@@ -568,4 +568,95 @@ mod tests {
         assert_eq!(p["TimeToLiveSpecification"]["AttributeName"], "expires");
         assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
     }
+
+    #[test]
+    fn file_system_mount_target_and_access_point() {
+        let g = graph(&[
+            key(),
+            (
+                "efs_file_system",
+                "files",
+                json!({"name": "shop-dev-files", "kms_key_id": "${ref:kms_key.main.arn}",
+                "performance_mode": "generalPurpose", "throughput_mode": "elastic"}),
+            ),
+            (
+                "efs_mount_target",
+                "files-a",
+                json!({"file_system_id": "${ref:efs_file_system.files.id}", "subnet_id": "subnet-1", "security_group_ids": ["sg-1"]}),
+            ),
+            (
+                "efs_access_point",
+                "files",
+                json!({"name": "shop-dev-files", "file_system_id": "${ref:efs_file_system.files.id}",
+                "posix_uid": 1000, "posix_gid": 1000, "root_path": "/uploads", "root_permissions": "0750"}),
+            ),
+        ]);
+        let e = export(&g);
+        let fs = res(&e, "EfsFileSystemFiles");
+        assert_eq!(fs["DeletionPolicy"], "Retain");
+        assert_eq!(fs["Properties"]["Encrypted"], true);
+        assert!(fs["Properties"]["FileSystemTags"].as_array().unwrap().len() == 4);
+        let mt = &res(&e, "EfsMountTargetFilesA")["Properties"];
+        assert_eq!(mt["FileSystemId"], json!({"Ref": "EfsFileSystemFiles"}));
+        let ap = &res(&e, "EfsAccessPointFiles")["Properties"];
+        assert_eq!(ap["PosixUser"], json!({"Uid": "1000", "Gid": "1000"}));
+        assert_eq!(ap["RootDirectory"]["CreationInfo"]["Permissions"], "0750");
+    }
+
+    #[test]
+    fn memorydb_user_acl_cluster_and_plain_parameters() {
+        let g = graph(&[
+            (
+                "secret",
+                "auth",
+                json!({"name": "n", "description": "d", "kms_key_id": "", "generate_length": 32, "exclude_punctuation": true, "recovery_window_in_days": 0}),
+            ),
+            (
+                "memorydb_subnet_group",
+                "cache",
+                json!({"name": "shop-dev-cache", "description": "d", "subnet_ids": ["subnet-1"]}),
+            ),
+            (
+                "memorydb_user",
+                "cache",
+                json!({"name": "shop-dev-app", "access_string": "on ~* &* +@all", "password_secret_arn": "${ref:secret.auth.arn}"}),
+            ),
+            (
+                "memorydb_acl",
+                "cache",
+                json!({"name": "shop-dev-cache", "user_names": ["${ref:memorydb_user.cache.name}"]}),
+            ),
+            (
+                "memorydb_cluster",
+                "cache",
+                json!({"name": "shop-dev-cache", "description": "d", "engine_version": "7.1", "node_type": "db.t4g.small",
+                "num_shards": 1, "num_replicas_per_shard": 1, "tls_enabled": true, "kms_key_id": "k", "acl_name": "${ref:memorydb_acl.cache.name}",
+                "subnet_group_name": "${ref:memorydb_subnet_group.cache.name}", "security_group_ids": ["sg-1"], "port": 6379, "snapshot_retention_limit": 7}),
+            ),
+            (
+                "ssm_parameter",
+                "mode",
+                json!({"name": "/gantry/shop/dev/MODE", "description": "d", "value": "prod"}),
+            ),
+        ]);
+        let e = export(&g);
+        let user = &res(&e, "MemorydbUserCache")["Properties"];
+        assert_eq!(
+            user["AuthenticationMode"]["Passwords"][0]["Fn::Join"][1][1],
+            json!({"Ref": "SecretAuth"})
+        );
+        assert_eq!(
+            res(&e, "MemorydbAclCache")["Properties"]["UserNames"],
+            json!([{"Ref": "MemorydbUserCache"}])
+        );
+        let c = res(&e, "MemorydbClusterCache");
+        assert_eq!(c["DeletionPolicy"], "Retain");
+        assert_eq!(
+            c["Properties"]["ACLName"],
+            json!({"Ref": "MemorydbAclCache"})
+        );
+        let p = &res(&e, "SsmParameterMode")["Properties"];
+        assert_eq!(p["Type"], "String");
+        assert_eq!(p["Tags"]["gantry:address"], "ssm_parameter.mode");
+    }
 }

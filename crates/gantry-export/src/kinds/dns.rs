@@ -256,4 +256,24 @@ mod tests {
             .iter()
             .any(|n| n.kind == NoteKind::Parameter && n.message.contains("us-east-1")));
     }
+
+    #[test]
+    fn a_new_zone_asks_for_delegation_and_outputs_its_name_servers() {
+        let e = export(&graph(&[(
+            "route53_zone",
+            "main",
+            json!({"name": "example.com", "comment": "c"}),
+        )]));
+        let z = &res(&e, "Route53ZoneMain")["Properties"];
+        assert_eq!(z["HostedZoneConfig"]["Comment"], "c");
+        assert_eq!(z["HostedZoneTags"].as_array().unwrap().len(), 4);
+        assert!(e
+            .notes
+            .iter()
+            .any(|n| n.kind == NoteKind::Deploy && n.message.contains("delegate example.com")));
+        assert_eq!(
+            e.template["Outputs"]["Route53ZoneMainNameServers"]["Value"],
+            json!({"Fn::Join": [",", {"Fn::GetAtt": ["Route53ZoneMain", "NameServers"]}]})
+        );
+    }
 }

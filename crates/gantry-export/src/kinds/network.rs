@@ -396,4 +396,62 @@ mod tests {
         assert_eq!(s3["RouteTableIds"], json!(["rtb-1"]));
         assert!(s3.get("SubnetIds").is_none());
     }
+
+    #[test]
+    fn subnets_associations_and_flow_logs() {
+        let g = graph(&[
+            (
+                "subnet",
+                "private-a",
+                json!({"name": "shop-dev-private-a", "vpc_id": "vpc-1", "cidr_block": "10.0.128.0/20",
+                "availability_zone": "eu-west-1a", "map_public_ip_on_launch": false}),
+            ),
+            (
+                "route_table",
+                "private-a",
+                json!({"name": "shop-dev-private-a", "vpc_id": "vpc-1", "routes": []}),
+            ),
+            (
+                "route_table_association",
+                "private-a",
+                json!({"subnet_id": "${ref:subnet.private-a.id}", "route_table_id": "${ref:route_table.private-a.id}"}),
+            ),
+            (
+                "log_group",
+                "flow",
+                json!({"name": "/gantry/shop/dev/vpc-flow-logs", "retention_in_days": 30}),
+            ),
+            (
+                "iam_role",
+                "flow",
+                json!({"name": "f", "description": "d", "assume_role_service": "vpc-flow-logs.amazonaws.com", "inline_policies": {}}),
+            ),
+            (
+                "vpc_flow_log",
+                "main",
+                json!({"name": "shop-dev", "vpc_id": "vpc-1", "traffic_type": "ALL",
+                "log_group_name": "${ref:log_group.flow.name}", "deliver_logs_permission_arn": "${ref:iam_role.flow.arn}",
+                "max_aggregation_interval": 600}),
+            ),
+        ]);
+        let e = export(&g);
+        assert_eq!(
+            res(&e, "SubnetPrivateA")["Properties"]["AvailabilityZone"],
+            "eu-west-1a"
+        );
+        let a = res(&e, "RouteTableAssociationPrivateA");
+        assert_eq!(a["Type"], "AWS::EC2::SubnetRouteTableAssociation");
+        assert!(a["Properties"].get("Tags").is_none());
+        let f = &res(&e, "VpcFlowLogMain")["Properties"];
+        assert_eq!(f["LogGroupName"], json!({"Ref": "LogGroupFlow"}));
+        assert_eq!(
+            f["DeliverLogsPermissionArn"],
+            json!({"Fn::GetAtt": ["IamRoleFlow", "Arn"]})
+        );
+        assert_eq!(f["MaxAggregationInterval"], 600);
+        // A table without routes is only the table.
+        assert!(e.template["Resources"]
+            .get("RouteTablePrivateARoute1")
+            .is_none());
+    }
 }
