@@ -122,6 +122,28 @@ impl Export {
             .map_or(0, |m| m.len())
     }
 
+    /// The capabilities CloudFormation must be granted to deploy it: roles
+    /// keep Gantry's names, which takes `CAPABILITY_NAMED_IAM`.
+    pub fn capabilities(&self) -> Vec<&'static str> {
+        let named_roles = self.template["Resources"]
+            .as_object()
+            .is_some_and(|m| m.values().any(|r| r["Type"] == "AWS::IAM::Role"));
+        if named_roles {
+            vec!["CAPABILITY_NAMED_IAM"]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The template Parameters' names.
+    pub fn parameters(&self) -> Vec<&str> {
+        self.template
+            .get("Parameters")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
     /// Per-resource scanner skips written into the template, as
     /// `(tool, check id, logical id)`.
     pub fn skips(&self) -> Vec<(&'static str, String, String)> {
@@ -170,7 +192,10 @@ pub fn cloudformation(graph: &DesiredGraph, ctx: &Context) -> Result<Export, Exp
     if !outputs.is_empty() {
         template["Outputs"] = Value::Object(outputs);
     }
-    Ok(Export { template, notes })
+    let mut export = Export { template, notes };
+    let capabilities = export.capabilities();
+    export.template["Metadata"]["Gantry"]["Capabilities"] = json!(capabilities);
+    Ok(export)
 }
 
 /// What users reach or delegate to: load balancer and distribution DNS

@@ -61,6 +61,24 @@ fn cloudformation(g: &Global, a: &CloudformationArgs) -> miette::Result<u8> {
             out.parameter_count(),
             out.skips().len()
         );
+        // How to deploy it; parameters are left for the deployer to fill in.
+        let mut deploy = format!(
+            "aws cloudformation deploy --region {} --stack-name {}-{} --template-file {}",
+            ctx.region,
+            ctx.stack,
+            ctx.env,
+            path.display()
+        );
+        let caps = out.capabilities();
+        if !caps.is_empty() {
+            deploy.push_str(&format!(" --capabilities {}", caps.join(" ")));
+        }
+        let params = out.parameters();
+        if !params.is_empty() {
+            let values: Vec<String> = params.iter().map(|p| format!("{p}=...")).collect();
+            deploy.push_str(&format!(" --parameter-overrides {}", values.join(" ")));
+        }
+        println!("  deploy with: {deploy}");
         for kind in [
             NoteKind::Parameter,
             NoteKind::Folded,
