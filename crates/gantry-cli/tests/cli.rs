@@ -330,6 +330,13 @@ fn cloudformation_export_of_every_example_passes_the_scanners() {
         printed.contains("acm_certificate_validation.main (folded)"),
         "{printed}"
     );
+    // How to deploy: roles keep their names, parameters are filled in.
+    assert!(
+        printed.contains(
+            "--capabilities CAPABILITY_NAMED_IAM --parameter-overrides AcmCertificateSite=... Wafv2WebAclSite=..."
+        ),
+        "{printed}"
+    );
     // -e and --all together are refused.
     let spec = Path::new(ROOT).join("examples/minimal.yaml");
     let both = gantry(
