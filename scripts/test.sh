@@ -3,7 +3,8 @@
 # fault proxy and moto's gaps filled), then unit, snapshot, engine (fake
 # provider) and end-to-end tests against the local AWS emulator, which the
 # tests install (into .venv) and start themselves on free loopback ports,
-# and podman with a local registry for the tests that build images.
+# podman with a local registry for the tests that build images, and the
+# template scanners for the CloudFormation export.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,5 +14,8 @@ scripts/emulator.sh install
 scripts/registry.sh install
 # Mermaid's parser (npm) and chromium, for the diagrams `gantry docs` writes.
 scripts/docs.sh install
+# cfn-lint and checkov (PyPI, into .venv-scanners), for the templates
+# `gantry export cloudformation` writes.
+scripts/scanners.sh install
 "${GANTRY_VENV:-$root/.venv}/bin/python" -m unittest discover -s scripts -p 'test_*.py'
 cargo test --workspace --locked "$@"

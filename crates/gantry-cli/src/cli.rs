@@ -77,6 +77,10 @@ pub enum Command {
     /// Write the architecture document (diagrams and tables) of an
     /// environment, generated from the spec and the recorded state.
     Docs(DocsArgs),
+    /// Write the environment's desired architecture for another tool
+    /// (a CloudFormation template), from the spec alone.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Create or update the stack to match the spec.
     Up(UpArgs),
     /// Delete every resource of the stack.
@@ -235,6 +239,36 @@ pub struct DocsArgs {
     /// Write to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A CloudFormation template (JSON) of the environment's desired graph:
+    /// `DIR/<stack>-<env>.template.json`. What CloudFormation cannot say
+    /// the way Gantry does is printed and kept in the template's Metadata.
+    Cloudformation(CloudformationArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry export cloudformation                   # cfn/<stack>-dev.template.json
+  gantry export cloudformation -e prod -o infra/
+  gantry export cloudformation --all             # one template per environment
+
+Scanner findings Gantry answers on purpose are skipped per resource in the
+template's Metadata, each with its reason (crates/gantry-export/src/skips.rs).")]
+pub struct CloudformationArgs {
+    /// The directory the templates are written to.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        default_value = "cfn"
+    )]
+    pub output: PathBuf,
+    /// Every environment of the spec, a template each.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

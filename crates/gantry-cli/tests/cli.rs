@@ -370,3 +370,144 @@ fn import_compose_writes_a_valid_spec_and_never_overwrites_one() {
     let spec = std::fs::read_to_string(d.path().join("deploy/gantry.yaml")).unwrap();
     assert!(spec.contains("build: ../frontend"), "{spec}");
 }
+
+/// `gantry export cloudformation --all` of every example: a template per
+/// environment, which cfn-lint and checkov (`scripts/scanners.sh install`,
+/// run by `scripts/test.sh`) pass with no finding; every check they skip
+/// is one the template itself skips on that resource, with its reason
+/// (`crates/gantry-export/src/skips.rs`). What the templates cannot say
+/// by themselves is printed.
+#[test]
+fn cloudformation_export_of_every_example_passes_the_scanners() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let cfn = out_dir.path().join("cfn");
+    let mut printed = String::new();
+    for example in [
+        "minimal",
+        "fastapi-rds",
+        "agent-platform",
+        "astro",
+        "reviewguide",
+        "saas-platform",
+    ] {
+        let spec = Path::new(ROOT).join(format!("examples/{example}.yaml"));
+        let out = gantry(
+            out_dir.path(),
+            &[
+                "-f",
+                spec.to_str().unwrap(),
+                "export",
+                "cloudformation",
+                "--all",
+                "-o",
+                cfn.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{example}: {}", text(&out.stderr));
+        printed.push_str(&text(&out.stdout));
+    }
+    eprintln!("{printed}");
+    let mut templates: Vec<_> = std::fs::read_dir(&cfn)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    templates.sort();
+    // Two environments per example.
+    assert_eq!(templates.len(), 12, "{templates:?}");
+    assert_eq!(printed.matches("Wrote ").count(), 12, "{printed}");
+    // astro lives in eu-central-1: CloudFront's certificate and web ACL
+    // are passed in from us-east-1; validations fold into certificates.
+    assert!(
+        printed.contains("acm_certificate.site (parameter)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("wafv2_web_acl.site (parameter)"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("acm_certificate_validation.main (folded)"),
+        "{printed}"
+    );
+    // How to deploy: roles keep their names, parameters are filled in.
+    assert!(
+        printed.contains(
+            "--capabilities CAPABILITY_NAMED_IAM --parameter-overrides AcmCertificateSite=... Wafv2WebAclSite=..."
+        ),
+        "{printed}"
+    );
+    // -e and --all together are refused.
+    let spec = Path::new(ROOT).join("examples/minimal.yaml");
+    let both = gantry(
+        out_dir.path(),
+        &[
+            "-f",
+            spec.to_str().unwrap(),
+            "-e",
+            "prod",
+            "export",
+            "cloudformation",
+            "--all",
+        ],
+    );
+    assert_eq!(both.status.code(), Some(1));
+
+    let scanners = Path::new(ROOT).join("scripts/scanners.sh");
+    assert!(
+        Path::new(ROOT).join(".venv-scanners/bin/checkov").exists(),
+        "scripts/scanners.sh install (run by scripts/test.sh) provides cfn-lint and checkov"
+    );
+    // cfn-lint: exit 0 means no error, warning or informational finding.
+    let lint = Command::new(&scanners)
+        .args(["run", "cfn-lint"])
+        .args(&templates)
+        .output()
+        .expect("run cfn-lint");
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "cfn-lint: {}{}",
+        text(&lint.stdout),
+        text(&lint.stderr)
+    );
+    let checkov = Command::new(&scanners)
+        .args(["run", "checkov", "-d"])
+        .arg(&cfn)
+        .args(["--framework", "cloudformation", "--compact", "-o", "json"])
+        .output()
+        .expect("run checkov");
+    let report: serde_json::Value = serde_json::from_slice(&checkov.stdout).unwrap_or_else(|e| {
+        panic!(
+            "checkov printed no JSON ({e}): {}{}",
+            text(&checkov.stdout),
+            text(&checkov.stderr)
+        )
+    });
+    let summary = &report["summary"];
+    let failed: Vec<String> = report["results"]["failed_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {} {}", f["check_id"], f["file_path"], f["resource"]))
+        .collect();
+    assert!(failed.is_empty(), "checkov failures: {failed:#?}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert_eq!(summary["parsing_errors"], 0, "{summary}");
+    assert_eq!(checkov.status.code(), Some(0), "{summary}");
+    let skipped = report["results"]["skipped_checks"].as_array().unwrap();
+    for s in skipped {
+        let reason = s["check_result"]["suppress_comment"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            reason.len() > 20,
+            "{} skipped without a reason: {s}",
+            s["check_id"]
+        );
+    }
+    assert!(summary["passed"].as_u64().unwrap() > 500, "{summary}");
+    eprintln!(
+        "checkov: {} resources, {} passed, {} skipped with reasons, 0 failed",
+        summary["resource_count"], summary["passed"], summary["skipped"]
+    );
+}

@@ -7,6 +7,7 @@ mod destroy;
 mod docs;
 mod drift;
 mod exec;
+mod export;
 mod graph;
 mod import;
 mod init;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
             }
         }
         Command::Docs(a) => docs::run(g, a),
+        Command::Export(c) => export::run(g, c),
         Command::Up(a) => up::run(g, a, color).await,
         Command::Destroy(a) => destroy::run(g, a, color).await,
         Command::Deploy(a) => deploy::deploy(g, a).await,
