@@ -605,6 +605,8 @@ pub struct StatusReport {
     pub endpoints: Vec<crate::endpoints::Endpoint>,
     /// Who holds the state lock right now, if anyone.
     pub lock: Option<gantry_state::LockInfo>,
+    /// The stack's alarms in ALARM now, oldest first.
+    pub alarms: Vec<gantry_aws::status::AlarmStatus>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -694,6 +696,18 @@ pub async fn status(
             .map_err(|e| OpsError::Connect(e.to_string()))?,
         _ => Vec::new(),
     };
+    // Only a stack with alarms is asked about them.
+    let has_alarms = state
+        .resources
+        .values()
+        .any(|r| r.kind == gantry_core::kinds::CLOUDWATCH_METRIC_ALARM);
+    let alarms = if has_alarms {
+        gantry_aws::status::alarms(ctx, &gantry_architect::monitoring::alarm_prefix(&ws.model))
+            .await
+            .map_err(|e| OpsError::Connect(e.to_string()))?
+    } else {
+        Vec::new()
+    };
     Ok(StatusReport {
         stack: ws.model.stack.clone(),
         env: ws.model.env.clone(),
@@ -704,5 +718,6 @@ pub async fn status(
         untracked,
         endpoints: crate::endpoints::endpoints(&state),
         lock: ws.backend.read_lock()?,
+        alarms,
     })
 }

@@ -44,6 +44,18 @@ pub fn render(r: &StatusReport) -> String {
             service(&mut out, s);
         }
     }
+    if !r.alarms.is_empty() {
+        let _ = writeln!(out, "\nAlarms in ALARM ({}):", r.alarms.len());
+        for a in &r.alarms {
+            let since = a
+                .since
+                .as_deref()
+                .map(|s| format!(" since {s}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  {}{since}: {}", a.name, a.description);
+            let _ = writeln!(out, "    {} ({})", a.reason, a.metric);
+        }
+    }
     out.push_str(&endpoints(&r.endpoints));
     if !r.untracked.is_empty() {
         let _ = writeln!(
@@ -276,6 +288,14 @@ mod tests {
                 via: "lb.main".into(),
             }],
             lock: None,
+            alarms: vec![gantry_aws::status::AlarmStatus {
+                name: "shop-dev-svc-web-cpu".into(),
+                region: "us-east-1".into(),
+                metric: "AWS/ECS CPUUtilization (Average)".into(),
+                description: "Service web: average CPU at 80 % or more for 15 minutes".into(),
+                reason: "Threshold Crossed: 3 datapoints [91.2, 88.0, 86.5] were greater than or equal to the threshold (80.0).".into(),
+                since: Some("2026-12-07T10:02:00Z".into()),
+            }],
         };
         insta::assert_snapshot!(render(&report));
     }

@@ -308,3 +308,50 @@ async fn logs_in_order_filtered_followed_and_queried_and_exec() {
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `gantry status` lists the stack's alarms in ALARM, read through
+/// CloudWatch: one put into ALARM by hand shows with its reason; the others
+/// (INSUFFICIENT_DATA) do not.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_alarms_in_alarm() {
+    let spec = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: minimal", "name: alarmed")
+        .replacen(
+            "\nnetwork:\n",
+            "\nalerts:\n  email: [ops@example.com]\n\nnetwork:\n",
+            1,
+        );
+    let p = Project::new(&spec).keyed("alarmed");
+    support::emulator_env();
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    let quiet = p.gantry(&["status", "--json"]).json();
+    assert_eq!(quiet["alarms"], serde_json::json!([]), "{quiet}");
+    let name = p
+        .gantry(&["state", "show", "cloudwatch_metric_alarm.svc-web-cpu"])
+        .json()["props"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ctx.cloudwatch()
+        .set_alarm_state()
+        .alarm_name(&name)
+        .state_value(gantry_aws::aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("Threshold Crossed: 3 datapoints were greater than the threshold (80.0).")
+        .send()
+        .await
+        .unwrap();
+    let json = p.gantry(&["status", "--json"]).json();
+    let alarms = json["alarms"].as_array().unwrap();
+    assert_eq!(alarms.len(), 1, "{json}");
+    assert_eq!(alarms[0]["name"], name.as_str());
+    let text = p.gantry(&["status"]);
+    assert!(
+        text.stdout().contains("Alarms in ALARM (1):")
+            && text.stdout().contains("Threshold Crossed: 3 datapoints"),
+        "{}",
+        text.stdout()
+    );
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+}
