@@ -18,10 +18,10 @@
 //! `log_group.api_access`), which load balancer and service names cannot
 //! contain, so they never collide with theirs.
 
-use crate::compute::{PROD_RETENTION_DAYS, RETENTION_DAYS};
+use crate::common::{retention, sg_name, stack_key_arn, tcp};
 use crate::naming::{fnv1a, slug};
 use crate::network::{ids, Net};
-use crate::routing::{host_slug, sg_name};
+use crate::routing::host_slug;
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
@@ -36,18 +36,6 @@ pub(crate) const LB_PORT: i32 = 80;
 pub const INTEGRATION_TIMEOUT_MS: i32 = 30_000;
 /// One JSON line per request in the access log.
 pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","path":"$context.path","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength","integrationLatency":"$context.integrationLatency","integrationError":"$context.integrationErrorMessage"}"#;
-
-fn tcp(port: i32, description: &str) -> SgRule {
-    SgRule {
-        protocol: "tcp".into(),
-        from_port: port,
-        to_port: port,
-        cidr_ipv4: None,
-        cidr_ipv6: None,
-        source_security_group_id: None,
-        description: description.into(),
-    }
-}
 
 /// The VPC link's security group (routing needs it before the load
 /// balancer's group, which admits it). `None` without an API.
@@ -68,7 +56,7 @@ pub(crate) fn link_security_group(m: &Model, net: &Net, g: &mut Graph) -> Option
                 cidr_ipv4: Some(m.network.cidr.to_string()),
                 ..tcp(
                     LB_PORT,
-                    &format!("HTTP to load balancer {} inside the VPC", api.lb),
+                    format!("HTTP to load balancer {} inside the VPC", api.lb),
                 )
             }],
         },
@@ -159,13 +147,9 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
         "api_access",
         &LogGroup {
             name: format!("/gantry/{}/{}/api-gateway/access", m.stack, m.env),
-            retention_in_days: if m.is_prod() {
-                PROD_RETENTION_DAYS
-            } else {
-                RETENTION_DAYS
-            },
+            retention_in_days: retention(m, None),
             // Inside the prefix the stack key admits CloudWatch Logs for.
-            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
+            kms_key_id: stack_key_arn(m),
         },
     ));
     let stage = g.add(Resource::new(

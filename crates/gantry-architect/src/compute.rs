@@ -13,10 +13,6 @@ use gantry_model::{Capacity, Container, Image, Model, Service};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Log retention in days: production keeps three months, the rest a month.
-pub const RETENTION_DAYS: i32 = 30;
-pub const PROD_RETENTION_DAYS: i32 = 90;
-
 pub(crate) fn build(
     m: &Model,
     net: &Net,
@@ -66,24 +62,16 @@ fn service(
     g: &mut Graph,
 ) {
     let prefix = m.prefix();
-    let log_name = format!("{}{}", crate::data::log_group_prefix(m), s.name);
+    let log_name = format!("{}{}", crate::common::log_group_prefix(m), s.name);
     let log_group = g.add(Resource::new(
         kinds::LOG_GROUP,
         &s.name,
         &LogGroup {
             name: log_name.clone(),
-            retention_in_days: s.log_retention.map_or(
-                if m.is_prod() {
-                    PROD_RETENTION_DAYS
-                } else {
-                    RETENTION_DAYS
-                },
-                // Validated against CloudWatch's periods, all below i32::MAX.
-                |d| d as i32,
-            ),
+            retention_in_days: crate::common::retention(m, s.log_retention),
             // Encrypted with the stack's key when there is one (its policy
             // admits CloudWatch Logs for the stack's log groups).
-            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
+            kms_key_id: crate::common::stack_key_arn(m),
         },
     ));
 

@@ -16,6 +16,7 @@
 //! Resources carry no tags: providers add the `gantry:*` tags.
 
 mod api;
+pub mod common;
 mod compute;
 pub mod data;
 pub mod monitoring;

@@ -411,7 +411,7 @@ pub(crate) fn build(m: &Model, routing: &Routing, g: &mut Graph) {
     };
     let w = watches(m, routing, &alerts.thresholds, g);
     let prefix = m.prefix();
-    let key = crate::data::stack_key(m).expect("alerts need the stack key");
+    let key = crate::common::stack_key(m).expect("alerts need the stack key");
     let topic = alerts_topic(m, TOPIC, "", reference(&key, "arn"), g);
     let global = (m.region != CLOUDFRONT_METRICS_REGION
         && w.iter().any(|w| w.region == CLOUDFRONT_METRICS_REGION))

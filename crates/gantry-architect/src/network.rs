@@ -291,7 +291,7 @@ pub(crate) fn endpoints(
         kinds::SECURITY_GROUP,
         "endpoints",
         &SecurityGroup {
-            name: crate::routing::sg_name(&format!("{prefix}-endpoints")),
+            name: crate::common::sg_name(&format!("{prefix}-endpoints")),
             description: "VPC interface endpoints: HTTPS from Gantry services".into(),
             vpc_id: net.vpc_id(),
             ingress,
@@ -364,18 +364,14 @@ pub(crate) fn flow_logs(m: &Model, net: &Net, g: &mut Graph) {
     if !m.network.flow_logs {
         return;
     }
-    let name = format!("{}vpc-flow-logs", crate::data::log_group_prefix(m));
+    let name = format!("{}vpc-flow-logs", crate::common::log_group_prefix(m));
     let group = g.add(Resource::new(
         kinds::LOG_GROUP,
         "vpc-flow-logs",
         &LogGroup {
             name: name.clone(),
-            retention_in_days: if m.is_prod() {
-                crate::compute::PROD_RETENTION_DAYS
-            } else {
-                crate::compute::RETENTION_DAYS
-            },
-            kms_key_id: crate::data::stack_key(m).map(|k| reference(&k, "arn")),
+            retention_in_days: crate::common::retention(m, None),
+            kms_key_id: crate::common::stack_key_arn(m),
         },
     ));
     let role = g.add(Resource::new(

@@ -14,6 +14,7 @@
 //! other load balancers prefix or suffix their name (`security_group.alb-NAME`,
 //! `lb_listener.NAME-http`, target groups `SVC-CONTAINER-NAME`).
 
+use crate::common::{sg_name, tcp};
 use crate::naming::{fnv1a, short_name, slug};
 use crate::network::{ids, Net};
 use crate::{priority, ArchitectError, Graph, MAX_RULES};
@@ -42,33 +43,12 @@ pub(crate) struct Routing {
     pub api_listener: Option<Address>,
 }
 
-/// Security group names may not start with `sg-`.
-pub(crate) fn sg_name(name: &str) -> String {
-    if name.starts_with("sg-") {
-        format!("gantry-{name}")
-    } else {
-        name.to_string()
-    }
-}
-
 /// ALB reserves names starting with `internal-`.
 fn lb_name(prefix: &str) -> String {
     if prefix.starts_with("internal-") {
         short_name(&format!("gantry-{prefix}"), 32)
     } else {
         short_name(prefix, 32)
-    }
-}
-
-fn tcp(port: i32, description: String) -> SgRule {
-    SgRule {
-        protocol: "tcp".into(),
-        from_port: port,
-        to_port: port,
-        cidr_ipv4: None,
-        cidr_ipv6: None,
-        source_security_group_id: None,
-        description,
     }
 }
 
@@ -328,12 +308,12 @@ pub(crate) fn build(
             Egress::Endpoints | Egress::None => {
                 let mut rules = vec![SgRule {
                     cidr_ipv4: Some("0.0.0.0/0".into()),
-                    ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers".into())
+                    ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers")
                 }];
                 if has_internal {
                     rules.push(SgRule {
                         cidr_ipv4: Some(m.network.cidr.to_string()),
-                        ..tcp(80, "HTTP to internal load balancers in the VPC".into())
+                        ..tcp(80, "HTTP to internal load balancers in the VPC")
                     });
                 }
                 rules.extend(store_egress(m, s));
