@@ -127,329 +127,421 @@ pub(crate) fn build(
     routing: &Routing,
     g: &mut Graph,
 ) -> BTreeMap<String, ServiceWiring> {
-    let prefix = m.prefix();
-    let prod = m.is_prod();
-    let part = partition(&m.region);
-    let mut b = Built::default();
-    let users = |store: &str| -> Vec<(String, Address)> {
-        m.users_of(store)
-            .map(|(s, _)| (s.name.clone(), routing.service_sgs[&s.name].clone()))
-            .collect()
+    let cx = Stores {
+        m,
+        net,
+        routing,
+        prefix: m.prefix(),
+        prod: m.is_prod(),
     };
-
-    if m.needs_key() {
-        b.key = Some(g.add(Resource::new(
-            kinds::KMS_KEY,
-            "main",
-            &KmsKey {
-                alias: format!("alias/gantry/{prefix}"),
-                description: format!("Gantry {} ({}): data, secrets and logs", m.stack, m.env),
-                enable_key_rotation: true,
-                // AWS's default key policy (the account): roles get use of
-                // the key through their own IAM policies. CloudWatch Logs is
-                // no IAM principal of the account, so the policy itself must
-                // admit it, for this stack's log groups only.
-                policy: Value::Null,
-                logs_log_group_prefix: Some(log_group_prefix(m)),
-                deletion_window_in_days: if prod { 30 } else { 7 },
-                // Alarms notify a topic encrypted with this key: CloudWatch
-                // must be able to use it (the topic policy limits it to
-                // this stack's alarms).
-                cloudwatch_alarms: m.alerts.is_some(),
-                region: String::new(),
-            },
-        )));
-    }
-    let key_arn = || reference(b.key.as_ref().expect("a store exists"), "arn");
-    let recovery = if prod { 7 } else { 0 };
-
-    for s in &m.secrets {
-        let addr = g.add(Resource::new(
-            kinds::SECRET,
-            &s.name,
-            &Secret {
-                name: format!("gantry/{}/{}/{}", m.stack, m.env, s.name),
-                description: match s.generate {
-                    Some(_) => format!("Secret {} of {prefix}, generated", s.name),
-                    None => format!(
-                        "Secret {} of {prefix}, set with `gantry secret set {}`",
-                        s.name, s.name
-                    ),
-                },
-                kms_key_id: key_arn(),
-                generate_length: s.generate.map(|n| n as i32),
-                exclude_punctuation: s.no_punctuation,
-                recovery_window_in_days: recovery,
-            },
-        ));
-        b.secrets.insert(s.name.clone(), addr);
-    }
-    for p in &m.parameters {
-        let addr = g.add(Resource::new(
-            kinds::SSM_PARAMETER,
-            &p.name,
-            &SsmParameter {
-                name: format!("/gantry/{}/{}/{}", m.stack, m.env, p.name),
-                description: format!("Parameter {} of {prefix}", p.name),
-                value: p.value.clone(),
-            },
-        ));
-        b.parameters.insert(p.name.clone(), addr);
-    }
-
-    for db in &m.postgres {
-        let physical = dashed(&format!("{prefix}-{}", db.name));
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &format!("db-{}", db.name),
-            &SecurityGroup {
-                name: sg_name(&format!("{physical}-db")),
-                description: format!(
-                    "PostgreSQL {}: port {POSTGRES_PORT} from the services that use it",
-                    db.name
-                ),
-                vpc_id: net.vpc_id(),
-                ingress: ingress_from(&users(&db.name), POSTGRES_PORT, "PostgreSQL"),
-                egress: Vec::new(),
-            },
-        ));
-        let group = g.add(Resource::new(
-            kinds::DB_SUBNET_GROUP,
-            &db.name,
-            &DbSubnetGroup {
-                name: physical.clone(),
-                description: format!("PostgreSQL {} in the data subnets", db.name),
-                subnet_ids: ids(&net.data_subnets),
-            },
-        ));
-        let inst = g.add(Resource::new(
-            kinds::DB_INSTANCE,
-            &db.name,
-            &DbInstance {
-                identifier: short_name(&physical, 63),
-                engine: "postgres".into(),
-                engine_version: db.version.clone(),
-                instance_class: db.instance_class.clone(),
-                allocated_storage: db.storage as i32,
-                max_allocated_storage: db.max_storage as i32,
-                storage_type: "gp3".into(),
-                kms_key_id: key_arn(),
-                db_name: db.database.clone(),
-                master_username: db.username.clone(),
-                db_subnet_group_name: reference(&group, "name"),
-                vpc_security_group_ids: vec![reference(&sg, "id")],
-                multi_az: db.multi_az,
-                backup_retention_period: db.backup_retention as i32,
-                deletion_protection: db.deletion_protection,
-                final_snapshot: db.final_snapshot,
-                port: POSTGRES_PORT,
-            },
-        ));
-        b.postgres.insert(db.name.clone(), inst);
-    }
-
-    for r in &m.redis {
-        let physical = dashed(&format!("{prefix}-{}", r.name));
-        let auth = g.add(Resource::new(
-            kinds::SECRET,
-            &format!("{}-auth", r.name),
-            &Secret {
-                name: format!("gantry/{}/{}/{}-auth", m.stack, m.env, r.name),
-                description: if r.durable {
-                    format!(
-                        "Password of the MemoryDB user of Redis {} of {prefix}, generated",
-                        r.name
-                    )
-                } else {
-                    format!("AUTH token of Redis {} of {prefix}, generated", r.name)
-                },
-                kms_key_id: key_arn(),
-                generate_length: Some(AUTH_TOKEN_LENGTH),
-                // ElastiCache tokens and MemoryDB passwords exclude several
-                // punctuation characters.
-                exclude_punctuation: true,
-                recovery_window_in_days: recovery,
-            },
-        ));
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &format!("redis-{}", r.name),
-            &SecurityGroup {
-                name: sg_name(&format!("{physical}-redis")),
-                description: format!(
-                    "Redis {}: port {REDIS_PORT} from the services that use it",
-                    r.name
-                ),
-                vpc_id: net.vpc_id(),
-                ingress: ingress_from(&users(&r.name), REDIS_PORT, "Redis"),
-                egress: Vec::new(),
-            },
-        ));
-        if r.durable {
-            let built = memorydb(m, net, r, &physical, &auth, &sg, key_arn(), g);
-            b.redis.insert(r.name.clone(), built);
-            continue;
-        }
-        let group = g.add(Resource::new(
-            kinds::ELASTICACHE_SUBNET_GROUP,
-            &r.name,
-            &ElasticacheSubnetGroup {
-                name: physical.clone(),
-                description: format!("Redis {} in the data subnets", r.name),
-                subnet_ids: ids(&net.data_subnets),
-            },
-        ));
-        let failover = r.replicas >= 1;
-        let rg = g.add(Resource::new(
-            kinds::ELASTICACHE_REPLICATION_GROUP,
-            &r.name,
-            &ElasticacheReplicationGroup {
-                id: short_name(&physical, 40),
-                description: format!("Redis {} of {prefix}", r.name),
-                engine: "redis".into(),
-                engine_version: r.version.clone(),
-                node_type: r.node_type.clone(),
-                num_cache_clusters: 1 + r.replicas as i32,
-                automatic_failover: failover,
-                multi_az: failover,
-                kms_key_id: key_arn(),
-                auth_token_secret_arn: reference(&auth, "arn"),
-                subnet_group_name: reference(&group, "name"),
-                security_group_ids: vec![reference(&sg, "id")],
-                port: REDIS_PORT,
-                snapshot_retention_limit: r.snapshot_retention as i32,
-            },
-        ));
-        b.redis.insert(
-            r.name.clone(),
-            RedisBuilt {
-                addr: rg,
-                host_attr: "primary_endpoint_address",
-                auth,
-                // An AUTH token authenticates as Redis's `default` user.
-                user: "default".into(),
-            },
-        );
-    }
-
-    for t in &m.tables {
-        let name = format!("{prefix}-{}", t.name);
-        let key = |k: &gantry_model::TableKey| TableKey {
-            name: k.name.clone(),
-            attr_type: k.key_type.clone(),
-        };
-        let addr = g.add(Resource::new(
-            kinds::DYNAMODB_TABLE,
-            &t.name,
-            &DynamodbTable {
-                name: name.clone(),
-                hash_key: key(&t.hash_key),
-                range_key: t.range_key.as_ref().map(key),
-                ttl_attribute: t.ttl.clone(),
-                point_in_time_recovery: t.point_in_time_recovery,
-                kms_key_arn: key_arn(),
-                deletion_protection: prod,
-            },
-        ));
-        b.tables.insert(t.name.clone(), (addr, name));
-    }
-
-    for bk in &m.buckets {
-        let bp = bucket_prefix(m, &bk.name);
-        let addr = g.add(Resource::new(
-            kinds::S3_BUCKET,
-            &bk.name,
-            &S3Bucket {
-                bucket_prefix: bp,
-                kms_key_arn: key_arn(),
-                versioning: bk.versioning,
-                lifecycle_rules: bk
-                    .lifecycle
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| LifecycleRule {
-                        id: format!("rule-{}", i + 1),
-                        prefix: l.prefix.clone(),
-                        expiration_days: l.expire_days.map(|d| d as i32),
-                        noncurrent_expiration_days: l.noncurrent_expire_days.map(|d| d as i32),
-                        transition_to_ia_days: l.transition_to_ia_days.map(|d| d as i32),
-                    })
-                    .collect(),
-                cors_rules: bk
-                    .cors
-                    .iter()
-                    .map(|c| CorsRule {
-                        allowed_origins: c.origins.clone(),
-                        allowed_methods: c.methods.clone(),
-                        allowed_headers: c.headers.clone(),
-                        max_age_seconds: c.max_age as i32,
-                    })
-                    .collect(),
-                force_destroy: bk.force_destroy,
-            },
-        ));
-        b.buckets.insert(bk.name.clone(), addr);
-    }
-
-    for v in &m.volumes {
-        let physical = dashed(&format!("{prefix}-{}", v.name));
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &format!("efs-{}", v.name),
-            &SecurityGroup {
-                name: sg_name(&format!("{physical}-efs")),
-                description: format!("EFS volume {}: NFS from the services that use it", v.name),
-                vpc_id: net.vpc_id(),
-                ingress: ingress_from(&users(&v.name), NFS_PORT, "NFS"),
-                egress: Vec::new(),
-            },
-        ));
-        let fs = g.add(Resource::new(
-            kinds::EFS_FILE_SYSTEM,
-            &v.name,
-            &EfsFileSystem {
-                name: physical.clone(),
-                kms_key_id: key_arn(),
-                performance_mode: "generalPurpose".into(),
-                throughput_mode: "elastic".into(),
-            },
-        ));
-        let targets = m
-            .network
-            .azs
-            .iter()
-            .zip(&net.private_subnets)
-            .map(|(az, subnet)| {
-                g.add(Resource::new(
-                    kinds::EFS_MOUNT_TARGET,
-                    &format!("{}-{}", v.name, az.suffix),
-                    &EfsMountTarget {
-                        file_system_id: reference(&fs, "id"),
-                        subnet_id: reference(subnet, "id"),
-                        security_group_ids: vec![reference(&sg, "id")],
-                    },
-                ))
-            })
-            .collect();
-        let ap = g.add(Resource::new(
-            kinds::EFS_ACCESS_POINT,
-            &v.name,
-            &EfsAccessPoint {
-                name: physical,
-                file_system_id: reference(&fs, "id"),
-                posix_uid: i64::from(v.uid),
-                posix_gid: i64::from(v.gid),
-                root_path: v.path.clone(),
-                root_permissions: v.permissions.clone(),
-            },
-        ));
-        b.volumes.insert(v.name.clone(), (fs, ap, targets));
-    }
-
+    let mut b = Built::default();
+    cx.key(&mut b, g);
+    cx.secrets_and_parameters(&mut b, g);
+    cx.postgres(&mut b, g);
+    cx.redis(&mut b, g);
+    cx.tables(&mut b, g);
+    cx.buckets(&mut b, g);
+    cx.volumes(&mut b, g);
+    let part = partition(&m.region);
     m.services
         .iter()
         .map(|s| (s.name.clone(), wire(m, s, &b, part)))
         .collect()
+}
+
+/// What every store's builder reads: the model, the network and the
+/// services' security groups.
+struct Stores<'a> {
+    m: &'a Model,
+    net: &'a Net,
+    routing: &'a Routing,
+    prefix: String,
+    prod: bool,
+}
+
+impl Stores<'_> {
+    /// The services that use `store`, with their security groups.
+    fn users(&self, store: &str) -> Vec<(String, Address)> {
+        self.m
+            .users_of(store)
+            .map(|(s, _)| (s.name.clone(), self.routing.service_sgs[&s.name].clone()))
+            .collect()
+    }
+
+    /// Days a deleted secret can be restored: a week in production.
+    fn recovery(&self) -> i32 {
+        if self.prod {
+            7
+        } else {
+            0
+        }
+    }
+
+    /// The stack's KMS key, when some store or secret needs it.
+    fn key(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let prefix = &self.prefix;
+        let prod = self.prod;
+        if m.needs_key() {
+            b.key = Some(g.add(Resource::new(
+                kinds::KMS_KEY,
+                "main",
+                &KmsKey {
+                    alias: format!("alias/gantry/{prefix}"),
+                    description: format!("Gantry {} ({}): data, secrets and logs", m.stack, m.env),
+                    enable_key_rotation: true,
+                    // AWS's default key policy (the account): roles get use of
+                    // the key through their own IAM policies. CloudWatch Logs is
+                    // no IAM principal of the account, so the policy itself must
+                    // admit it, for this stack's log groups only.
+                    policy: Value::Null,
+                    logs_log_group_prefix: Some(log_group_prefix(m)),
+                    deletion_window_in_days: if prod { 30 } else { 7 },
+                    // Alarms notify a topic encrypted with this key: CloudWatch
+                    // must be able to use it (the topic policy limits it to
+                    // this stack's alarms).
+                    cloudwatch_alarms: m.alerts.is_some(),
+                    region: String::new(),
+                },
+            )));
+        }
+    }
+
+    /// Secrets Manager secrets and plain SSM parameters.
+    fn secrets_and_parameters(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let prefix = &self.prefix;
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        let recovery = self.recovery();
+        for s in &m.secrets {
+            let addr = g.add(Resource::new(
+                kinds::SECRET,
+                &s.name,
+                &Secret {
+                    name: format!("gantry/{}/{}/{}", m.stack, m.env, s.name),
+                    description: match s.generate {
+                        Some(_) => format!("Secret {} of {prefix}, generated", s.name),
+                        None => format!(
+                            "Secret {} of {prefix}, set with `gantry secret set {}`",
+                            s.name, s.name
+                        ),
+                    },
+                    kms_key_id: key_arn(),
+                    generate_length: s.generate.map(|n| n as i32),
+                    exclude_punctuation: s.no_punctuation,
+                    recovery_window_in_days: recovery,
+                },
+            ));
+            b.secrets.insert(s.name.clone(), addr);
+        }
+        for p in &m.parameters {
+            let addr = g.add(Resource::new(
+                kinds::SSM_PARAMETER,
+                &p.name,
+                &SsmParameter {
+                    name: format!("/gantry/{}/{}/{}", m.stack, m.env, p.name),
+                    description: format!("Parameter {} of {prefix}", p.name),
+                    value: p.value.clone(),
+                },
+            ));
+            b.parameters.insert(p.name.clone(), addr);
+        }
+    }
+
+    /// An RDS PostgreSQL instance per database, in the data subnets.
+    fn postgres(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let net = self.net;
+        let prefix = &self.prefix;
+        let users = |store: &str| self.users(store);
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        for db in &m.postgres {
+            let physical = dashed(&format!("{prefix}-{}", db.name));
+            let sg = g.add(Resource::new(
+                kinds::SECURITY_GROUP,
+                &format!("db-{}", db.name),
+                &SecurityGroup {
+                    name: sg_name(&format!("{physical}-db")),
+                    description: format!(
+                        "PostgreSQL {}: port {POSTGRES_PORT} from the services that use it",
+                        db.name
+                    ),
+                    vpc_id: net.vpc_id(),
+                    ingress: ingress_from(&users(&db.name), POSTGRES_PORT, "PostgreSQL"),
+                    egress: Vec::new(),
+                },
+            ));
+            let group = g.add(Resource::new(
+                kinds::DB_SUBNET_GROUP,
+                &db.name,
+                &DbSubnetGroup {
+                    name: physical.clone(),
+                    description: format!("PostgreSQL {} in the data subnets", db.name),
+                    subnet_ids: ids(&net.data_subnets),
+                },
+            ));
+            let inst = g.add(Resource::new(
+                kinds::DB_INSTANCE,
+                &db.name,
+                &DbInstance {
+                    identifier: short_name(&physical, 63),
+                    engine: "postgres".into(),
+                    engine_version: db.version.clone(),
+                    instance_class: db.instance_class.clone(),
+                    allocated_storage: db.storage as i32,
+                    max_allocated_storage: db.max_storage as i32,
+                    storage_type: "gp3".into(),
+                    kms_key_id: key_arn(),
+                    db_name: db.database.clone(),
+                    master_username: db.username.clone(),
+                    db_subnet_group_name: reference(&group, "name"),
+                    vpc_security_group_ids: vec![reference(&sg, "id")],
+                    multi_az: db.multi_az,
+                    backup_retention_period: db.backup_retention as i32,
+                    deletion_protection: db.deletion_protection,
+                    final_snapshot: db.final_snapshot,
+                    port: POSTGRES_PORT,
+                },
+            ));
+            b.postgres.insert(db.name.clone(), inst);
+        }
+    }
+
+    /// A Redis per cache: ElastiCache, or MemoryDB when durable.
+    fn redis(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let net = self.net;
+        let prefix = &self.prefix;
+        let users = |store: &str| self.users(store);
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        let recovery = self.recovery();
+        for r in &m.redis {
+            let physical = dashed(&format!("{prefix}-{}", r.name));
+            let auth = g.add(Resource::new(
+                kinds::SECRET,
+                &format!("{}-auth", r.name),
+                &Secret {
+                    name: format!("gantry/{}/{}/{}-auth", m.stack, m.env, r.name),
+                    description: if r.durable {
+                        format!(
+                            "Password of the MemoryDB user of Redis {} of {prefix}, generated",
+                            r.name
+                        )
+                    } else {
+                        format!("AUTH token of Redis {} of {prefix}, generated", r.name)
+                    },
+                    kms_key_id: key_arn(),
+                    generate_length: Some(AUTH_TOKEN_LENGTH),
+                    // ElastiCache tokens and MemoryDB passwords exclude several
+                    // punctuation characters.
+                    exclude_punctuation: true,
+                    recovery_window_in_days: recovery,
+                },
+            ));
+            let sg = g.add(Resource::new(
+                kinds::SECURITY_GROUP,
+                &format!("redis-{}", r.name),
+                &SecurityGroup {
+                    name: sg_name(&format!("{physical}-redis")),
+                    description: format!(
+                        "Redis {}: port {REDIS_PORT} from the services that use it",
+                        r.name
+                    ),
+                    vpc_id: net.vpc_id(),
+                    ingress: ingress_from(&users(&r.name), REDIS_PORT, "Redis"),
+                    egress: Vec::new(),
+                },
+            ));
+            if r.durable {
+                let built = memorydb(m, net, r, &physical, &auth, &sg, key_arn(), g);
+                b.redis.insert(r.name.clone(), built);
+                continue;
+            }
+            let group = g.add(Resource::new(
+                kinds::ELASTICACHE_SUBNET_GROUP,
+                &r.name,
+                &ElasticacheSubnetGroup {
+                    name: physical.clone(),
+                    description: format!("Redis {} in the data subnets", r.name),
+                    subnet_ids: ids(&net.data_subnets),
+                },
+            ));
+            let failover = r.replicas >= 1;
+            let rg = g.add(Resource::new(
+                kinds::ELASTICACHE_REPLICATION_GROUP,
+                &r.name,
+                &ElasticacheReplicationGroup {
+                    id: short_name(&physical, 40),
+                    description: format!("Redis {} of {prefix}", r.name),
+                    engine: "redis".into(),
+                    engine_version: r.version.clone(),
+                    node_type: r.node_type.clone(),
+                    num_cache_clusters: 1 + r.replicas as i32,
+                    automatic_failover: failover,
+                    multi_az: failover,
+                    kms_key_id: key_arn(),
+                    auth_token_secret_arn: reference(&auth, "arn"),
+                    subnet_group_name: reference(&group, "name"),
+                    security_group_ids: vec![reference(&sg, "id")],
+                    port: REDIS_PORT,
+                    snapshot_retention_limit: r.snapshot_retention as i32,
+                },
+            ));
+            b.redis.insert(
+                r.name.clone(),
+                RedisBuilt {
+                    addr: rg,
+                    host_attr: "primary_endpoint_address",
+                    auth,
+                    // An AUTH token authenticates as Redis's `default` user.
+                    user: "default".into(),
+                },
+            );
+        }
+    }
+
+    /// A DynamoDB table per table.
+    fn tables(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let prefix = &self.prefix;
+        let prod = self.prod;
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        for t in &m.tables {
+            let name = format!("{prefix}-{}", t.name);
+            let key = |k: &gantry_model::TableKey| TableKey {
+                name: k.name.clone(),
+                attr_type: k.key_type.clone(),
+            };
+            let addr = g.add(Resource::new(
+                kinds::DYNAMODB_TABLE,
+                &t.name,
+                &DynamodbTable {
+                    name: name.clone(),
+                    hash_key: key(&t.hash_key),
+                    range_key: t.range_key.as_ref().map(key),
+                    ttl_attribute: t.ttl.clone(),
+                    point_in_time_recovery: t.point_in_time_recovery,
+                    kms_key_arn: key_arn(),
+                    deletion_protection: prod,
+                },
+            ));
+            b.tables.insert(t.name.clone(), (addr, name));
+        }
+    }
+
+    /// An S3 bucket per bucket.
+    fn buckets(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        for bk in &m.buckets {
+            let bp = bucket_prefix(m, &bk.name);
+            let addr = g.add(Resource::new(
+                kinds::S3_BUCKET,
+                &bk.name,
+                &S3Bucket {
+                    bucket_prefix: bp,
+                    kms_key_arn: key_arn(),
+                    versioning: bk.versioning,
+                    lifecycle_rules: bk
+                        .lifecycle
+                        .iter()
+                        .enumerate()
+                        .map(|(i, l)| LifecycleRule {
+                            id: format!("rule-{}", i + 1),
+                            prefix: l.prefix.clone(),
+                            expiration_days: l.expire_days.map(|d| d as i32),
+                            noncurrent_expiration_days: l.noncurrent_expire_days.map(|d| d as i32),
+                            transition_to_ia_days: l.transition_to_ia_days.map(|d| d as i32),
+                        })
+                        .collect(),
+                    cors_rules: bk
+                        .cors
+                        .iter()
+                        .map(|c| CorsRule {
+                            allowed_origins: c.origins.clone(),
+                            allowed_methods: c.methods.clone(),
+                            allowed_headers: c.headers.clone(),
+                            max_age_seconds: c.max_age as i32,
+                        })
+                        .collect(),
+                    force_destroy: bk.force_destroy,
+                },
+            ));
+            b.buckets.insert(bk.name.clone(), addr);
+        }
+    }
+
+    /// An EFS file system per volume, its mount targets and access point.
+    fn volumes(&self, b: &mut Built, g: &mut Graph) {
+        let m = self.m;
+        let net = self.net;
+        let prefix = &self.prefix;
+        let users = |store: &str| self.users(store);
+        let key = b.key.as_ref().map(|k| reference(k, "arn"));
+        let key_arn = || key.clone().expect("a store exists");
+        for v in &m.volumes {
+            let physical = dashed(&format!("{prefix}-{}", v.name));
+            let sg = g.add(Resource::new(
+                kinds::SECURITY_GROUP,
+                &format!("efs-{}", v.name),
+                &SecurityGroup {
+                    name: sg_name(&format!("{physical}-efs")),
+                    description: format!(
+                        "EFS volume {}: NFS from the services that use it",
+                        v.name
+                    ),
+                    vpc_id: net.vpc_id(),
+                    ingress: ingress_from(&users(&v.name), NFS_PORT, "NFS"),
+                    egress: Vec::new(),
+                },
+            ));
+            let fs = g.add(Resource::new(
+                kinds::EFS_FILE_SYSTEM,
+                &v.name,
+                &EfsFileSystem {
+                    name: physical.clone(),
+                    kms_key_id: key_arn(),
+                    performance_mode: "generalPurpose".into(),
+                    throughput_mode: "elastic".into(),
+                },
+            ));
+            let targets = m
+                .network
+                .azs
+                .iter()
+                .zip(&net.private_subnets)
+                .map(|(az, subnet)| {
+                    g.add(Resource::new(
+                        kinds::EFS_MOUNT_TARGET,
+                        &format!("{}-{}", v.name, az.suffix),
+                        &EfsMountTarget {
+                            file_system_id: reference(&fs, "id"),
+                            subnet_id: reference(subnet, "id"),
+                            security_group_ids: vec![reference(&sg, "id")],
+                        },
+                    ))
+                })
+                .collect();
+            let ap = g.add(Resource::new(
+                kinds::EFS_ACCESS_POINT,
+                &v.name,
+                &EfsAccessPoint {
+                    name: physical,
+                    file_system_id: reference(&fs, "id"),
+                    posix_uid: i64::from(v.uid),
+                    posix_gid: i64::from(v.gid),
+                    root_path: v.path.clone(),
+                    root_permissions: v.permissions.clone(),
+                },
+            ));
+            b.volumes.insert(v.name.clone(), (fs, ap, targets));
+        }
+    }
 }
 
 /// A MemoryDB cluster for a durable Redis store: a subnet group in the data
