@@ -4,8 +4,10 @@
 
 use crate::context::AwsContext;
 use crate::error::aws_error;
+use crate::shape::bounded;
 use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
 use gantry_core::ProviderError;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -45,6 +47,56 @@ pub(crate) fn inside_id(resource_id: &str, name: &str) -> String {
 /// `(resource id, name)` of a policy or scheduled action id.
 pub(crate) fn split_id(id: &str) -> Option<(&str, &str)> {
     id.rsplit_once('|')
+}
+
+/// [`split_id`], or an error naming `what` the id was meant to be.
+pub(crate) fn split_or_invalid<'a>(
+    id: &'a str,
+    what: &str,
+) -> Result<(&'a str, &'a str), ProviderError> {
+    split_id(id).ok_or_else(|| {
+        ProviderError::new(
+            "InvalidProperties",
+            format!("{what} id {id} is not RESOURCE_ID|NAME"),
+        )
+    })
+}
+
+/// The policies or scheduled actions with these ids (`RESOURCE_ID|NAME`):
+/// `describe` is called once per target and `batch` names (the APIs filter
+/// by one target), the targets concurrently within the service's limit.
+pub(crate) async fn read_inside<'i, T, F, Fut>(
+    ctx: &AwsContext,
+    ids: impl IntoIterator<Item = &'i str>,
+    batch: usize,
+    describe: F,
+) -> Result<Vec<T>, ProviderError>
+where
+    F: Fn(String, Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, ProviderError>>,
+{
+    let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (r, n) in ids.into_iter().filter_map(split_id) {
+        by_target
+            .entry(r.to_string())
+            .or_default()
+            .push(n.to_string());
+    }
+    let describe = &describe;
+    let found = bounded(
+        ctx,
+        "application-autoscaling",
+        by_target,
+        |(r, names)| async move {
+            let mut all = Vec::new();
+            for chunk in names.chunks(batch) {
+                all.extend(describe(r.clone(), chunk.to_vec()).await?);
+            }
+            Ok(all)
+        },
+    )
+    .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// The resource label of `ALBRequestCountPerTarget`:

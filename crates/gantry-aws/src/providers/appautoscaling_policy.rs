@@ -21,7 +21,6 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use gantry_core::kinds::AppautoscalingPolicy;
 use gantry_core::*;
-use std::collections::BTreeMap;
 
 /// Policy names per DescribeScalingPolicies.
 const BATCH: usize = 50;
@@ -153,24 +152,12 @@ impl AwsKind for Provider {
         &self,
         items: &[Item<'_, AppautoscalingPolicy>],
     ) -> Result<Vec<Seen<AppautoscalingPolicy>>, ProviderError> {
-        // One call per target, the targets concurrently.
-        let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for i in items {
-            if let Some((r, n)) = split_id(i.id) {
-                by_target.entry(r.to_string()).or_default().push(n.to_string());
-            }
-        }
-        let found = bounded(&self.ctx, "application-autoscaling", by_target, |(r, names)| async move {
-            let mut all = Vec::new();
-            for chunk in names.chunks(BATCH) {
-                all.extend(self.describe(&r, chunk.to_vec()).await?);
-            }
-            Ok(all)
+        let found = read_inside(&self.ctx, items.iter().map(|i| i.id), BATCH, |r, names| async move {
+            self.describe(&r, names).await
         })
         .await?;
         Ok(found
             .into_iter()
-            .flatten()
             .map(|s| {
                 let id = inside_id(s.resource_id(), s.policy_name());
                 let props = props_of(&s, recorded_of(items, &id));
@@ -186,8 +173,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, AppautoscalingPolicy>) -> Result<(), ProviderError> {
-        let (resource_id, name) = split_id(req.id)
-            .ok_or_else(|| invalid(format!("scaling policy id {} is not RESOURCE_ID|NAME", req.id)))?;
+        let (resource_id, name) = split_or_invalid(req.id, "scaling policy")?;
         self.ctx
             .appautoscaling()
             .delete_scaling_policy()

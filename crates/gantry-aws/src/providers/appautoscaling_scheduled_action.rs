@@ -16,7 +16,6 @@ use async_trait::async_trait;
 use aws_sdk_applicationautoscaling::types::{ScalableTargetAction, ScheduledAction};
 use gantry_core::kinds::AppautoscalingScheduledAction;
 use gantry_core::*;
-use std::collections::BTreeMap;
 
 /// Action names per DescribeScheduledActions.
 const BATCH: usize = 50;
@@ -122,23 +121,12 @@ impl AwsKind for Provider {
         &self,
         items: &[Item<'_, AppautoscalingScheduledAction>],
     ) -> Result<Vec<Seen<AppautoscalingScheduledAction>>, ProviderError> {
-        let mut by_target: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for i in items {
-            if let Some((r, n)) = split_id(i.id) {
-                by_target.entry(r.to_string()).or_default().push(n.to_string());
-            }
-        }
-        let found = bounded(&self.ctx, "application-autoscaling", by_target, |(r, names)| async move {
-            let mut all = Vec::new();
-            for chunk in names.chunks(BATCH) {
-                all.extend(self.describe(&r, chunk.to_vec()).await?);
-            }
-            Ok(all)
+        let found = read_inside(&self.ctx, items.iter().map(|i| i.id), BATCH, |r, names| async move {
+            self.describe(&r, names).await
         })
         .await?;
         Ok(found
             .into_iter()
-            .flatten()
             .map(|a| {
                 let id = inside_id(a.resource_id(), a.scheduled_action_name());
                 Seen::new(id.clone(), props_of(&a), applied(&id, a.scheduled_action_arn()).outputs)
@@ -153,9 +141,7 @@ impl AwsKind for Provider {
     }
 
     async fn delete(&self, req: Delete<'_, AppautoscalingScheduledAction>) -> Result<(), ProviderError> {
-        let (resource_id, name) = split_id(req.id).ok_or_else(|| {
-            ProviderError::new("InvalidProperties", format!("scheduled action id {} is not RESOURCE_ID|NAME", req.id))
-        })?;
+        let (resource_id, name) = split_or_invalid(req.id, "scheduled action")?;
         self.ctx
             .appautoscaling()
             .delete_scheduled_action()
