@@ -431,6 +431,7 @@ pub(crate) fn build(m: &Model, routing: &Routing, g: &mut Graph) {
                 deletion_window_in_days: if m.is_prod() { 30 } else { 7 },
                 cloudwatch_alarms: true,
                 region: CLOUDFRONT_METRICS_REGION.to_string(),
+                service_principals: Vec::new(),
             },
         ));
         alerts_topic(
@@ -463,6 +464,7 @@ pub(crate) fn build(m: &Model, routing: &Routing, g: &mut Graph) {
                         topic_arn: reference(topic_addr, "arn"),
                         protocol: "email".into(),
                         endpoint: email.clone(),
+                        raw_message_delivery: false,
                     },
                 )
                 .with_note(format!(

@@ -306,7 +306,17 @@ pub(crate) fn endpoints(
         .iter()
         .any(|s| s.exec)
         .then_some(("ssmmessages", "ssmmessages"));
-    for (name, service) in INTERFACE_ENDPOINTS.iter().copied().chain(ssm).chain(exec) {
+    // Tasks reach the queues and topics they use through their endpoints.
+    let sqs = (!m.queues.is_empty()).then_some(("sqs", "sqs"));
+    let sns = (!m.topics.is_empty()).then_some(("sns", "sns"));
+    for (name, service) in INTERFACE_ENDPOINTS
+        .iter()
+        .copied()
+        .chain(ssm)
+        .chain(exec)
+        .chain(sqs)
+        .chain(sns)
+    {
         g.add(Resource::new(
             kinds::VPC_ENDPOINT,
             name,

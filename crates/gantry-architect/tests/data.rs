@@ -700,3 +700,110 @@ fn secret_values_never_appear_in_properties() {
         }
     }
 }
+
+/// A topic fanning out to a queue and an address; a producer and a consumer.
+const MESSAGING: &str = "name: shop
+region: eu-west-1
+network:
+  egress: endpoints
+queues:
+  jobs: {visibility_timeout: 60, dlq: {max_receives: 3}}
+  audit: {fifo: true, dlq: false}
+topics:
+  orders:
+    subscribers: [jobs, {email: ops@example.com}]
+services:
+  api:
+    uses: [orders, audit]
+    containers:
+      app: {build: ./api, port: 8080, routes: [\"/*\"]}
+  worker:
+    uses: [{name: jobs, access: read}]
+    containers:
+      main: {build: ./worker}
+";
+
+#[test]
+fn snapshot_messaging_dev() {
+    insta::assert_json_snapshot!(graph(MESSAGING, "dev"));
+}
+
+#[test]
+fn queues_are_encrypted_with_a_dead_letter_queue_and_admit_only_their_topics() {
+    let g = graph(MESSAGING, "dev");
+    let jobs = props(&g, "sqs_queue.jobs");
+    let key = r("kms_key.main", "arn");
+    assert_eq!(jobs["name"], "shop-dev-jobs");
+    assert_eq!(jobs["kms_key_id"], key.as_str());
+    assert_eq!(jobs["visibility_timeout_seconds"], 60);
+    assert_eq!(
+        jobs["redrive"],
+        json!({"dead_letter_target_arn": r("sqs_queue.jobs-dlq", "arn"), "max_receive_count": 3})
+    );
+    assert_eq!(
+        jobs["sender_topic_arns"],
+        json!([r("sns_topic.orders", "arn")])
+    );
+    let dlq = props(&g, "sqs_queue.jobs-dlq");
+    assert_eq!(dlq["message_retention_seconds"], 14 * 86_400);
+    assert_eq!(dlq["kms_key_id"], key.as_str());
+    // FIFO keeps its suffix; `dlq: false` has none; no topic sends to it.
+    let audit = props(&g, "sqs_queue.audit");
+    assert_eq!(audit["name"], "shop-dev-audit.fifo");
+    assert!(audit.get("redrive").is_none() && audit.get("sender_topic_arns").is_none());
+    assert!(g.get(&Address::new("sqs_queue.audit-dlq")).is_none());
+    // SNS may use the key for this account only (the provider adds the
+    // account condition), to write to the encrypted queue.
+    assert_eq!(
+        props(&g, "kms_key.main")["service_principals"],
+        json!(["sns.amazonaws.com"])
+    );
+    let sub = props(&g, "sns_topic_subscription.orders-jobs");
+    assert_eq!(sub["protocol"], "sqs");
+    assert_eq!(sub["endpoint"], r("sqs_queue.jobs", "arn").as_str());
+    assert_eq!(sub["raw_message_delivery"], true);
+    let mail = props(&g, "sns_topic_subscription.orders-ops-example-com");
+    assert_eq!(mail["protocol"], "email");
+    // Without NAT, tasks reach SQS and SNS through their endpoints.
+    for ep in ["vpc_endpoint.sqs", "vpc_endpoint.sns"] {
+        assert!(g.get(&Address::new(ep)).is_some(), "{ep}");
+    }
+}
+
+#[test]
+fn producers_and_consumers_get_exactly_their_queue_and_topic() {
+    let g = graph(MESSAGING, "dev");
+    let api = statements(&g, "api-task", "data");
+    assert_eq!(
+        api,
+        vec![
+            json!({"Sid": "TopicOrders", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [r("sns_topic.orders", "arn")]}),
+            json!({"Sid": "QueueAudit", "Effect": "Allow", "Action": [
+                "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:SendMessage"],
+                "Resource": [r("sqs_queue.audit", "arn")]}),
+            json!({"Sid": "StackKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [r("kms_key.main", "arn")]}),
+        ]
+    );
+    // `access: read` consumes and never sends.
+    let worker = statements(&g, "worker-task", "data");
+    assert_eq!(
+        worker[0]["Action"],
+        json!([
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+            "sqs:ReceiveMessage"
+        ])
+    );
+    assert_eq!(worker[1]["Action"], json!(["kms:Decrypt"]));
+    let env = &props(&g, "ecs_task_definition.worker")["containers"][0]["environment"];
+    assert_eq!(env["JOBS_QUEUE_URL"], r("sqs_queue.jobs", "url").as_str());
+    assert_eq!(env["JOBS_QUEUE_ARN"], r("sqs_queue.jobs", "arn").as_str());
+    let env = &props(&g, "ecs_task_definition.api")["containers"][0]["environment"];
+    assert_eq!(
+        env["ORDERS_TOPIC_ARN"],
+        r("sns_topic.orders", "arn").as_str()
+    );
+}

@@ -62,6 +62,7 @@ pub(crate) struct Inner {
     pub apigw: aws_sdk_apigatewayv2::Client,
     pub memorydb: aws_sdk_memorydb::Client,
     pub sns: aws_sdk_sns::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub appautoscaling: aws_sdk_applicationautoscaling::Client,
     /// The Resource Groups Tagging API in the stack's region and in
@@ -143,6 +144,7 @@ impl AwsContext {
                 apigw: client!(aws_sdk_apigatewayv2, &config, gate, "apigateway", r()),
                 memorydb: client!(aws_sdk_memorydb, &config, gate, "memorydb", r()),
                 sns: client!(aws_sdk_sns, &config, gate, "sns", r()),
+                sqs: client!(aws_sdk_sqs, &config, gate, "sqs", r()),
                 cloudwatch: client!(aws_sdk_cloudwatch, &config, gate, "cloudwatch", r()),
                 appautoscaling: client!(
                     aws_sdk_applicationautoscaling,
@@ -353,6 +355,10 @@ impl AwsContext {
             "sns",
             region.to_string()
         )
+    }
+    /// SQS in the stack's region.
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        &self.inner.sqs
     }
     /// CloudWatch (metrics, alarms, dashboards) in the stack's region.
     pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {

@@ -59,6 +59,7 @@ pub use aws_sdk_route53;
 pub use aws_sdk_s3;
 pub use aws_sdk_secretsmanager;
 pub use aws_sdk_sns;
+pub use aws_sdk_sqs;
 pub use aws_sdk_ssm;
 pub use aws_sdk_sts;
 pub use aws_sdk_wafv2;

@@ -1261,6 +1261,7 @@ impl H {
             deletion_window_in_days: 7,
             cloudwatch_alarms: false,
             region: String::new(),
+            service_principals: Vec::new(),
         };
         (self.create(KMS_KEY, "main", &k).await, k)
     }
@@ -1317,6 +1318,7 @@ async fn kms_key_admits_logs_for_the_stack_log_groups() {
         deletion_window_in_days: 7,
         cloudwatch_alarms: false,
         region: String::new(),
+        service_principals: Vec::new(),
     };
     let key = h.create(KMS_KEY, "main", &k0).await;
     // The plan sees exactly the two fields it wrote: no perpetual diff.
@@ -3873,6 +3875,7 @@ async fn alerts_topic_subscriptions_alarms_and_dashboard() {
         deletion_window_in_days: 7,
         cloudwatch_alarms: true,
         region: String::new(),
+        service_principals: Vec::new(),
     };
     let k_global = KmsKey {
         alias: "alias/gantry/opsal-test-alerts".into(),
@@ -4026,6 +4029,7 @@ async fn alerts_topic_subscriptions_alarms_and_dashboard() {
                 topic_arn: t.id.clone(),
                 protocol: "email".into(),
                 endpoint: email.into(),
+                raw_message_delivery: false,
             };
             let name = format!("{topic}-{}", email.replace(['@', '.'], "-"));
             let a = h.create(SNS_TOPIC_SUBSCRIPTION, &name, &s).await;

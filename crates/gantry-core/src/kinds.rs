@@ -91,7 +91,10 @@ macro_rules! with_kinds {
             // CreateTopic takes the key and policy, SetTopicAttributes changes them.
             (SNS_TOPIC, sns_topic, SnsTopic, meta("sns", "SNS topic").force_new(&["name", "region"])),
             // Subscriptions cannot change: a new address is a new subscription.
-            (SNS_TOPIC_SUBSCRIPTION, sns_topic_subscription, SnsTopicSubscription, meta("sns", "SNS subscription").force_new(&["topic_arn", "protocol", "endpoint"]).untagged()),
+            (SNS_TOPIC_SUBSCRIPTION, sns_topic_subscription, SnsTopicSubscription, meta("sns", "SNS subscription").force_new(&["topic_arn", "protocol", "endpoint", "raw_message_delivery"]).untagged()),
+            // ---- Messaging: SQS ----
+            // Every attribute changes in place but FIFO-ness (and the name).
+            (SQS_QUEUE, sqs_queue, SqsQueue, meta("sqs", "SQS queue").force_new(&["name", "fifo"]).data().unordered(&["sender_topic_arns"])),
             // PutMetricAlarm replaces an alarm whole, so everything but its name updates in place.
             (CLOUDWATCH_METRIC_ALARM, cloudwatch_metric_alarm, CloudwatchMetricAlarm, meta("cloudwatch", "alarm").force_new(&["name", "region"]).unordered(&["alarm_actions", "ok_actions"])),
             (CLOUDWATCH_DASHBOARD, cloudwatch_dashboard, CloudwatchDashboard, meta("cloudwatch", "dashboard").force_new(&["name"]).untagged()),
@@ -545,6 +548,12 @@ pub struct KmsKey {
     /// with a key of its own region).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub region: String,
+    /// AWS services (`sns.amazonaws.com`) the policy lets use the key
+    /// (`kms:Decrypt`, `kms:GenerateDataKey*`) on this account's behalf
+    /// only (`aws:SourceAccount`): SNS delivering to a queue encrypted with
+    /// it. Rendered by the provider, which knows the account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_principals: Vec<String>,
 }
 
 /// A Secrets Manager secret. Its value never passes through Gantry's props
@@ -1103,10 +1112,44 @@ pub struct SnsTopic {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnsTopicSubscription {
     pub topic_arn: String,
-    /// `email`.
+    /// `email` or `sqs`.
     pub protocol: String,
-    /// The address.
+    /// The address, or the queue's ARN.
     pub endpoint: String,
+    /// Deliver the message as published, without SNS's JSON envelope
+    /// (queues).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raw_message_delivery: bool,
+}
+
+/// An SQS queue encrypted with a KMS key. The id is the queue's ARN (the
+/// URL is derived from it); outputs `id`, `arn`, `url`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SqsQueue {
+    /// Ends in `.fifo` for a FIFO queue.
+    pub name: String,
+    pub fifo: bool,
+    /// Seconds (0 to 43200).
+    pub visibility_timeout_seconds: i32,
+    /// Seconds (60 to 1209600).
+    pub message_retention_seconds: i32,
+    /// The KMS key (ARN) SQS encrypts with.
+    pub kms_key_id: String,
+    /// Where a message goes after `max_receive_count` receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redrive: Option<Redrive>,
+    /// SNS topics (ARNs) the queue policy lets send to it (`aws:SourceArn`);
+    /// empty leaves the queue to its account's IAM policies. Rendered by
+    /// the provider, which knows the queue's ARN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sender_topic_arns: Vec<String>,
+}
+
+/// A queue's redrive policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Redrive {
+    pub dead_letter_target_arn: String,
+    pub max_receive_count: i32,
 }
 
 /// One CloudWatch metric with its statistic.

@@ -52,6 +52,10 @@ pub struct Usage {
     pub cdn_requests_10k: f64,
     /// Millions of requests to each HTTP API.
     pub api_millions: f64,
+    /// Millions of requests (sends, receives, deletes, empty polls) to
+    /// each queue, and of publishes to each topic.
+    pub queue_millions: f64,
+    pub topic_millions: f64,
     /// Millions of requests each web ACL inspects.
     pub waf_millions: f64,
     /// Tens of thousands of calls to each secret and each key.
@@ -79,6 +83,8 @@ impl Default for Usage {
             cdn_gb: 50.0,
             cdn_requests_10k: 100.0,
             api_millions: 1.0,
+            queue_millions: 1.0,
+            topic_millions: 1.0,
             waf_millions: 1.0,
             secret_calls_10k: 1.0,
             key_requests_10k: 1.0,
@@ -490,6 +496,17 @@ impl Estimator<'_> {
                 line("Standard storage", "efs_standard_gb_month", u.file_gb, true)?
             }
             kinds::APIGW_API => line("requests", "apigw_http_million", u.api_millions, true)?,
+            kinds::SQS_QUEUE => {
+                let item = if p.get("fifo").and_then(|v| v.as_bool()) == Some(true) {
+                    "sqs_fifo_million"
+                } else {
+                    "sqs_standard_million"
+                };
+                line("requests", item, u.queue_millions, true)?
+            }
+            kinds::SNS_TOPIC if p.get("alarm_name_prefix").is_none() => {
+                line("publishes", "sns_publish_million", u.topic_millions, true)?
+            }
             "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,

@@ -140,6 +140,8 @@ pub const READ_COSTS: &[(&str, ReadCost)] = &[
         "sns_topic_subscription",
         ReadCost::listing(100).per("topic_arn"),
     ),
+    // One GetQueueAttributes per queue.
+    ("sqs_queue", ReadCost::each(1)),
     // DescribeAlarms by 100 names (a region at a time); GetDashboard each.
     ("cloudwatch_metric_alarm", ReadCost::ids(100)),
     ("cloudwatch_dashboard", ReadCost::each(1)),

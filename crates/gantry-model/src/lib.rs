@@ -10,12 +10,14 @@ use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
 mod edge;
+mod messaging;
 mod ops;
 mod state;
 mod stores;
 pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
+pub use messaging::*;
 use miette::Diagnostic;
 pub use ops::*;
 use serde::Serialize;
@@ -50,6 +52,9 @@ pub struct Model {
     pub volumes: Vec<Volume>,
     pub secrets: Vec<AppSecret>,
     pub parameters: Vec<Parameter>,
+    /// SQS queues and SNS topics, each sorted by name.
+    pub queues: Vec<Queue>,
+    pub topics: Vec<Topic>,
     /// The Route53 zone; without it every load balancer serves plain HTTP.
     pub domain: Option<Domain>,
     /// Load balancers that some route uses, sorted by name.
@@ -230,6 +235,8 @@ impl Model {
             volumes: stores::volumes(&view),
             secrets: stores::secrets(&view),
             parameters: stores::parameters(&view),
+            queues: messaging::queues(&view),
+            topics: messaging::topics(&view),
             domain: edge::domain(&view),
             load_balancers: edge::load_balancers(&view),
             waf: edge::waf(&view),
@@ -262,6 +269,8 @@ impl Model {
             && self.buckets.is_empty()
             && self.volumes.is_empty()
             && self.secrets.is_empty()
+            && self.queues.is_empty()
+            && self.topics.is_empty()
             && self.alerts.is_none())
     }
 

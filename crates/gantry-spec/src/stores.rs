@@ -25,6 +25,8 @@ pub enum StoreKind {
     Volume,
     Secret,
     Parameter,
+    Queue,
+    Topic,
 }
 
 impl StoreKind {
@@ -37,14 +39,17 @@ impl StoreKind {
             StoreKind::Volume => "volume",
             StoreKind::Secret => "secret",
             StoreKind::Parameter => "parameter",
+            StoreKind::Queue => "queue",
+            StoreKind::Topic => "topic",
         }
     }
 
-    /// Whether `access: read` means something for this kind.
+    /// Whether `access: read` means something for this kind (for a
+    /// queue: consume only, never send).
     pub fn has_read_only(self) -> bool {
         matches!(
             self,
-            StoreKind::Table | StoreKind::Bucket | StoreKind::Volume
+            StoreKind::Table | StoreKind::Bucket | StoreKind::Volume | StoreKind::Queue
         )
     }
 }
@@ -72,6 +77,8 @@ pub fn injected_vars(kind: StoreKind, name: &str) -> Vec<String> {
         StoreKind::Bucket => &["_BUCKET"],
         StoreKind::Volume => &[],
         StoreKind::Secret | StoreKind::Parameter => &[""],
+        StoreKind::Queue => &["_QUEUE_URL", "_QUEUE_ARN"],
+        StoreKind::Topic => &["_TOPIC_ARN"],
     };
     suffixes.iter().map(|s| format!("{n}{s}")).collect()
 }
@@ -87,6 +94,8 @@ impl Spec {
         out.extend(self.volumes.keys().map(|k| (k, StoreKind::Volume)));
         out.extend(self.secrets.keys().map(|k| (k, StoreKind::Secret)));
         out.extend(self.parameters.keys().map(|k| (k, StoreKind::Parameter)));
+        out.extend(self.queues.keys().map(|k| (k, StoreKind::Queue)));
+        out.extend(self.topics.keys().map(|k| (k, StoreKind::Topic)));
         out
     }
 
@@ -165,7 +174,7 @@ pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
                     other.value,
                     other.pos.line
                 ),
-                "names are shared by postgres, redis, tables, buckets, volumes, secrets and parameters (and `-` counts as `_`); rename one".to_string(),
+                "names are shared by postgres, redis, tables, buckets, volumes, secrets, parameters, queues and topics (and `-` counts as `_`); rename one".to_string(),
             ),
             None => {
                 seen.insert(stem, (name, kind));
@@ -386,6 +395,7 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
             );
         }
     }
+    crate::messaging::check_view(spec, p);
     check_uses(spec, p);
 }
 
@@ -452,7 +462,7 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
             let name = u.value.name();
             let Some(kind) = spec.store_kind(name) else {
                 let hint = if all.is_empty() {
-                    "define it under `postgres`, `redis`, `tables`, `buckets`, `volumes`, `secrets` or `parameters`".to_string()
+                    "define it under `postgres`, `redis`, `tables`, `buckets`, `volumes`, `secrets`, `parameters`, `queues` or `topics`".to_string()
                 } else {
                     choice_hint(name, "names", &all)
                 };
@@ -481,7 +491,7 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
                         "`access: read` does not apply to the {} `{name}`",
                         kind.noun()
                     ),
-                    "read-only access exists for tables, buckets and volumes; remove `access`"
+                    "read-only access exists for tables, buckets, volumes and queues; remove `access`"
                         .to_string(),
                 );
             }

@@ -48,6 +48,14 @@ pub struct Spec {
     /// Plain (non-secret) SSM parameters: name → value.
     #[serde(default)]
     pub parameters: BTreeMap<Sp<String>, Sp<String>>,
+    /// SQS queues by name: encrypted with the stack key, each with a
+    /// dead-letter queue. `uses: [NAME]` injects `NAME_QUEUE_URL`.
+    #[serde(default)]
+    pub queues: BTreeMap<Sp<String>, Option<crate::messaging::Queue>>,
+    /// SNS topics by name, encrypted with the stack key, delivering to
+    /// queues and email addresses. `uses: [NAME]` injects `NAME_TOPIC_ARN`.
+    #[serde(default)]
+    pub topics: BTreeMap<Sp<String>, Option<crate::messaging::Topic>>,
     /// The Route53 zone the load balancers' host names live in. With a
     /// domain every load balancer with hosts serves HTTPS.
     pub domain: Option<Domain>,

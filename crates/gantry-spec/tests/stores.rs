@@ -157,7 +157,7 @@ fn read_access_where_it_does_not_apply() {
         12,
         "`access: read` does not apply to the PostgreSQL database `db`",
     );
-    assert!(hint(&p).contains("tables, buckets and volumes"));
+    assert!(hint(&p).contains("tables, buckets, volumes and queues"));
 }
 
 #[test]
@@ -306,4 +306,78 @@ fn durable_redis_needs_memorydb_node_types() {
     let text = BASE.replace("    replicas: 1\n", "    replicas: 1\n    durable: maybe\n");
     let p = problems(&text);
     assert_eq!((p[0].line, p[0].column), (8, 14), "{}", p[0]);
+}
+
+const MESSAGING: &str = "name: shop
+region: us-east-1
+queues:
+  jobs: {visibility_timeout: 60, dlq: {max_receives: 5}}
+  audit: {fifo: true}
+topics:
+  orders:
+    subscribers: [jobs, {email: ops@example.com}]
+services:
+  web:
+    uses: [orders, {name: jobs, access: read}]
+    containers:
+      app: {image: nginx:1.27}
+";
+
+#[test]
+fn queues_and_topics_are_valid() {
+    let spec = parse_str("gantry.yaml", MESSAGING).unwrap();
+    assert_eq!(spec.queues.len(), 2);
+    assert_eq!(spec.topics["orders"].as_ref().unwrap().subscribers.len(), 2);
+}
+
+#[test]
+fn a_topic_names_an_unknown_queue() {
+    let text = MESSAGING.replace("subscribers: [jobs,", "subscribers: [jbos,");
+    let p = one(
+        &text,
+        8,
+        19,
+        "topic `orders` delivers to unknown queue `jbos`",
+    );
+    assert!(hint(&p).starts_with("did you mean `jobs`?"), "{}", hint(&p));
+}
+
+#[test]
+fn a_standard_topic_cannot_feed_a_fifo_queue() {
+    let text = MESSAGING.replace("subscribers: [jobs,", "subscribers: [audit,");
+    let p = one(&text, 8, 19, "cannot deliver to the FIFO queue `audit`");
+    assert!(hint(&p).contains("standard queues only"), "{}", hint(&p));
+}
+
+#[test]
+fn queue_values_are_checked() {
+    let text = MESSAGING.replace("visibility_timeout: 60", "visibility_timeout: 50000");
+    let p = one(&text, 4, 30, "visibility_timeout 50000 is out of range");
+    assert_eq!(hint(&p), "use 0 to 43200");
+    let text = MESSAGING.replace("max_receives: 5", "max_receives: 0");
+    one(&text, 4, 39, "max_receives 0 is out of range");
+    let text = MESSAGING.replace("ops@example.com", "ops-at-example");
+    one(&text, 8, 25, "invalid email address `ops-at-example`");
+}
+
+#[test]
+fn queues_share_the_store_namespace_and_read_means_consume() {
+    let text = MESSAGING.replace(
+        "  audit: {fifo: true}",
+        "  audit: {fifo: true}\n  orders: {}",
+    );
+    one(
+        &text,
+        8,
+        3,
+        "duplicate store name `orders`: the queue `orders` (line 6)",
+    );
+    let text = MESSAGING.replace("uses: [orders,", "uses: [{name: orders, access: read},");
+    let p = one(
+        &text,
+        11,
+        12,
+        "`access: read` does not apply to the topic `orders`",
+    );
+    assert!(hint(&p).contains("tables, buckets, volumes and queues"));
 }

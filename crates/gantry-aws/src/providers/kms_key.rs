@@ -10,7 +10,9 @@
 //! `cloudwatch_alarms`, a statement `CloudWatchAlarms` lets
 //! `cloudwatch.amazonaws.com` use the key (`kms:Decrypt`,
 //! `kms:GenerateDataKey*`), as AWS documents for alarms notifying a topic
-//! encrypted with it; it is split off the same way. A key with a `region`
+//! encrypted with it; it is split off the same way, as is the statement
+//! `AwsServicesForAccount` admitting `service_principals` (SNS delivering
+//! to an encrypted queue) for the account only. A key with a `region`
 //! lives there (a topic for CloudFront's alarms is in us-east-1, and SNS
 //! encrypts with keys of its own region); its id is still the key id, so
 //! reads of a key the state does not record look in the stack's region,
@@ -46,6 +48,43 @@ fn alarms_statement() -> Value {
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "Resource": "*"
     })
+}
+
+/// The `Sid` of the statement admitting AWS services for the account.
+const SERVICES_SID: &str = "AwsServicesForAccount";
+
+/// The statement letting AWS services use the key on behalf of `account`
+/// only: SNS delivering to a queue encrypted with it needs to.
+fn services_statement(services: &[String], account: &str) -> Value {
+    json!({
+        "Sid": SERVICES_SID,
+        "Effect": "Allow",
+        "Principal": {"Service": services},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}}
+    })
+}
+
+/// Removes Gantry's services statement from a policy document and returns
+/// its services; one that is not exactly as Gantry writes it stays.
+fn split_services(doc: &mut Value, account: &str) -> Vec<String> {
+    let Some(stmts) = doc.get_mut("Statement").and_then(Value::as_array_mut) else {
+        return Vec::new();
+    };
+    let Some(i) = stmts.iter().position(|st| st["Sid"] == SERVICES_SID) else {
+        return Vec::new();
+    };
+    let services: Vec<String> = match &stmts[i]["Principal"]["Service"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => return Vec::new(),
+    };
+    if stmts[i] != services_statement(&services, account) {
+        return Vec::new();
+    }
+    stmts.remove(i);
+    services
 }
 
 /// Removes Gantry's alarms statement from a policy document; true when it
@@ -216,7 +255,7 @@ impl Provider {
     /// The policy document to set: `None` leaves AWS's default (only when
     /// neither a policy nor the Logs statement is asked for).
     async fn rendered(&self, p: &KmsKey) -> Result<Option<Value>, ProviderError> {
-        if p.logs_log_group_prefix.is_none() && !p.cloudwatch_alarms {
+        if p.logs_log_group_prefix.is_none() && !p.cloudwatch_alarms && p.service_principals.is_empty() {
             return Ok((!p.policy.is_null()).then(|| p.policy.clone()));
         }
         let region = self.region_of(p);
@@ -232,6 +271,9 @@ impl Provider {
         }
         if p.cloudwatch_alarms {
             add.push(alarms_statement());
+        }
+        if !p.service_principals.is_empty() {
+            add.push(services_statement(&p.service_principals, &account));
         }
         match doc.get_mut("Statement").and_then(Value::as_array_mut) {
             Some(stmts) => stmts.extend(add),
@@ -434,8 +476,13 @@ impl AwsKind for Provider {
             // default; what AWS holds then is that default, so the recorded
             // null stands. Otherwise the document is read and split into the
             // fields the architect writes.
-            let (policy, logs_log_group_prefix, cloudwatch_alarms) = match rec.as_ref() {
-                Some(k) if !k.policy.is_null() || k.logs_log_group_prefix.is_some() || k.cloudwatch_alarms => {
+            let (policy, logs_log_group_prefix, cloudwatch_alarms, service_principals) = match rec.as_ref() {
+                Some(k)
+                    if !k.policy.is_null()
+                        || k.logs_log_group_prefix.is_some()
+                        || k.cloudwatch_alarms
+                        || !k.service_principals.is_empty() =>
+                {
                     let doc = kms
                         .get_key_policy()
                         .key_id(&id)
@@ -448,17 +495,18 @@ impl AwsKind for Provider {
                     let account = self.ctx.account_id().await?;
                     let (mut rest, prefix) = split_logs(decode_policy(&doc), &region, &account);
                     let alarms = split_alarms(&mut rest);
+                    let services = split_services(&mut rest, &account);
                     // Null stands for the default document it was rendered from.
                     let base = if k.policy.is_null() && rest == self.default_policy(&region).await? {
                         Value::Null
                     } else {
                         rest
                     };
-                    (base, prefix, alarms)
+                    (base, prefix, alarms, services)
                 }
                 _ => {
-                    unread.extend(["policy", "logs_log_group_prefix", "cloudwatch_alarms"]);
-                    (Value::Null, None, false)
+                    unread.extend(["policy", "logs_log_group_prefix", "cloudwatch_alarms", "service_principals"]);
+                    (Value::Null, None, false, Vec::new())
                 }
             };
             let props = KmsKey {
@@ -469,6 +517,7 @@ impl AwsKind for Provider {
                 logs_log_group_prefix,
                 deletion_window_in_days: rec.as_ref().map(|k| k.deletion_window_in_days).unwrap_or(30),
                 cloudwatch_alarms,
+                service_principals,
                 region: match rec.as_ref() {
                     Some(k) => k.region.clone(),
                     None if region == self.ctx.region() => String::new(),
@@ -499,6 +548,7 @@ impl AwsKind for Provider {
         if old.policy != new.policy
             || old.logs_log_group_prefix != new.logs_log_group_prefix
             || old.cloudwatch_alarms != new.cloudwatch_alarms
+            || old.service_principals != new.service_principals
         {
             let doc = match self.rendered(new).await? {
                 Some(d) => d,

@@ -295,6 +295,11 @@ mod tests {
             "arn:aws:sns:eu-central-1:1:s-dev-alerts",
         ),
         (
+            kinds::SQS_QUEUE,
+            "arn:aws:sqs:eu-central-1:1:s-dev-jobs.fifo",
+            "arn:aws:sqs:eu-central-1:1:s-dev-jobs.fifo",
+        ),
+        (
             kinds::CLOUDWATCH_METRIC_ALARM,
             "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",
             "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",

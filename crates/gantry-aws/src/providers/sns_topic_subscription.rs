@@ -1,5 +1,5 @@
-//! `sns_topic_subscription`: an endpoint (an email address) subscribed to a
-//! topic. Subscribe asks for `ReturnSubscriptionArn`, so a subscription still
+//! `sns_topic_subscription`: an endpoint (an email address, or a queue
+//! taking raw messages) subscribed to a topic. Subscribe asks for `ReturnSubscriptionArn`, so a subscription still
 //! waiting for its address to confirm has an ARN of its own, which is the
 //! id; outputs `id`, `arn`, `pending` (`true` until the address confirms:
 //! SNS delivers nothing to it before).
@@ -8,7 +8,8 @@
 //! so a create after a lost reply makes no second one. Reads list each
 //! topic's subscriptions once (ListSubscriptionsByTopic, 100 a page); SNS
 //! lists a pending subscription as `PendingConfirmation`, without its ARN,
-//! so it is matched by protocol and endpoint. Subscriptions carry no tags:
+//! so it is matched by protocol and endpoint; a queue's raw delivery is read
+//! from its subscription's attributes. Subscriptions carry no tags:
 //! they live inside their topic and go when it goes. SNS refuses to
 //! unsubscribe a pending one: a delete then succeeds with a warning, the
 //! subscription expiring on its own (three days) or going with its topic.
@@ -65,9 +66,9 @@ impl Provider {
         Ok(found(r.map_err(Self::err))?.unwrap_or_default())
     }
 
-    /// Whether the subscription `arn` waits for confirmation (asked of the
-    /// subscription itself, which knows its ARN even then).
-    async fn pending(&self, arn: &str) -> Result<bool, ProviderError> {
+    /// Whether the subscription `arn`'s attribute `name` is `true` (asked
+    /// of the subscription itself, which knows its ARN even when pending).
+    async fn flag(&self, arn: &str, name: &str) -> Result<bool, ProviderError> {
         let out = client_for(&self.ctx, arn)
             .get_subscription_attributes()
             .subscription_arn(arn)
@@ -76,8 +77,13 @@ impl Provider {
             .map_err(Self::err)?;
         Ok(out
             .attributes()
-            .and_then(|a| a.get("PendingConfirmation"))
+            .and_then(|a| a.get(name))
             .is_some_and(|v| v == "true"))
+    }
+
+    /// Whether the subscription `arn` waits for confirmation.
+    async fn pending(&self, arn: &str) -> Result<bool, ProviderError> {
+        self.flag(arn, "PendingConfirmation").await
     }
 }
 
@@ -98,6 +104,10 @@ impl AwsKind for Provider {
             .topic_arn(&p.topic_arn)
             .protocol(&p.protocol)
             .endpoint(&p.endpoint)
+            .set_attributes(
+                p.raw_message_delivery
+                    .then(|| [("RawMessageDelivery".to_string(), "true".to_string())].into()),
+            )
             .return_subscription_arn(true)
             .send()
             .await
@@ -149,10 +159,14 @@ impl AwsKind for Provider {
                     continue;
                 };
                 let pending = s.subscription_arn().is_some_and(is_pending);
+                let protocol = s.protocol().unwrap_or_default().to_string();
+                // Email has no raw form; only the others are asked.
+                let raw = protocol != "email" && !pending && self.flag(item.id, "RawMessageDelivery").await?;
                 let props = SnsTopicSubscription {
                     topic_arn: topic.clone(),
-                    protocol: s.protocol().unwrap_or_default().to_string(),
+                    protocol,
                     endpoint: s.endpoint().unwrap_or_default().to_string(),
+                    raw_message_delivery: raw,
                 };
                 out.push(Seen::new(item.id, props, applied(item.id, pending).outputs));
             }

@@ -89,6 +89,7 @@ pub(crate) const NOT_YET: &[&str] = &[
     k::APPAUTOSCALING_TARGET,
     k::APPAUTOSCALING_POLICY,
     k::APPAUTOSCALING_SCHEDULED_ACTION,
+    k::SQS_QUEUE,
 ];
 
 /// Adds what `r` becomes to the template.

@@ -1,0 +1,199 @@
+//! Seed 004's platform services against the emulator, behind AWS's faults
+//! (throttling, replies lost after the call took effect): queues with their
+//! dead-letter queues, topics fanning out to them, and what the services
+//! that use them may do, all checked through the AWS APIs.
+
+use crate::support::{self, Project};
+use gantry_aws::aws_sdk_sqs::types::QueueAttributeName as A;
+use gantry_aws::AwsContext;
+use serde_json::Value;
+
+const MESSAGING: &str = "
+queues:
+  jobs: {visibility_timeout: 0, dlq: {max_receives: 2}}
+topics:
+  orders:
+    subscribers: [jobs, {email: ops@example.com}]
+";
+
+async fn queue_url(ctx: &AwsContext, name: &str) -> String {
+    ctx.sqs()
+        .get_queue_url()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
+}
+
+async fn receive(ctx: &AwsContext, url: &str) -> Vec<String> {
+    ctx.sqs()
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queues_topics_fan_out_dead_letters_and_least_privilege() {
+    let spec = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: minimal", "name: msgs")
+        .replacen("\nservices:\n", &format!("{MESSAGING}\nservices:\n"), 1)
+        .replacen(
+            "    desired_count: 2\n",
+            "    desired_count: 2\n    uses: [orders, {name: jobs, access: read}]\n",
+            1,
+        );
+    let p = Project::new(&spec).keyed("msgs");
+    support::emulator_env();
+    support::faults::profile(p.key(), 21, 0.15, 0.15);
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    support::faults::reset(p.key());
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+
+    // The queue: encrypted with the stack key, redriving to its DLQ,
+    // admitting exactly the topic.
+    let key = p.recorded_id("kms_key.main");
+    let topic = p.recorded_id("sns_topic.orders");
+    let url = queue_url(&ctx, "msgs-dev-jobs").await;
+    let attrs = ctx
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(A::All)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert!(attrs[&A::KmsMasterKeyId].contains(&key), "{attrs:?}");
+    let redrive: Value = serde_json::from_str(&attrs[&A::RedrivePolicy]).unwrap();
+    assert_eq!(
+        redrive["maxReceiveCount"].to_string().trim_matches('"'),
+        "2"
+    );
+    assert!(redrive["deadLetterTargetArn"]
+        .as_str()
+        .unwrap()
+        .ends_with(":msgs-dev-jobs-dlq"));
+    let policy: Value = serde_json::from_str(&attrs[&A::Policy]).unwrap();
+    let st = &policy["Statement"][0];
+    assert_eq!(st["Principal"]["Service"], "sns.amazonaws.com");
+    assert_eq!(
+        st["Condition"]["ArnEquals"]["aws:SourceArn"],
+        serde_json::json!([topic])
+    );
+
+    // The topic: encrypted, one raw queue subscription and one email.
+    let t = ctx
+        .sns()
+        .get_topic_attributes()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert!(t["KmsMasterKeyId"].contains(&key), "{t:?}");
+    let subs = ctx
+        .sns()
+        .list_subscriptions_by_topic()
+        .topic_arn(&topic)
+        .send()
+        .await
+        .unwrap()
+        .subscriptions
+        .unwrap();
+    let mut protocols: Vec<&str> = subs.iter().filter_map(|s| s.protocol()).collect();
+    protocols.sort();
+    assert_eq!(protocols, ["email", "sqs"]);
+
+    // Fan-out delivers the raw message; after two receives without a
+    // delete it lands in the dead-letter queue.
+    ctx.sns()
+        .publish()
+        .topic_arn(&topic)
+        .message("order 42 created")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(receive(&ctx, &url).await, ["order 42 created"]);
+    assert_eq!(receive(&ctx, &url).await, ["order 42 created"]);
+    assert!(receive(&ctx, &url).await.is_empty());
+    let dlq = queue_url(&ctx, "msgs-dev-jobs-dlq").await;
+    assert_eq!(receive(&ctx, &dlq).await, ["order 42 created"]);
+
+    // The service may publish to the topic and consume the queue, nothing more.
+    let role = p.recorded_id("iam_role.web-task");
+    let doc = ctx
+        .iam()
+        .get_role_policy()
+        .role_name(&role)
+        .policy_name("data")
+        .send()
+        .await
+        .unwrap()
+        .policy_document;
+    let doc: Value =
+        serde_json::from_str(&urlencoding_decode(&doc)).unwrap_or_else(|e| panic!("{e}: {doc}"));
+    let queue_arn = p.recorded_id("sqs_queue.jobs");
+    for st in doc["Statement"].as_array().unwrap() {
+        let res = st["Resource"].to_string();
+        assert!(!res.contains("\"*\""), "no `*` resource: {st}");
+        match st["Sid"].as_str().unwrap() {
+            "TopicOrders" => assert_eq!(st["Resource"], serde_json::json!([topic])),
+            "QueueJobs" => {
+                assert_eq!(st["Resource"], serde_json::json!([queue_arn]));
+                assert!(!st["Action"].to_string().contains("SendMessage"), "{st}");
+            }
+            "StackKey" => {}
+            other => panic!("unexpected statement {other}"),
+        }
+    }
+    let env = p
+        .gantry(&["state", "show", "ecs_task_definition.web"])
+        .json();
+    let env = &env["props"]["containers"][0]["environment"];
+    let outputs = p.gantry(&["output", "--json"]).json();
+    assert_eq!(
+        env["JOBS_QUEUE_URL"], outputs["sqs_queue.jobs.url"],
+        "{outputs}"
+    );
+    assert!(env["JOBS_QUEUE_URL"]
+        .as_str()
+        .unwrap()
+        .ends_with("/msgs-dev-jobs"));
+
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let left = ctx
+        .sqs()
+        .list_queues()
+        .queue_name_prefix("msgs-dev")
+        .send()
+        .await
+        .unwrap()
+        .queue_urls
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let inv = gantry_aws::inventory::stack_resources(&ctx, "msgs", "dev")
+        .await
+        .unwrap();
+    assert!(inv.is_empty(), "left behind: {inv:?}");
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
