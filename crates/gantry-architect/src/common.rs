@@ -60,3 +60,11 @@ pub(crate) fn stack_key_arn(m: &Model) -> Option<String> {
 pub fn log_group_prefix(m: &Model) -> String {
     format!("/gantry/{}/{}/", m.stack, m.env)
 }
+
+/// What running a task needs, built once per service and per job: its
+/// task definition and the two roles ECS passes to it.
+pub(crate) struct Task {
+    pub task: Address,
+    pub execution_role: Address,
+    pub task_role: Address,
+}

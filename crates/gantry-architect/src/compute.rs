@@ -1,6 +1,7 @@
 //! Running the containers: ECS cluster, log groups, IAM roles, ECR
 //! repositories, task definitions and services.
 
+use crate::common::Task;
 use crate::data::ServiceWiring;
 use crate::naming::{partition, short_name};
 use crate::network::{ids, Net};
@@ -35,6 +36,10 @@ pub(crate) fn build(
         let d = deployed.services.get(&s.name);
         service(m, net, routing, w, &cluster, s, d, g);
     }
+    for j in &m.jobs {
+        let t = task(m, routing, &wiring[j.name()], &j.task, None, g);
+        crate::jobs::build(m, net, routing, j, &cluster, &t, g);
+    }
 }
 
 fn trust_ecs_tasks(
@@ -50,17 +55,16 @@ fn trust_ecs_tasks(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn service(
+/// A service's or job's log group, ECR repositories, roles and task
+/// definition.
+pub(crate) fn task(
     m: &Model,
-    net: &Net,
     routing: &Routing,
     w: &ServiceWiring,
-    cluster: &Address,
     s: &Service,
     deployed: Option<&DeployedImages>,
     g: &mut Graph,
-) {
+) -> Task {
     let prefix = m.prefix();
     let log_name = format!("{}{}", crate::common::log_group_prefix(m), s.name);
     let log_group = g.add(Resource::new(
@@ -243,7 +247,25 @@ fn service(
                 .collect(),
         },
     ));
+    Task {
+        task,
+        execution_role: exec_role,
+        task_role,
+    }
+}
 
+#[allow(clippy::too_many_arguments)]
+fn service(
+    m: &Model,
+    net: &Net,
+    routing: &Routing,
+    w: &ServiceWiring,
+    cluster: &Address,
+    s: &Service,
+    deployed: Option<&DeployedImages>,
+    g: &mut Graph,
+) {
+    let Task { task, .. } = task(m, routing, w, s, deployed, g);
     let mut load_balancers: Vec<ServiceLoadBalancer> = routing
         .target_groups
         .iter()

@@ -149,8 +149,7 @@ pub(crate) fn build(
     cx.volumes(&mut b, g);
     cx.messaging(&mut b, g);
     let part = partition(&m.region);
-    m.services
-        .iter()
+    m.tasks()
         .map(|s| (s.name.clone(), wire(m, s, &b, part)))
         .collect()
 }
@@ -189,33 +188,49 @@ impl Stores<'_> {
         let prefix = &self.prefix;
         let prod = self.prod;
         if m.needs_key() {
-            b.key = Some(g.add(Resource::new(
-                kinds::KMS_KEY,
-                "main",
-                &KmsKey {
-                    alias: format!("alias/gantry/{prefix}"),
-                    description: format!("Gantry {} ({}): data, secrets and logs", m.stack, m.env),
-                    enable_key_rotation: true,
-                    // AWS's default key policy (the account): roles get use of
-                    // the key through their own IAM policies. CloudWatch Logs is
-                    // no IAM principal of the account, so the policy itself must
-                    // admit it, for this stack's log groups only.
-                    policy: Value::Null,
-                    logs_log_group_prefix: Some(log_group_prefix(m)),
-                    deletion_window_in_days: if prod { 30 } else { 7 },
-                    // Alarms notify a topic encrypted with this key: CloudWatch
-                    // must be able to use it (the topic policy limits it to
-                    // this stack's alarms).
-                    cloudwatch_alarms: m.alerts.is_some(),
-                    region: String::new(),
-                    // SNS writes to queues encrypted with this key.
-                    service_principals: if m.topics.iter().any(|t| !t.queues.is_empty()) {
-                        vec!["sns.amazonaws.com".to_string()]
-                    } else {
-                        Vec::new()
+            b.key = Some(
+                g.add(Resource::new(
+                    kinds::KMS_KEY,
+                    "main",
+                    &KmsKey {
+                        alias: format!("alias/gantry/{prefix}"),
+                        description: format!(
+                            "Gantry {} ({}): data, secrets and logs",
+                            m.stack, m.env
+                        ),
+                        enable_key_rotation: true,
+                        // AWS's default key policy (the account): roles get use of
+                        // the key through their own IAM policies. CloudWatch Logs is
+                        // no IAM principal of the account, so the policy itself must
+                        // admit it, for this stack's log groups only.
+                        policy: Value::Null,
+                        logs_log_group_prefix: Some(log_group_prefix(m)),
+                        deletion_window_in_days: if prod { 30 } else { 7 },
+                        // Alarms notify a topic encrypted with this key: CloudWatch
+                        // must be able to use it (the topic policy limits it to
+                        // this stack's alarms).
+                        cloudwatch_alarms: m.alerts.is_some(),
+                        region: String::new(),
+                        // SNS writes to queues encrypted with this key.
+                        // SNS writes to queues, EventBridge to jobs'
+                        // dead-letter queues, encrypted with this key.
+                        service_principals: [
+                            (
+                                m.jobs.iter().any(|j| j.on.is_some()),
+                                "events.amazonaws.com",
+                            ),
+                            (
+                                m.topics.iter().any(|t| !t.queues.is_empty()),
+                                "sns.amazonaws.com",
+                            ),
+                        ]
+                        .into_iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, s)| s.to_string())
+                        .collect(),
                     },
-                },
-            )));
+                )),
+            );
         }
     }
 

@@ -19,6 +19,7 @@ mod api;
 pub mod common;
 mod compute;
 pub mod data;
+mod jobs;
 pub mod monitoring;
 pub mod naming;
 mod network;

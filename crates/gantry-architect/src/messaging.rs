@@ -64,6 +64,7 @@ impl Stores<'_> {
                         kms_key_id: key.clone(),
                         redrive: None,
                         sender_topic_arns: Vec::new(),
+                        sender_rule_names: Vec::new(),
                     },
                 ));
                 Redrive {
@@ -88,6 +89,7 @@ impl Stores<'_> {
                     kms_key_id: key.clone(),
                     redrive,
                     sender_topic_arns: senders,
+                    sender_rule_names: Vec::new(),
                 },
             ));
             b.queues.insert(q.name.clone(), addr);

@@ -52,6 +52,39 @@ fn lb_name(prefix: &str) -> String {
     }
 }
 
+/// Where a task (a service's or a job's) may connect: everywhere through
+/// NAT; without NAT, HTTPS to the endpoints and S3, HTTP to internal load
+/// balancers, and the stores it uses.
+fn task_egress(m: &Model, s: &gantry_model::Service, has_internal: bool) -> Vec<SgRule> {
+    match m.network.egress {
+        Egress::Nat | Egress::NatPerAz => vec![SgRule {
+            protocol: "-1".into(),
+            from_port: 0,
+            to_port: 0,
+            cidr_ipv4: Some("0.0.0.0/0".into()),
+            cidr_ipv6: None,
+            source_security_group_id: None,
+            description: "all outbound through the NAT gateway: image pulls, AWS APIs and calls made by the app".into(),
+        }],
+        // Without NAT only the VPC endpoints and the S3 gateway (public
+        // S3 addresses) are reachable, all over HTTPS.
+        Egress::Endpoints | Egress::None => {
+            let mut rules = vec![SgRule {
+                cidr_ipv4: Some("0.0.0.0/0".into()),
+                ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers")
+            }];
+            if has_internal {
+                rules.push(SgRule {
+                    cidr_ipv4: Some(m.network.cidr.to_string()),
+                    ..tcp(80, "HTTP to internal load balancers in the VPC")
+                });
+            }
+            rules.extend(store_egress(m, s));
+            rules
+        }
+    }
+}
+
 /// Without NAT (whose rule allows all egress), a service needs explicit
 /// egress to the stores it uses. Rules name the stores' subnets rather than
 /// their security groups: those already name the service's, and naming both
@@ -293,33 +326,7 @@ pub(crate) fn build(
                 });
             }
         }
-        let egress = match m.network.egress {
-            Egress::Nat | Egress::NatPerAz => vec![SgRule {
-                protocol: "-1".into(),
-                from_port: 0,
-                to_port: 0,
-                cidr_ipv4: Some("0.0.0.0/0".into()),
-                cidr_ipv6: None,
-                source_security_group_id: None,
-                description: "all outbound through the NAT gateway: image pulls, AWS APIs and calls made by the app".into(),
-            }],
-            // Without NAT only the VPC endpoints and the S3 gateway (public
-            // S3 addresses) are reachable, all over HTTPS.
-            Egress::Endpoints | Egress::None => {
-                let mut rules = vec![SgRule {
-                    cidr_ipv4: Some("0.0.0.0/0".into()),
-                    ..tcp(443, "HTTPS to AWS APIs via VPC endpoints and to S3 for image layers")
-                }];
-                if has_internal {
-                    rules.push(SgRule {
-                        cidr_ipv4: Some(m.network.cidr.to_string()),
-                        ..tcp(80, "HTTP to internal load balancers in the VPC")
-                    });
-                }
-                rules.extend(store_egress(m, s));
-                rules
-            }
-        };
+        let egress = task_egress(m, s, has_internal);
         let sg = g.add(Resource::new(
             kinds::SECURITY_GROUP,
             &format!("svc-{}", s.name),
@@ -332,6 +339,21 @@ pub(crate) fn build(
             },
         ));
         service_sgs.insert(s.name.clone(), sg);
+    }
+    // A job takes no traffic: egress only.
+    for j in &m.jobs {
+        let sg = g.add(Resource::new(
+            kinds::SECURITY_GROUP,
+            &format!("job-{}", j.name()),
+            &SecurityGroup {
+                name: sg_name(&format!("{prefix}-job-{}", j.name())),
+                description: format!("Job {}: no inbound traffic", j.name()),
+                vpc_id: net.vpc_id(),
+                ingress: Vec::new(),
+                egress: task_egress(m, &j.task, has_internal),
+            },
+        ));
+        service_sgs.insert(j.name().to_string(), sg);
     }
 
     let mut target_groups = BTreeMap::new();

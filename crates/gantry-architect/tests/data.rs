@@ -807,3 +807,117 @@ fn producers_and_consumers_get_exactly_their_queue_and_topic() {
         r("sns_topic.orders", "arn").as_str()
     );
 }
+
+/// A nightly job and an event-driven one, using the queue and the database.
+const JOBS: &str = "name: shop
+region: eu-west-1
+postgres:
+  db: {}
+queues:
+  jobs: {}
+services:
+  web:
+    containers:
+      app: {image: nginx, port: 8080, routes: [\"/*\"]}
+jobs:
+  cleanup:
+    schedule: cron(0 3 * * ? *)
+    timezone: Europe/Paris
+    uses: [db]
+    containers:
+      main: {image: public.ecr.aws/docker/library/python:3.12-alpine, command: [python, cleanup.py]}
+  orders:
+    on: {source: [com.shop.orders], detail_type: [Order Created]}
+    retries: 5
+    uses: [{name: jobs, access: read}]
+    containers:
+      main: {image: public.ecr.aws/docker/library/python:3.12-alpine}
+  adhoc:
+    containers:
+      main: {image: public.ecr.aws/docker/library/python:3.12-alpine}
+";
+
+#[test]
+fn snapshot_jobs_dev() {
+    insta::assert_json_snapshot!(graph(JOBS, "dev"));
+}
+
+#[test]
+fn jobs_run_exactly_their_task_with_retries_and_a_dead_letter_queue() {
+    let g = graph(JOBS, "dev");
+    let s = props(&g, "scheduler_schedule.cleanup");
+    assert_eq!(s["schedule_expression"], "cron(0 3 * * ? *)");
+    assert_eq!(s["timezone"], "Europe/Paris");
+    assert_eq!(
+        s["group_name"],
+        r("scheduler_schedule_group.main", "name").as_str()
+    );
+    let t = &s["target"];
+    assert_eq!(
+        t["task_definition_arn"],
+        r("ecs_task_definition.cleanup", "arn").as_str()
+    );
+    assert_eq!(t["cluster_arn"], r("ecs_cluster.main", "arn").as_str());
+    assert_eq!(
+        t["dead_letter_arn"],
+        r("sqs_queue.job-cleanup-dlq", "arn").as_str()
+    );
+    assert_eq!(t["maximum_retry_attempts"], 2);
+    assert_eq!(
+        t["security_group_ids"],
+        json!([r("security_group.job-cleanup", "id")])
+    );
+    // The scheduler's role runs that task definition on that cluster, passes
+    // exactly its two roles, and writes to its dead-letter queue.
+    let st = statements(&g, "cleanup-scheduler", "run");
+    assert_eq!(
+        st[0]["Resource"],
+        json!([r("ecs_task_definition.cleanup", "arn")])
+    );
+    assert_eq!(
+        st[0]["Condition"]["ArnEquals"]["ecs:cluster"],
+        r("ecs_cluster.main", "arn").as_str()
+    );
+    assert_eq!(
+        st[1]["Resource"],
+        json!([
+            r("iam_role.cleanup-execution", "arn"),
+            r("iam_role.cleanup-task", "arn")
+        ])
+    );
+    assert_eq!(
+        st[2]["Resource"],
+        json!([r("sqs_queue.job-cleanup-dlq", "arn")])
+    );
+    assert!(st
+        .iter()
+        .all(|s| !s["Resource"].to_string().contains("\"*\"")));
+    // The event-driven job: its pattern, and its DLQ admits exactly its rule.
+    let rule = props(&g, "events_rule.orders");
+    assert_eq!(
+        rule["event_pattern"],
+        json!({"source": ["com.shop.orders"], "detail-type": ["Order Created"]})
+    );
+    assert_eq!(rule["target"]["maximum_retry_attempts"], 5);
+    assert_eq!(
+        props(&g, "sqs_queue.job-orders-dlq")["sender_rule_names"],
+        json!(["shop-dev-orders"])
+    );
+    assert_eq!(
+        props(&g, "kms_key.main")["service_principals"],
+        json!(["events.amazonaws.com"])
+    );
+    // The database admits the job that uses it; the job takes no traffic.
+    let db = props(&g, "security_group.db-db");
+    assert!(db["ingress"]
+        .to_string()
+        .contains(&r("security_group.job-cleanup", "id")));
+    assert_eq!(
+        props(&g, "security_group.job-cleanup")["ingress"],
+        json!([])
+    );
+    // No ECS service for a job, and an untriggered job has only its task.
+    assert!(g.get(&Address::new("ecs_service.cleanup")).is_none());
+    assert!(g.get(&Address::new("ecs_task_definition.adhoc")).is_some());
+    assert!(g.get(&Address::new("sqs_queue.job-adhoc-dlq")).is_none());
+}

@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     pub memorydb: aws_sdk_memorydb::Client,
     pub sns: aws_sdk_sns::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+    pub events: aws_sdk_eventbridge::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub appautoscaling: aws_sdk_applicationautoscaling::Client,
     /// The Resource Groups Tagging API in the stack's region and in
@@ -145,6 +147,8 @@ impl AwsContext {
                 memorydb: client!(aws_sdk_memorydb, &config, gate, "memorydb", r()),
                 sns: client!(aws_sdk_sns, &config, gate, "sns", r()),
                 sqs: client!(aws_sdk_sqs, &config, gate, "sqs", r()),
+                scheduler: client!(aws_sdk_scheduler, &config, gate, "scheduler", r()),
+                events: client!(aws_sdk_eventbridge, &config, gate, "events", r()),
                 cloudwatch: client!(aws_sdk_cloudwatch, &config, gate, "cloudwatch", r()),
                 appautoscaling: client!(
                     aws_sdk_applicationautoscaling,
@@ -359,6 +363,14 @@ impl AwsContext {
     /// SQS in the stack's region.
     pub fn sqs(&self) -> &aws_sdk_sqs::Client {
         &self.inner.sqs
+    }
+    /// EventBridge Scheduler in the stack's region.
+    pub fn scheduler(&self) -> &aws_sdk_scheduler::Client {
+        &self.inner.scheduler
+    }
+    /// EventBridge (rules on the default bus) in the stack's region.
+    pub fn events(&self) -> &aws_sdk_eventbridge::Client {
+        &self.inner.events
     }
     /// CloudWatch (metrics, alarms, dashboards) in the stack's region.
     pub fn cloudwatch(&self) -> &aws_sdk_cloudwatch::Client {

@@ -105,6 +105,8 @@ pub enum Command {
     /// Open a shell (or run a command) in a running task of a service,
     /// through ECS Exec and the Session Manager plugin.
     Exec(ExecArgs),
+    /// Run a job now, follow it to its end and exit with its exit code.
+    Run(RunArgs),
     /// Print the resource graph as a Mermaid flowchart, grouped by apply order.
     Graph,
     /// Print the JSON Schema of the spec (for editors).
@@ -483,4 +485,29 @@ pub struct ExecArgs {
     /// The command and its arguments (default: `/bin/sh`).
     #[arg(last = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry run cleanup
+  gantry run cleanup -- python cleanup.py --dry-run
+
+Starts the job's task as its schedule would (its task definition, the
+private subnets, its security group), prints each status it goes through
+and its last log lines, and exits with the job's exit code: that of its
+first essential container to fail, else 0. 125: the task stopped before
+the container ran (the stop reason is printed); 124: still running at
+--timeout (the task goes on).")]
+pub struct RunArgs {
+    /// The job.
+    pub job: String,
+    /// How long to wait for the task to stop, like `30m` or `90s`.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    pub timeout: std::time::Duration,
+    /// Log lines to print when it ends.
+    #[arg(long, default_value_t = 20)]
+    pub lines: usize,
+    /// Replace the command of the job's essential container.
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }

@@ -19,6 +19,12 @@ pub const ROLLOUT_FAILED: u8 = 5;
 /// `deploy` / `rollback`: a rollout was still going when `--timeout` ran
 /// out; what it was waiting for was printed.
 pub const ROLLOUT_TIMEOUT: u8 = 6;
+/// `run`: the job's task stopped before its essential container ran (an
+/// image that cannot be pulled, no capacity); the stop reason was printed.
+/// Otherwise `run` exits with the job's own exit code.
+pub const JOB_DID_NOT_RUN: u8 = 125;
+/// `run`: the job was still running when `--timeout` ran out (it goes on).
+pub const JOB_TIMEOUT: u8 = 124;
 /// The command was interrupted (Ctrl-C); in-flight work finished and state was saved.
 pub const INTERRUPTED: u8 = 130;
 /// Bad command-line usage (unknown flag, missing argument).

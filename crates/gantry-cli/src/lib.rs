@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod docs;
 pub mod endpoints;
 pub mod exit;
+pub mod jobs;
 pub mod logs;
 pub mod ops;
 pub mod outputs;

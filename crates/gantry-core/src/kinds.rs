@@ -94,10 +94,16 @@ macro_rules! with_kinds {
             (SNS_TOPIC_SUBSCRIPTION, sns_topic_subscription, SnsTopicSubscription, meta("sns", "SNS subscription").force_new(&["topic_arn", "protocol", "endpoint", "raw_message_delivery"]).untagged()),
             // ---- Messaging: SQS ----
             // Every attribute changes in place but FIFO-ness (and the name).
-            (SQS_QUEUE, sqs_queue, SqsQueue, meta("sqs", "SQS queue").force_new(&["name", "fifo"]).data().unordered(&["sender_topic_arns"])),
+            (SQS_QUEUE, sqs_queue, SqsQueue, meta("sqs", "SQS queue").force_new(&["name", "fifo"]).data().unordered(&["sender_topic_arns", "sender_rule_names"])),
             // PutMetricAlarm replaces an alarm whole, so everything but its name updates in place.
             (CLOUDWATCH_METRIC_ALARM, cloudwatch_metric_alarm, CloudwatchMetricAlarm, meta("cloudwatch", "alarm").force_new(&["name", "region"]).unordered(&["alarm_actions", "ok_actions"])),
             (CLOUDWATCH_DASHBOARD, cloudwatch_dashboard, CloudwatchDashboard, meta("cloudwatch", "dashboard").force_new(&["name"]).untagged()),
+            // ---- Jobs: EventBridge Scheduler and rules running ECS tasks ----
+            (SCHEDULER_SCHEDULE_GROUP, scheduler_schedule_group, SchedulerScheduleGroup, meta("scheduler", "schedule group").force_new(&["name"])),
+            // UpdateSchedule replaces a schedule whole; it lives in its group.
+            (SCHEDULER_SCHEDULE, scheduler_schedule, SchedulerSchedule, meta("scheduler", "schedule").force_new(&["name", "group_name"]).untagged()),
+            // PutRule and PutTargets change a rule and its target in place.
+            (EVENTS_RULE, events_rule, EventsRule, meta("events", "EventBridge rule").force_new(&["name"])),
             // ---- Application Auto Scaling (ECS services) ----
             (APPAUTOSCALING_TARGET, appautoscaling_target, AppautoscalingTarget, meta("application-autoscaling", "scalable target").force_new(&["cluster_name", "service_name"])),
             // Policies and scheduled actions carry no tags: they live inside their target.
@@ -1143,6 +1149,58 @@ pub struct SqsQueue {
     /// the provider, which knows the queue's ARN.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sender_topic_arns: Vec<String>,
+    /// EventBridge rules (names, on the default bus) the queue policy lets
+    /// send to it: rules whose dead-letter queue it is. Names, because the
+    /// rule's target names this queue; the provider renders their ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sender_rule_names: Vec<String>,
+}
+
+/// A schedule group: the stack's schedules live in it (schedules take no
+/// tags; the group does, and deleting it deletes them). The id is its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerScheduleGroup {
+    pub name: String,
+}
+
+/// An ECS task a schedule or rule runs: on Fargate in the private subnets,
+/// no public IP, with the role that may run exactly it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EcsTaskTarget {
+    pub cluster_arn: String,
+    pub task_definition_arn: String,
+    /// The role EventBridge assumes to run the task.
+    pub role_arn: String,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    /// `FARGATE` or `FARGATE_SPOT`.
+    pub capacity_provider: String,
+    /// The SQS queue (ARN) a run that could not start goes to.
+    pub dead_letter_arn: String,
+    pub maximum_retry_attempts: i32,
+}
+
+/// An EventBridge Scheduler schedule running an ECS task. The id is
+/// `GROUP/NAME`; outputs `id`, `arn`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerSchedule {
+    pub name: String,
+    pub group_name: String,
+    pub description: String,
+    /// `cron(...)`, `rate(...)` or `at(...)`.
+    pub schedule_expression: String,
+    pub timezone: String,
+    pub target: EcsTaskTarget,
+}
+
+/// An EventBridge rule on the default bus with its one target, an ECS
+/// task. The id is the rule's name; outputs `id`, `arn`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventsRule {
+    pub name: String,
+    pub description: String,
+    pub event_pattern: serde_json::Value,
+    pub target: EcsTaskTarget,
 }
 
 /// A queue's redrive policy.

@@ -142,6 +142,10 @@ pub const READ_COSTS: &[(&str, ReadCost)] = &[
     ),
     // One GetQueueAttributes per queue.
     ("sqs_queue", ReadCost::each(1)),
+    // GetScheduleGroup; GetSchedule; DescribeRule and ListTargetsByRule.
+    ("scheduler_schedule_group", ReadCost::each(1)),
+    ("scheduler_schedule", ReadCost::each(1)),
+    ("events_rule", ReadCost::each(2)),
     // DescribeAlarms by 100 names (a region at a time); GetDashboard each.
     ("cloudwatch_metric_alarm", ReadCost::ids(100)),
     ("cloudwatch_dashboard", ReadCost::each(1)),

@@ -10,6 +10,7 @@ use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
 mod edge;
+mod jobs;
 mod messaging;
 mod ops;
 mod state;
@@ -17,6 +18,7 @@ mod stores;
 pub use api::*;
 pub use edge::*;
 use ipnet::Ipv4Net;
+pub use jobs::*;
 pub use messaging::*;
 use miette::Diagnostic;
 pub use ops::*;
@@ -44,6 +46,8 @@ pub struct Model {
     pub network: Network,
     /// Services sorted by name.
     pub services: Vec<Service>,
+    /// Jobs sorted by name.
+    pub jobs: Vec<Job>,
     /// Data stores, secrets and parameters, each sorted by name.
     pub postgres: Vec<Postgres>,
     pub redis: Vec<Redis>,
@@ -228,6 +232,26 @@ impl Model {
                 .iter()
                 .map(|(name, s)| service(&view, name, s))
                 .collect(),
+            jobs: view
+                .jobs
+                .iter()
+                .map(|(name, j)| Job {
+                    task: Service {
+                        desired_count: 0,
+                        ..service(&view, name, &j.as_service())
+                    },
+                    schedule: j.schedule.as_ref().map(|s| s.value.clone()),
+                    timezone: j
+                        .timezone
+                        .as_ref()
+                        .map_or_else(|| "UTC".to_string(), |t| t.value.clone()),
+                    on: j.on.as_ref().map(|o| EventPattern {
+                        source: o.source.clone(),
+                        detail_type: o.detail_type.clone(),
+                    }),
+                    retries: j.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value),
+                })
+                .collect(),
             postgres: stores::postgres(&view, prod),
             redis: stores::redis(&view),
             tables: stores::tables(&view),
@@ -271,6 +295,10 @@ impl Model {
             && self.secrets.is_empty()
             && self.queues.is_empty()
             && self.topics.is_empty()
+            && !self
+                .jobs
+                .iter()
+                .any(|j| j.schedule.is_some() || j.on.is_some())
             && self.alerts.is_none())
     }
 
@@ -356,11 +384,22 @@ impl Model {
         out
     }
 
-    /// Services that use `store`, sorted by name, with how.
+    /// Services, then jobs' tasks, that use `store`, each sorted by name,
+    /// with how.
     pub fn users_of<'a>(&'a self, store: &'a str) -> impl Iterator<Item = (&'a Service, &'a Use)> {
+        self.tasks()
+            .filter_map(move |s| s.uses.iter().find(|u| u.name == store).map(|u| (s, u)))
+    }
+
+    /// Every task definition's service: the services, then the jobs' tasks.
+    pub fn tasks(&self) -> impl Iterator<Item = &Service> {
         self.services
             .iter()
-            .filter_map(move |s| s.uses.iter().find(|u| u.name == store).map(|u| (s, u)))
+            .chain(self.jobs.iter().map(|j| &j.task))
+    }
+
+    pub fn job(&self, name: &str) -> Option<&Job> {
+        self.jobs.iter().find(|j| j.name() == name)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod api;
 pub mod diag;
 pub mod edge;
 pub mod fargate;
+pub mod jobs;
 pub mod messaging;
 pub mod ops;
 pub mod overlay;
@@ -21,6 +22,7 @@ pub mod types;
 mod validate;
 
 pub use diag::{Problem, Source, SpecError};
+pub use jobs::{EventPattern, Job};
 pub use messaging::{Dlq, Queue, Subscriber, Topic};
 pub use overlay::DEFAULT_ENV;
 pub use span::{Pos, Sp};

@@ -456,7 +456,13 @@ fn check_buckets(spec: &Spec, p: &mut Problems) {
 
 fn check_uses(spec: &Spec, p: &mut Problems) {
     let all: Vec<&str> = spec.store_names().iter().map(|(n, _)| n.as_str()).collect();
-    for (sname, svc) in &spec.services {
+    let jobs: Vec<(&Sp<String>, crate::types::Service)> =
+        spec.jobs.iter().map(|(n, j)| (n, j.as_service())).collect();
+    let tasks = spec
+        .services
+        .iter()
+        .chain(jobs.iter().map(|(n, s)| (*n, s)));
+    for (sname, svc) in tasks {
         let mut used: BTreeMap<&str, Pos> = BTreeMap::new();
         for u in &svc.uses {
             let name = u.value.name();

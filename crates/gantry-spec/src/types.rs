@@ -26,6 +26,10 @@ pub struct Spec {
     pub network: Network,
     /// Services by name; each is one Fargate task definition and ECS service.
     pub services: BTreeMap<Sp<String>, Service>,
+    /// Jobs by name: tasks run to their end on a schedule, on EventBridge
+    /// events, or with `gantry run`.
+    #[serde(default)]
+    pub jobs: BTreeMap<Sp<String>, crate::jobs::Job>,
     /// RDS PostgreSQL databases by store name.
     #[serde(default)]
     pub postgres: BTreeMap<Sp<String>, Option<Postgres>>,

@@ -165,6 +165,13 @@ fn check_view(spec: &Spec, p: &mut Problems) {
         crate::permissions::check_service(sname, svc, p);
         check_pullable(spec, svc, p);
     }
+    for (jname, job) in &spec.jobs {
+        let svc = job.as_service();
+        check_service(jname, &svc, p);
+        crate::permissions::check_service(jname, &svc, p);
+        check_pullable(spec, &svc, p);
+    }
+    crate::jobs::check_view(spec, p);
     crate::stores::check_view(spec, p);
     crate::edge::check_view(spec, p);
     crate::api::check_view(spec, p);

@@ -381,3 +381,58 @@ fn queues_share_the_store_namespace_and_read_means_consume() {
     );
     assert!(hint(&p).contains("tables, buckets, volumes and queues"));
 }
+
+const JOBS: &str = "name: shop
+region: us-east-1
+queues:
+  jobs: {}
+services:
+  web:
+    containers:
+      app: {image: nginx:1.27}
+jobs:
+  cleanup:
+    schedule: cron(0 3 * * ? *)
+    timezone: Europe/Paris
+    uses: [jobs]
+    containers:
+      main: {image: python:3.12}
+";
+
+#[test]
+fn jobs_are_valid() {
+    let spec = parse_str("gantry.yaml", JOBS).unwrap();
+    assert_eq!(spec.jobs["cleanup"].uses.len(), 1);
+}
+
+#[test]
+fn job_problems_point_at_their_keys() {
+    let text = JOBS.replace("cron(0 3 * * ? *)", "daily");
+    let p = one(&text, 11, 15, "invalid schedule `daily`");
+    assert!(hint(&p).contains("rate(1 day)"));
+    let text = JOBS.replace("  cleanup:\n", "  web:\n");
+    one(&text, 10, 3, "job `web` has the name of a service");
+    let text = JOBS.replace("uses: [jobs]", "uses: [jbos]");
+    let p = one(&text, 13, 12, "uses unknown store `jbos`");
+    assert!(hint(&p).starts_with("did you mean `jobs`?"));
+    let text = JOBS.replace(
+        "{image: python:3.12}",
+        "{image: python:3.12, port: 80, routes: [\"/*\"]}",
+    );
+    one(
+        &text,
+        15,
+        53,
+        "container `main` of job `cleanup` has routes",
+    );
+    let text = JOBS.replace("{image: python:3.12}", "{build: ./jobs}");
+    let p = one(
+        &text,
+        15,
+        21,
+        "container `main` of job `cleanup` has `build`",
+    );
+    assert!(hint(&p).contains("ships services only"));
+    let text = JOBS.replace("    schedule: cron(0 3 * * ? *)\n", "");
+    one(&text, 11, 15, "`timezone` without `schedule`");
+}

@@ -295,6 +295,16 @@ mod tests {
             "arn:aws:sns:eu-central-1:1:s-dev-alerts",
         ),
         (
+            kinds::SCHEDULER_SCHEDULE_GROUP,
+            "arn:aws:scheduler:eu-central-1:1:schedule-group/s-dev",
+            "s-dev",
+        ),
+        (
+            kinds::EVENTS_RULE,
+            "arn:aws:events:eu-central-1:1:rule/s-dev-cleanup",
+            "s-dev-cleanup",
+        ),
+        (
             kinds::SQS_QUEUE,
             "arn:aws:sqs:eu-central-1:1:s-dev-jobs.fifo",
             "arn:aws:sqs:eu-central-1:1:s-dev-jobs.fifo",

@@ -1,6 +1,6 @@
 //! `sqs_queue`: an SQS queue encrypted with a KMS key, with its redrive
-//! policy and, when topics deliver to it, a queue policy admitting exactly
-//! those topics (`aws:SourceArn`). The id is the queue's ARN; its URL is
+//! policy and, when topics deliver to it or rules send it what they could
+//! not deliver, a queue policy admitting exactly those (`aws:SourceArn`). The id is the queue's ARN; its URL is
 //! derived from it (SQS takes either form of URL, and the ARN is what the
 //! tagging API lists); outputs `id`, `arn`, `url`, `name`.
 //!
@@ -37,8 +37,10 @@ const DELETED_RECENTLY: &[&str] = &[
 ];
 /// SQS keeps a deleted name for 60 seconds.
 const DELETED_NAME_WAIT: Duration = Duration::from_secs(70);
-/// The `Sid` of the statement admitting the topics.
-const TOPICS_SID: &str = "TopicsSend";
+/// The `Sid`s of the statements admitting the topics and the rules, and
+/// the service each admits.
+const TOPICS: (&str, &str) = ("TopicsSend", "sns.amazonaws.com");
+const RULES: (&str, &str) = ("RulesSend", "events.amazonaws.com");
 
 pub(crate) struct Provider {
     ctx: AwsContext,
@@ -76,48 +78,68 @@ fn applied(arn: &str) -> Result<Applied, ProviderError> {
     })
 }
 
-/// The queue policy admitting `topics` to send to the queue `arn`; `None`
-/// when no topic delivers to it.
-fn policy(arn: &str, topics: &[String]) -> Option<Value> {
-    (!topics.is_empty()).then(|| {
-        json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Sid": TOPICS_SID,
+/// The queue policy admitting exactly the topics and rules (by
+/// `aws:SourceArn`) to send to the queue `arn`; `None` when none does.
+fn policy(arn: &str, topics: &[String], rules: &[String]) -> Option<Value> {
+    let statements: Vec<Value> = [(TOPICS, topics), (RULES, rules)]
+        .into_iter()
+        .filter(|(_, arns)| !arns.is_empty())
+        .map(|((sid, service), arns)| {
+            json!({
+                "Sid": sid,
                 "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
+                "Principal": {"Service": service},
                 "Action": "sqs:SendMessage",
                 "Resource": arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": topics}},
-            }]
+                "Condition": {"ArnEquals": {"aws:SourceArn": arns}},
+            })
         })
-    })
+        .collect();
+    (!statements.is_empty()).then(|| json!({"Version": "2012-10-17", "Statement": statements}))
 }
 
-/// The topics a queue policy admits, as Gantry writes them. A statement
-/// Gantry did not write comes back as its `Sid` in brackets, so it shows
-/// in the plan as drift rather than disappearing.
-fn topics_of(doc: &str) -> Vec<String> {
+/// The topics and rules a queue policy admits, as Gantry writes them. A
+/// statement Gantry did not write comes back as its `Sid` in brackets
+/// among the topics, so it shows in the plan as drift rather than
+/// disappearing.
+fn senders_of(doc: &str) -> (Vec<String>, Vec<String>) {
     let doc = decode_policy(doc);
-    let mut out = Vec::new();
+    let (mut topics, mut rules) = (Vec::new(), Vec::new());
     for st in doc["Statement"].as_array().into_iter().flatten() {
         let arns = &st["Condition"]["ArnEquals"]["aws:SourceArn"];
-        let ours = st["Sid"] == TOPICS_SID
-            && st["Effect"] == "Allow"
-            && st["Principal"]["Service"] == "sns.amazonaws.com"
-            && st["Action"] == "sqs:SendMessage";
-        match (ours, arns) {
-            (true, Value::String(a)) => out.push(a.clone()),
-            (true, Value::Array(list)) => {
-                out.extend(list.iter().filter_map(Value::as_str).map(str::to_string))
-            }
-            _ => out.push(format!(
+        let is = |(sid, service): (&str, &str)| {
+            st["Sid"] == sid
+                && st["Effect"] == "Allow"
+                && st["Principal"]["Service"] == service
+                && st["Action"] == "sqs:SendMessage"
+        };
+        let list: Vec<String> = match arns {
+            Value::String(a) => vec![a.clone()],
+            Value::Array(l) => l.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => Vec::new(),
+        };
+        if is(TOPICS) && !list.is_empty() {
+            topics.extend(list);
+        } else if is(RULES) && !list.is_empty() {
+            rules.extend(list);
+        } else {
+            topics.push(format!(
                 "[statement {}]",
                 st["Sid"].as_str().unwrap_or("without Sid")
-            )),
+            ));
         }
     }
-    out
+    (topics, rules)
+}
+
+/// `arn:PART:events:REGION:ACCOUNT:rule/`, for the rules of the queue
+/// `arn`'s account and region (the default bus).
+fn rule_prefix(queue_arn: &str) -> String {
+    let parts: Vec<&str> = queue_arn.split(':').collect();
+    match parts.as_slice() {
+        [_, part, _, region, account, _] => format!("arn:{part}:events:{region}:{account}:rule/"),
+        _ => String::new(),
+    }
 }
 
 /// The attributes to set for `p` on the queue `arn` (its policy needs the
@@ -142,7 +164,14 @@ fn attributes(p: &SqsQueue, arn: &str) -> HashMap<A, String> {
         ),
         (
             A::Policy,
-            policy(arn, &p.sender_topic_arns)
+            policy(
+                arn,
+                &p.sender_topic_arns,
+                &p.sender_rule_names
+                    .iter()
+                    .map(|n| format!("{}{n}", rule_prefix(arn)))
+                    .collect::<Vec<_>>(),
+            )
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
         ),
@@ -287,6 +316,7 @@ impl AwsKind for Provider {
             let attrs = self.attributes(&arn).await?;
             let get = |k: A| attrs.get(&k).cloned().unwrap_or_default();
             let num = |k: A| get(k).parse::<i32>().unwrap_or_default();
+            let (topics, rules) = senders_of(&get(A::Policy));
             let props = SqsQueue {
                 name: arn.rsplit(':').next().unwrap_or_default().to_string(),
                 fifo: get(A::FifoQueue) == "true",
@@ -298,8 +328,15 @@ impl AwsKind for Provider {
                 ),
                 redrive: redrive_of(&get(A::RedrivePolicy)),
                 sender_topic_arns: order_like(
-                    topics_of(&get(A::Policy)),
+                    topics,
                     rec.as_ref().map_or(&[], |r| r.sender_topic_arns.as_slice()),
+                ),
+                sender_rule_names: order_like(
+                    rules
+                        .into_iter()
+                        .map(|a| a.strip_prefix(&rule_prefix(&arn)).map_or(a.clone(), str::to_string))
+                        .collect(),
+                    rec.as_ref().map_or(&[], |r| r.sender_rule_names.as_slice()),
                 ),
             };
             Ok(Some(Seen::new(arn.clone(), props, applied(&arn)?.outputs)))
@@ -354,14 +391,26 @@ mod tests {
     }
 
     #[test]
-    fn the_policy_reads_back_as_its_topics_and_foreign_statements_show() {
+    fn the_policy_reads_back_as_its_senders_and_foreign_statements_show() {
         let arn = "arn:aws:sqs:us-east-1:1:q";
         let topics = vec!["arn:aws:sns:us-east-1:1:a".to_string()];
-        let doc = policy(arn, &topics).unwrap().to_string();
-        assert_eq!(topics_of(&doc), topics);
+        let rules = vec!["arn:aws:events:us-east-1:1:rule/r".to_string()];
+        let doc = policy(arn, &topics, &rules).unwrap().to_string();
+        assert_eq!(senders_of(&doc), (topics.clone(), rules));
+        let doc = policy(arn, &topics, &[]).unwrap().to_string();
+        assert_eq!(senders_of(&doc), (topics, vec![]));
+        assert!(policy(arn, &[], &[]).is_none());
         let foreign = json!({"Statement": [{"Sid": "Other", "Effect": "Allow"}]}).to_string();
-        assert_eq!(topics_of(&foreign), vec!["[statement Other]".to_string()]);
-        assert!(topics_of("").is_empty());
+        assert_eq!(senders_of(&foreign).0, vec!["[statement Other]".to_string()]);
+        assert_eq!(senders_of(""), (vec![], vec![]));
+    }
+
+    #[test]
+    fn rules_are_named_in_the_queues_account_and_region() {
+        assert_eq!(
+            rule_prefix("arn:aws:sqs:eu-west-1:123:q"),
+            "arn:aws:events:eu-west-1:123:rule/"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod init;
 mod logs;
 mod output;
 mod plan;
+mod run;
 mod schema;
 mod secret;
 mod site;
@@ -61,6 +62,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::State(c) => state::run(g, c).await,
         Command::Logs(a) => logs::run(g, a).await,
         Command::Exec(a) => exec::run(g, a).await,
+        Command::Run(a) => run::run(g, a).await,
         Command::Graph => graph::run(g),
         Command::Schema => schema::run(),
         Command::Unlock => unlock::run(g),

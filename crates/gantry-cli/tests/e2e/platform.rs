@@ -197,3 +197,200 @@ fn urlencoding_decode(s: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
+
+const JOBS: &str = "
+jobs:
+  nightly:
+    schedule: cron(0 3 * * ? *)
+    timezone: Europe/Paris
+    containers:
+      main:
+        image: public.ecr.aws/docker/library/python:3.12-alpine
+        command: [python, -c, \"print('cleaned')\"]
+  orders:
+    on: {source: [com.shop.orders], detail_type: [Order Created]}
+    retries: 4
+    containers:
+      main:
+        image: public.ecr.aws/docker/library/python:3.12-alpine
+";
+
+async fn role_policy(ctx: &AwsContext, role: &str, name: &str) -> Value {
+    let doc = ctx
+        .iam()
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .unwrap()
+        .policy_document;
+    serde_json::from_str(&urlencoding_decode(&doc)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_on_a_schedule_and_on_events_and_run_now() {
+    let spec = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: minimal", "name: jobs")
+        .replacen("\nenvironments:\n", &format!("{JOBS}\nenvironments:\n"), 1);
+    let p = Project::new(&spec).keyed("jobs");
+    support::emulator_env();
+    support::faults::profile(p.key(), 33, 0.15, 0.15);
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    support::faults::reset(p.key());
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+
+    // The schedule: in the stack's group, running exactly the job's task
+    // definition in the private subnets, with retries and a DLQ.
+    let task_def = p.recorded_id("ecs_task_definition.nightly");
+    let s = ctx
+        .scheduler()
+        .get_schedule()
+        .group_name("jobs-dev")
+        .name("nightly")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s.schedule_expression(), Some("cron(0 3 * * ? *)"));
+    assert_eq!(s.schedule_expression_timezone(), Some("Europe/Paris"));
+    let t = s.target().unwrap();
+    let ecs = t.ecs_parameters().unwrap();
+    assert_eq!(ecs.task_definition_arn(), task_def);
+    let vpc = ecs
+        .network_configuration()
+        .unwrap()
+        .awsvpc_configuration()
+        .unwrap();
+    assert_eq!(
+        vpc.security_groups(),
+        [p.recorded_id("security_group.job-nightly")]
+    );
+    assert_eq!(vpc.subnets().len(), 2);
+    assert_eq!(t.retry_policy().unwrap().maximum_retry_attempts(), Some(2));
+    assert!(t
+        .dead_letter_config()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .ends_with(":jobs-dev-job-nightly-dlq"));
+    let role = p.recorded_id("iam_role.nightly-scheduler");
+    let doc = role_policy(&ctx, &role, "run").await;
+    assert_eq!(
+        doc["Statement"][0]["Resource"],
+        serde_json::json!([task_def])
+    );
+    assert_eq!(
+        doc["Statement"][1]["Resource"],
+        serde_json::json!([
+            p.gantry(&["output", "iam_role.nightly-execution.arn"])
+                .stdout()
+                .trim(),
+            p.gantry(&["output", "iam_role.nightly-task.arn"])
+                .stdout()
+                .trim()
+        ])
+    );
+    assert!(!doc.to_string().contains("\"*\""), "{doc}");
+
+    // The rule: its pattern, its task, and its DLQ admits exactly it.
+    let rule = ctx
+        .events()
+        .describe_rule()
+        .name("jobs-dev-orders")
+        .send()
+        .await
+        .unwrap();
+    let pattern: Value = serde_json::from_str(rule.event_pattern().unwrap()).unwrap();
+    assert_eq!(pattern["detail-type"], serde_json::json!(["Order Created"]));
+    let targets = ctx
+        .events()
+        .list_targets_by_rule()
+        .rule("jobs-dev-orders")
+        .send()
+        .await
+        .unwrap()
+        .targets
+        .unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(
+        targets[0].retry_policy().unwrap().maximum_retry_attempts(),
+        Some(4)
+    );
+    let dlq = queue_url(&ctx, "jobs-dev-job-orders-dlq").await;
+    let attrs = ctx
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(A::Policy)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    let policy: Value = serde_json::from_str(&attrs[&A::Policy]).unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+        serde_json::json!([rule.arn().unwrap()])
+    );
+
+    // `gantry run` starts one now and follows it to its end.
+    let run = p.gantry(&["run", "nightly", "--timeout", "2m"]);
+    run.assert_code(0);
+    let err = run.stderr();
+    assert!(
+        err.contains("nightly: started task") && err.contains("nightly: STOPPED"),
+        "{err}"
+    );
+    assert!(err.contains("nightly: exit code 0"), "{err}");
+    let tasks = ctx
+        .ecs()
+        .list_tasks()
+        .cluster("jobs-dev")
+        .started_by("gantry-run")
+        .desired_status(gantry_aws::aws_sdk_ecs::types::DesiredStatus::Stopped)
+        .send()
+        .await
+        .unwrap();
+    let running = ctx
+        .ecs()
+        .list_tasks()
+        .cluster("jobs-dev")
+        .started_by("gantry-run")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks.task_arns().len() + running.task_arns().len(),
+        1,
+        "exactly one run"
+    );
+    let unknown = p.gantry(&["run", "nope"]);
+    unknown.assert_code(1);
+    assert!(
+        unknown.stderr().contains("its jobs: nightly, orders"),
+        "{}",
+        unknown.stderr()
+    );
+
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let inv = gantry_aws::inventory::stack_resources(&ctx, "jobs", "dev")
+        .await
+        .unwrap();
+    assert!(inv.is_empty(), "left behind: {inv:?}");
+    assert!(ctx
+        .events()
+        .describe_rule()
+        .name("jobs-dev-orders")
+        .send()
+        .await
+        .is_err());
+    assert!(ctx
+        .scheduler()
+        .get_schedule_group()
+        .name("jobs-dev")
+        .send()
+        .await
+        .is_err());
+}

@@ -90,6 +90,9 @@ pub(crate) const NOT_YET: &[&str] = &[
     k::APPAUTOSCALING_POLICY,
     k::APPAUTOSCALING_SCHEDULED_ACTION,
     k::SQS_QUEUE,
+    k::SCHEDULER_SCHEDULE_GROUP,
+    k::SCHEDULER_SCHEDULE,
+    k::EVENTS_RULE,
 ];
 
 /// Adds what `r` becomes to the template.
