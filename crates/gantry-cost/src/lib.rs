@@ -59,6 +59,10 @@ pub struct Usage {
     pub key_requests_10k: f64,
     /// Millions of DNS queries to each hosted zone.
     pub dns_millions: f64,
+    /// Thousands of recipients of each email identity's mail.
+    pub email_thousands: f64,
+    /// Monthly active users of each user pool.
+    pub auth_mau: f64,
 }
 
 impl Default for Usage {
@@ -83,6 +87,8 @@ impl Default for Usage {
             secret_calls_10k: 1.0,
             key_requests_10k: 1.0,
             dns_millions: 1.0,
+            email_thousands: 10.0,
+            auth_mau: 1000.0,
         }
     }
 }
@@ -490,6 +496,13 @@ impl Estimator<'_> {
                 line("Standard storage", "efs_standard_gb_month", u.file_gb, true)?
             }
             kinds::APIGW_API => line("requests", "apigw_http_million", u.api_millions, true)?,
+            kinds::SESV2_EMAIL_IDENTITY => line(
+                "emails sent",
+                "ses_thousand_emails",
+                u.email_thousands,
+                true,
+            )?,
+            kinds::COGNITO_USER_POOL => line("active users", "cognito_mau", u.auth_mau, true)?,
             "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,

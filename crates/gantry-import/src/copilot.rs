@@ -569,7 +569,8 @@ impl Conv<'_> {
             StoreKind::Bucket => &mut self.d.buckets,
             StoreKind::Volume => &mut self.d.volumes,
             StoreKind::Secret => &mut self.d.secrets,
-            StoreKind::Parameter => &mut self.d.services,
+            // Addons never become email or auth (top-level keys, not maps).
+            StoreKind::Parameter | StoreKind::Email | StoreKind::Auth => &mut self.d.services,
         }
     }
 

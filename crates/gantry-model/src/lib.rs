@@ -11,6 +11,7 @@ use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 mod api;
 mod edge;
 mod ops;
+mod platform;
 mod state;
 mod stores;
 pub use api::*;
@@ -18,6 +19,7 @@ pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
 pub use ops::*;
+pub use platform::{Auth, Email};
 use serde::Serialize;
 pub use state::StateLocation;
 use std::collections::BTreeMap;
@@ -64,6 +66,10 @@ pub struct Model {
     pub alerts: Option<Alerts>,
     /// A CloudWatch dashboard of the stack's metrics.
     pub dashboard: bool,
+    /// SES sending from a domain of the zone (`email:`).
+    pub email: Option<Email>,
+    /// The app's user sign-in (`auth:`).
+    pub auth: Option<Auth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +243,8 @@ impl Model {
             api: api::api(&view),
             dashboard: ops::dashboard(&view, alerts.is_some()),
             alerts,
+            email: platform::email(&view),
+            auth: platform::auth(&view, env, prod),
         })
     }
 

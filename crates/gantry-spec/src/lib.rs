@@ -13,6 +13,7 @@ pub mod fargate;
 pub mod ops;
 pub mod overlay;
 pub mod permissions;
+pub mod platform;
 pub mod span;
 pub mod state;
 pub mod stores;
@@ -124,7 +125,7 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
             } else if text.contains("did not match any variant of untagged enum Route") {
                 (
                     "invalid route: expected a path pattern or `{path: PATTERN, lb: NAME, host: HOST, sse: true}`".to_string(),
-                    Some("write `- /api/*` or `- {path: \"/api/*\", lb: backend, host: api.example.com}`; keys: path, lb, host, sse, idle_timeout".to_string()),
+                    Some("write `- /api/*` or `- {path: \"/api/*\", lb: backend, host: api.example.com}`; keys: path, lb, host, sse, idle_timeout, auth".to_string()),
                 )
             } else if text.contains("did not match any variant of untagged enum Use") {
                 (

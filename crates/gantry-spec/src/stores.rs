@@ -25,6 +25,10 @@ pub enum StoreKind {
     Volume,
     Secret,
     Parameter,
+    /// The top-level `email:` (used as `email`).
+    Email,
+    /// The top-level `auth:` (used as `auth`).
+    Auth,
 }
 
 impl StoreKind {
@@ -37,6 +41,8 @@ impl StoreKind {
             StoreKind::Volume => "volume",
             StoreKind::Secret => "secret",
             StoreKind::Parameter => "parameter",
+            StoreKind::Email => "email domain",
+            StoreKind::Auth => "user pool",
         }
     }
 
@@ -72,6 +78,8 @@ pub fn injected_vars(kind: StoreKind, name: &str) -> Vec<String> {
         StoreKind::Bucket => &["_BUCKET"],
         StoreKind::Volume => &[],
         StoreKind::Secret | StoreKind::Parameter => &[""],
+        StoreKind::Email => &["_FROM"],
+        StoreKind::Auth => &["_USER_POOL_ID", "_CLIENT_ID", "_ISSUER"],
     };
     suffixes.iter().map(|s| format!("{n}{s}")).collect()
 }
@@ -90,8 +98,14 @@ impl Spec {
         out
     }
 
-    /// The kind of the store, secret or parameter called `name`.
+    /// The kind of the store, secret or parameter called `name`; `email`
+    /// and `auth` name the top-level keys when the spec has them.
     pub fn store_kind(&self, name: &str) -> Option<StoreKind> {
+        match name {
+            crate::platform::EMAIL if self.email.is_some() => return Some(StoreKind::Email),
+            crate::platform::AUTH if self.auth.is_some() => return Some(StoreKind::Auth),
+            _ => {}
+        }
         self.store_names()
             .into_iter()
             .find(|(n, _)| n.as_str() == name)
@@ -170,6 +184,24 @@ pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
             None => {
                 seen.insert(stem, (name, kind));
             }
+        }
+    }
+    // `email` and `auth` in `uses` name the top-level keys when present.
+    for (name, _) in spec.store_names() {
+        let taken = match name.as_str() {
+            crate::platform::EMAIL => spec.email.is_some(),
+            crate::platform::AUTH => spec.auth.is_some(),
+            _ => false,
+        };
+        if taken {
+            p.push(
+                name.pos,
+                format!(
+                    "store name `{}` is taken by the top-level `{}:`",
+                    name.value, name.value
+                ),
+                "`uses` names it for the top-level key; rename the store".to_string(),
+            );
         }
     }
     // Each Redis store owns a generated `NAME-auth` secret.
@@ -451,6 +483,17 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
         for u in &svc.uses {
             let name = u.value.name();
             let Some(kind) = spec.store_kind(name) else {
+                if let Some((key, example)) = crate::platform::missing_key(name) {
+                    p.push(
+                        u.pos,
+                        format!(
+                            "service `{}` uses `{name}`, but the spec has no `{key}:`",
+                            sname.value
+                        ),
+                        format!("add a top-level `{key}: {example}`"),
+                    );
+                    continue;
+                }
                 let hint = if all.is_empty() {
                     "define it under `postgres`, `redis`, `tables`, `buckets`, `volumes`, `secrets` or `parameters`".to_string()
                 } else {
