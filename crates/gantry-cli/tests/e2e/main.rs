@@ -14,6 +14,7 @@ mod deploy;
 mod edge;
 mod minimal;
 mod operate;
+mod platform;
 mod remote;
 mod site;
 mod state;
