@@ -261,7 +261,7 @@ async fn email_and_auth_through_faults_and_destroy() {
     assert_eq!(a.authorizer_type().map(|t| t.as_str()), Some("JWT"));
     let jwt = a.jwt_configuration().unwrap();
     assert_eq!(jwt.issuer(), Some(issuer.as_str()));
-    assert_eq!(jwt.audience(), [client_id.clone()]);
+    assert_eq!(jwt.audience(), std::slice::from_ref(&client_id));
     let routes = gw.get_routes().api_id(&api_id).send().await.unwrap();
     let route = |key: &str| {
         routes
