@@ -44,6 +44,12 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   exist answer ValidationException (AWS: ObjectNotFoundException), and
   deregistering a target leaves its policies and scheduled actions.
   `moto_autoscaling.py`.
+- SES v2 email identities: no DKIM tokens, a second create replacing the
+  identity, no custom MAIL FROM (PutEmailIdentityMailFromAttributes is a
+  404), identities listed by the tagging API under the wrong ARN and type.
+  `moto_sesv2.py`.
+- Cognito user pools are not listed by the tagging API, and API Gateway v2
+  has no GetAuthorizers. `moto_auth.py`.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -56,6 +62,7 @@ import hashlib
 import sys
 
 import moto.apigatewayv2.models as apigwv2
+import moto_auth  # noqa: F401  (patches moto on import)
 import moto_autoscaling  # noqa: F401  (patches moto on import)
 import moto_cloudwatch  # noqa: F401  (patches moto on import)
 import moto_ecr  # noqa: F401  (patches moto on import)
@@ -63,6 +70,7 @@ import moto_ecs  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_s3_tls  # noqa: F401  (patches moto on import)
+import moto_sesv2  # noqa: F401  (patches moto on import)
 import moto_sns  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)
 from moto.server import main

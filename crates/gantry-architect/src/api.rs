@@ -12,6 +12,9 @@
 //! names the VPC CIDR rather than the load balancer's group, which already
 //! names the link's: referencing both ways would be a dependency cycle.
 //!
+//! With `auth`, a JWT authorizer (issuer the user pool, audience its web
+//! client) on every route but those written `auth: none`.
+//!
 //! One integration per service (all to the same listener: the load balancer
 //! routes by path) and one route per route path of the load balancer.
 //! Addresses of shared kinds use `_` (`acm_certificate.api_domain`,
@@ -78,6 +81,8 @@ pub(crate) struct ApiInputs<'a> {
     pub listener: &'a Address,
     /// The Route53 zone (lookup or owned), with a domain.
     pub zone: Option<&'a Address>,
+    /// The user pool whose tokens the routes require, with `auth`.
+    pub auth: Option<&'a crate::auth::AuthBuilt>,
 }
 
 pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
@@ -103,6 +108,22 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
             security_group_ids: vec![reference(inputs.link_sg, "id")],
         },
     ));
+    // With `auth`, a JWT authorizer trusting the pool's tokens for the web
+    // client guards every route but those written `auth: none`.
+    let authorizer = inputs.auth.map(|a| {
+        g.add(Resource::new(
+            kinds::APIGW_AUTHORIZER,
+            "cognito",
+            &ApigwAuthorizer {
+                api_id: reference(&api_addr, "id"),
+                name: "cognito".into(),
+                authorizer_type: "JWT".into(),
+                identity_source: vec!["$request.header.Authorization".into()],
+                issuer: reference(&a.pool, "issuer"),
+                audience: vec![reference(&a.client, "client_id")],
+            },
+        ))
+    });
     let mut integrations: BTreeMap<&str, Address> = BTreeMap::new();
     for r in &api.routes {
         let svc = r.service.as_str();
@@ -139,6 +160,10 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
                 api_id: reference(&api_addr, "id"),
                 route_key: r.route_key.clone(),
                 integration_id: reference(integ, "id"),
+                authorizer_id: authorizer
+                    .as_ref()
+                    .filter(|_| !r.public)
+                    .map(|a| reference(a, "id")),
             },
         ));
     }

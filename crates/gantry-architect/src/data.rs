@@ -54,6 +54,35 @@ pub(crate) struct ServiceWiring {
     pub depends_on: Vec<Address>,
 }
 
+/// The platform services `uses` may name: `email` and `auth`.
+pub(crate) struct Platform {
+    pub email: Option<crate::email::EmailBuilt>,
+    pub auth: Option<crate::auth::AuthBuilt>,
+}
+
+/// What `uses: [auth]` may do: administer the pool's users and groups (no
+/// pool or client settings, no deletion of the pool).
+pub const AUTH_ADMIN_ACTIONS: &[&str] = &[
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminConfirmSignUp",
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminDeleteUserAttributes",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:GetGroup",
+    "cognito-idp:ListGroups",
+    "cognito-idp:ListUsers",
+    "cognito-idp:ListUsersInGroup",
+];
+
 /// Addresses of what was built, by store name.
 #[derive(Default)]
 struct Built {
@@ -130,6 +159,7 @@ pub(crate) fn build(
     m: &Model,
     net: &Net,
     routing: &Routing,
+    platform: &Platform,
     g: &mut Graph,
 ) -> BTreeMap<String, ServiceWiring> {
     let cx = Stores {
@@ -150,7 +180,7 @@ pub(crate) fn build(
     cx.messaging(&mut b, g);
     let part = partition(&m.region);
     m.tasks()
-        .map(|s| (s.name.clone(), wire(m, s, &b, part)))
+        .map(|s| (s.name.clone(), wire(m, s, &b, platform, part)))
         .collect()
 }
 
@@ -646,7 +676,13 @@ fn statement(sid: String, actions: &[&str], resources: Vec<String>) -> Value {
     json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
 }
 
-fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceWiring {
+fn wire(
+    m: &Model,
+    s: &gantry_model::Service,
+    b: &Built,
+    platform: &Platform,
+    part: &str,
+) -> ServiceWiring {
     let mut w = ServiceWiring::default();
     let mut secret_arns: Vec<String> = Vec::new();
     let mut param_arns: Vec<String> = Vec::new();
@@ -855,6 +891,33 @@ fn wire(m: &Model, s: &gantry_model::Service, b: &Built, part: &str) -> ServiceW
                     ),
                 );
                 w.depends_on.extend(targets.iter().cloned());
+            }
+            StoreKind::Email => {
+                let e = platform.email.as_ref().expect("validated");
+                w.environment.insert(format!("{n}_FROM"), e.from.clone());
+                // Only this identity, and only as its sender (SendRawEmail
+                // for SMTP-style libraries on the v1 API).
+                w.task_statements.push(json!({
+                    "Sid": "SendEmail",
+                    "Effect": "Allow",
+                    "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                    "Resource": [reference(&e.identity, "arn")],
+                    "Condition": {"StringEquals": {"ses:FromAddress": e.from}},
+                }));
+            }
+            StoreKind::Auth => {
+                let a = platform.auth.as_ref().expect("validated");
+                w.environment
+                    .insert(format!("{n}_USER_POOL_ID"), reference(&a.pool, "id"));
+                w.environment
+                    .insert(format!("{n}_CLIENT_ID"), reference(&a.client, "client_id"));
+                w.environment
+                    .insert(format!("{n}_ISSUER"), reference(&a.pool, "issuer"));
+                w.task_statements.push(statement(
+                    "AdministerUsers".into(),
+                    AUTH_ADMIN_ACTIONS,
+                    vec![reference(&a.pool, "arn")],
+                ));
             }
         }
     }

@@ -8,7 +8,8 @@
 //! them, HTTPS with DNS-validated certificates and an HTTP redirect whenever
 //! there is a domain, WAF on every internet-facing load balancer, an
 //! internal load balancer behind an API Gateway HTTP API reachable only
-//! through the API's VPC link).
+//! through the API's VPC link, email from a domain with DKIM, SPF and
+//! DMARC, Cognito sign-in guarding the API's routes).
 //! Valid but weaker setups (plain HTTP, WAF off) are reported by
 //! `Model::warnings()`, which the CLI prints alongside the plan.
 //! Addresses and physical names are listed in `docs/spec.md`.
@@ -16,9 +17,11 @@
 //! Resources carry no tags: providers add the `gantry:*` tags.
 
 mod api;
+mod auth;
 pub mod common;
 mod compute;
 pub mod data;
+mod email;
 mod jobs;
 pub mod monitoring;
 pub mod naming;
@@ -86,16 +89,21 @@ pub fn architect_with(model: &Model, deployed: &Deployed) -> Result<DesiredGraph
     network::flow_logs(model, &net, &mut g);
     let zone = routing::zone(model, &mut g);
     let routing = routing::build(model, &net, zone.as_ref(), &mut g)?;
+    let platform = data::Platform {
+        email: email::build(model, zone.as_ref(), &mut g),
+        auth: auth::build(model, &mut g),
+    };
     if let (Some(link_sg), Some(listener)) = (&routing.api_link_sg, &routing.api_listener) {
         let inputs = api::ApiInputs {
             link_sg,
             listener,
             zone: zone.as_ref(),
+            auth: platform.auth.as_ref(),
         };
         api::build(model, &net, &inputs, &mut g);
     }
     network::endpoints(model, &net, &routing.service_sgs, &mut g);
-    let wiring = data::build(model, &net, &routing, &mut g);
+    let wiring = data::build(model, &net, &routing, &platform, &mut g);
     compute::build(model, &net, &routing, &wiring, deployed, &mut g);
     site::build(model, zone.as_ref(), &mut g);
     // Last: alarms and the dashboard watch what the others built.

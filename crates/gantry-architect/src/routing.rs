@@ -182,7 +182,7 @@ struct RuleSpec {
 /// The Route53 zone (created or looked up) when there is a domain and
 /// something to name in it.
 pub(crate) fn zone(m: &Model, g: &mut Graph) -> Option<Address> {
-    if m.load_balancers.is_empty() && m.site.is_none() {
+    if m.load_balancers.is_empty() && m.site.is_none() && m.email.is_none() {
         return None;
     }
     let prefix = m.prefix();

@@ -67,6 +67,8 @@ pub(crate) struct Inner {
     pub events: aws_sdk_eventbridge::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub appautoscaling: aws_sdk_applicationautoscaling::Client,
+    pub sesv2: aws_sdk_sesv2::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
     /// The Resource Groups Tagging API in the stack's region and in
     /// us-east-1 (global resources: CloudFront and what it uses).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
@@ -157,6 +159,14 @@ impl AwsContext {
                     "application-autoscaling",
                     r()
                 ),
+                sesv2: client!(aws_sdk_sesv2, &config, gate, "ses", r()),
+                cognito: client!(
+                    aws_sdk_cognitoidentityprovider,
+                    &config,
+                    gate,
+                    "cognito-idp",
+                    r()
+                ),
                 tagging: client!(aws_sdk_resourcegroupstagging, &config, gate, "tagging", r()),
                 tagging_global: client!(
                     aws_sdk_resourcegroupstagging,
@@ -224,6 +234,12 @@ impl AwsContext {
             .cloned()
     }
 
+    pub fn sesv2(&self) -> &aws_sdk_sesv2::Client {
+        &self.inner.sesv2
+    }
+    pub fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
+        &self.inner.cognito
+    }
     pub fn ec2(&self) -> &aws_sdk_ec2::Client {
         &self.inner.ec2
     }

@@ -3066,6 +3066,7 @@ async fn api_gateway_lifecycle() {
         api_id: api.id.clone(),
         route_key: "ANY /orders/{proxy+}".into(),
         integration_id: int.id.clone(),
+        authorizer_id: None,
     };
     let route = h.create(APIGW_ROUTE, "orders", &route0).await;
     h.read_eq(APIGW_ROUTE, "orders", &route.id, &route0).await;

@@ -109,6 +109,13 @@ macro_rules! with_kinds {
             // Policies and scheduled actions carry no tags: they live inside their target.
             (APPAUTOSCALING_POLICY, appautoscaling_policy, AppautoscalingPolicy, meta("application-autoscaling", "scaling policy").force_new(&["resource_id", "name"]).untagged()),
             (APPAUTOSCALING_SCHEDULED_ACTION, appautoscaling_scheduled_action, AppautoscalingScheduledAction, meta("application-autoscaling", "scheduled action").force_new(&["resource_id", "name"]).untagged()),
+            // ---- Email (SES v2) and auth (Cognito, the API's JWT authorizer) ----
+            (SESV2_EMAIL_IDENTITY, sesv2_email_identity, Sesv2EmailIdentity, meta("ses", "email identity").force_new(&["identity"])),
+            (COGNITO_USER_POOL, cognito_user_pool, CognitoUserPool, meta("cognito-idp", "user pool").force_new(&["name", "username_attributes"]).unordered(&["username_attributes", "auto_verified_attributes"]).data()),
+            (COGNITO_USER_GROUP, cognito_user_group, CognitoUserGroup, meta("cognito-idp", "user group").force_new(&["user_pool_id", "name"]).untagged()),
+            (COGNITO_USER_POOL_CLIENT, cognito_user_pool_client, CognitoUserPoolClient, meta("cognito-idp", "user pool client").force_new(&["user_pool_id", "generate_secret"]).untagged().unordered(&["allowed_oauth_flows", "allowed_oauth_scopes", "callback_urls", "logout_urls", "supported_identity_providers", "explicit_auth_flows"])),
+            (COGNITO_USER_POOL_DOMAIN, cognito_user_pool_domain, CognitoUserPoolDomain, meta("cognito-idp", "hosted UI domain").force_new(&["domain", "user_pool_id"]).untagged()),
+            (APIGW_AUTHORIZER, apigw_authorizer, ApigwAuthorizer, meta("apigateway", "API authorizer").force_new(&["api_id", "authorizer_type"]).untagged().unordered(&["identity_source", "audience"])),
         }
     };
 }
@@ -998,6 +1005,10 @@ pub struct ApigwRoute {
     pub route_key: String,
     /// The integration id (the route's target is `integrations/ID`).
     pub integration_id: String,
+    /// The JWT authorizer that must accept a caller's token (authorization
+    /// type `JWT`); `None`: open to anyone (`NONE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
 }
 
 /// A stage of an HTTP API with access logs and default route throttling.
@@ -1337,4 +1348,111 @@ pub struct AppautoscalingScheduledAction {
     pub min_capacity: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_capacity: Option<i32>,
+}
+
+/// An SES (v2) email identity for a domain, signing with Easy DKIM (2048-bit
+/// keys AWS rotates), and its custom MAIL FROM domain. The id is the
+/// domain; outputs `id`, `arn` (`arn:aws:ses:REGION:ACCOUNT:identity/DOMAIN`)
+/// and the three DKIM records to publish, `dkim_name_N`
+/// (`TOKEN._domainkey.DOMAIN`) and `dkim_value_N`
+/// (`TOKEN.dkim.amazonses.com`), N = 1, 2, 3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sesv2EmailIdentity {
+    /// The domain.
+    pub identity: String,
+    /// The MAIL FROM domain (a subdomain of the identity, its MX and SPF
+    /// records published by Gantry); empty: SES's own `amazonses.com`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mail_from_domain: String,
+    /// When the MAIL FROM domain's MX record is missing:
+    /// `USE_DEFAULT_VALUE` (send from `amazonses.com`) or `REJECT_MESSAGE`.
+    pub behavior_on_mx_failure: String,
+}
+
+/// A Cognito user pool's password rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    pub minimum_length: i32,
+    pub require_lowercase: bool,
+    pub require_uppercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+    /// Days a password an administrator set stays usable unchanged.
+    pub temporary_password_validity_days: i32,
+}
+
+/// A Cognito user pool: sign-in by email address, verified by a code Cognito
+/// mails, account recovery by that address, TOTP MFA as `mfa_configuration`
+/// says. The id is the pool id; outputs `id`, `arn`, `name` and `issuer`
+/// (`https://cognito-idp.REGION.amazonaws.com/POOL_ID`, what JWT
+/// authorizers trust).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CognitoUserPool {
+    pub name: String,
+    /// `[email]`: users sign in with their address.
+    pub username_attributes: Vec<String>,
+    /// `[email]`: verified by a code at sign-up.
+    pub auto_verified_attributes: Vec<String>,
+    pub password_policy: PasswordPolicy,
+    /// `OFF`, `OPTIONAL` or `ON`; with MFA, authenticator apps (TOTP) only.
+    pub mfa_configuration: String,
+    /// Refuse DeleteUserPool (and so `destroy`) while on.
+    pub deletion_protection: bool,
+}
+
+/// A group of a user pool. The id is `POOL_ID/NAME`; outputs `id`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CognitoUserGroup {
+    pub user_pool_id: String,
+    pub name: String,
+    pub description: String,
+    /// Lower wins when a user's groups give different roles.
+    pub precedence: i32,
+}
+
+/// An app client of a user pool. The id is `POOL_ID/CLIENT_ID`; outputs
+/// `id` and `client_id` (a JWT's audience).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CognitoUserPoolClient {
+    pub user_pool_id: String,
+    /// Also what finds the client again after a crash (clients carry no tags).
+    pub name: String,
+    /// A public client (a browser or mobile app) has no secret.
+    pub generate_secret: bool,
+    /// `[code]`: the authorization code grant (with PKCE for public clients).
+    pub allowed_oauth_flows: Vec<String>,
+    pub allowed_oauth_scopes: Vec<String>,
+    pub callback_urls: Vec<String>,
+    pub logout_urls: Vec<String>,
+    /// `[COGNITO]`: the pool's own users.
+    pub supported_identity_providers: Vec<String>,
+    pub explicit_auth_flows: Vec<String>,
+    /// Sign-in failures never say whether the user exists.
+    pub prevent_user_existence_errors: bool,
+    pub enable_token_revocation: bool,
+}
+
+/// The hosted UI's Cognito domain, `https://DOMAIN.auth.REGION.amazoncognito.com`.
+/// The id is the prefix; outputs `id`, `url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CognitoUserPoolDomain {
+    /// The prefix.
+    pub domain: String,
+    pub user_pool_id: String,
+}
+
+/// An authorizer of an HTTP API: a `JWT` authorizer accepts the tokens of
+/// `issuer` whose audience (or `client_id`) is one of `audience`. The id is
+/// the authorizer id (within `api_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApigwAuthorizer {
+    pub api_id: String,
+    /// Unique within the API: what finds it again after a crash.
+    pub name: String,
+    /// `JWT`.
+    pub authorizer_type: String,
+    /// `[$request.header.Authorization]`.
+    pub identity_source: Vec<String>,
+    pub issuer: String,
+    pub audience: Vec<String>,
 }

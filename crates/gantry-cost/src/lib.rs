@@ -63,6 +63,10 @@ pub struct Usage {
     pub key_requests_10k: f64,
     /// Millions of DNS queries to each hosted zone.
     pub dns_millions: f64,
+    /// Thousands of recipients of each email identity's mail.
+    pub email_thousands: f64,
+    /// Monthly active users of each user pool.
+    pub auth_mau: f64,
 }
 
 impl Default for Usage {
@@ -89,6 +93,8 @@ impl Default for Usage {
             secret_calls_10k: 1.0,
             key_requests_10k: 1.0,
             dns_millions: 1.0,
+            email_thousands: 10.0,
+            auth_mau: 1000.0,
         }
     }
 }
@@ -507,6 +513,13 @@ impl Estimator<'_> {
             kinds::SNS_TOPIC if p.get("alarm_name_prefix").is_none() => {
                 line("publishes", "sns_publish_million", u.topic_millions, true)?
             }
+            kinds::SESV2_EMAIL_IDENTITY => line(
+                "emails sent",
+                "ses_thousand_emails",
+                u.email_thousands,
+                true,
+            )?,
+            kinds::COGNITO_USER_POOL => line("active users", "cognito_mau", u.auth_mau, true)?,
             "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,

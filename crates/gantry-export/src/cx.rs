@@ -188,6 +188,37 @@ impl<'g> Cx<'g> {
                 _ => Err(unknown()),
             };
         }
+        // A kind the exporter does not map yet is not in the template: what
+        // the template's resources need of it is passed in.
+        if crate::kinds::NOT_YET.contains(&target.kind.as_str()) {
+            let attr: String = r
+                .attr
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let id = format!("{}{attr}", self.id(&r.address));
+            if !self.parameters.contains_key(&id) {
+                self.parameters.insert(
+                    id.clone(),
+                    json!({
+                        "Type": "String",
+                        "Description": format!("The {} of {}, which this template does not create", r.attr, r.address),
+                    }),
+                );
+                let (address, attr) = (r.address.clone(), r.attr.clone());
+                self.note(
+                    &address,
+                    NoteKind::Parameter,
+                    format!("parameter {id}: the {attr} of {address}, which `gantry up` creates and this template does not yet"),
+                );
+            }
+            return Ok(json!({"Ref": id}));
+        }
         if let Some(attrs) = parameter_attrs(target, self.ctx) {
             if !attrs.contains(&r.attr.as_str()) {
                 return Err(unknown());

@@ -569,8 +569,12 @@ impl Conv<'_> {
             StoreKind::Bucket => &mut self.d.buckets,
             StoreKind::Volume => &mut self.d.volumes,
             StoreKind::Secret => &mut self.d.secrets,
-            // Addons never make these.
-            StoreKind::Parameter | StoreKind::Queue | StoreKind::Topic => &mut self.d.services,
+            // Addons never make these (email and auth are top-level keys).
+            StoreKind::Parameter
+            | StoreKind::Queue
+            | StoreKind::Topic
+            | StoreKind::Email
+            | StoreKind::Auth => &mut self.d.services,
         }
     }
 

@@ -29,6 +29,9 @@ pub struct ApiRoute {
     /// The ALB path pattern it came from.
     pub path: String,
     pub service: String,
+    /// Open to anyone (`auth: none`) although the API signs in (`auth`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
 }
 
 pub(crate) fn api(spec: &Spec) -> Option<Api> {
@@ -50,6 +53,7 @@ pub(crate) fn api(spec: &Spec) -> Option<Api> {
                 route_key: route_key(r.path())?,
                 path: r.path().to_string(),
                 service: name.value.clone(),
+                public: r.public(),
             })
         })
         .collect();

@@ -13,6 +13,7 @@ mod edge;
 mod jobs;
 mod messaging;
 mod ops;
+mod platform;
 mod state;
 mod stores;
 pub use api::*;
@@ -22,6 +23,7 @@ pub use jobs::*;
 pub use messaging::*;
 use miette::Diagnostic;
 pub use ops::*;
+pub use platform::{Auth, Email};
 use serde::Serialize;
 pub use state::StateLocation;
 use std::collections::BTreeMap;
@@ -73,6 +75,10 @@ pub struct Model {
     pub alerts: Option<Alerts>,
     /// A CloudWatch dashboard of the stack's metrics.
     pub dashboard: bool,
+    /// SES sending from a domain of the zone (`email:`).
+    pub email: Option<Email>,
+    /// The app's user sign-in (`auth:`).
+    pub auth: Option<Auth>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -268,6 +274,8 @@ impl Model {
             api: api::api(&view),
             dashboard: ops::dashboard(&view, alerts.is_some()),
             alerts,
+            email: platform::email(&view),
+            auth: platform::auth(&view, env, prod),
         })
     }
 

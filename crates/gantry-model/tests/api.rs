@@ -45,6 +45,7 @@ fn route(key: &str, path: &str, service: &str) -> ApiRoute {
         route_key: key.into(),
         path: path.into(),
         service: service.into(),
+        public: false,
     }
 }
 

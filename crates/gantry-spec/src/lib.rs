@@ -15,6 +15,7 @@ pub mod messaging;
 pub mod ops;
 pub mod overlay;
 pub mod permissions;
+pub mod platform;
 pub mod span;
 pub mod state;
 pub mod stores;
@@ -128,7 +129,7 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
             } else if text.contains("did not match any variant of untagged enum Route") {
                 (
                     "invalid route: expected a path pattern or `{path: PATTERN, lb: NAME, host: HOST, sse: true}`".to_string(),
-                    Some("write `- /api/*` or `- {path: \"/api/*\", lb: backend, host: api.example.com}`; keys: path, lb, host, sse, idle_timeout".to_string()),
+                    Some("write `- /api/*` or `- {path: \"/api/*\", lb: backend, host: api.example.com}`; keys: path, lb, host, sse, idle_timeout, auth".to_string()),
                 )
             } else if text.contains("did not match any variant of untagged enum Use") {
                 (

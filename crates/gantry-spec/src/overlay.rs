@@ -154,6 +154,15 @@ impl Spec {
             }
         }
         set(&mut s.dashboard, &o.dashboard);
+        if let (Some(ao), Some(auth)) = (&o.auth, &mut s.auth) {
+            set(&mut auth.value.mfa, &ao.mfa);
+            if let Some(u) = &ao.callback_urls {
+                auth.value.callback_urls = u.clone();
+            }
+            if let Some(u) = &ao.logout_urls {
+                auth.value.logout_urls = u.clone();
+            }
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

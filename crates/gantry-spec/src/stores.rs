@@ -27,6 +27,10 @@ pub enum StoreKind {
     Parameter,
     Queue,
     Topic,
+    /// The top-level `email:` (used as `email`).
+    Email,
+    /// The top-level `auth:` (used as `auth`).
+    Auth,
 }
 
 impl StoreKind {
@@ -41,6 +45,8 @@ impl StoreKind {
             StoreKind::Parameter => "parameter",
             StoreKind::Queue => "queue",
             StoreKind::Topic => "topic",
+            StoreKind::Email => "email domain",
+            StoreKind::Auth => "user pool",
         }
     }
 
@@ -79,6 +85,8 @@ pub fn injected_vars(kind: StoreKind, name: &str) -> Vec<String> {
         StoreKind::Secret | StoreKind::Parameter => &[""],
         StoreKind::Queue => &["_QUEUE_URL", "_QUEUE_ARN"],
         StoreKind::Topic => &["_TOPIC_ARN"],
+        StoreKind::Email => &["_FROM"],
+        StoreKind::Auth => &["_USER_POOL_ID", "_CLIENT_ID", "_ISSUER"],
     };
     suffixes.iter().map(|s| format!("{n}{s}")).collect()
 }
@@ -99,8 +107,14 @@ impl Spec {
         out
     }
 
-    /// The kind of the store, secret or parameter called `name`.
+    /// The kind of the store, secret or parameter called `name`; `email`
+    /// and `auth` name the top-level keys when the spec has them.
     pub fn store_kind(&self, name: &str) -> Option<StoreKind> {
+        match name {
+            crate::platform::EMAIL if self.email.is_some() => return Some(StoreKind::Email),
+            crate::platform::AUTH if self.auth.is_some() => return Some(StoreKind::Auth),
+            _ => {}
+        }
         self.store_names()
             .into_iter()
             .find(|(n, _)| n.as_str() == name)
@@ -179,6 +193,24 @@ pub(crate) fn check_names(spec: &Spec, p: &mut Problems) {
             None => {
                 seen.insert(stem, (name, kind));
             }
+        }
+    }
+    // `email` and `auth` in `uses` name the top-level keys when present.
+    for (name, _) in spec.store_names() {
+        let taken = match name.as_str() {
+            crate::platform::EMAIL => spec.email.is_some(),
+            crate::platform::AUTH => spec.auth.is_some(),
+            _ => false,
+        };
+        if taken {
+            p.push(
+                name.pos,
+                format!(
+                    "store name `{}` is taken by the top-level `{}:`",
+                    name.value, name.value
+                ),
+                "`uses` names it for the top-level key; rename the store".to_string(),
+            );
         }
     }
     // Each Redis store owns a generated `NAME-auth` secret.
@@ -467,6 +499,17 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
         for u in &svc.uses {
             let name = u.value.name();
             let Some(kind) = spec.store_kind(name) else {
+                if let Some((key, example)) = crate::platform::missing_key(name) {
+                    p.push(
+                        u.pos,
+                        format!(
+                            "service `{}` uses `{name}`, but the spec has no `{key}:`",
+                            sname.value
+                        ),
+                        format!("add a top-level `{key}: {example}`"),
+                    );
+                    continue;
+                }
                 let hint = if all.is_empty() {
                     "define it under `postgres`, `redis`, `tables`, `buckets`, `volumes`, `secrets`, `parameters`, `queues` or `topics`".to_string()
                 } else {

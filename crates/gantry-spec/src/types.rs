@@ -80,6 +80,13 @@ pub struct Spec {
     /// A CloudWatch dashboard of the stack's metrics (load balancers,
     /// services, databases, caches, API, site). Default: on with `alerts`.
     pub dashboard: Option<Sp<bool>>,
+    /// Sending email through SES from a domain in the zone (DKIM, SPF,
+    /// DMARC, a custom MAIL FROM); services send with `uses: [email]`.
+    pub email: Option<Sp<Email>>,
+    /// Sign-in for the app's users: a Cognito user pool, a public web
+    /// client and a hosted UI; with `api`, every API route requires a valid
+    /// token of that pool. Services administer users with `uses: [auth]`.
+    pub auth: Option<Sp<Auth>>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -211,8 +218,111 @@ pub struct ApiOverlay {
     pub burst_limit: Option<Sp<u32>>,
 }
 
+/// Email sent through SES from a domain of the zone.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// The sending domain, inside `domain.zone` (the environment's
+    /// subdomain is applied), like `mail.example.com`.
+    pub domain: Sp<String>,
+    /// The sender's local part: `no-reply` sends as
+    /// `no-reply@mail.example.com`. Default `no-reply`.
+    pub from: Option<Sp<String>>,
+    /// The label of the custom MAIL FROM (bounce) domain under `domain`.
+    /// Default `bounce`.
+    pub mail_from: Option<Sp<String>>,
+    /// The DMARC policy for mail failing DKIM and SPF alignment: `none`,
+    /// `quarantine` or `reject`. Default `quarantine`.
+    pub dmarc: Option<Sp<DmarcPolicy>>,
+    /// An address that receives DMARC aggregate reports (`rua`).
+    pub dmarc_reports: Option<Sp<String>>,
+}
+
+/// What receivers do with mail that fails DMARC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DmarcPolicy {
+    None,
+    Quarantine,
+    Reject,
+}
+
+impl DmarcPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DmarcPolicy::None => "none",
+            DmarcPolicy::Quarantine => "quarantine",
+            DmarcPolicy::Reject => "reject",
+        }
+    }
+}
+
+/// The app's user sign-in (Cognito).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// Multi-factor authentication with an authenticator app (TOTP):
+    /// `off`, `optional` (each user chooses) or `on` (required). Default
+    /// `optional`.
+    pub mfa: Option<Sp<Mfa>>,
+    /// User groups, like `[admin, test]`.
+    #[serde(default)]
+    pub groups: Vec<Sp<String>>,
+    /// Where the hosted UI may send users back after sign-in: `https://`
+    /// URLs (`http://localhost` too). Default: `https://HOST/` of the
+    /// first load balancer host, else the site's host, else the API's.
+    #[serde(default)]
+    pub callback_urls: Vec<Sp<String>>,
+    /// Where it may send them after sign-out. Default: the callback URLs.
+    #[serde(default)]
+    pub logout_urls: Vec<Sp<String>>,
+    /// The hosted UI's prefix: `https://PREFIX.auth.REGION.amazoncognito.com`.
+    /// Default `{stack}-{env}`.
+    pub domain_prefix: Option<Sp<String>>,
+    /// The shortest password (8 to 99); passwords also need a lowercase
+    /// and an uppercase letter, a digit and a symbol. Default 12.
+    pub password_length: Option<Sp<u32>>,
+}
+
+/// Multi-factor authentication of a user pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mfa {
+    Off,
+    Optional,
+    On,
+}
+
+impl Mfa {
+    /// Cognito's `MfaConfiguration`.
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            Mfa::Off => "OFF",
+            Mfa::Optional => "OPTIONAL",
+            Mfa::On => "ON",
+        }
+    }
+}
+
+/// Auth keys an environment may change (each list replaces the base's).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthOverlay {
+    pub mfa: Option<Sp<Mfa>>,
+    pub callback_urls: Option<Vec<Sp<String>>>,
+    pub logout_urls: Option<Vec<Sp<String>>>,
+}
+
+/// A route's sign-in requirement behind the API: `none` opens it to
+/// anyone (the API's JWT authorizer is not asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteAuth {
+    None,
+}
+
 /// One entry of a container's `routes`: a path pattern for the default load
-/// balancer, or `{path, lb, host, sse, idle_timeout}`.
+/// balancer, or `{path, lb, host, sse, idle_timeout, auth}`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Route {
@@ -227,6 +337,8 @@ pub enum Route {
         sse: Option<bool>,
         /// The idle timeout (seconds) this route needs at least.
         idle_timeout: Option<u32>,
+        /// `none`: an API route anyone may call, without `auth`'s token.
+        auth: Option<RouteAuth>,
     },
 }
 
@@ -262,6 +374,16 @@ impl Route {
             Route::Detailed { idle_timeout, .. } => *idle_timeout,
             _ => None,
         }
+    }
+    /// Whether the route opts out of the API's sign-in (`auth: none`).
+    pub fn public(&self) -> bool {
+        matches!(
+            self,
+            Route::Detailed {
+                auth: Some(RouteAuth::None),
+                ..
+            }
+        )
     }
 }
 
@@ -831,6 +953,8 @@ pub struct Overlay {
     /// Alerts keys this environment changes (or alerts of its own).
     pub alerts: Option<Sp<AlertsOverlay>>,
     pub dashboard: Option<Sp<bool>>,
+    /// Auth keys this environment changes (MFA, callback and logout URLs).
+    pub auth: Option<Sp<AuthOverlay>>,
 }
 
 /// Site keys an environment may change.

@@ -23,6 +23,7 @@ pub(crate) fn validate(spec: &Spec, p: &mut Problems) {
     crate::edge::check_names(spec, p);
     crate::api::check_names(spec, p);
     crate::stores::check_names(spec, p);
+    crate::platform::check_names(spec, p);
     crate::state::check(spec, p);
     for env in spec.environment_names() {
         if let Some(view) = spec.for_env(&env) {
@@ -176,6 +177,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     crate::edge::check_view(spec, p);
     crate::api::check_view(spec, p);
     crate::ops::check_view(spec, p);
+    crate::platform::check_view(spec, p);
 }
 
 /// How many data subnets the stores need: one per AZ and two at least (RDS

@@ -1,11 +1,13 @@
 //! `apigw_route`: a route of an HTTP API (`ANY /orders/{proxy+}`,
 //! `$default`) whose target is an integration (`integrations/ID`). The id
-//! is the route id (within `api_id`). Routes carry no tags, but a route key
+//! is the route id (within `api_id`). With an `authorizer_id` the route
+//! requires that (JWT) authorizer's approval, without it none. Routes
+//! carry no tags, but a route key
 //! is unique within its API, so an interrupted create is adopted by
 //! listing the API's routes for the key. Key and target change in place.
 
 use super::apigw::{all_pages, read_inside};
-use aws_sdk_apigatewayv2::types::Route;
+use aws_sdk_apigatewayv2::types::{AuthorizationType, Route};
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
@@ -20,6 +22,14 @@ pub(crate) struct Provider {
 
 fn target(integration_id: &str) -> String {
     format!("integrations/{integration_id}")
+}
+
+/// `JWT` with an authorizer, `NONE` without.
+fn authorization(p: &ApigwRoute) -> AuthorizationType {
+    match p.authorizer_id {
+        Some(_) => AuthorizationType::Jwt,
+        None => AuthorizationType::None,
+    }
 }
 
 #[async_trait]
@@ -41,6 +51,8 @@ impl AwsKind for Provider {
             .api_id(&p.api_id)
             .route_key(&p.route_key)
             .target(target(&p.integration_id))
+            .authorization_type(authorization(p))
+            .set_authorizer_id(p.authorizer_id.clone())
             .send()
             .await
             .map_err(Self::err)?;
@@ -63,6 +75,11 @@ impl AwsKind for Provider {
                     api_id: api.to_string(),
                     route_key: route.route_key().unwrap_or_default().to_string(),
                     integration_id: t.strip_prefix("integrations/").unwrap_or(t).to_string(),
+                    authorizer_id: route
+                        .authorizer_id()
+                        .filter(|a| !a.is_empty())
+                        .filter(|_| route.authorization_type() == Some(&AuthorizationType::Jwt))
+                        .map(str::to_string),
                 };
                 Seen::new(item.id, props, applied_id(item.id).outputs)
             },
@@ -79,6 +96,9 @@ impl AwsKind for Provider {
             .route_id(req.id)
             .route_key(&p.route_key)
             .target(target(&p.integration_id))
+            .authorization_type(authorization(p))
+            // An empty id detaches the authorizer of a route opened up.
+            .authorizer_id(p.authorizer_id.clone().unwrap_or_default())
             .send()
             .await
             .map_err(Self::err)?;

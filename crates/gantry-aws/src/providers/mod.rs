@@ -15,6 +15,7 @@
 mod acm;
 mod apigw;
 mod appautoscaling;
+mod cognito;
 mod ec2;
 mod elb;
 mod memorydb;
@@ -313,6 +314,16 @@ mod tests {
             kinds::CLOUDWATCH_METRIC_ALARM,
             "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",
             "arn:aws:cloudwatch:us-east-1:1:alarm:s-dev-cdn-site-5xx-rate",
+        ),
+        (
+            kinds::SESV2_EMAIL_IDENTITY,
+            "arn:aws:ses:eu-central-1:1:identity/mail.example.com",
+            "mail.example.com",
+        ),
+        (
+            kinds::COGNITO_USER_POOL,
+            "arn:aws:cognito-idp:eu-central-1:1:userpool/eu-central-1_AbC123",
+            "eu-central-1_AbC123",
         ),
     ];
 

@@ -12,6 +12,7 @@ mod crash;
 mod data;
 mod deploy;
 mod edge;
+mod identity;
 mod minimal;
 mod operate;
 mod platform;

@@ -58,6 +58,15 @@ pub fn route(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
         "RouteKey": p.route_key,
         "Target": cx.concat(vec![json!("integrations/"), integration]),
     });
+    // The authorizer is not exported yet: say the route loses its sign-in
+    // rather than leave it open silently.
+    if p.authorizer_id.is_some() {
+        cx.note(
+            &r.address,
+            crate::NoteKind::NotExported,
+            "the route's JWT authorizer is not in the template yet: the exported route is open to anyone until you add it",
+        );
+    }
     cx.add(r, None, "AWS::ApiGatewayV2::Route", props);
     Ok(())
 }

@@ -55,9 +55,16 @@ pub fn route53_zone(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
 
 pub fn route53_record(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: Route53Record = cx.props(r)?;
+    // A name another resource gives (SES's DKIM names) is passed as is:
+    // Route 53 takes it with or without the final dot.
+    let name = if gantry_core::Ref::parse(&p.name).is_some() {
+        cx.s(&p.name)?
+    } else {
+        json!(fqdn(&p.name))
+    };
     let mut props = json!({
         "HostedZoneId": cx.s(&p.zone_id)?,
-        "Name": fqdn(&p.name),
+        "Name": name,
         "Type": p.record_type,
     });
     match &p.alias {

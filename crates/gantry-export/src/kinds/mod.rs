@@ -78,9 +78,9 @@ fn mapper(kind: &str) -> Option<Mapper> {
     })
 }
 
-/// Kinds Gantry builds that the exporter does not map yet (alerts and
-/// autoscaling came after it): each is listed in the template's notes,
-/// never silently left out.
+/// Kinds Gantry builds that the exporter does not map yet (alerts,
+/// autoscaling, email and auth came after it): each is listed in the
+/// template's notes, never silently left out.
 pub(crate) const NOT_YET: &[&str] = &[
     k::SNS_TOPIC,
     k::SNS_TOPIC_SUBSCRIPTION,
@@ -93,6 +93,12 @@ pub(crate) const NOT_YET: &[&str] = &[
     k::SCHEDULER_SCHEDULE_GROUP,
     k::SCHEDULER_SCHEDULE,
     k::EVENTS_RULE,
+    k::SESV2_EMAIL_IDENTITY,
+    k::COGNITO_USER_POOL,
+    k::COGNITO_USER_GROUP,
+    k::COGNITO_USER_POOL_CLIENT,
+    k::COGNITO_USER_POOL_DOMAIN,
+    k::APIGW_AUTHORIZER,
 ];
 
 /// Adds what `r` becomes to the template.
