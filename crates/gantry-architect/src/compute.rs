@@ -47,6 +47,7 @@ fn trust_ecs_tasks(
         description,
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
         inline_policies,
+        trust_policy: None,
     }
 }
 

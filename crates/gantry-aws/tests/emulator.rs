@@ -862,12 +862,14 @@ async fn ecs_stack() {
         name: "ecs-test-execution".into(),
         description: "pulls images, writes logs".into(),
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::from([("logs".to_string(), policy("logs:PutLogEvents"))]),
     };
     let task0 = IamRole {
         name: "ecs-test-task".into(),
         description: "the app".into(),
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::new(),
     };
     let exec = h.create(IAM_ROLE, "execution", &exec0).await;
@@ -912,6 +914,7 @@ async fn ecs_stack() {
     .await;
     let task1 = IamRole {
         assume_role_service: "ecs.amazonaws.com".into(),
+        trust_policy: None,
         ..task0.clone()
     };
     h.update(IAM_ROLE, "task", &task.id, &task0, &task1).await;
@@ -3363,6 +3366,7 @@ async fn vpc_flow_log_lifecycle_and_inventory() {
         name: "flow-test-flow-logs".into(),
         description: "VPC flow logs".into(),
         assume_role_service: "vpc-flow-logs.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::new(),
     };
     let ra = h.create(IAM_ROLE, "vpc-flow-logs", &role).await;

@@ -137,6 +137,55 @@ pub enum Command {
     /// equivalent.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the CI workflow that plans pull requests and deploys through
+    /// the stack's OIDC roles (`ci:` in the spec).
+    #[command(subcommand)]
+    Ci(CiCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write `.github/workflows/gantry.yml`: `gantry plan` on pull requests
+    /// (posted as a comment), `gantry deploy --build` (after `gantry up`
+    /// with --apply-role) on the deploy branches; actions pinned by SHA.
+    #[command(after_help = "Examples:
+  gantry ci github                                  # after `gantry up` created the roles
+  gantry ci github --apply-role arn:aws:iam::123456789012:role/infra-admin --previews
+  gantry ci github --install 'cargo install --locked --git https://example.com/gantry.git gantry-cli' --force")]
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Where to write the workflow.
+    #[arg(short = 'o', long = "output", default_value = gantry_ci_path())]
+    pub output: PathBuf,
+    /// Overwrite the workflow when it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// A role the team keeps for infrastructure (trusting the deploy
+    /// branches, and pull requests with --previews): the push job runs
+    /// `gantry up` with it before deploying.
+    #[arg(long, value_name = "ARN")]
+    pub apply_role: Option<String>,
+    /// Also create a preview environment (`pr-N`, from this environment)
+    /// when a pull request opens or changes, and destroy it when it closes.
+    #[arg(long, requires = "apply_role")]
+    pub previews: bool,
+    /// How long a preview lives without a push (`gantry preview gc`).
+    #[arg(long, default_value = "7d", requires = "previews")]
+    pub preview_ttl: String,
+    /// The command that installs gantry on the runner.
+    #[arg(
+        long,
+        value_name = "CMD",
+        default_value = "cargo install --locked gantry-cli"
+    )]
+    pub install: String,
+}
+
+const fn gantry_ci_path() -> &'static str {
+    crate::ci::WORKFLOW_PATH
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@
 //! thin wrappers over this.
 
 pub mod build;
+pub mod ci;
 pub mod cli;
 pub mod cost;
 pub mod deploy;

@@ -140,11 +140,14 @@ impl Workspace {
     /// it). Spec errors come back as rendered diagnostics with
     /// `file:line:col`.
     pub fn load(global: &Global) -> miette::Result<Workspace> {
-        let model = load_model(global)?;
+        let mut model = load_model(global)?;
         let location = match &global.state {
             Some(s) => StateLocation::parse(s, &model.region).map_err(OpsError::StateLocation)?,
             None => model.state.clone(),
         };
+        // The architecture follows where the state really is (the CI roles
+        // may read and write exactly that).
+        model.state = location.clone();
         let backend = backend(&location, &global.file, &model, global.state_dir.as_deref());
         // A state that cannot be read fails the commands that need it, later.
         // A remote one is not read here: `validate` and `graph` stay off

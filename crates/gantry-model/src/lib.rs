@@ -9,11 +9,13 @@ pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
+mod ci;
 mod edge;
 mod ops;
 mod state;
 mod stores;
 pub use api::*;
+pub use ci::{GithubCi, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST};
 pub use edge::*;
 use ipnet::Ipv4Net;
 use miette::Diagnostic;
@@ -64,6 +66,9 @@ pub struct Model {
     pub alerts: Option<Alerts>,
     /// A CloudWatch dashboard of the stack's metrics.
     pub dashboard: bool,
+    /// GitHub Actions through OIDC, when the spec has `ci.github`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubCi>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -210,6 +215,13 @@ impl Model {
             env: env.to_string(),
             known: spec.environment_names(),
         })?;
+        Model::from_view(&view, env)
+    }
+
+    /// The model of a spec already merged with its overlay, as environment
+    /// `env` (a preview is one environment's view under another name).
+    pub(crate) fn from_view(view: &Spec, env: &str) -> Result<Model, ModelError> {
+        let view = view.clone();
         let prod = PROD_ENVS.contains(&env);
         let alerts = ops::alerts(&view);
         Ok(Model {
@@ -237,6 +249,7 @@ impl Model {
             api: api::api(&view),
             dashboard: ops::dashboard(&view, alerts.is_some()),
             alerts,
+            github: ci::github(&view),
         })
     }
 

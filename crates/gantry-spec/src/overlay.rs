@@ -154,6 +154,9 @@ impl Spec {
             }
         }
         set(&mut s.dashboard, &o.dashboard);
+        if let (Some(co), Some(ci)) = (&o.ci, &mut s.ci) {
+            ci.merge(co);
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

@@ -68,6 +68,9 @@ pub struct Spec {
     /// A CloudWatch dashboard of the stack's metrics (load balancers,
     /// services, databases, caches, API, site). Default: on with `alerts`.
     pub dashboard: Option<Sp<bool>>,
+    /// Deploying from CI: GitHub Actions through OIDC (an IAM OIDC
+    /// provider, a plan role and a deploy role).
+    pub ci: Option<crate::ci::Ci>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -819,6 +822,8 @@ pub struct Overlay {
     /// Alerts keys this environment changes (or alerts of its own).
     pub alerts: Option<Sp<AlertsOverlay>>,
     pub dashboard: Option<Sp<bool>>,
+    /// CI keys this environment changes (deploy branches, OIDC provider).
+    pub ci: Option<crate::ci::CiOverlay>,
 }
 
 /// Site keys an environment may change.

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin wrapper over `gantry_cli::ops`.
 
 mod apply;
+mod ci;
 mod cost;
 mod deploy;
 mod destroy;
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
         Command::Import(c) => import::run(c),
+        Command::Ci(gantry_cli::cli::CiCommand::Github(a)) => ci::github(g, a),
     }
 }
 

@@ -8,6 +8,7 @@
 mod support;
 
 mod api;
+mod ci;
 mod crash;
 mod data;
 mod deploy;

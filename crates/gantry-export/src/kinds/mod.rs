@@ -89,6 +89,9 @@ pub(crate) const NOT_YET: &[&str] = &[
     k::APPAUTOSCALING_TARGET,
     k::APPAUTOSCALING_POLICY,
     k::APPAUTOSCALING_SCHEDULED_ACTION,
+    // CI (`ci.github`): the provider, and the roles trusting it (see
+    // `compute::iam_role`).
+    k::IAM_OPENID_CONNECT_PROVIDER,
 ];
 
 /// Adds what `r` becomes to the template.
