@@ -84,6 +84,7 @@ impl H {
             tags: StackTags {
                 stack: stack.to_string(),
                 env: "test".to_string(),
+                extra: Default::default(),
             },
         })
     }
@@ -1159,6 +1160,7 @@ async fn find_adopts_by_tags_only_for_the_same_address() {
         tags: StackTags {
             stack: "adopt".into(),
             env: "prod".into(),
+            extra: Default::default(),
         },
     };
     assert!(
@@ -3537,6 +3539,7 @@ impl H {
             tags: StackTags {
                 stack: stack.to_string(),
                 env: "test".to_string(),
+                extra: Default::default(),
             },
         })
     }

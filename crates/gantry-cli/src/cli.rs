@@ -22,7 +22,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// The spec file.
     #[arg(
@@ -141,6 +141,10 @@ pub enum Command {
     /// the stack's OIDC roles (`ci:` in the spec).
     #[command(subcommand)]
     Ci(CiCommand),
+    /// Preview environments (`gantry up -e pr-42 --from dev`): list them
+    /// with age, expiry and cost, or destroy the expired ones.
+    #[command(subcommand)]
+    Preview(PreviewCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -342,6 +346,32 @@ pub struct UpArgs {
     /// table, bucket, file system), losing its data.
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// Make (or update) `-e NAME` as a preview environment of ENV: ENV's
+    /// overlay, small, disposable, on its own subdomain, recorded with an
+    /// expiry for `gantry preview list` and `gc`.
+    #[arg(long, value_name = "ENV")]
+    pub from: Option<String>,
+    /// How long a preview lives after this `up` before `gantry preview gc`
+    /// destroys it.
+    #[arg(long, value_parser = duration, default_value = "7d", requires = "from")]
+    pub ttl: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PreviewCommand {
+    /// The stack's preview environments: what each is built from, its age,
+    /// when it expires and its monthly cost.
+    List {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy every expired preview environment (and only those).
+    Gc {
+        /// Destroy without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

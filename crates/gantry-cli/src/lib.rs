@@ -15,6 +15,7 @@ pub mod exit;
 pub mod logs;
 pub mod ops;
 pub mod outputs;
+pub mod preview;
 pub mod progress;
 pub mod render;
 pub mod term;

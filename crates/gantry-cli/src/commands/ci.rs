@@ -66,7 +66,13 @@ fn spec_in_repo(spec: &Path, workflow: &Path) -> String {
         .parent()
         .and_then(Path::parent)
         .and_then(Path::parent)
-        .map(|r| if r.as_os_str().is_empty() { Path::new(".") } else { r });
+        .map(|r| {
+            if r.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                r
+            }
+        });
     let relative = root
         .and_then(abs)
         .zip(abs(spec))

@@ -15,6 +15,7 @@ mod init;
 mod logs;
 mod output;
 mod plan;
+mod preview;
 mod schema;
 mod secret;
 mod site;
@@ -69,6 +70,7 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
         Command::Import(c) => import::run(c),
         Command::Ci(gantry_cli::cli::CiCommand::Github(a)) => ci::github(g, a),
+        Command::Preview(c) => preview::run(g, c, color).await,
     }
 }
 

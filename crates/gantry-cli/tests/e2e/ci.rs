@@ -240,7 +240,8 @@ async fn github_oidc_provider_and_roles_through_iam() {
     let again = p.gantry(&["ci", "github", "-o", out]);
     again.assert_code(1);
     assert!(again.stderr().contains("--force"), "{}", again.stderr());
-    p.gantry(&["ci", "github", "-o", out, "--force"]).assert_code(0);
+    p.gantry(&["ci", "github", "-o", out, "--force"])
+        .assert_code(0);
 
     // A second stack cannot take the account's provider over...
     let q = Project::new(&spec("citwo", "create")).keyed("citwo");

@@ -15,6 +15,7 @@ mod deploy;
 mod edge;
 mod minimal;
 mod operate;
+mod preview;
 mod remote;
 mod site;
 mod state;
