@@ -4,7 +4,8 @@
 # provider) and end-to-end tests against the local AWS emulator, which the
 # tests install (into .venv) and start themselves on free loopback ports,
 # podman with a local registry for the tests that build images, and the
-# template scanners for the CloudFormation export.
+# template scanners for the CloudFormation export, and actionlint for the
+# GitHub workflows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -17,5 +18,8 @@ scripts/docs.sh install
 # cfn-lint and checkov (PyPI, into .venv-scanners), for the templates
 # `gantry export cloudformation` writes.
 scripts/scanners.sh install
+# actionlint (PyPI, into the emulator's venv), for the workflows
+# `gantry ci github` writes.
+scripts/actionlint.sh install
 "${GANTRY_VENV:-$root/.venv}/bin/python" -m unittest discover -s scripts -p 'test_*.py'
 cargo test --workspace --locked "$@"

@@ -52,6 +52,7 @@ fn trust_ecs_tasks(
         description,
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
         inline_policies,
+        trust_policy: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn role(name: String, description: String, service: &str, statements: Vec<Value>
         name,
         description,
         assume_role_service: service.into(),
+        trust_policy: None,
         inline_policies: BTreeMap::from([(
             "run".to_string(),
             json!({"Version": "2012-10-17", "Statement": statements}),

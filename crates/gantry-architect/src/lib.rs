@@ -18,6 +18,7 @@
 
 mod api;
 mod auth;
+pub mod ci;
 pub mod common;
 mod compute;
 pub mod data;
@@ -108,6 +109,9 @@ pub fn architect_with(model: &Model, deployed: &Deployed) -> Result<DesiredGraph
     site::build(model, zone.as_ref(), &mut g);
     // Last: alarms and the dashboard watch what the others built.
     monitoring::build(model, &routing, &mut g);
+    // After everything: the CI roles name the repositories, services and
+    // roles built above, and may read every kind the stack has.
+    ci::build(model, &mut g);
     let graph = g.finish()?;
     graph.topo_order()?;
     graph.check_kinds()?;
@@ -147,6 +151,25 @@ impl Graph {
                     });
                 (r.address.clone(), props)
             })
+            .collect()
+    }
+
+    /// The kinds of the resources added so far.
+    pub fn kinds(&self) -> std::collections::BTreeSet<String> {
+        self.graph
+            .resources
+            .values()
+            .map(|r| r.kind.clone())
+            .collect()
+    }
+
+    /// The addresses of the resources of `kind` added so far.
+    pub fn addresses_of(&self, kind: &str) -> Vec<gantry_core::Address> {
+        self.graph
+            .resources
+            .values()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.address.clone())
             .collect()
     }
 

@@ -391,6 +391,7 @@ pub(crate) fn flow_logs(m: &Model, net: &Net, g: &mut Graph) {
             name: crate::naming::short_name(&format!("{}-flow-logs", m.prefix()), 64),
             description: "VPC flow logs: write the VPC's traffic records".into(),
             assume_role_service: "vpc-flow-logs.amazonaws.com".into(),
+            trust_policy: None,
             inline_policies: BTreeMap::from([(
                 "flow-logs".to_string(),
                 serde_json::json!({

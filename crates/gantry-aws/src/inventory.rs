@@ -228,6 +228,7 @@ pub async fn stack_resources(
     let tags = StackTags {
         stack: stack.to_string(),
         env: env.to_string(),
+        extra: Default::default(),
     };
     ctx.memo().forget("");
     let providers = ctx.providers();

@@ -84,6 +84,7 @@ impl H {
             tags: StackTags {
                 stack: stack.to_string(),
                 env: "test".to_string(),
+                extra: Default::default(),
             },
         })
     }
@@ -862,12 +863,14 @@ async fn ecs_stack() {
         name: "ecs-test-execution".into(),
         description: "pulls images, writes logs".into(),
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::from([("logs".to_string(), policy("logs:PutLogEvents"))]),
     };
     let task0 = IamRole {
         name: "ecs-test-task".into(),
         description: "the app".into(),
         assume_role_service: "ecs-tasks.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::new(),
     };
     let exec = h.create(IAM_ROLE, "execution", &exec0).await;
@@ -912,6 +915,7 @@ async fn ecs_stack() {
     .await;
     let task1 = IamRole {
         assume_role_service: "ecs.amazonaws.com".into(),
+        trust_policy: None,
         ..task0.clone()
     };
     h.update(IAM_ROLE, "task", &task.id, &task0, &task1).await;
@@ -1156,6 +1160,7 @@ async fn find_adopts_by_tags_only_for_the_same_address() {
         tags: StackTags {
             stack: "adopt".into(),
             env: "prod".into(),
+            extra: Default::default(),
         },
     };
     assert!(
@@ -3366,6 +3371,7 @@ async fn vpc_flow_log_lifecycle_and_inventory() {
         name: "flow-test-flow-logs".into(),
         description: "VPC flow logs".into(),
         assume_role_service: "vpc-flow-logs.amazonaws.com".into(),
+        trust_policy: None,
         inline_policies: BTreeMap::new(),
     };
     let ra = h.create(IAM_ROLE, "vpc-flow-logs", &role).await;
@@ -3536,6 +3542,7 @@ impl H {
             tags: StackTags {
                 stack: stack.to_string(),
                 env: "test".to_string(),
+                extra: Default::default(),
             },
         })
     }

@@ -22,7 +22,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Global {
     /// The spec file.
     #[arg(
@@ -139,6 +139,59 @@ pub enum Command {
     /// equivalent.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the CI workflow that plans pull requests and deploys through
+    /// the stack's OIDC roles (`ci:` in the spec).
+    #[command(subcommand)]
+    Ci(CiCommand),
+    /// Preview environments (`gantry up -e pr-42 --from dev`): list them
+    /// with age, expiry and cost, or destroy the expired ones.
+    #[command(subcommand)]
+    Preview(PreviewCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write `.github/workflows/gantry.yml`: `gantry plan` on pull requests
+    /// (posted as a comment), `gantry deploy --build` (after `gantry up`
+    /// with --apply-role) on the deploy branches; actions pinned by SHA.
+    #[command(after_help = "Examples:
+  gantry ci github                                  # after `gantry up` created the roles
+  gantry ci github --apply-role arn:aws:iam::123456789012:role/infra-admin --previews
+  gantry ci github --install 'cargo install --locked --git https://example.com/gantry.git gantry-cli' --force")]
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// Where to write the workflow.
+    #[arg(short = 'o', long = "output", default_value = gantry_ci_path())]
+    pub output: PathBuf,
+    /// Overwrite the workflow when it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// A role the team keeps for infrastructure (trusting the deploy
+    /// branches, and pull requests with --previews): the push job runs
+    /// `gantry up` with it before deploying.
+    #[arg(long, value_name = "ARN")]
+    pub apply_role: Option<String>,
+    /// Also create a preview environment (`pr-N`, from this environment)
+    /// when a pull request opens or changes, and destroy it when it closes.
+    #[arg(long, requires = "apply_role")]
+    pub previews: bool,
+    /// How long a preview lives without a push (`gantry preview gc`).
+    #[arg(long, default_value = "7d", requires = "previews")]
+    pub preview_ttl: String,
+    /// The command that installs gantry on the runner.
+    #[arg(
+        long,
+        value_name = "CMD",
+        default_value = "cargo install --locked gantry-cli"
+    )]
+    pub install: String,
+}
+
+const fn gantry_ci_path() -> &'static str {
+    crate::ci::WORKFLOW_PATH
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,6 +348,32 @@ pub struct UpArgs {
     /// table, bucket, file system), losing its data.
     #[arg(long)]
     pub allow_data_loss: bool,
+    /// Make (or update) `-e NAME` as a preview environment of ENV: ENV's
+    /// overlay, small, disposable, on its own subdomain, recorded with an
+    /// expiry for `gantry preview list` and `gc`.
+    #[arg(long, value_name = "ENV")]
+    pub from: Option<String>,
+    /// How long a preview lives after this `up` before `gantry preview gc`
+    /// destroys it.
+    #[arg(long, value_parser = duration, default_value = "7d", requires = "from")]
+    pub ttl: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PreviewCommand {
+    /// The stack's preview environments: what each is built from, its age,
+    /// when it expires and its monthly cost.
+    List {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy every expired preview environment (and only those).
+    Gc {
+        /// Destroy without asking.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

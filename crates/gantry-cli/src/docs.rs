@@ -528,7 +528,7 @@ fn roles(out: &mut String, g: &DesiredGraph) {
             out,
             "| `{}` | {} | {} |",
             text(r.props.get("name")),
-            text(r.props.get("assume_role_service")),
+            cell(&assumed_by(r)),
             cell(&if may.is_empty() {
                 "nothing beyond being assumed".to_string()
             } else {
@@ -537,6 +537,37 @@ fn roles(out: &mut String, g: &DesiredGraph) {
         );
     }
     out.push('\n');
+}
+
+/// Who may assume a role: its service, or for the CI roles the OIDC
+/// tokens their trust policy admits (`sub` and `aud`).
+fn assumed_by(r: &Resource) -> String {
+    let Some(trust) = r.props.get("trust_policy").filter(|t| !t.is_null()) else {
+        return text(r.props.get("assume_role_service"));
+    };
+    let mut who = Vec::new();
+    for st in trust
+        .get("Statement")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let principal = text(st.pointer("/Principal/Federated"));
+        let mut claims = Vec::new();
+        if let Some(Value::Object(ops)) = st.get("Condition") {
+            for (op, kv) in ops {
+                for (k, v) in kv.as_object().into_iter().flatten() {
+                    let claim = k.rsplit(':').next().unwrap_or(k);
+                    claims.push(format!("{claim} {op} {}", text(Some(v))));
+                }
+            }
+        }
+        who.push(format!(
+            "OIDC tokens of {principal} with {}",
+            claims.join(", ")
+        ));
+    }
+    who.join("<br>")
 }
 
 fn encryption(out: &mut String, g: &DesiredGraph) {

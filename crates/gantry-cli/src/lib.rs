@@ -5,6 +5,7 @@
 //! thin wrappers over this.
 
 pub mod build;
+pub mod ci;
 pub mod cli;
 pub mod cost;
 pub mod deploy;
@@ -15,6 +16,7 @@ pub mod jobs;
 pub mod logs;
 pub mod ops;
 pub mod outputs;
+pub mod preview;
 pub mod progress;
 pub mod render;
 pub mod term;

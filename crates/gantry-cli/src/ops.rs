@@ -131,6 +131,11 @@ pub struct Workspace {
     pub backend: Backend,
     /// The images of each service's current release, as the graph keeps them.
     pub deployed: Deployed,
+    /// For a preview environment: the environment it is built from.
+    pub preview_from: Option<String>,
+    /// A preview's expiry, tagged on what this run creates
+    /// (`gantry:expires-at`).
+    pub expires_at: Option<time::OffsetDateTime>,
 }
 
 impl Workspace {
@@ -140,11 +145,32 @@ impl Workspace {
     /// it). Spec errors come back as rendered diagnostics with
     /// `file:line:col`.
     pub fn load(global: &Global) -> miette::Result<Workspace> {
-        let model = load_model(global)?;
+        Workspace::load_as(global, None)
+    }
+
+    /// [`Workspace::load`], with `from`: environment `-e` as a preview of
+    /// environment `from` (`gantry up -e pr-42 --from dev`). Without it, an
+    /// environment the spec lacks is looked up among the recorded previews.
+    pub fn load_as(global: &Global, from: Option<&str>) -> miette::Result<Workspace> {
+        let spec = gantry_spec::load_file(&global.file)?;
+        let env = global.env.as_deref().unwrap_or(gantry_model::default_env());
+        let (mut model, preview_from) = match from {
+            Some(f) => (Model::build_preview(&spec, env, f)?, Some(f.to_string())),
+            None if spec.environment_names().iter().any(|e| e == env) => {
+                (Model::build(&spec, env)?, None)
+            }
+            None => {
+                let rec = recorded_preview(global, &spec, env)?;
+                (Model::build_preview(&spec, env, &rec.from)?, Some(rec.from))
+            }
+        };
         let location = match &global.state {
             Some(s) => StateLocation::parse(s, &model.region).map_err(OpsError::StateLocation)?,
             None => model.state.clone(),
         };
+        // The architecture follows where the state really is (the CI roles
+        // may read and write exactly that).
+        model.state = location.clone();
         let backend = backend(&location, &global.file, &model, global.state_dir.as_deref());
         // A state that cannot be read fails the commands that need it, later.
         // A remote one is not read here: `validate` and `graph` stay off
@@ -164,6 +190,8 @@ impl Workspace {
             location,
             backend,
             deployed,
+            preview_from,
+            expires_at: None,
         })
     }
 
@@ -184,10 +212,12 @@ impl Workspace {
     }
 
     pub fn tags(&self) -> StackTags {
-        StackTags {
-            stack: self.model.stack.clone(),
-            env: self.model.env.clone(),
+        let mut t = StackTags::new(&self.model.stack, &self.model.env);
+        if let Some(at) = self.expires_at {
+            t.extra
+                .insert(StackTags::EXPIRES_AT.to_string(), rfc3339(at));
         }
+        t
     }
 
     /// `stack/env`, for messages.
@@ -220,6 +250,50 @@ pub fn deployed(state: &gantry_state::State) -> Deployed {
 }
 
 /// Parses, validates and models the spec for the selected environment.
+/// A time as RFC 3339 (UTC, whole seconds).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The record of preview `env`, or why `env` is neither an environment of
+/// the spec nor a recorded preview.
+fn recorded_preview(
+    global: &Global,
+    spec: &gantry_spec::Spec,
+    env: &str,
+) -> miette::Result<gantry_state::PreviewRecord> {
+    let unknown = || {
+        miette::miette!(
+            code = "gantry::model::unknown_env",
+            help = format!(
+                "known environments: {}; a preview environment is made with `gantry up -e {env} --from {}`",
+                spec.environment_names().join(", "),
+                gantry_model::default_env()
+            ),
+            "unknown environment `{env}` (not in the spec, and no preview of that name is recorded)"
+        )
+    };
+    if gantry_model::check_preview_name(spec, env).is_err() {
+        return Err(unknown());
+    }
+    // Where its state would be: the default environment's model, renamed.
+    let mut probe = Model::build(spec, gantry_model::default_env())?;
+    probe.env = env.to_string();
+    let location = match &global.state {
+        Some(s) => StateLocation::parse(s, &probe.region).map_err(OpsError::StateLocation)?,
+        None => probe.state.clone(),
+    };
+    let b = backend(&location, &global.file, &probe, global.state_dir.as_deref());
+    b.read_preview()
+        .map_err(OpsError::from)?
+        .ok_or_else(unknown)
+}
+
 pub fn load_model(global: &Global) -> miette::Result<Model> {
     let env = global.env.as_deref().unwrap_or(gantry_model::default_env());
     gantry_model::load(&global.file, env)

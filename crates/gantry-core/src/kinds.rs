@@ -40,6 +40,8 @@ macro_rules! with_kinds {
             (ECS_CLUSTER, ecs_cluster, EcsCluster, meta("ecs", "ECS cluster").force_new(&["name"])),
             (LOG_GROUP, log_group, LogGroup, meta("logs", "log group").force_new(&["name"])),
             (IAM_ROLE, iam_role, IamRole, meta("iam", "IAM role").force_new(&["name"])),
+            // One per issuer URL in an account: `existing` uses the account's own.
+            (IAM_OPENID_CONNECT_PROVIDER, iam_openid_connect_provider, IamOpenidConnectProvider, meta("iam", "IAM OIDC provider").force_new(&["url", "existing"]).unordered(&["client_ids", "thumbprints"])),
             (ECR_REPOSITORY, ecr_repository, EcrRepository, meta("ecr", "ECR repository").force_new(&["name"])),
             // The revisions a service ran before stay registered: ECS's circuit
             // breaker rolls back to the last one, `gantry rollback` to any kept.
@@ -379,6 +381,31 @@ pub struct IamRole {
     pub assume_role_service: String,
     /// Inline policies by name; each value is an IAM policy document.
     pub inline_policies: BTreeMap<String, serde_json::Value>,
+    /// A whole trust policy, for principals other than one service (a
+    /// federated OIDC provider with conditions on its token's claims);
+    /// `assume_role_service` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<serde_json::Value>,
+}
+
+/// IAM's record of an OpenID Connect identity provider (GitHub Actions'
+/// token issuer), which roles name as their federated principal. Its id is
+/// its ARN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamOpenidConnectProvider {
+    /// The issuer, `https://token.actions.githubusercontent.com`.
+    pub url: String,
+    /// The audiences tokens must carry (`sts.amazonaws.com`).
+    pub client_ids: Vec<String>,
+    /// Server certificate thumbprints. Empty: none is sent, and IAM keeps
+    /// what it fetches itself (for GitHub it no longer checks one, trusting
+    /// the issuer's CA instead), which is then not diffed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thumbprints: Vec<String>,
+    /// The account's provider for `url`, used as it is: looked up, never
+    /// created, changed or deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub existing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -17,20 +17,44 @@ use std::sync::Arc;
 pub struct StackTags {
     pub stack: String,
     pub env: String,
+    /// More tags every resource gets at create (a preview's
+    /// `gantry:expires-at`); they never decide whose a resource is.
+    pub extra: BTreeMap<String, String>,
 }
 
 impl StackTags {
     pub const STACK: &'static str = "gantry:stack";
     pub const ENV: &'static str = "gantry:env";
     pub const ADDRESS: &'static str = "gantry:address";
+    /// A preview environment's expiry (RFC 3339), set when each object is
+    /// created.
+    pub const EXPIRES_AT: &'static str = "gantry:expires-at";
 
-    /// The full tag set for one resource, sorted by key.
-    pub fn for_address(&self, address: &Address) -> BTreeMap<String, String> {
+    /// The tags of a stack and environment, with no extra ones.
+    pub fn new(stack: impl Into<String>, env: impl Into<String>) -> StackTags {
+        StackTags {
+            stack: stack.into(),
+            env: env.into(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// The tags that say whose a resource is: stack, environment, address.
+    pub fn identity(&self, address: &Address) -> BTreeMap<String, String> {
         BTreeMap::from([
             (Self::STACK.to_string(), self.stack.clone()),
             (Self::ENV.to_string(), self.env.clone()),
             (Self::ADDRESS.to_string(), address.to_string()),
         ])
+    }
+
+    /// The full tag set for one resource, sorted by key.
+    pub fn for_address(&self, address: &Address) -> BTreeMap<String, String> {
+        let mut t = self.identity(address);
+        for (k, v) in &self.extra {
+            t.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        t
     }
 }
 

@@ -523,8 +523,9 @@ impl Estimator<'_> {
             "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,
-            // subnets, security groups, roles, target groups, listeners,
-            // gateway endpoints, public certificates...).
+            // subnets, security groups, roles, IAM's OIDC provider for CI,
+            // target groups, listeners, gateway endpoints, public
+            // certificates...).
             _ => {}
         }
         Ok(())

@@ -297,3 +297,23 @@ fn a_charge_without_a_price_is_named_not_fatal() {
     );
     assert_eq!(cents(e.total()), 103);
 }
+
+#[test]
+fn ci_roles_and_the_oidc_provider_are_free() {
+    let g = graph(&[
+        (
+            kinds::IAM_OPENID_CONNECT_PROVIDER,
+            "github",
+            json!({"url": "https://token.actions.githubusercontent.com", "client_ids": ["sts.amazonaws.com"]}),
+        ),
+        (
+            kinds::IAM_ROLE,
+            "ci-plan",
+            json!({"name": "x-dev-ci-plan", "description": "d", "assume_role_service": "", "inline_policies": {}}),
+        ),
+    ]);
+    let e = estimate(&g);
+    assert_eq!(cents(e.total()), 0);
+    assert!(e.lines.is_empty());
+    assert!(e.unpriced.is_empty());
+}

@@ -277,6 +277,7 @@ impl Stored {
             tags: StackTags {
                 stack: self.stack.to_string(),
                 env: self.env.to_string(),
+                extra: Default::default(),
             }
             .for_address(&self.address),
         }
@@ -1100,5 +1101,6 @@ pub fn test_tags() -> StackTags {
     StackTags {
         stack: "app".into(),
         env: "test".into(),
+        extra: Default::default(),
     }
 }

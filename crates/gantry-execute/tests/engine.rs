@@ -1421,6 +1421,7 @@ async fn plan_names_orphans_and_up_adopts_only_the_wanted_ones() {
     let other = gantry_core::StackTags {
         stack: "other".into(),
         env: "test".into(),
+        extra: Default::default(),
     };
     cloud.plant(&other, &a(kinds::SUBNET, "theirs"), serde_json::Map::new());
     let objects_before = cloud.objects().len();
@@ -1705,6 +1706,7 @@ async fn import_records_an_object_made_elsewhere() {
     let elsewhere = gantry_core::StackTags {
         stack: "console".into(),
         env: "made-by-hand".into(),
+        extra: Default::default(),
     };
     let addr = a(kinds::LOG_GROUP, "web");
     let id = cloud.plant(&elsewhere, &addr, props.as_object().unwrap().clone());

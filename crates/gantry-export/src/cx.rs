@@ -262,6 +262,7 @@ impl<'g> Cx<'g> {
         let mut t = StackTags {
             stack: self.ctx.stack.clone(),
             env: self.ctx.env.clone(),
+            extra: Default::default(),
         }
         .for_address(&r.address);
         if let Some(n) = name {

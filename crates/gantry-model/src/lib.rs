@@ -9,14 +9,17 @@ pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
+mod ci;
 mod edge;
 mod jobs;
 mod messaging;
 mod ops;
 mod platform;
+mod preview;
 mod state;
 mod stores;
 pub use api::*;
+pub use ci::{GithubCi, GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST};
 pub use edge::*;
 use ipnet::Ipv4Net;
 pub use jobs::*;
@@ -24,6 +27,7 @@ pub use messaging::*;
 use miette::Diagnostic;
 pub use ops::*;
 pub use platform::{Auth, Email};
+pub use preview::{check_preview_name, PreviewError};
 use serde::Serialize;
 pub use state::StateLocation;
 use std::collections::BTreeMap;
@@ -79,6 +83,9 @@ pub struct Model {
     pub email: Option<Email>,
     /// The app's user sign-in (`auth:`).
     pub auth: Option<Auth>,
+    /// GitHub Actions through OIDC, when the spec has `ci.github`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubCi>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,6 +232,13 @@ impl Model {
             env: env.to_string(),
             known: spec.environment_names(),
         })?;
+        Model::from_view(&view, env)
+    }
+
+    /// The model of a spec already merged with its overlay, as environment
+    /// `env` (a preview is one environment's view under another name).
+    pub(crate) fn from_view(view: &Spec, env: &str) -> Result<Model, ModelError> {
+        let view = view.clone();
         let prod = PROD_ENVS.contains(&env);
         let alerts = ops::alerts(&view);
         Ok(Model {
@@ -276,6 +290,7 @@ impl Model {
             alerts,
             email: platform::email(&view),
             auth: platform::auth(&view, env, prod),
+            github: ci::github(&view),
         })
     }
 

@@ -7,6 +7,7 @@
 //! Defaults are applied by `gantry-model`, not here; see `docs/spec.md`.
 
 pub mod api;
+pub mod ci;
 pub mod diag;
 pub mod edge;
 pub mod fargate;
@@ -22,6 +23,7 @@ pub mod stores;
 pub mod types;
 mod validate;
 
+pub use ci::{Ci, GithubCi, OidcProviderMode};
 pub use diag::{Problem, Source, SpecError};
 pub use jobs::{EventPattern, Job};
 pub use messaging::{Dlq, Queue, Subscriber, Topic};

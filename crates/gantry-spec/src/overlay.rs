@@ -163,6 +163,9 @@ impl Spec {
                 auth.value.logout_urls = u.clone();
             }
         }
+        if let (Some(co), Some(ci)) = (&o.ci, &mut s.ci) {
+            ci.merge(co);
+        }
         for (name, ro) in &o.redis {
             let Some(r) = s.redis.get_mut(&name.value) else {
                 continue;

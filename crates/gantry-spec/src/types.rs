@@ -87,6 +87,9 @@ pub struct Spec {
     /// client and a hosted UI; with `api`, every API route requires a valid
     /// token of that pool. Services administer users with `uses: [auth]`.
     pub auth: Option<Sp<Auth>>,
+    /// Deploying from CI: GitHub Actions through OIDC (an IAM OIDC
+    /// provider, a plan role and a deploy role).
+    pub ci: Option<crate::ci::Ci>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -955,6 +958,8 @@ pub struct Overlay {
     pub dashboard: Option<Sp<bool>>,
     /// Auth keys this environment changes (MFA, callback and logout URLs).
     pub auth: Option<Sp<AuthOverlay>>,
+    /// CI keys this environment changes (deploy branches, OIDC provider).
+    pub ci: Option<crate::ci::CiOverlay>,
 }
 
 /// Site keys an environment may change.

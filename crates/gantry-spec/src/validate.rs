@@ -25,6 +25,7 @@ pub(crate) fn validate(spec: &Spec, p: &mut Problems) {
     crate::stores::check_names(spec, p);
     crate::platform::check_names(spec, p);
     crate::state::check(spec, p);
+    crate::ci::check(spec, p);
     for env in spec.environment_names() {
         if let Some(view) = spec.for_env(&env) {
             check_view(&view, p);

@@ -37,6 +37,7 @@ pub mod journal;
 pub mod lock;
 pub mod object;
 pub mod peek;
+pub mod preview;
 pub mod remote;
 pub mod store;
 
@@ -50,6 +51,7 @@ pub use journal::{Edit, Intent, Op, Outcome, Record};
 pub use lock::{force_unlock, read_lock, LockInfo, StateLock};
 pub use object::{MemoryObjects, Object, ObjectError, ObjectStore};
 pub use peek::read_state;
+pub use preview::{PreviewRecord, PREVIEW_FILE};
 pub use remote::Remote;
 pub use store::{CrashPoint, Store};
 

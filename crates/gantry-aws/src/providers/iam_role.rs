@@ -1,5 +1,11 @@
-//! `iam_role`: an IAM role assumable by one AWS service, with inline
-//! policies. Its id is the role name.
+//! `iam_role`: an IAM role assumable by one AWS service, or by whom a
+//! whole trust policy names (GitHub's OIDC provider for the CI roles),
+//! with inline policies. Its id is the role name.
+//!
+//! A trust policy naming an OIDC provider created a moment ago can be
+//! refused as an invalid principal until IAM propagates it: CreateRole and
+//! UpdateAssumeRolePolicy retry `MalformedPolicyDocument` for two minutes
+//! then (as Terraform's provider does), and only then.
 
 use crate::context::AwsContext;
 use crate::util::*;
@@ -12,6 +18,7 @@ use crate::shape::*;
 use gantry_core::*;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 
@@ -29,6 +36,26 @@ fn trust_policy(service: &str) -> String {
         }]
     })
     .to_string()
+}
+
+/// How long a trust policy naming a new principal may be refused.
+const PRINCIPAL_WAIT: Duration = Duration::from_secs(120);
+
+/// The trust policy a role's properties ask for.
+fn trust_of(p: &IamRole) -> String {
+    match &p.trust_policy {
+        Some(doc) => doc.to_string(),
+        None => trust_policy(&p.assume_role_service),
+    }
+}
+
+/// The codes to retry while a trust policy's principal propagates.
+fn principal_lag(p: &IamRole) -> &'static [&'static str] {
+    if p.trust_policy.is_some() {
+        &["MalformedPolicyDocument"]
+    } else {
+        &[]
+    }
 }
 
 /// The service principal of the (first) trust statement.
@@ -198,17 +225,20 @@ impl AwsKind for Provider {
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        let out = self
-            .ctx
-            .iam()
-            .create_role()
-            .role_name(&p.name)
-            .description(&p.description)
-            .assume_role_policy_document(trust_policy(&p.assume_role_service))
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(Self::err)?;
+        let trust = trust_of(p);
+        let out = retry_codes(principal_lag(p), PRINCIPAL_WAIT, || async {
+            self.ctx
+                .iam()
+                .create_role()
+                .role_name(&p.name)
+                .description(&p.description)
+                .assume_role_policy_document(&trust)
+                .set_tags(Some(tags.clone()))
+                .send()
+                .await
+                .map_err(Self::err)
+        })
+        .await?;
         let arn = out.role.map(|r| r.arn).unwrap_or_default();
         for (name, doc) in &p.inline_policies {
             self.put_policy(&p.name, name, doc).await?;
@@ -241,6 +271,9 @@ impl AwsKind for Provider {
                 description: String::new(),
                 assume_role_service: trusted_service(&trust).unwrap_or_default(),
                 inline_policies: policies,
+                // A role trusting one service is written as such; any
+                // other trust is the whole document.
+                trust_policy: trusted_service(&trust).is_none().then(|| trust.clone()),
             };
             let mut seen = Seen::new(name.clone(), props, applied(&name, arn).outputs)
                 .without("description");
@@ -281,13 +314,19 @@ impl AwsKind for Provider {
                 .await
                 .map_err(Self::err)?;
         }
-        if old.assume_role_service != new.assume_role_service {
-            iam.update_assume_role_policy()
-                .role_name(req.id)
-                .policy_document(trust_policy(&new.assume_role_service))
-                .send()
-                .await
-                .map_err(Self::err)?;
+        if old.assume_role_service != new.assume_role_service
+            || old.trust_policy != new.trust_policy
+        {
+            let trust = trust_of(new);
+            retry_codes(principal_lag(new), PRINCIPAL_WAIT, || async {
+                iam.update_assume_role_policy()
+                    .role_name(req.id)
+                    .policy_document(&trust)
+                    .send()
+                    .await
+                    .map_err(Self::err)
+            })
+            .await?;
         }
         self.sync_policies(req.id, &new.inline_policies).await?;
         let role = self

@@ -27,6 +27,7 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
     print!("{}", gantry_plan::render_text(&plan, color));
     if !plan.has_changes() {
         session.close()?;
+        forget_preview(&ws)?;
         return Ok(exit::OK);
     }
     let loss = plan.data_loss();
@@ -60,5 +61,18 @@ pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8>
     .await?;
     gantry_cli::deploy::record_applied(&ws, &session, &before).await?;
     session.close()?;
+    if code == exit::OK {
+        forget_preview(&ws)?;
+    }
     Ok(code)
+}
+
+/// A preview destroyed whole is no longer one.
+fn forget_preview(ws: &Workspace) -> miette::Result<()> {
+    if ws.preview_from.is_some() {
+        ws.backend
+            .remove_preview()
+            .map_err(gantry_cli::ops::OpsError::from)?;
+    }
+    Ok(())
 }

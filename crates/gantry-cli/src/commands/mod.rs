@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin wrapper over `gantry_cli::ops`.
 
 mod apply;
+mod ci;
 mod cost;
 mod deploy;
 mod destroy;
@@ -14,6 +15,7 @@ mod init;
 mod logs;
 mod output;
 mod plan;
+mod preview;
 mod run;
 mod schema;
 mod secret;
@@ -69,6 +71,8 @@ pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
         Command::Secret(SecretCommand::Set { name }) => secret::set(g, name).await,
         Command::Site(SiteCommand::Publish { dir }) => site::publish_dir(g, dir).await,
         Command::Import(c) => import::run(c),
+        Command::Ci(gantry_cli::cli::CiCommand::Github(a)) => ci::github(g, a),
+        Command::Preview(c) => preview::run(g, c, color).await,
     }
 }
 

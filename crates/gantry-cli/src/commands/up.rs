@@ -7,8 +7,20 @@ use gantry_cli::ops::{self, Session, Workspace};
 use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
-    let mut ws = Workspace::load(g)?;
+    let mut ws = Workspace::load_as(g, a.from.as_deref())?;
     super::print_warnings(&ws, color);
+    if a.from.is_some() {
+        // Recorded before anything is applied, so a preview that fails
+        // half-way is still listed and collected.
+        let rec = gantry_cli::preview::record(&ws, a.ttl, time::OffsetDateTime::now_utc())?;
+        ws.expires_at = Some(rec.expires_at);
+        eprintln!(
+            "Preview {} of {} expires at {}.",
+            ws.label(),
+            rec.from,
+            ops::rfc3339(rec.expires_at)
+        );
+    }
     let ctx = ops::connect(&ws.model).await?;
     let engine = ops::engine(&ctx, ws.tags(), a.parallelism);
     let session = Session::open(&mut ws, &ctx, "up")?;

@@ -8,6 +8,7 @@
 mod support;
 
 mod api;
+mod ci;
 mod crash;
 mod data;
 mod deploy;
@@ -16,6 +17,7 @@ mod identity;
 mod minimal;
 mod operate;
 mod platform;
+mod preview;
 mod remote;
 mod site;
 mod state;

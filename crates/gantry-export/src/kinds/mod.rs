@@ -99,6 +99,9 @@ pub(crate) const NOT_YET: &[&str] = &[
     k::COGNITO_USER_POOL_CLIENT,
     k::COGNITO_USER_POOL_DOMAIN,
     k::APIGW_AUTHORIZER,
+    // CI (`ci.github`): the provider, and the roles trusting it (see
+    // `compute::iam_role`).
+    k::IAM_OPENID_CONNECT_PROVIDER,
 ];
 
 /// Adds what `r` becomes to the template.
