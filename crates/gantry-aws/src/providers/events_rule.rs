@@ -13,10 +13,7 @@ use crate::context::AwsContext;
 use crate::shape::*;
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_eventbridge::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeadLetterConfig,
-    EcsParameters, NetworkConfiguration, RetryPolicy, RuleState, Tag, Target,
-};
+use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, Target};
 use gantry_core::kinds::{EcsTaskTarget, EventsRule};
 use gantry_core::*;
 
@@ -25,6 +22,8 @@ const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 const TARGET_ID: &str = "task";
 /// How long EventBridge keeps trying to start a run: a day, its most.
 const MAX_EVENT_AGE: i32 = 86_400;
+
+super::ecs_target::ecs_target!(aws_sdk_eventbridge);
 
 pub(crate) struct Provider {
     ctx: AwsContext,
@@ -47,26 +46,7 @@ fn applied(name: &str, arn: &str) -> Applied {
 
 /// The EventBridge target running `t`.
 fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
-    let vpc = built(
-        AwsVpcConfiguration::builder()
-            .set_subnets(Some(t.subnet_ids.clone()))
-            .set_security_groups(Some(t.security_group_ids.clone()))
-            .assign_public_ip(AssignPublicIp::Disabled)
-            .build(),
-    )?;
-    let ecs = built(
-        EcsParameters::builder()
-            .task_definition_arn(&t.task_definition_arn)
-            .task_count(1)
-            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
-            .capacity_provider_strategy(built(
-                CapacityProviderStrategyItem::builder()
-                    .capacity_provider(&t.capacity_provider)
-                    .weight(1)
-                    .build(),
-            )?)
-            .build(),
-    )?;
+    let ecs = ecs_parameters(t)?;
     built(
         Target::builder()
             .id(TARGET_ID)
@@ -86,20 +66,9 @@ fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
 
 /// What EventBridge holds as the target, in the kind's terms.
 fn target_of(t: &Target) -> EcsTaskTarget {
-    let ecs = t.ecs_parameters();
-    let vpc = ecs
-        .and_then(|e| e.network_configuration())
-        .and_then(|n| n.awsvpc_configuration());
-    EcsTaskTarget {
+    let mut out = EcsTaskTarget {
         cluster_arn: t.arn().to_string(),
-        task_definition_arn: ecs.map(|e| e.task_definition_arn().to_string()).unwrap_or_default(),
         role_arn: t.role_arn().unwrap_or_default().to_string(),
-        subnet_ids: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-        security_group_ids: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
-        capacity_provider: ecs
-            .and_then(|e| e.capacity_provider_strategy().first())
-            .map(|c| c.capacity_provider().to_string())
-            .unwrap_or_default(),
         dead_letter_arn: t
             .dead_letter_config()
             .and_then(|d| d.arn())
@@ -109,7 +78,10 @@ fn target_of(t: &Target) -> EcsTaskTarget {
             .retry_policy()
             .and_then(|r| r.maximum_retry_attempts())
             .unwrap_or_default(),
-    }
+        ..Default::default()
+    };
+    read_ecs(t.ecs_parameters(), &mut out);
+    out
 }
 
 impl Provider {

@@ -17,6 +17,7 @@ mod apigw;
 mod appautoscaling;
 mod cognito;
 mod ec2;
+mod ecs_target;
 mod elb;
 mod memorydb;
 mod route53;

@@ -16,9 +16,7 @@ use crate::shape::*;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_scheduler::types::{
-    AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeadLetterConfig,
-    EcsParameters, FlexibleTimeWindow, FlexibleTimeWindowMode, NetworkConfiguration, RetryPolicy,
-    ScheduleState, Target,
+    DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
 };
 use gantry_core::kinds::{EcsTaskTarget, SchedulerSchedule};
 use gantry_core::*;
@@ -27,6 +25,8 @@ const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 /// How long a run may wait to start before it counts as failed: a day,
 /// the most Scheduler allows.
 const MAX_EVENT_AGE: i32 = 86_400;
+
+super::ecs_target::ecs_target!(aws_sdk_scheduler);
 
 pub(crate) struct Provider {
     ctx: AwsContext,
@@ -55,26 +55,7 @@ fn applied(group: &str, name: &str, arn: &str) -> Applied {
 
 /// The Scheduler target running `t`.
 fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
-    let vpc = built(
-        AwsVpcConfiguration::builder()
-            .set_subnets(Some(t.subnet_ids.clone()))
-            .set_security_groups(Some(t.security_group_ids.clone()))
-            .assign_public_ip(AssignPublicIp::Disabled)
-            .build(),
-    )?;
-    let ecs = built(
-        EcsParameters::builder()
-            .task_definition_arn(&t.task_definition_arn)
-            .task_count(1)
-            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
-            .capacity_provider_strategy(built(
-                CapacityProviderStrategyItem::builder()
-                    .capacity_provider(&t.capacity_provider)
-                    .weight(1)
-                    .build(),
-            )?)
-            .build(),
-    )?;
+    let ecs = ecs_parameters(t)?;
     built(
         Target::builder()
             .arn(&t.cluster_arn)
@@ -93,20 +74,9 @@ fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
 
 /// What Scheduler holds as the target, in the kind's terms.
 fn target_of(t: &Target) -> EcsTaskTarget {
-    let ecs = t.ecs_parameters();
-    let vpc = ecs
-        .and_then(|e| e.network_configuration())
-        .and_then(|n| n.awsvpc_configuration());
-    EcsTaskTarget {
+    let mut out = EcsTaskTarget {
         cluster_arn: t.arn().to_string(),
-        task_definition_arn: ecs.map(|e| e.task_definition_arn().to_string()).unwrap_or_default(),
         role_arn: t.role_arn().to_string(),
-        subnet_ids: vpc.map(|v| v.subnets().to_vec()).unwrap_or_default(),
-        security_group_ids: vpc.map(|v| v.security_groups().to_vec()).unwrap_or_default(),
-        capacity_provider: ecs
-            .and_then(|e| e.capacity_provider_strategy().first())
-            .map(|c| c.capacity_provider().to_string())
-            .unwrap_or_default(),
         dead_letter_arn: t
             .dead_letter_config()
             .and_then(|d| d.arn())
@@ -116,7 +86,10 @@ fn target_of(t: &Target) -> EcsTaskTarget {
             .retry_policy()
             .and_then(|r| r.maximum_retry_attempts())
             .unwrap_or_default(),
-    }
+        ..Default::default()
+    };
+    read_ecs(t.ecs_parameters(), &mut out);
+    out
 }
 
 fn window() -> Result<FlexibleTimeWindow, ProviderError> {
