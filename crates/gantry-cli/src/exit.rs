@@ -19,6 +19,11 @@ pub const ROLLOUT_FAILED: u8 = 5;
 /// `deploy` / `rollback`: a rollout was still going when `--timeout` ran
 /// out; what it was waiting for was printed.
 pub const ROLLOUT_TIMEOUT: u8 = 6;
+/// `new`: a `gantry.yaml` is already where it would write one; nothing
+/// was changed.
+pub const SPEC_EXISTS: u8 = 7;
+/// `doctor`: a required check failed (its line says how to fix it).
+pub const NOT_READY: u8 = 8;
 /// The command was interrupted (Ctrl-C); in-flight work finished and state was saved.
 pub const INTERRUPTED: u8 = 130;
 /// Bad command-line usage (unknown flag, missing argument).

@@ -11,6 +11,7 @@ mod api;
 mod crash;
 mod data;
 mod deploy;
+mod doctor;
 mod edge;
 mod minimal;
 mod operate;
