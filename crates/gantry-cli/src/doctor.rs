@@ -115,7 +115,7 @@ pub async fn run(g: &Global) -> Report {
                 if missing {
                     format!("{} does not exist", g.file.display())
                 } else {
-                    format!("{}: {e}", g.file.display())
+                    e.to_string()
                 },
                 if missing {
                     "`gantry new` writes a first one; -f FILE (or GANTRY_FILE) points at yours"
@@ -145,22 +145,30 @@ pub async fn run(g: &Global) -> Report {
             checks.push(Check::pass("region", detail));
             Some(ctx)
         }
-        Err(e) => {
+        Err(_) => {
             checks.push(Check::fail(
                 "region",
-                e.to_string(),
-                "fix the spec's `region:`, or set AWS_REGION",
+                "none: the spec could not be read, and neither AWS_REGION nor the profile names one",
+                "fix the spec (its `region:` is the stack's), or set AWS_REGION",
             ));
             None
         }
     };
 
-    let Some(ctx) = ctx else {
-        for what in ["endpoint", "credentials", "identity"] {
-            checks.push(Check::skipped(what, "no region"));
-        }
-        tools(&mut checks);
-        return Report { checks };
+    // Without a region, the endpoint and the credentials can still be
+    // checked (neither needs one); STS cannot.
+    let (ctx, region_ok) = match ctx {
+        Some(ctx) => (ctx, true),
+        None => match gantry_aws::AwsContext::load(Some("us-east-1".to_string())).await {
+            Ok(ctx) => (ctx, false),
+            Err(_) => {
+                for what in ["endpoint", "credentials", "identity"] {
+                    checks.push(Check::skipped(what, "no region"));
+                }
+                tools(&mut checks);
+                return Report { checks };
+            }
+        },
     };
 
     let mut aws_ok = true;
@@ -196,7 +204,13 @@ pub async fn run(g: &Global) -> Report {
             ));
         }
     }
-    if aws_ok {
+    if !region_ok {
+        aws_ok = false;
+        checks.push(Check::skipped(
+            "identity",
+            "sts:GetCallerIdentity needs a region",
+        ));
+    } else if aws_ok {
         match preflight::check_identity(&ctx).await {
             Ok(id) => checks.push(Check::pass(
                 "identity",

@@ -792,4 +792,38 @@ fn doctor_without_a_spec_says_how_to_get_one() {
         said.contains("region            us-east-1 (from the AWS configuration)"),
         "{said}"
     );
+
+    // An invalid spec and no region anywhere: the credentials are still
+    // checked, STS is not.
+    std::fs::write(d.path().join("gantry.yaml"), "name: x\nregion: [\n").unwrap();
+    let none = d.path().join("none");
+    let out = gantry_env(
+        d.path(),
+        &["doctor"],
+        &[
+            ("AWS_REGION", None),
+            ("AWS_DEFAULT_REGION", None),
+            ("AWS_PROFILE", None),
+            ("AWS_CONFIG_FILE", Some(none.to_str().unwrap())),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(8));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("✗ spec              gantry.yaml: invalid spec"),
+        "{said}"
+    );
+    assert!(
+        said.contains("`gantry validate` lists every problem"),
+        "{said}"
+    );
+    assert!(said.contains("✗ region            none"), "{said}");
+    assert!(
+        said.contains("✓ credentials       from environment variables"),
+        "{said}"
+    );
+    assert!(
+        said.contains("✗ identity          not checked: sts:GetCallerIdentity needs a region"),
+        "{said}"
+    );
 }
