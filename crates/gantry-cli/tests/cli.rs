@@ -827,3 +827,39 @@ fn doctor_without_a_spec_says_how_to_get_one() {
         "{said}"
     );
 }
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `new`
+/// asks which shape fits and takes a number or a name.
+#[test]
+fn new_asks_which_shape_fits_on_a_terminal() {
+    for (answer, example) in [
+        ("2", "fastapi-rds"),
+        ("saas-platform", "saas-platform"),
+        ("", "minimal"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let cmd = format!("{} new app", env!("CARGO_BIN_EXE_gantry"));
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(d.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs gantry on a terminal");
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let said = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains("Which shape fits your app?"), "{said}");
+        assert!(
+            said.contains("5. saas-platform   a platform with an API gateway"),
+            "{said}"
+        );
+        assert!(
+            said.contains(&format!("from the `{example}` example")),
+            "{answer:?}: {said}"
+        );
+    }
+}
