@@ -32,7 +32,8 @@ pub struct AwsContext {
 pub(crate) struct Inner {
     pub config: aws_config::SdkConfig,
     pub region: String,
-    pub account: OnceCell<String>,
+    /// Whose the credentials are (STS GetCallerIdentity, asked once).
+    pub identity: OnceCell<crate::preflight::Identity>,
     /// Concurrent calls per service (see [`AwsContext::permit`]).
     pub limits: HashMap<&'static str, Arc<Semaphore>>,
     pub default_limit: Arc<Semaphore>,
@@ -114,7 +115,7 @@ impl AwsContext {
         let gate = &SendGate::default();
         Ok(AwsContext {
             inner: Arc::new(Inner {
-                account: OnceCell::new(),
+                identity: OnceCell::new(),
                 limits: gantry_core::meta::SERVICE_LIMITS
                     .iter()
                     .map(|(s, n)| (*s, Arc::new(Semaphore::new(*n))))
@@ -217,8 +218,15 @@ impl AwsContext {
 
     /// The account the credentials belong to (STS GetCallerIdentity, asked once).
     pub async fn account_id(&self) -> Result<String, ProviderError> {
+        Ok(self.caller_identity().await?.account)
+    }
+
+    /// Whose the credentials are: account and ARN (STS GetCallerIdentity,
+    /// asked once per context, so a run's pre-flight answers the providers
+    /// that need the account id too).
+    pub async fn caller_identity(&self) -> Result<crate::preflight::Identity, ProviderError> {
         self.inner
-            .account
+            .identity
             .get_or_try_init(|| async {
                 let out = self
                     .inner
@@ -227,8 +235,13 @@ impl AwsContext {
                     .send()
                     .await
                     .map_err(|e| aws_error(e, &[]))?;
-                out.account
-                    .ok_or_else(|| ProviderError::msg("GetCallerIdentity returned no account"))
+                let account = out
+                    .account
+                    .ok_or_else(|| ProviderError::msg("GetCallerIdentity returned no account"))?;
+                Ok(crate::preflight::Identity {
+                    account,
+                    arn: out.arn.unwrap_or_default(),
+                })
             })
             .await
             .cloned()

@@ -8,7 +8,8 @@
 //! the CLI's `status` command and the end-to-end checks that `destroy` leaves
 //! nothing behind; [`secrets::put_value`] serves `gantry secret set`,
 //! [`site::publish`] serves `gantry site publish` and [`logs`] serves
-//! `gantry logs`. [`state_s3`] keeps remote state on S3 (the object store
+//! `gantry logs`, [`preflight`] the checks `up`, `plan`, `destroy` and
+//! `gantry doctor` make before anything else. [`state_s3`] keeps remote state on S3 (the object store
 //! under `gantry_state::remote`) and creates its bucket for `gantry init`.
 //!
 //! The SDK crates are re-exported so end-to-end tests elsewhere can inspect
@@ -23,6 +24,7 @@ pub mod gate;
 pub mod inventory;
 pub mod logs;
 mod memo;
+pub mod preflight;
 pub mod providers;
 pub mod retry;
 pub mod rollout;

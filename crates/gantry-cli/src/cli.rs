@@ -1,6 +1,10 @@
-//! Command-line arguments (clap derive).
+//! Command-line arguments (clap derive), and the top-level help that lists
+//! the commands by what a user is doing ([`GROUPS`]) rather than in
+//! declaration order. Build the parser with [`command`], not
+//! `Cli::command()`, so the grouped help is in place.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// `0.1.0 (commit 3f2a9c1d0b7e)`: the release and the commit it was built
@@ -14,7 +18,18 @@ pub const VERSION: &str = concat!(
 
 /// Gantry lifts containers onto AWS: one spec in, a production architecture out.
 #[derive(Debug, Parser)]
-#[command(name = "gantry", version = VERSION, about, max_term_width = 100)]
+#[command(
+    name = "gantry",
+    version = VERSION,
+    about,
+    max_term_width = 100,
+    disable_help_subcommand = true,
+    after_help = "Examples:
+  gantry new shop --from fastapi-rds   # a first gantry.yaml, commented
+  gantry doctor                        # credentials, region, endpoint, state, tools
+  gantry plan && gantry up
+  gantry help spec services.containers # the reference of one spec key"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -61,13 +76,50 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a first, commented gantry.yaml from one of the examples (each a
+    /// production architecture), with `.gantry/` in .gitignore.
+    New(NewArgs),
+    /// Check that this machine can run Gantry: the spec, AWS credentials
+    /// and identity, region, endpoint, state backend and lock, a container
+    /// engine, the Session Manager plugin.
+    #[command(after_help = "Examples:
+  gantry doctor
+  gantry doctor -e prod          # the prod environment's region and state
+
+Exit codes: 0 every required check passed; 8 one failed (each ✗ line says
+how to fix it). The container engine and the Session Manager plugin are
+optional: only `deploy --build` and `exec` need them.")]
+    Doctor,
+    /// Print help: of gantry, of a command, or of a spec key (`help spec KEY`).
+    #[command(after_help = "Examples:
+  gantry help up
+  gantry help state migrate
+  gantry help spec                          # the spec's top-level keys
+  gantry help spec services.containers      # one key: type, default, notes
+  gantry help spec 'services.*.containers.*.routes'")]
+    Help {
+        /// A command (and subcommand), or `spec` followed by a dotted key
+        /// path (`*` or any name for map entries).
+        #[arg(value_name = "COMMAND|spec KEY")]
+        topic: Vec<String>,
+    },
     /// Prepare where the state is kept: for S3, create the bucket if it is
     /// missing (versioned, SSE-KMS, public access blocked, TLS only, old
     /// versions expiring) and report its posture.
+    #[command(after_help = "Examples:
+  gantry init                                   # local state: creates .gantry/
+  gantry --state s3://acme-gantry-state init    # a team's state bucket")]
     Init,
     /// Check the spec and report every problem with file:line:col.
+    #[command(after_help = "Examples:
+  gantry validate
+  gantry -f infra/gantry.yaml -e prod validate")]
     Validate,
     /// Show what `up` would change, refreshed against AWS.
+    #[command(after_help = "Examples:
+  gantry plan
+  gantry plan -e prod --json > plan.json
+  gantry plan --detailed-exitcode     # in CI: 0 no changes, 2 changes, 1 error")]
     Plan(PlanArgs),
     /// Show what changed in AWS outside Gantry, field by field, without
     /// planning the spec's changes.
@@ -79,11 +131,22 @@ pub enum Command {
     Docs(DocsArgs),
     /// Write the environment's desired architecture for another tool
     /// (a CloudFormation template), from the spec alone.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  gantry export cloudformation -e prod -o infra/"
+    )]
     Export(ExportCommand),
     /// Create or update the stack to match the spec.
+    #[command(after_help = "Examples:
+  gantry up                  # shows the plan and its cost, asks, applies
+  gantry up -e prod --yes    # in CI: no question
+  gantry up --allow-data-loss   # when a database must be replaced on purpose")]
     Up(UpArgs),
     /// Delete every resource of the stack.
+    #[command(after_help = "Examples:
+  gantry destroy
+  gantry destroy -e preview-42 --yes")]
     Destroy(DestroyArgs),
     /// Ship new images to services without re-planning the stack: build and
     /// push them (--build) or take images built elsewhere (--image), then
@@ -93,8 +156,15 @@ pub enum Command {
     /// progress and have ECS roll it back.
     Rollback(RollbackArgs),
     /// List a service's releases: revision, images, when, who, outcome.
+    #[command(after_help = "Examples:
+  gantry deployments web
+  gantry deployments web --json")]
     Deployments(DeploymentsArgs),
     /// Show the stack's resources and each service's tasks and deployment.
+    #[command(after_help = "Examples:
+  gantry status
+  gantry status --watch --interval 10s
+  gantry status -e prod --json")]
     Status(StatusArgs),
     /// Print values other tools need (repository URLs, role ARNs, DNS
     /// names, ...) from the recorded state.
@@ -108,10 +178,23 @@ pub enum Command {
     /// Run a job now, follow it to its end and exit with its exit code.
     Run(RunArgs),
     /// Print the resource graph as a Mermaid flowchart, grouped by apply order.
+    #[command(after_help = "Examples:
+  gantry graph > graph.mmd
+  gantry graph -e prod")]
     Graph,
     /// Print the JSON Schema of the spec (for editors).
+    #[command(after_help = "Examples:
+  gantry schema > gantry.schema.json
+  # then, first line of gantry.yaml (YAML language server):
+  # yaml-language-server: $schema=./gantry.schema.json")]
     Schema,
     /// Remove a lock left behind by a crashed run.
+    #[command(after_help = "Examples:
+  gantry unlock
+  gantry -e prod unlock
+
+Only when the run named in the lock error is really gone: a crashed run's
+lock is also taken over by itself once its lease expires.")]
     Unlock,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:
@@ -126,26 +209,55 @@ pub enum Command {
     Man,
     /// Read the recorded state, forget a resource, adopt one made outside
     /// Gantry, or move the state elsewhere (Terraform's `state` commands).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  gantry state list
+  gantry state show ecs_service.web
+  gantry state migrate --to s3://acme-gantry-state/team"
+    )]
     State(StateCommand),
     /// Manage application secrets.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  printf %s \"$STRIPE_KEY\" | gantry secret set stripe_key"
+    )]
     Secret(SecretCommand),
     /// Manage the static site (`site:` in the spec).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  npm run build && gantry site publish web/dist"
+    )]
     Site(SiteCommand),
     /// Write a gantry.yaml from a Copilot workspace or a docker-compose
     /// file, with a `# import:` comment at every setting that has no
     /// equivalent.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  gantry import copilot .
+  gantry import compose docker-compose.yml -o gantry.yaml"
+    )]
     Import(ImportCommand),
     /// Write the CI workflow that plans pull requests and deploys through
     /// the stack's OIDC roles (`ci:` in the spec).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:
+  gantry ci github --apply-role arn:aws:iam::123456789012:role/infra-admin"
+    )]
     Ci(CiCommand),
     /// Preview environments (`gantry up -e pr-42 --from dev`): list them
     /// with age, expiry and cost, or destroy the expired ones.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  gantry -e pr-42 up --from dev --ttl 3d --yes
+  gantry preview list
+  gantry preview gc --yes"
+    )]
     Preview(PreviewCommand),
 }
 
@@ -243,6 +355,9 @@ pub enum SiteCommand {
     /// new and changed files with their content types, files gone from the
     /// build deleted; then invalidate the CloudFront cache. The stack must
     /// be up.
+    #[command(after_help = "Examples:
+  gantry site publish web/dist
+  gantry site publish -e prod dist/")]
     Publish {
         /// The build output, for example `web/dist`.
         dir: PathBuf,
@@ -253,6 +368,9 @@ pub enum SiteCommand {
 pub enum SecretCommand {
     /// Store a secret's value, read from standard input (never from the
     /// spec or the command line). The stack must be up.
+    #[command(after_help = "Examples:
+  printf %s \"$OPENAI_API_KEY\" | gantry secret set openai_key
+  gantry secret set -e prod session_key < key.txt")]
     Set {
         /// The secret's name under `secrets:` in the spec.
         name: String,
@@ -327,6 +445,9 @@ pub struct CloudformationArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry drift
+  gantry drift -e prod --detailed-exitcode   # 0 nothing drifted, 2 something did")]
 pub struct DriftArgs {
     /// Exit 0 when nothing drifted, 2 when something did, 1 on error.
     #[arg(long)]
@@ -363,12 +484,17 @@ pub struct UpArgs {
 pub enum PreviewCommand {
     /// The stack's preview environments: what each is built from, its age,
     /// when it expires and its monthly cost.
+    #[command(after_help = "Examples:
+  gantry preview list
+  gantry preview list --json | jq -r '.[].name'")]
     List {
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
     },
     /// Destroy every expired preview environment (and only those).
+    #[command(after_help = "Example:
+  gantry preview gc --yes          # in a nightly CI job")]
     Gc {
         /// Destroy without asking.
         #[arg(long, short = 'y')]
@@ -447,6 +573,9 @@ pub struct DeploymentsArgs {
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// Every recorded address with its kind and physical id.
+    #[command(after_help = "Examples:
+  gantry state list
+  gantry state list --json | jq -r '.[].address'")]
     List {
         /// Print machine-readable JSON.
         #[arg(long)]
@@ -454,14 +583,19 @@ pub enum StateCommand {
     },
     /// One recorded resource: its id, properties (secrets as markers),
     /// outputs and dependencies, as JSON.
+    #[command(after_help = "Examples:
+  gantry state show ecs_service.web
+  gantry state show rds_instance.db -e prod")]
     Show { address: String },
     /// Forget resources without touching them in AWS.
-    #[command(
-        after_help = "The objects keep their gantry:* tags: while the spec still wants an
+    #[command(after_help = "Examples:
+  gantry state rm log_group.web
+  gantry state rm s3_bucket.uploads s3_bucket.pdfs
+
+The objects keep their gantry:* tags: while the spec still wants an
 address, `gantry up` adopts its object again; otherwise `plan` lists it as
 untracked and `gantry destroy` would delete it (it is listed before destroy
-asks). Remove the tags to let go of it for good."
-    )]
+asks). Remove the tags to let go of it for good.")]
     Rm {
         #[arg(required = true)]
         addresses: Vec<String>,
@@ -473,6 +607,8 @@ asks). Remove the tags to let go of it for good."
   gantry state import s3_bucket.uploads shop-dev-uploads-0a1b2c")]
     Import { address: String, id: String },
     /// Print the state snapshot (with the journal replayed) as JSON.
+    #[command(after_help = "Examples:
+  gantry state pull > state-backup.json")]
     Pull,
     /// Move this stack's state (resources, release history, serial and
     /// lineage) to another backend, under both locks. The source is left
@@ -589,4 +725,143 @@ pub struct RunArgs {
     /// Replace the command of the job's essential container.
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  gantry new                                  # asks which shape fits, writes ./gantry.yaml
+  gantry new shop --from fastapi-rds          # shop/gantry.yaml, stack `shop`
+  gantry new --from minimal --name api --region eu-west-3
+
+The spec is checked as `gantry validate` checks it before it is written.
+Exit codes: 0 written; 7 a spec is already there (nothing was changed).")]
+pub struct NewArgs {
+    /// The directory to write `gantry.yaml` in (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The example to start from (without it, asked on a terminal).
+    #[arg(long, value_name = "EXAMPLE", value_parser = clap::builder::PossibleValuesParser::new(crate::scaffold::EXAMPLES.iter().map(|e| e.id)))]
+    pub from: Option<String>,
+    /// The stack name (default: the directory's name, made valid).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The AWS region (default: the example's).
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+/// The top-level help's command groups, by what the user is doing. Every
+/// command belongs to one (a unit test holds that), so a new command shows
+/// up in the help only once it is placed here.
+pub const GROUPS: &[(&str, &[&str])] = &[
+    (
+        "Build",
+        &[
+            "new", "doctor", "validate", "plan", "up", "destroy", "import",
+        ],
+    ),
+    (
+        "Ship",
+        &["deploy", "rollback", "deployments", "site", "secret"],
+    ),
+    ("Run", &["status", "logs", "exec", "run", "output"]),
+    ("Team", &["init", "state", "ci", "preview", "unlock"]),
+    ("Insight", &["cost", "docs", "drift", "graph", "export"]),
+    ("Setup", &["completions", "man", "schema", "help"]),
+];
+
+/// The commands of `cmd`, grouped as [`GROUPS`] says, each with the first
+/// line of its description; commands in no group come last, under
+/// "Other" (the unit test fails on those).
+fn grouped_commands(cmd: &clap::Command) -> String {
+    let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|s| !s.is_hide_set()).collect();
+    let width = subs.iter().map(|s| s.get_name().len()).max().unwrap_or(0);
+    let about = |s: &clap::Command| {
+        s.get_about()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let group = |title: &str, names: &[&str], out: &mut String| {
+        let members: Vec<&&clap::Command> = names
+            .iter()
+            .filter_map(|n| subs.iter().find(|s| s.get_name() == *n))
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "{title}:");
+        for s in members {
+            // Wrapped to the help's 100 columns, under the description.
+            let mut line = format!("  {:width$} ", s.get_name());
+            for word in about(s).split_whitespace() {
+                if line.len() + 1 + word.len() > 100 && line.trim_end().len() > width + 2 {
+                    let _ = writeln!(out, "{}", line.trim_end());
+                    line = " ".repeat(width + 3);
+                }
+                line.push(' ');
+                line.push_str(word);
+            }
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+        out.push('\n');
+    };
+    let mut out = String::new();
+    for (title, names) in GROUPS {
+        group(title, names, &mut out);
+    }
+    let rest: Vec<&str> = subs
+        .iter()
+        .map(|s| s.get_name())
+        .filter(|n| !GROUPS.iter().any(|(_, names)| names.contains(n)))
+        .collect();
+    group("Other", &rest, &mut out);
+    out
+}
+
+/// The parser, with the top-level help listing the commands by group.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command();
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{}Options:\n{{options}}{{after-help}}",
+        grouped_commands(&cmd)
+    );
+    cmd.help_template(template)
+}
+
+/// Parses the process's arguments with [`command`].
+pub fn parse() -> Result<Cli, clap::Error> {
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.with_cmd(&cmd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_in_one_group() {
+        let cmd = Cli::command();
+        let help = grouped_commands(&cmd);
+        assert!(!help.contains("Other:"), "place these in GROUPS:\n{help}");
+        let mut seen = std::collections::BTreeSet::new();
+        for (_, names) in GROUPS {
+            for n in *names {
+                assert!(seen.insert(*n), "{n} is in two groups");
+                assert!(
+                    cmd.find_subcommand(n).is_some(),
+                    "GROUPS names `{n}`, which is no command"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_parser_is_consistent() {
+        command().debug_assert();
+    }
 }

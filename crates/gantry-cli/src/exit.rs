@@ -19,6 +19,11 @@ pub const ROLLOUT_FAILED: u8 = 5;
 /// `deploy` / `rollback`: a rollout was still going when `--timeout` ran
 /// out; what it was waiting for was printed.
 pub const ROLLOUT_TIMEOUT: u8 = 6;
+/// `new`: a `gantry.yaml` is already where it would write one; nothing
+/// was changed.
+pub const SPEC_EXISTS: u8 = 7;
+/// `doctor`: a required check failed (its line says how to fix it).
+pub const NOT_READY: u8 = 8;
 /// `run`: the job's task stopped before its essential container ran (an
 /// image that cannot be pulled, no capacity); the stop reason was printed.
 /// Otherwise `run` exits with the job's own exit code.

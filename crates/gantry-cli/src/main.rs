@@ -3,13 +3,11 @@
 
 mod commands;
 
-use clap::Parser;
-use gantry_cli::cli::Cli;
 use gantry_cli::exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match gantry_cli::cli::parse() {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -51,6 +49,13 @@ fn main() -> ExitCode {
                 _ if detailed => exit::ERROR,
                 Some(OpsError::Locked(_)) => exit::LOCKED,
                 Some(OpsError::LockLost(_)) => exit::LOCK_LOST,
+                _ if matches!(
+                    report.downcast_ref::<gantry_cli::scaffold::NewError>(),
+                    Some(gantry_cli::scaffold::NewError::Exists(_))
+                ) =>
+                {
+                    exit::SPEC_EXISTS
+                }
                 _ => exit::ERROR,
             };
             eprintln!("{report:?}");

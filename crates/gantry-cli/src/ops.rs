@@ -78,6 +78,11 @@ pub enum OpsError {
     #[error(transparent)]
     #[diagnostic(code(gantry::import))]
     Import(gantry_execute::ImportError),
+    /// The endpoint, the credentials or STS failed the checks a run makes
+    /// before its first AWS call ([`preflight`]).
+    #[error("{message}")]
+    #[diagnostic(code(gantry::preflight), help("{help}"))]
+    Preflight { message: String, help: String },
     #[error("{0}")]
     #[diagnostic(
         code(gantry::state_location),
@@ -347,6 +352,58 @@ pub async fn connect(model: &Model) -> Result<AwsContext, OpsError> {
     AwsContext::load(Some(model.region.clone()))
         .await
         .map_err(|e| OpsError::Connect(e.to_string()))
+}
+
+/// The fix for a failed pre-flight check, as `gantry doctor` gives it.
+pub fn preflight_fix(e: &gantry_aws::preflight::PreflightError) -> String {
+    use gantry_aws::preflight::PreflightError as P;
+    match e {
+        P::Endpoint { source_name, .. } | P::BadEndpoint { source_name, .. } => format!(
+            "start the service that should answer there (for the local emulator: `eval \"$(scripts/emulator.sh start)\"`), or unset {source_name} to use AWS's own endpoints"
+        ),
+        P::NoCredentials { .. } => format!(
+            "Gantry looked in {}. Export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure`, or `aws sso login --profile NAME` and set AWS_PROFILE=NAME",
+            gantry_aws::preflight::CHAIN
+        ),
+        P::Identity { .. } => "the credentials resolved but AWS refused or did not answer: check that they are current (`aws sso login`, new keys), that the clock is right, and that the network reaches STS; `gantry doctor` checks each step".to_string(),
+    }
+}
+
+/// The credential and endpoint checks a run makes once before its first
+/// AWS call, so a closed endpoint or missing credentials is one error
+/// with its fix instead of one per resource. One STS call, remembered by
+/// `ctx` for the providers that need the account id.
+pub async fn preflight(ctx: &AwsContext) -> Result<gantry_aws::preflight::Checked, OpsError> {
+    gantry_aws::preflight::check(ctx)
+        .await
+        .map_err(|e| OpsError::Preflight {
+            message: e.to_string(),
+            help: preflight_fix(&e),
+        })
+}
+
+/// Connects, runs the [`preflight`] and opens the session, in the order
+/// that makes the first AWS call the pre-flight's: a local state's lock is
+/// taken first (a held lock is the more useful answer, and costs no call),
+/// a remote state's lock after the pre-flight (taking it is a call to S3).
+pub async fn start(ws: &mut Workspace, command: &str) -> Result<(AwsContext, Session), OpsError> {
+    let ctx = connect(&ws.model).await?;
+    let session = match ws.backend {
+        Backend::Local(_) => {
+            let session = Session::open(ws, &ctx, command)?;
+            if let Err(e) = preflight(&ctx).await {
+                // The pre-flight's error is the one to report.
+                let _ = session.close();
+                return Err(e);
+            }
+            session
+        }
+        Backend::Remote(_) => {
+            preflight(&ctx).await?;
+            Session::open(ws, &ctx, command)?
+        }
+    };
+    Ok((ctx, session))
 }
 
 /// An engine over the AWS providers; `parallelism` caps every service.

@@ -34,3 +34,14 @@ pub fn confirm(question: &str) -> std::io::Result<bool> {
     std::io::stdin().read_line(&mut line)?;
     Ok(line.trim() == "yes")
 }
+
+/// Asks `question` on stderr and returns the line answered.
+pub fn ask(question: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    write!(err, "{question}")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line)
+}

@@ -511,3 +511,355 @@ fn cloudformation_export_of_every_example_passes_the_scanners() {
         summary["resource_count"], summary["passed"], summary["skipped"]
     );
 }
+
+/// `gantry` with the usual test environment changed by `env` (`None`
+/// removes a variable).
+fn gantry_env(dir: &Path, args: &[&str], env: &[(&str, Option<&str>)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gantry"));
+    c.current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.output().expect("run gantry")
+}
+
+const EXAMPLES: [&str; 6] = [
+    "minimal",
+    "fastapi-rds",
+    "astro",
+    "reviewguide",
+    "saas-platform",
+    "agent-platform",
+];
+
+/// `gantry new --from X` for every example writes a commented spec that
+/// `gantry validate` accepts in every environment and whose desired graph
+/// (what `plan` diffs against) is the example's; the next commands are
+/// printed, `.gantry/` is ignored once, and a second `new` refuses.
+#[test]
+fn new_writes_every_example_as_a_valid_commented_spec_and_never_overwrites() {
+    for example in EXAMPLES {
+        let d = tempfile::tempdir().unwrap();
+        let src = Path::new(ROOT).join(format!("examples/{example}.yaml"));
+        let original = std::fs::read_to_string(&src).unwrap();
+        let name = original
+            .lines()
+            .find_map(|l| l.strip_prefix("name: "))
+            .unwrap()
+            .trim()
+            .to_string();
+        let out = gantry(
+            d.path(),
+            &["new", "app", "--from", example, "--name", &name],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{example}: {}",
+            text(&out.stderr)
+        );
+        let said = text(&out.stdout);
+        assert!(
+            said.contains("\nNext:\n  cd app\n  gantry doctor "),
+            "{said}"
+        );
+        for next in ["\n  gantry plan ", "\n  gantry up "] {
+            assert!(said.contains(next), "{said}");
+        }
+        let spec = std::fs::read_to_string(d.path().join("app/gantry.yaml")).unwrap();
+        assert!(spec.contains("# Estimated monthly cost in"), "{spec}");
+        assert!(spec.contains("# Services by name"), "{spec}");
+        assert!(spec.lines().filter(|l| l.starts_with('#')).count() > 10);
+
+        let app = d.path().join("app");
+        let envs: Vec<String> = {
+            let doc = text(&gantry(&app, &["cost", "--all", "--json"]).stdout);
+            let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+            v["environments"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
+        };
+        assert!(envs.len() >= 2, "{example}: {envs:?}");
+        for env in &envs {
+            let out = gantry(&app, &["-e", env, "validate"]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{example}/{env}: {}",
+                text(&out.stderr)
+            );
+            let ours = gantry(&app, &["-e", env, "graph"]);
+            let theirs = gantry(d.path(), &["-f", src.to_str().unwrap(), "-e", env, "graph"]);
+            assert_eq!(ours.status.code(), Some(0));
+            assert_eq!(text(&ours.stdout), text(&theirs.stdout), "{example}/{env}");
+        }
+        let ignore = std::fs::read_to_string(app.join(".gitignore")).unwrap();
+        assert_eq!(ignore.matches(".gantry/").count(), 1, "{ignore}");
+
+        // A second `new` in the same directory changes nothing.
+        let out = gantry(d.path(), &["new", "app", "--from", "minimal"]);
+        assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("already exists"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(app.join("gantry.yaml")).unwrap(),
+            spec
+        );
+        assert_eq!(
+            std::fs::read_to_string(app.join(".gitignore")).unwrap(),
+            ignore
+        );
+    }
+}
+
+#[test]
+fn new_names_the_stack_after_its_directory_and_asks_only_on_a_terminal() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join(".gitignore"), "target/").unwrap();
+    let dir = d.path().join("My Shop");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join(".gitignore"), "target/").unwrap();
+    let out = gantry(&dir, &["new", "--from", "minimal", "--region", "eu-west-3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\n  gantry plan"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = gantry(&dir, &["validate"]);
+    assert!(
+        text(&out.stdout).contains("my-shop/dev"),
+        "{}",
+        text(&out.stdout)
+    );
+    let spec = std::fs::read_to_string(dir.join("gantry.yaml")).unwrap();
+    assert!(spec.contains("\nregion: eu-west-3\n"), "{spec}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".gitignore")).unwrap(),
+        "target/\n# Gantry's local state (gantry new)\n.gantry/\n"
+    );
+
+    // No terminal, no --from: the choices, not a question.
+    let out = gantry_env(d.path(), &["new", "other"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    for e in EXAMPLES {
+        assert!(err.contains(e), "{err}");
+    }
+    assert!(err.contains("a web app with a database"), "{err}");
+    assert!(!d.path().join("other/gantry.yaml").exists());
+
+    let out = gantry(
+        d.path(),
+        &["new", "x", "--from", "minimal", "--name", "Bad Name"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--name bad-name"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A port nothing listens on (bound, then closed).
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `doctor` with the endpoint closed: that line fails with its fix, the
+/// identity is not tried, and the exit code says not ready; `up` with the
+/// endpoint closed fails before any plan, with one error.
+#[test]
+fn doctor_and_up_name_a_closed_endpoint_once_with_the_fix() {
+    let d = project(&minimal());
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let out = gantry_env(d.path(), &["doctor"], &[("AWS_ENDPOINT_URL", Some(&url))]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("✓ spec"), "{said}");
+    assert!(
+        said.contains("✓ region            us-east-1 (from the spec)"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "✗ endpoint          the endpoint {url} (AWS_ENDPOINT_URL) does not answer"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("unset AWS_ENDPOINT_URL"), "{said}");
+    assert!(
+        said.contains("✓ credentials       from environment variables"),
+        "{said}"
+    );
+    assert!(said.contains("✗ identity          not checked"), "{said}");
+    assert!(said.contains("✓ lock              not held"), "{said}");
+    assert!(
+        said.contains("Not ready: 2 required checks failed."),
+        "{said}"
+    );
+
+    for args in [&["up", "--yes"][..], &["plan"], &["destroy", "--yes"]] {
+        let out = gantry_env(d.path(), args, &[("AWS_ENDPOINT_URL", Some(&url))]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(text(&out.stdout), "", "{args:?}: no plan is shown");
+        let err = text(&out.stderr);
+        assert_eq!(err.matches("does not answer").count(), 1, "{err}");
+        assert!(err.contains("unset AWS_ENDPOINT_URL"), "{err}");
+        // The lock was given back.
+        assert!(!d.path().join(".gantry/minimal-dev/lock.json").exists());
+    }
+}
+
+/// Without any credential, doctor names the chain it tried.
+#[test]
+fn doctor_without_credentials_names_the_chain_it_tried() {
+    let d = project(&minimal());
+    let home = tempfile::tempdir().unwrap();
+    // An endpoint that accepts connections, so only the credentials fail.
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", open.local_addr().unwrap());
+    let missing = home.path().join("none");
+    let out = gantry_env(
+        d.path(),
+        &["doctor"],
+        &[
+            ("AWS_ENDPOINT_URL", Some(&url)),
+            ("AWS_ACCESS_KEY_ID", None),
+            ("AWS_SECRET_ACCESS_KEY", None),
+            ("AWS_SESSION_TOKEN", None),
+            ("AWS_PROFILE", None),
+            ("AWS_WEB_IDENTITY_TOKEN_FILE", None),
+            ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", None),
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", None),
+            ("AWS_EC2_METADATA_DISABLED", Some("true")),
+            ("HOME", Some(home.path().to_str().unwrap())),
+            ("AWS_CONFIG_FILE", Some(missing.to_str().unwrap())),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                Some(missing.to_str().unwrap()),
+            ),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("✓ endpoint"), "{said}");
+    assert!(
+        said.contains("✗ credentials       no AWS credentials"),
+        "{said}"
+    );
+    assert!(
+        said.contains("environment variables (AWS_ACCESS_KEY_ID)"),
+        "{said}"
+    );
+    assert!(said.contains("aws sso login"), "{said}");
+    assert!(
+        said.contains("Not ready: 2 required checks failed."),
+        "{said}"
+    );
+}
+
+#[test]
+fn doctor_without_a_spec_says_how_to_get_one() {
+    let d = tempfile::tempdir().unwrap();
+    let out = gantry(d.path(), &["doctor"]);
+    assert_eq!(out.status.code(), Some(8));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("✗ spec              gantry.yaml does not exist"),
+        "{said}"
+    );
+    assert!(said.contains("`gantry new`"), "{said}");
+    assert!(
+        said.contains("region            us-east-1 (from the AWS configuration)"),
+        "{said}"
+    );
+
+    // An invalid spec and no region anywhere: the credentials are still
+    // checked, STS is not.
+    std::fs::write(d.path().join("gantry.yaml"), "name: x\nregion: [\n").unwrap();
+    let none = d.path().join("none");
+    let out = gantry_env(
+        d.path(),
+        &["doctor"],
+        &[
+            ("AWS_REGION", None),
+            ("AWS_DEFAULT_REGION", None),
+            ("AWS_PROFILE", None),
+            ("AWS_CONFIG_FILE", Some(none.to_str().unwrap())),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(8));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("✗ spec              gantry.yaml: invalid spec"),
+        "{said}"
+    );
+    assert!(
+        said.contains("`gantry validate` lists every problem"),
+        "{said}"
+    );
+    assert!(said.contains("✗ region            none"), "{said}");
+    assert!(
+        said.contains("✓ credentials       from environment variables"),
+        "{said}"
+    );
+    assert!(
+        said.contains("✗ identity          not checked: sts:GetCallerIdentity needs a region"),
+        "{said}"
+    );
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`), `new`
+/// asks which shape fits and takes a number or a name.
+#[test]
+fn new_asks_which_shape_fits_on_a_terminal() {
+    for (answer, example) in [
+        ("2", "fastapi-rds"),
+        ("saas-platform", "saas-platform"),
+        ("", "minimal"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let cmd = format!("{} new app", env!("CARGO_BIN_EXE_gantry"));
+        let mut child = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(d.path())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs gantry on a terminal");
+        use std::io::Write;
+        writeln!(child.stdin.take().unwrap(), "{answer}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let said = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains("Which shape fits your app?"), "{said}");
+        assert!(
+            said.contains("5. saas-platform   a platform with an API gateway"),
+            "{said}"
+        );
+        assert!(
+            said.contains(&format!("from the `{example}` example")),
+            "{answer:?}: {said}"
+        );
+    }
+}

@@ -17,6 +17,10 @@ mod input;
 mod names;
 pub mod yaml;
 
+/// A valid stack name made from any text (`My Shop` → `my-shop`), as
+/// imports name stacks; `gantry new` names one after its directory.
+pub use names::stack as stack_name;
+
 use std::path::PathBuf;
 
 /// What the caller decides about the output.

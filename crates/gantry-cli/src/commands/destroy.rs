@@ -3,15 +3,16 @@
 use super::apply::{apply_plan, confirm_or_refuse};
 use gantry_cli::cli::{DestroyArgs, Global};
 use gantry_cli::exit;
-use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::ops::{self, Workspace};
 use gantry_cli::progress::Progress;
 use gantry_core::DesiredGraph;
 
 pub async fn run(g: &Global, a: &DestroyArgs, color: bool) -> miette::Result<u8> {
     let mut ws = Workspace::load(g)?;
-    let ctx = ops::connect(&ws.model).await?;
+    // Credentials, endpoint and identity are checked once, before the
+    // plan: one error with its fix rather than one per resource.
+    let (ctx, session) = ops::start(&mut ws, "destroy").await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&mut ws, &ctx, "destroy")?;
     super::apply::warn_takeover(&session);
     let recovery = Progress::new(0, color);
     let plan = ops::plan_destroy(&engine, &session, &recovery).await;

@@ -5,11 +5,8 @@
 use gantry_cli::cli::{ExecArgs, Global};
 use gantry_cli::ops::{self, Workspace};
 use gantry_core::{kinds, Address};
-use std::path::PathBuf;
 
-/// The program that carries Session Manager sessions (the AWS CLI's too).
-const PLUGIN: &str = "session-manager-plugin";
-const PLUGIN_HELP: &str = "install the Session Manager plugin: https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html";
+use gantry_cli::doctor::{on_path, PLUGIN_HELP, SESSION_MANAGER_PLUGIN as PLUGIN};
 
 pub async fn run(g: &Global, a: &ExecArgs) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
@@ -84,14 +81,6 @@ pub async fn run(g: &Global, a: &ExecArgs) -> miette::Result<u8> {
         .status()
         .map_err(|e| miette::miette!("could not run {PLUGIN}: {e}"))?;
     Ok(status.code().map_or(gantry_cli::exit::ERROR, |c| c as u8))
-}
-
-/// `name` in a directory of PATH, as a file.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
 }
 
 /// The arguments as one command line, each quoted for a POSIX shell when

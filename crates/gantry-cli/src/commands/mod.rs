@@ -6,13 +6,16 @@ mod cost;
 mod deploy;
 mod destroy;
 mod docs;
+mod doctor;
 mod drift;
 mod exec;
 mod export;
 mod graph;
+mod help;
 mod import;
 mod init;
 mod logs;
+mod new;
 mod output;
 mod plan;
 mod preview;
@@ -32,18 +35,21 @@ use gantry_cli::cli::{Cli, Command, SecretCommand, SiteCommand};
 pub async fn run(cli: Cli, color: bool) -> miette::Result<u8> {
     let g = &cli.global;
     match &cli.command {
+        Command::New(a) => new::run(a),
+        Command::Doctor => doctor::run(g, color).await,
+        Command::Help { topic } => help::run(topic),
         Command::Init => init::run(g).await,
         Command::Validate => validate::run(g),
         Command::Plan(a) => plan::run(g, a, color).await,
         Command::Drift(a) => drift::run(g, a, color).await,
         Command::Cost(a) => cost::run(g, a),
         Command::Completions { shell } => {
-            let mut cmd = <gantry_cli::cli::Cli as clap::CommandFactory>::command();
+            let mut cmd = gantry_cli::cli::command();
             clap_complete::generate(*shell, &mut cmd, "gantry", &mut std::io::stdout());
             Ok(gantry_cli::exit::OK)
         }
         Command::Man => {
-            let cmd = <gantry_cli::cli::Cli as clap::CommandFactory>::command();
+            let cmd = gantry_cli::cli::command();
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 // `gantry man | head` closing the pipe early is not an error.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -2,15 +2,16 @@
 
 use gantry_cli::cli::{Global, PlanArgs};
 use gantry_cli::exit;
-use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::ops::{self, Workspace};
 use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &PlanArgs, color: bool) -> miette::Result<u8> {
     let mut ws = Workspace::load(g)?;
     super::print_warnings(&ws, color);
-    let ctx = ops::connect(&ws.model).await?;
+    // Credentials, endpoint and identity are checked once, before the
+    // plan: one error with its fix rather than one per resource.
+    let (ctx, session) = ops::start(&mut ws, "plan").await?;
     let engine = ops::engine(&ctx, ws.tags(), None);
-    let session = Session::open(&mut ws, &ctx, "plan")?;
     let reporter = Progress::new(0, color && !a.json);
     let plan = ops::plan(&engine, &ws, &session, &reporter, false).await;
     reporter.finish();

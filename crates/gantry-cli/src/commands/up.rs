@@ -3,7 +3,7 @@
 use super::apply::{apply_plan, confirm_or_refuse};
 use gantry_cli::cli::{Global, UpArgs};
 use gantry_cli::exit;
-use gantry_cli::ops::{self, Session, Workspace};
+use gantry_cli::ops::{self, Workspace};
 use gantry_cli::progress::Progress;
 
 pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
@@ -21,9 +21,10 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
             ops::rfc3339(rec.expires_at)
         );
     }
-    let ctx = ops::connect(&ws.model).await?;
+    // Credentials, endpoint and identity are checked once, before the
+    // plan: one error with its fix rather than one per resource.
+    let (ctx, session) = ops::start(&mut ws, "up").await?;
     let engine = ops::engine(&ctx, ws.tags(), a.parallelism);
-    let session = Session::open(&mut ws, &ctx, "up")?;
     super::apply::warn_takeover(&session);
     let refresh_progress = Progress::new(0, color);
     let plan = ops::plan(&engine, &ws, &session, &refresh_progress, true).await;
@@ -64,6 +65,6 @@ pub async fn run(g: &Global, a: &UpArgs, color: bool) -> miette::Result<u8> {
 }
 
 /// The app's addresses as the state now records them.
-fn addresses(session: &Session) -> String {
+fn addresses(session: &ops::Session) -> String {
     gantry_cli::render::status::endpoints(&gantry_cli::endpoints::endpoints(&session.store.state()))
 }

@@ -12,6 +12,7 @@ mod ci;
 mod crash;
 mod data;
 mod deploy;
+mod doctor;
 mod edge;
 mod identity;
 mod minimal;
