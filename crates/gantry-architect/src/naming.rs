@@ -16,16 +16,40 @@ pub fn fnv1a(s: &str) -> u32 {
     h
 }
 
-/// `full` when it fits in `max` characters, else a prefix of it, `-`, and
-/// four hex digits of its hash. Never ends with `-` before the hash.
+/// `full` when it fits in `max` characters. Otherwise its start and its
+/// end around four hex digits of its hash (`start-hash-end`), so the part
+/// that tells two names apart in the console (a role's `-exec` or `-task`, a
+/// target group's service and container) survives the cut. The end takes up
+/// to half the room, from a `-` when one is there; the hash keeps names
+/// unique when two long names differ only in the middle. Names are ASCII
+/// (the spec admits only lowercase letters, digits and `-`).
 pub fn short_name(full: &str, max: usize) -> String {
     if full.len() <= max {
         return full.to_string();
     }
     let hash = format!("{:04x}", fnv1a(full) & 0xffff);
-    let keep = max - hash.len() - 1;
-    let prefix = full[..keep].trim_end_matches('-');
-    format!("{prefix}-{hash}")
+    // Room for the start and the end: less the hash and its two dashes.
+    let room = max.saturating_sub(hash.len() + 2);
+    let end = tail(full, room / 2);
+    let start = full[..room - end.len()].trim_end_matches('-');
+    if end.is_empty() {
+        format!("{start}-{hash}")
+    } else {
+        format!("{start}-{hash}-{end}")
+    }
+}
+
+/// The end of `s` in at most `max` characters: its last whole `-`-separated
+/// parts when they fit, else the last `max` characters.
+fn tail(s: &str, max: usize) -> &str {
+    let from = s.len() - max.min(s.len());
+    let window = &s[from..];
+    let at_boundary = from == 0 || s.as_bytes()[from - 1] == b'-';
+    let end = match window.find('-') {
+        Some(i) if !at_boundary && i + 1 < window.len() => &window[i + 1..],
+        _ => window,
+    };
+    end.trim_start_matches('-')
 }
 
 /// A readable address fragment for a URL path pattern: `/api/*` → `api`,
@@ -71,6 +95,43 @@ mod tests {
         assert_eq!(s.len(), 32);
         assert_eq!(s, short_name(long, 32));
         assert_ne!(s, short_name("a-very-long-stack-name-staging-web-api", 32));
+    }
+
+    #[test]
+    fn keeps_the_distinguishing_end() {
+        let exec = short_name("agent-platform-production-conversation-service-exec", 40);
+        let task = short_name("agent-platform-production-conversation-service-task", 40);
+        assert_eq!(exec.len(), 40);
+        assert!(exec.starts_with("agent-platform-produc"), "{exec}");
+        assert!(exec.ends_with("-service-exec"), "{exec}");
+        assert!(task.ends_with("-service-task"), "{task}");
+        // A last part longer than half the room keeps its own end.
+        let tg = short_name("stack-dev-abcdefghijklmnopqrstuvwxyz", 24);
+        assert!(tg.ends_with("-rstuvwxyz"), "{tg}");
+        assert!(tg.len() <= 24, "{tg}");
+    }
+
+    #[test]
+    fn shortened_names_stay_unique_and_well_formed() {
+        // Names that differ only in the middle, at every length around the cut.
+        let mut seen = std::collections::HashSet::new();
+        for max in [24, 32, 40, 63, 64] {
+            seen.clear();
+            for i in 0..200 {
+                let full = format!(
+                    "stack-{}-{i}-service-with-a-long-name-exec",
+                    "x".repeat(max)
+                );
+                let s = short_name(&full, max);
+                assert!(s.len() <= max, "{s}");
+                assert!(
+                    !s.contains("--") && !s.ends_with('-') && !s.starts_with('-'),
+                    "{s}"
+                );
+                assert!(s.ends_with("-exec"), "{s}");
+                assert!(seen.insert(s.clone()), "{s} repeats at {max}");
+            }
+        }
     }
 
     #[test]
