@@ -20,10 +20,12 @@ pub fn prices(file: Option<&std::path::Path>) -> miette::Result<Prices> {
     Prices::with_overrides(&text, &path.display().to_string()).map_err(|e| miette::miette!("{e}"))
 }
 
-fn estimator<'a>(model: &'a Model, prices: &'a Prices, usage: &'a Usage) -> Estimator<'a> {
+/// The model's assumed use (`usage:` over the defaults) prices what
+/// depends on use.
+fn estimator<'a>(model: &'a Model, prices: &'a Prices) -> Estimator<'a> {
     Estimator {
         prices,
-        usage,
+        usage: &model.usage,
         region: &model.region,
         // What runs once deployed, not the 0 a build: service waits at.
         task_counts: model
@@ -39,18 +41,12 @@ pub fn of_graph(
     model: &Model,
     graph: &DesiredGraph,
     prices: &Prices,
-    usage: &Usage,
 ) -> Result<Estimate, PriceError> {
-    estimator(model, prices, usage).graph(graph)
+    estimator(model, prices).graph(graph)
 }
 
 /// The recorded resources' charges.
-pub fn of_state(
-    model: &Model,
-    state: &State,
-    prices: &Prices,
-    usage: &Usage,
-) -> Result<Estimate, PriceError> {
+pub fn of_state(model: &Model, state: &State, prices: &Prices) -> Result<Estimate, PriceError> {
     let all: Vec<Priced> = state
         .resources
         .iter()
@@ -60,7 +56,7 @@ pub fn of_state(
             props: &r.props,
         })
         .collect();
-    estimator(model, prices, usage).resources(&all)
+    estimator(model, prices).resources(&all)
 }
 
 /// What a plan does to the monthly bill.
@@ -91,9 +87,8 @@ pub fn plan_cost(
     plan: &gantry_plan::Plan,
     prices: &Prices,
 ) -> Result<PlanCost, PriceError> {
-    let usage = Usage::default();
-    let before = of_state(model, state, prices, &usage)?;
-    let after = of_graph(model, graph, prices, &usage)?;
+    let before = of_state(model, state, prices)?;
+    let after = of_graph(model, graph, prices)?;
     let (b, a) = (before.by_address(), after.by_address());
     let changed: BTreeSet<&Address> = plan
         .actions
@@ -180,6 +175,8 @@ pub fn render_plan_cost(c: &PlanCost, label: &str) -> String {
 pub struct EnvCost {
     pub env: String,
     pub estimate: Estimate,
+    /// The use it assumes (the environment's `usage:`).
+    pub usage: Usage,
 }
 
 /// The estimate of each environment `envs` of `spec`, and the first one's
@@ -188,7 +185,6 @@ pub fn environments(
     spec: &gantry_spec::Spec,
     envs: &[String],
     prices: &Prices,
-    usage: &Usage,
 ) -> miette::Result<(Vec<EnvCost>, Option<Model>)> {
     let mut out = Vec::new();
     let mut first = None;
@@ -196,15 +192,40 @@ pub fn environments(
         let model = Model::build(spec, env)?;
         let graph = gantry_architect::architect(&model)
             .map_err(|e| miette::miette!("the architecture could not be generated: {e}"))?;
-        let estimate =
-            of_graph(&model, &graph, prices, usage).map_err(|e| miette::miette!("{e}"))?;
+        let estimate = of_graph(&model, &graph, prices).map_err(|e| miette::miette!("{e}"))?;
         out.push(EnvCost {
             env: env.clone(),
             estimate,
+            usage: model.usage.clone(),
         });
         first.get_or_insert(model);
     }
     Ok((out, first))
+}
+
+/// The use the estimates assume: one line when every environment assumes
+/// the same, else one per environment.
+pub fn render_usage(envs: &[EnvCost]) -> String {
+    let line = |u: &Usage| {
+        format!(
+            "{} GB through each NAT gateway, {} GB through each endpoint, {} load balancer capacity units, {} GB of logs per log group, {} GB per bucket, {} GB of images per repository, {}M requests per API and web ACL",
+            u.nat_gb, u.endpoint_gb, u.lb_lcu, u.log_gb, u.bucket_gb, u.image_gb, u.api_millions
+        )
+    };
+    let mut out = String::new();
+    match envs {
+        [first, rest @ ..] if rest.iter().all(|e| e.usage == first.usage) => {
+            let _ = writeln!(out, "Assumed use, a month: {}.", line(&first.usage));
+        }
+        _ => {
+            out.push_str("Assumed use, a month:\n");
+            for e in envs {
+                let _ = writeln!(out, "  {}: {}.", e.env, line(&e.usage));
+            }
+        }
+    }
+    out.push_str("Set the figures under `usage:` in the spec (per environment under `environments.ENV.usage`); `gantry help spec usage` lists them.\n");
+    out
 }
 
 /// Every environment side by side: a row per resource (and per charge with
@@ -311,12 +332,11 @@ pub fn egress_tradeoff(model: &Model, prices: &Prices) -> Option<Tradeoff> {
     if model.network.egress == Egress::None || model.services.is_empty() {
         return None;
     }
-    let usage = Usage::default();
     let with = |egress: Egress| {
         let mut m = model.clone();
         m.network.egress = egress;
         let g = gantry_architect::architect(&m).ok()?;
-        let e = of_graph(&m, &g, prices, &usage).ok()?;
+        let e = of_graph(&m, &g, prices).ok()?;
         Some(e)
     };
     let nat = with(Egress::Nat)?;

@@ -7,7 +7,7 @@
 //! [`render`] returns the text and the command writes it.
 
 use crate::cost;
-use gantry_cost::{usd, Usage};
+use gantry_cost::usd;
 use std::fmt::Write as _;
 
 /// One example `gantry new --from` can start from.
@@ -128,9 +128,8 @@ pub fn render(example: &Example, choices: &Choices) -> Result<String, NewError> 
     };
     let spec = check(example.id, &text)?;
     let prices = gantry_cost::Prices::built_in();
-    let (envs, model) =
-        cost::environments(&spec, &spec.environment_names(), &prices, &Usage::default())
-            .map_err(|e| NewError::Invalid(example.id.to_string(), format!("{e:?}")))?;
+    let (envs, model) = cost::environments(&spec, &spec.environment_names(), &prices)
+        .map_err(|e| NewError::Invalid(example.id.to_string(), format!("{e:?}")))?;
     let tradeoff = model
         .as_ref()
         .and_then(|m| cost::egress_tradeoff(m, &prices));

@@ -196,6 +196,67 @@ fn cost_of_every_example_side_by_side() {
     assert_eq!(both.status.code(), Some(1));
 }
 
+/// The spec's `usage:` figures price what depends on use, overlaid per
+/// environment; the text says what each environment assumes; a negative
+/// figure is a spec error at its line.
+#[test]
+fn cost_follows_the_specs_usage() {
+    let d = tempfile::tempdir().unwrap();
+    let spec = d.path().join("gantry.yaml");
+    let base = "name: shop
+region: us-east-1
+network: {egress: nat}
+services:
+  web:
+    containers:
+      app: {image: 'nginx:1.27', port: 8080, routes: ['/*']}
+usage:
+  nat_gb: 1000
+  log_gb: 7
+environments:
+  dev: {}
+  prod:
+    usage: {nat_gb: 3000}
+";
+    std::fs::write(&spec, base).unwrap();
+    let f = spec.to_str().unwrap();
+    let json = gantry(d.path(), &["-f", f, "cost", "--all", "--json"]);
+    assert!(json.status.success(), "{}", text(&json.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let nat = |env: &str| -> (f64, f64, f64) {
+        let lines = v["environments"][env]["lines"].as_array().unwrap();
+        let l = lines
+            .iter()
+            .find(|l| l["item"] == "nat_gateway_gb")
+            .unwrap_or_else(|| panic!("{env}: no NAT data line"));
+        (
+            l["quantity"].as_f64().unwrap(),
+            l["unit_usd"].as_f64().unwrap(),
+            l["monthly_usd"].as_f64().unwrap(),
+        )
+    };
+    let (dev_gb, unit, dev_usd) = nat("dev");
+    let (prod_gb, _, prod_usd) = nat("prod");
+    assert_eq!((dev_gb, prod_gb), (1000.0, 3000.0));
+    assert!((dev_usd - 1000.0 * unit).abs() < 0.01 && (prod_usd - 3000.0 * unit).abs() < 0.01);
+    assert_eq!(v["environments"]["prod"]["usage"]["log_gb"], 7.0);
+    let out = text(&gantry(d.path(), &["-f", f, "cost", "--all"]).stdout);
+    assert!(
+        out.contains("  dev: 1000 GB through each NAT gateway")
+            && out.contains("  prod: 3000 GB through each NAT gateway"),
+        "{out}"
+    );
+    // A negative figure points at its line.
+    std::fs::write(&spec, base.replace("nat_gb: 3000", "nat_gb: -5")).unwrap();
+    let bad = gantry(d.path(), &["-f", f, "cost", "--all"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad.stdout));
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("gantry.yaml:14:21:") && err.contains("invalid usage figure `nat_gb: -5`"),
+        "{err}"
+    );
+}
+
 /// `gantry docs` of every example: the document in a snapshot, every
 /// Mermaid block parsed by Mermaid's own parser, and each document drawn
 /// once in headless Chromium with one SVG per diagram (`scripts/docs.sh

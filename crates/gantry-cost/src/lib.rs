@@ -13,91 +13,17 @@ pub mod prices;
 
 use gantry_core::{find_refs, kinds, Address, DesiredGraph, Props};
 pub use prices::{PriceError, Prices};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Hours in a month, as AWS's pricing pages count them.
 pub const HOURS: f64 = 730.0;
 
-/// What use the usage-based charges assume, per resource a month. Every
-/// field can be set in the spec's `usage:` section.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Usage {
-    /// GB through each NAT gateway.
-    pub nat_gb: f64,
-    /// GB through each interface endpoint.
-    pub endpoint_gb: f64,
-    /// Average load balancer capacity units each load balancer uses.
-    pub lb_lcu: f64,
-    /// GB of logs each log group ingests (and keeps stored).
-    pub log_gb: f64,
-    /// GB stored in each bucket.
-    pub bucket_gb: f64,
-    /// Thousands of GET and of PUT requests to each bucket.
-    pub bucket_get_thousands: f64,
-    pub bucket_put_thousands: f64,
-    /// Millions of reads and of writes to each table, and GB it holds.
-    pub table_read_millions: f64,
-    pub table_write_millions: f64,
-    pub table_gb: f64,
-    /// GB of images in each repository.
-    pub image_gb: f64,
-    /// GB in each file system.
-    pub file_gb: f64,
-    /// GB each CloudFront distribution serves, and its requests in tens of
-    /// thousands.
-    pub cdn_gb: f64,
-    pub cdn_requests_10k: f64,
-    /// Millions of requests to each HTTP API.
-    pub api_millions: f64,
-    /// Millions of requests (sends, receives, deletes, empty polls) to
-    /// each queue, and of publishes to each topic.
-    pub queue_millions: f64,
-    pub topic_millions: f64,
-    /// Millions of requests each web ACL inspects.
-    pub waf_millions: f64,
-    /// Tens of thousands of calls to each secret and each key.
-    pub secret_calls_10k: f64,
-    pub key_requests_10k: f64,
-    /// Millions of DNS queries to each hosted zone.
-    pub dns_millions: f64,
-    /// Thousands of recipients of each email identity's mail.
-    pub email_thousands: f64,
-    /// Monthly active users of each user pool.
-    pub auth_mau: f64,
-}
-
-impl Default for Usage {
-    fn default() -> Usage {
-        Usage {
-            nat_gb: 50.0,
-            endpoint_gb: 10.0,
-            lb_lcu: 0.5,
-            log_gb: 2.0,
-            bucket_gb: 10.0,
-            bucket_get_thousands: 100.0,
-            bucket_put_thousands: 10.0,
-            table_read_millions: 1.0,
-            table_write_millions: 0.5,
-            table_gb: 1.0,
-            image_gb: 1.0,
-            file_gb: 5.0,
-            cdn_gb: 50.0,
-            cdn_requests_10k: 100.0,
-            api_millions: 1.0,
-            queue_millions: 1.0,
-            topic_millions: 1.0,
-            waf_millions: 1.0,
-            secret_calls_10k: 1.0,
-            key_requests_10k: 1.0,
-            dns_millions: 1.0,
-            email_thousands: 10.0,
-            auth_mau: 1000.0,
-        }
-    }
-}
+/// What use the usage-based charges assume, per resource a month: the
+/// spec's `usage:` figures over the documented defaults (declared once, in
+/// `gantry-spec`'s usage table, with the spec's reference).
+pub use gantry_spec::UsageProfile as Usage;
 
 /// One charge of one resource.
 #[derive(Debug, Clone, PartialEq, Serialize)]

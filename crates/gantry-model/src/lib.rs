@@ -86,6 +86,13 @@ pub struct Model {
     /// GitHub Actions through OIDC, when the spec has `ci.github`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub github: Option<GithubCi>,
+    /// What the cost estimate assumes a month (`usage:`, else the defaults).
+    #[serde(skip_serializing_if = "is_default_usage")]
+    pub usage: gantry_spec::UsageProfile,
+}
+
+fn is_default_usage(u: &gantry_spec::UsageProfile) -> bool {
+    *u == gantry_spec::UsageProfile::default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -291,6 +298,7 @@ impl Model {
             email: platform::email(&view),
             auth: platform::auth(&view, env, prod),
             github: ci::github(&view),
+            usage: view.usage.clone().unwrap_or_default().profile(),
         })
     }
 

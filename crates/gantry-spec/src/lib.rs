@@ -21,6 +21,7 @@ pub mod span;
 pub mod state;
 pub mod stores;
 pub mod types;
+pub mod usage;
 mod validate;
 
 pub use ci::{Ci, GithubCi, OidcProviderMode};
@@ -32,6 +33,7 @@ pub use span::{Pos, Sp};
 pub use state::{StateBackend, StateSpec};
 pub use stores::{env_stem, injected_vars, StoreKind};
 pub use types::*;
+pub use usage::{Profile as UsageProfile, Usage};
 pub use validate::{data_subnets_needed, DEFAULT_CIDR, MAX_AZS, MAX_STACK_NAME};
 
 use diag::{choice_hint, Problems};

@@ -163,6 +163,9 @@ impl Spec {
                 auth.value.logout_urls = u.clone();
             }
         }
+        if let Some(u) = &o.usage {
+            s.usage = Some(s.usage.clone().unwrap_or_default().overlaid(u));
+        }
         if let (Some(co), Some(ci)) = (&o.ci, &mut s.ci) {
             ci.merge(co);
         }

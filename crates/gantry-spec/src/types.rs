@@ -90,6 +90,10 @@ pub struct Spec {
     /// Deploying from CI: GitHub Actions through OIDC (an IAM OIDC
     /// provider, a plan role and a deploy role).
     pub ci: Option<crate::ci::Ci>,
+    /// What the cost estimate assumes a month for charges that depend on
+    /// use (data through NAT, requests, storage, log ingestion); each
+    /// figure replaces its default.
+    pub usage: Option<crate::usage::Usage>,
     /// Per-environment overlays by environment name (`dev`, `prod`, ...).
     #[serde(default)]
     pub environments: BTreeMap<Sp<String>, Overlay>,
@@ -960,6 +964,8 @@ pub struct Overlay {
     pub auth: Option<Sp<AuthOverlay>>,
     /// CI keys this environment changes (deploy branches, OIDC provider).
     pub ci: Option<crate::ci::CiOverlay>,
+    /// Usage figures this environment assumes instead of the base's.
+    pub usage: Option<crate::usage::Usage>,
 }
 
 /// Site keys an environment may change.

@@ -179,6 +179,7 @@ fn check_view(spec: &Spec, p: &mut Problems) {
     crate::api::check_view(spec, p);
     crate::ops::check_view(spec, p);
     crate::platform::check_view(spec, p);
+    crate::usage::check(spec.usage.as_ref(), p);
 }
 
 /// How many data subnets the stores need: one per AZ and two at least (RDS

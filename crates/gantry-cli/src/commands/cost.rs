@@ -5,7 +5,6 @@
 use gantry_cli::cli::{CostArgs, Global};
 use gantry_cli::cost;
 use gantry_cli::exit;
-use gantry_cost::Usage;
 
 pub fn run(g: &Global, a: &CostArgs) -> miette::Result<u8> {
     if a.all && g.env.is_some() {
@@ -24,8 +23,7 @@ pub fn run(g: &Global, a: &CostArgs) -> miette::Result<u8> {
             .clone()
             .unwrap_or_else(|| gantry_model::default_env().to_string())]
     };
-    let usage = Usage::default();
-    let (out, first_model) = cost::environments(&spec, &envs, &prices, &usage)?;
+    let (out, first_model) = cost::environments(&spec, &envs, &prices)?;
     let tradeoff = first_model
         .as_ref()
         .and_then(|m| cost::egress_tradeoff(m, &prices));
@@ -41,13 +39,13 @@ pub fn run(g: &Global, a: &CostArgs) -> miette::Result<u8> {
                         "assumed_usd": e.estimate.assumed(),
                         "total_usd": e.estimate.total(),
                         "lines": e.estimate.lines,
+                        "usage": e.usage,
                     }),
                 )
             })
             .collect();
         let doc = serde_json::json!({
             "environments": envs,
-            "usage": usage,
             "egress_tradeoff": tradeoff,
         });
         println!("{}", serde_json::to_string_pretty(&doc).expect("JSON"));
@@ -70,16 +68,7 @@ pub fn run(g: &Global, a: &CostArgs) -> miette::Result<u8> {
             approximate.join(", ")
         );
     }
-    println!(
-        "\nAssumed use, a month: {} GB through each NAT gateway, {} GB through each endpoint, {} load balancer capacity units, {} GB of logs per log group, {} GB per bucket, {} GB of images per repository, {}M requests per API and web ACL.",
-        usage.nat_gb,
-        usage.endpoint_gb,
-        usage.lb_lcu,
-        usage.log_gb,
-        usage.bucket_gb,
-        usage.image_gb,
-        usage.api_millions
-    );
+    print!("\n{}", cost::render_usage(&out));
     if let Some(t) = tradeoff {
         print!("\n{}", cost::render_tradeoff(&t));
     }

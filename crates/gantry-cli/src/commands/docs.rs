@@ -13,8 +13,7 @@ pub fn run(g: &Global, a: &DocsArgs) -> miette::Result<u8> {
     let cost = gantry_spec::load_file(&g.file).ok().and_then(|spec| {
         let prices = gantry_cli::cost::prices(g.prices.as_deref()).ok()?;
         let envs = spec.environment_names();
-        let (table, _) =
-            gantry_cli::cost::environments(&spec, &envs, &prices, &Default::default()).ok()?;
+        let (table, _) = gantry_cli::cost::environments(&spec, &envs, &prices).ok()?;
         Some(gantry_cli::cost::render_table(&table, false))
     });
     let doc = gantry_cli::docs::document(&ws.model, &ws.graph, state.as_ref(), cost.as_deref());

@@ -33,7 +33,6 @@ fn list(g: &Global, json: bool) -> miette::Result<u8> {
     let (ws, recs) = records(g)?;
     let spec = gantry_spec::load_file(&ws.spec_path)?;
     let prices = gantry_cli::cost::prices(g.prices.as_deref())?;
-    let usage = gantry_cost::Usage::default();
     let now = OffsetDateTime::now_utc();
     let rows: Vec<Row> = recs
         .iter()
@@ -44,7 +43,7 @@ fn list(g: &Global, json: bool) -> miette::Result<u8> {
                 .ok()
                 .and_then(|m| {
                     let graph = gantry_architect::architect(&m).ok()?;
-                    gantry_cli::cost::of_graph(&m, &graph, &prices, &usage).ok()
+                    gantry_cli::cost::of_graph(&m, &graph, &prices).ok()
                 })
                 .map(|e| e.total());
             Row {
