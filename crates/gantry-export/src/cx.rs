@@ -156,6 +156,39 @@ impl<'g> Cx<'g> {
         })
     }
 
+    /// `v` (with references) as a JSON string: plain when it has none,
+    /// else an `Fn::Join` of its text around each reference's intrinsic.
+    pub fn json_string(&mut self, v: &Value) -> Result<Value, ExportError> {
+        // Each reference becomes a marker no JSON text contains, then the
+        // serialized text is split at the markers.
+        fn mark(v: &Value, refs: &mut Vec<String>) -> Value {
+            match v {
+                Value::String(s) if Ref::parse(s).is_some() => {
+                    refs.push(s.clone());
+                    Value::String(format!("\u{1}{}\u{1}", refs.len() - 1))
+                }
+                Value::Array(a) => Value::Array(a.iter().map(|x| mark(x, refs)).collect()),
+                Value::Object(m) => {
+                    Value::Object(m.iter().map(|(k, x)| (k.clone(), mark(x, refs))).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        let mut refs = Vec::new();
+        let text = mark(v, &mut refs).to_string();
+        let mut parts = Vec::new();
+        // serde_json escapes the control character as `\u0001`.
+        for (i, piece) in text.split("\\u0001").enumerate() {
+            if i % 2 == 0 {
+                parts.push(Value::String(piece.to_string()));
+            } else {
+                let n: usize = piece.parse().expect("a marker's index");
+                parts.push(self.s(&refs[n])?);
+            }
+        }
+        Ok(self.concat(parts))
+    }
+
     /// `parts` joined: a plain string when none is an intrinsic.
     pub fn concat(&self, parts: Vec<Value>) -> Value {
         if parts.iter().all(Value::is_string) {
@@ -379,6 +412,9 @@ pub(crate) fn parameter_attrs(r: &Resource, ctx: &Context) -> Option<&'static [&
     let s = |f: &str| r.props.get(f).and_then(Value::as_str).unwrap_or_default();
     match r.kind.as_str() {
         k::ROUTE53_ZONE_LOOKUP => Some(&["id"]),
+        k::IAM_OPENID_CONNECT_PROVIDER if r.props.get("existing") == Some(&Value::Bool(true)) => {
+            Some(&["arn", "id"])
+        }
         k::ACM_CERTIFICATE if !s("region").is_empty() && s("region") != ctx.region => {
             Some(&["arn", "id"])
         }

@@ -141,6 +141,7 @@ fn check(example: &str, env: &str, graph: &DesiredGraph, e: &Export) {
                             "HostedZoneTags",
                             "FileSystemTags",
                             "AccessPointTags",
+                            "UserPoolTags",
                         ]
                         .contains(&k.as_str())
                     })
@@ -201,4 +202,115 @@ fn every_example_in_every_environment_stands_on_its_own() {
 fn agent_platform_dev_template() {
     let (_, e) = export("agent-platform", "dev");
     insta::assert_json_snapshot!("agent_platform_dev", e.template);
+}
+
+/// The resources of `e` of CloudFormation type `ty`.
+fn of_type<'a>(e: &'a Export, ty: &str) -> Vec<(&'a String, &'a Value)> {
+    e.template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == ty)
+        .collect()
+}
+
+/// Operating resources: scheduled actions ride on their target, a
+/// metric-math alarm carries its queries, the dashboard's body joins in the
+/// load balancer's full name.
+#[test]
+fn alarms_dashboard_and_scaling_are_exported() {
+    let (graph, e) = export("fastapi-rds", "dev");
+    let targets = of_type(&e, "AWS::ApplicationAutoScaling::ScalableTarget");
+    assert_eq!(targets.len(), 1);
+    let props = &targets[0].1["Properties"];
+    let scheduled = graph
+        .resources
+        .values()
+        .filter(|r| r.kind == kinds::APPAUTOSCALING_SCHEDULED_ACTION)
+        .count();
+    assert!(scheduled > 0);
+    assert_eq!(
+        props["ScheduledActions"].as_array().unwrap().len(),
+        scheduled
+    );
+    assert_eq!(props["ResourceId"]["Fn::Join"][1][0], "service/");
+    let policy = &of_type(&e, "AWS::ApplicationAutoScaling::ScalingPolicy")[0].1["Properties"];
+    assert_eq!(
+        policy["ScalingTargetId"],
+        serde_json::json!({"Ref": targets[0].0})
+    );
+    let math = of_type(&e, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .find(|(_, a)| a["Properties"]["Metrics"].is_array())
+        .expect("a metric-math alarm");
+    let queries = math.1["Properties"]["Metrics"].as_array().unwrap();
+    assert!(queries
+        .iter()
+        .any(|q| q["Expression"] == "desired - running"));
+    assert!(math.1["Properties"]["MetricName"].is_null());
+    let dash = &of_type(&e, "AWS::CloudWatch::Dashboard")[0].1["Properties"]["DashboardBody"];
+    let parts = dash["Fn::Join"][1]
+        .as_array()
+        .expect("joined with references");
+    assert!(parts
+        .iter()
+        .any(|p| p["Fn::GetAtt"][1] == "LoadBalancerFullName"));
+    let text: String = parts.iter().filter_map(Value::as_str).collect();
+    assert!(
+        text.starts_with("{\"") && text.contains("\"widgets\""),
+        "{text}"
+    );
+}
+
+/// Seed 004's platform: the queue admits exactly its topic, the jobs run on
+/// ECS from their schedule and rule, routes require the Cognito token but
+/// the one opened with `auth: none`, the identity's DKIM names feed the
+/// records.
+#[test]
+fn platform_services_are_exported() {
+    let (_, e) = export("saas-platform", "dev");
+    let policies = of_type(&e, "AWS::SQS::QueuePolicy");
+    let policy = policies
+        .iter()
+        .map(|(_, p)| &p["Properties"]["PolicyDocument"])
+        .find(|d| d["Statement"][0]["Sid"] == "TopicsSend")
+        .expect("the jobs queue admits its topic");
+    let topic = of_type(&e, "AWS::SNS::Topic")
+        .into_iter()
+        .find(|(id, _)| id.contains("Orders"))
+        .unwrap()
+        .0;
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+        serde_json::json!([{"Ref": topic}])
+    );
+    let schedule = &of_type(&e, "AWS::Scheduler::Schedule")[0].1["Properties"];
+    assert_eq!(schedule["ScheduleExpressionTimezone"], "Europe/Paris");
+    assert_eq!(
+        schedule["Target"]["EcsParameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+            ["AssignPublicIp"],
+        "DISABLED"
+    );
+    let rule = &of_type(&e, "AWS::Events::Rule")[0].1["Properties"];
+    assert_eq!(
+        rule["EventPattern"]["source"],
+        serde_json::json!(["com.saas.orders"])
+    );
+    assert!(rule["Targets"][0]["DeadLetterConfig"]["Arn"].is_object());
+    let routes = of_type(&e, "AWS::ApiGatewayV2::Route");
+    assert!(!routes.is_empty());
+    for (id, r) in routes {
+        assert_eq!(r["Properties"]["AuthorizationType"], "JWT", "{id}");
+        assert!(r["Properties"]["AuthorizerId"]["Ref"].is_string(), "{id}");
+    }
+    let auth = &of_type(&e, "AWS::ApiGatewayV2::Authorizer")[0].1["Properties"];
+    assert!(auth["JwtConfiguration"]["Issuer"]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://cognito-idp."));
+    let records = of_type(&e, "AWS::Route53::RecordSet");
+    assert!(records
+        .iter()
+        .any(|(_, r)| r["Properties"]["Name"]["Fn::GetAtt"][1] == "DkimDNSTokenName1"));
+    assert!(!e.template.to_string().contains("not exported yet"));
 }

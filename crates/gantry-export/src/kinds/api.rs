@@ -6,7 +6,7 @@ use crate::cx::Cx;
 use crate::ExportError;
 use gantry_core::kinds::*;
 use gantry_core::Resource;
-use serde_json::json;
+use serde_json::{json, Value};
 
 pub fn api(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: ApigwApi = cx.props(r)?;
@@ -53,20 +53,17 @@ pub fn integration(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
 pub fn route(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: ApigwRoute = cx.props(r)?;
     let integration = cx.s(&p.integration_id)?;
+    let authorizer = match &p.authorizer_id {
+        Some(a) => cx.s(a)?,
+        None => Value::Null,
+    };
     let props = json!({
         "ApiId": cx.s(&p.api_id)?,
         "RouteKey": p.route_key,
         "Target": cx.concat(vec![json!("integrations/"), integration]),
+        "AuthorizationType": if authorizer.is_null() { "NONE" } else { "JWT" },
+        "AuthorizerId": authorizer,
     });
-    // The authorizer is not exported yet: say the route loses its sign-in
-    // rather than leave it open silently.
-    if p.authorizer_id.is_some() {
-        cx.note(
-            &r.address,
-            crate::NoteKind::NotExported,
-            "the route's JWT authorizer is not in the template yet: the exported route is open to anyone until you add it",
-        );
-    }
     cx.add(r, None, "AWS::ApiGatewayV2::Route", props);
     Ok(())
 }

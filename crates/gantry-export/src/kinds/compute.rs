@@ -41,16 +41,6 @@ pub fn log_group(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
 
 pub fn iam_role(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: IamRole = cx.props(r)?;
-    if p.trust_policy.is_some() {
-        // The CI roles trust GitHub's OIDC provider, which is not exported
-        // yet either (`NOT_YET`).
-        cx.note(
-            &r.address,
-            crate::NoteKind::NotExported,
-            "the CI role (GitHub Actions through OIDC) is not in the template yet: Gantry creates it with its OIDC provider, an export does not".to_string(),
-        );
-        return Ok(());
-    }
     let mut policies = Vec::new();
     for (name, doc) in &p.inline_policies {
         policies.push(json!({"PolicyName": name, "PolicyDocument": cx.json(doc)?}));
@@ -58,13 +48,17 @@ pub fn iam_role(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let props = json!({
         "RoleName": p.name,
         "Description": p.description,
-        "AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": p.assume_role_service},
-                "Action": "sts:AssumeRole",
-            }],
+        // The CI roles trust GitHub's OIDC provider; the others a service.
+        "AssumeRolePolicyDocument": match &p.trust_policy {
+            Some(doc) => cx.json(doc)?,
+            None => json!({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Principal": {"Service": p.assume_role_service},
+                    "Action": "sts:AssumeRole",
+                }],
+            }),
         },
         "Policies": if policies.is_empty() { Value::Null } else { Value::Array(policies) },
         "Tags": cx.tags(r, Some(&p.name)),

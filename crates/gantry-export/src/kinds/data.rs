@@ -14,6 +14,9 @@ use gantry_core::Resource;
 use serde_json::{json, Value};
 
 pub fn kms_key(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
+    if super::ops::elsewhere(cx, r) {
+        return Ok(());
+    }
     let p: KmsKey = cx.props(r)?;
     let mut policy = if p.policy.is_null() {
         // AWS's default key policy: the account decides through IAM.
@@ -53,6 +56,32 @@ pub fn kms_key(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
         if let Some(list) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
             list.push(stmt);
         }
+    }
+    // The statements the provider adds for alarms notifying an encrypted
+    // topic, and for AWS services (SNS to an encrypted queue, EventBridge)
+    // acting for this account only.
+    let mut more = Vec::new();
+    if p.cloudwatch_alarms {
+        more.push(json!({
+            "Sid": "CloudWatchAlarms",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        }));
+    }
+    if !p.service_principals.is_empty() {
+        more.push(json!({
+            "Sid": "AwsServicesForAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": p.service_principals},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }));
+    }
+    if let Some(list) = policy.get_mut("Statement").and_then(Value::as_array_mut) {
+        list.extend(more);
     }
     let props = json!({
         "Description": p.description,
