@@ -446,7 +446,15 @@ impl Estimator<'_> {
                 true,
             )?,
             kinds::COGNITO_USER_POOL => line("active users", "cognito_mau", u.auth_mau, true)?,
-            "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
+            kinds::CLOUDWATCH_METRIC_ALARM => {
+                // Priced per metric the alarm reads: a metric-math alarm
+                // pays for each metric in its expression, not for the
+                // expression (CloudWatch pricing, "alarm metric-month").
+                let metrics = p.get("queries").and_then(Value::as_array).map_or(0, |q| {
+                    q.iter().filter(|q| q.get("metric").is_some()).count()
+                });
+                line("alarm metrics", "alarm_month", metrics.max(1) as f64, false)?
+            }
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,
             // subnets, security groups, roles, IAM's OIDC provider for CI,

@@ -317,3 +317,31 @@ fn ci_roles_and_the_oidc_provider_are_free() {
     assert!(e.lines.is_empty());
     assert!(e.unpriced.is_empty());
 }
+
+#[test]
+fn alarms_pay_per_metric_they_read() {
+    let metric = json!({"namespace": "ECS/ContainerInsights", "metric_name": "RunningTaskCount",
+        "dimensions": {}, "stat": "Average", "period": 60});
+    let g = graph(&[
+        (
+            kinds::CLOUDWATCH_METRIC_ALARM,
+            "cpu",
+            json!({"metric": metric}),
+        ),
+        (
+            kinds::CLOUDWATCH_METRIC_ALARM,
+            "missing",
+            json!({"queries": [
+                {"id": "desired", "metric": metric, "return_data": false},
+                {"id": "running", "metric": metric, "return_data": false},
+                {"id": "missing", "expression": "desired - running", "return_data": true},
+            ]}),
+        ),
+        (kinds::CLOUDWATCH_DASHBOARD, "main", json!({"name": "d"})),
+    ]);
+    let e = estimate(&g);
+    // $0.10 per alarm metric-month: one metric, then two behind the math.
+    assert_eq!(cents(of(&e, kinds::CLOUDWATCH_METRIC_ALARM, "cpu")), 10);
+    assert_eq!(cents(of(&e, kinds::CLOUDWATCH_METRIC_ALARM, "missing")), 20);
+    assert_eq!(cents(of(&e, kinds::CLOUDWATCH_DASHBOARD, "main")), 300);
+}
