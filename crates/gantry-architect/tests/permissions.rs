@@ -60,13 +60,22 @@ fn a_private_ecr_image_is_pullable_by_exactly_its_repository() {
         json!(["arn:aws:ecr:eu-west-1:210987654321:repository/shared/app"])
     );
     assert_eq!(by_sid("EcrAuth").unwrap()["Resource"], json!(["*"]));
-    // Public images need no rights.
+    // Public images need no rights; the built agent pulls from exactly
+    // its own repository.
     let g = graph(AGENTS, "dev");
     let exec = props(&g, "iam_role.web-execution");
     let text = exec["inline_policies"].to_string();
-    assert!(
-        !text.contains("PullNamedImages") && !text.contains("EcrAuth"),
-        "{text}"
+    assert!(!text.contains("PullNamedImages"), "{text}");
+    let own = exec["inline_policies"]["execution"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "PullOwnImages")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        own["Resource"],
+        json!(["${ref:ecr_repository.web-agent.arn}"])
     );
 }
 

@@ -221,6 +221,42 @@ async fn agent_platform_https_waf_dns_and_destroy() {
         &serde_json::json!([{"url": "https://agents.dev.example.org", "dns_name": lb_dns, "via": "lb.main"}])
     );
 
+    // The agent is built (`build: ./agent`): the service waits at 0 tasks
+    // for its first image, and the plan said why.
+    assert!(
+        up.stdout()
+            .contains("desired_count 0 until the first `gantry deploy --build`"),
+        "{}",
+        up.stdout()
+    );
+    assert_eq!(web(&ctx, &p).await.1, 0);
+    // What CI built, deployed: the service comes to its count with that
+    // image for the agent and the others unchanged; the next plan is empty.
+    let built = "public.ecr.aws/docker/library/python:3.12-alpine";
+    p.gantry(&["deploy", "--image", &format!("agent={built}"), "--no-wait"])
+        .assert_code(0);
+    let (td, desired) = web(&ctx, &p).await;
+    assert_eq!(desired, 1);
+    let described = ctx
+        .ecs()
+        .describe_task_definition()
+        .task_definition(&td)
+        .send()
+        .await
+        .unwrap();
+    let images: std::collections::BTreeMap<&str, &str> = described
+        .task_definition()
+        .unwrap()
+        .container_definitions()
+        .iter()
+        .map(|c| (c.name().unwrap(), c.image().unwrap()))
+        .collect();
+    assert_eq!(images["agent"], built);
+    assert_eq!(
+        images["app"],
+        "docker.io/nginxinc/nginx-unprivileged:1.27-alpine"
+    );
+
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
     support::assert_refresh_cost(&p.plan_calls());
 
@@ -253,4 +289,18 @@ async fn agent_platform_https_waf_dns_and_destroy() {
         .web_acls()
         .iter()
         .all(|a| !a.name().unwrap_or("").starts_with("agents-dev")));
+}
+
+/// The web service's task definition ARN and desired count, as ECS has them.
+async fn web(ctx: &AwsContext, p: &Project) -> (String, i32) {
+    let out = ctx
+        .ecs()
+        .describe_services()
+        .cluster(p.recorded_id("ecs_cluster.main"))
+        .services(p.recorded_id("ecs_service.web"))
+        .send()
+        .await
+        .unwrap();
+    let s = &out.services()[0];
+    (s.task_definition().unwrap().to_string(), s.desired_count())
 }
