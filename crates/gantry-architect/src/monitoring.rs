@@ -121,6 +121,18 @@ struct RedisNode {
 
 /// Everything the stack has that is worth watching, in a stable order.
 fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch> {
+    let mut out = load_balancers(t, g);
+    out.extend(target_groups(routing, t));
+    out.extend(services(m, t));
+    out.extend(databases(t, g));
+    out.extend(redis_nodes(t, g));
+    out.extend(apis(t, g));
+    out.extend(distributions(t, g));
+    out
+}
+
+/// Each load balancer: its targets' 5xx, its own 5xx, p95 response time.
+fn load_balancers(t: &Thresholds, g: &Graph) -> Vec<Watch> {
     let mut out = Vec::new();
     let lbs: Vec<(Address, Lb)> = g.of_kind();
     for (addr, _) in &lbs {
@@ -172,6 +184,12 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             "notBreaching",
         ));
     }
+    out
+}
+
+/// Each target group: unhealthy targets.
+fn target_groups(routing: &Routing, t: &Thresholds) -> Vec<Watch> {
+    let mut out = Vec::new();
     for ((svc, container, lb), tg) in &routing.target_groups {
         let dims = [
             ("TargetGroup", reference(tg, "arn_suffix")),
@@ -191,6 +209,12 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             "notBreaching",
         ));
     }
+    out
+}
+
+/// Each service: CPU, memory, and tasks missing (desired - running).
+fn services(m: &Model, t: &Thresholds) -> Vec<Watch> {
+    let mut out = Vec::new();
     let cluster = m.prefix();
     for s in &m.services {
         let dims = [
@@ -254,6 +278,12 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             missing: "notBreaching",
         });
     }
+    out
+}
+
+/// Each PostgreSQL database: CPU, free storage, connections.
+fn databases(t: &Thresholds, g: &Graph) -> Vec<Watch> {
+    let mut out = Vec::new();
     for (addr, db) in g.of_kind::<DbInstance>() {
         let name = addr.name();
         let dims = [("DBInstanceIdentifier", db.identifier.clone())];
@@ -295,6 +325,12 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             "missing",
         ));
     }
+    out
+}
+
+/// Each Redis node (ElastiCache or MemoryDB): memory and engine CPU.
+fn redis_nodes(t: &Thresholds, g: &Graph) -> Vec<Watch> {
+    let mut out = Vec::new();
     let mut nodes: Vec<RedisNode> = Vec::new();
     for (addr, rg) in g.of_kind::<ElasticacheReplicationGroup>() {
         for n in 1..=rg.num_cache_clusters.max(1) {
@@ -348,6 +384,12 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             ));
         }
     }
+    out
+}
+
+/// Each HTTP API: 5xx answers.
+fn apis(t: &Thresholds, g: &Graph) -> Vec<Watch> {
+    let mut out = Vec::new();
     for (addr, _) in g.of_kind::<ApigwApi>() {
         let name = addr.name();
         out.push(watch(
@@ -370,6 +412,13 @@ fn watches(m: &Model, routing: &Routing, t: &Thresholds, g: &Graph) -> Vec<Watch
             "notBreaching",
         ));
     }
+    out
+}
+
+/// Each CloudFront distribution: 5xx error rate (its metrics live in
+/// us-east-1).
+fn distributions(t: &Thresholds, g: &Graph) -> Vec<Watch> {
+    let mut out = Vec::new();
     for (addr, _) in g.of_kind::<CloudfrontDistribution>() {
         let name = addr.name();
         let dims = [
