@@ -28,7 +28,7 @@ use crate::routing::host_slug;
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
-use gantry_model::Model;
+use gantry_model::{Api, Model};
 use std::collections::BTreeMap;
 
 /// The address name of the VPC link's security group.
@@ -124,49 +124,14 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
             },
         ))
     });
-    let mut integrations: BTreeMap<&str, Address> = BTreeMap::new();
-    for r in &api.routes {
-        let svc = r.service.as_str();
-        let integ = integrations.entry(svc).or_insert_with(|| {
-            let address = Address::of(kinds::APIGW_INTEGRATION, svc);
-            g.add(Resource::new(
-                kinds::APIGW_INTEGRATION,
-                svc,
-                &ApigwIntegration {
-                    api_id: reference(&api_addr, "id"),
-                    description: format!(
-                        "gantry {address}: service {svc} via load balancer {}",
-                        api.lb
-                    ),
-                    integration_type: "HTTP_PROXY".into(),
-                    integration_method: "ANY".into(),
-                    connection_type: "VPC_LINK".into(),
-                    connection_id: reference(&link, "id"),
-                    integration_uri: reference(inputs.listener, "arn"),
-                    payload_format_version: "1.0".into(),
-                    timeout_in_millis: INTEGRATION_TIMEOUT_MS,
-                },
-            ))
-        });
-        let name = if r.route_key == "$default" {
-            "default".to_string()
-        } else {
-            format!("{}-{:04x}", slug(&r.path), fnv1a(&r.route_key) & 0xffff)
-        };
-        g.add(Resource::new(
-            kinds::APIGW_ROUTE,
-            &name,
-            &ApigwRoute {
-                api_id: reference(&api_addr, "id"),
-                route_key: r.route_key.clone(),
-                integration_id: reference(integ, "id"),
-                authorizer_id: authorizer
-                    .as_ref()
-                    .filter(|_| !r.public)
-                    .map(|a| reference(a, "id")),
-            },
-        ));
-    }
+    routes(
+        api,
+        &api_addr,
+        &link,
+        inputs.listener,
+        authorizer.as_ref(),
+        g,
+    );
     let logs = g.add(Resource::new(
         kinds::LOG_GROUP,
         "api_access",
@@ -191,14 +156,72 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
         },
     ));
 
-    let (Some(host), Some(zone)) = (host, inputs.zone) else {
-        return;
-    };
+    if let (Some(host), Some(zone)) = (host, inputs.zone) {
+        custom_domain(host, zone, &api_addr, &stage, g);
+    }
+}
+
+/// An integration per service (HTTP_PROXY over the VPC link to the load
+/// balancer's listener) and a route per path, each behind the authorizer
+/// unless `auth: none`.
+fn routes(
+    api: &Api,
+    api_addr: &Address,
+    link: &Address,
+    listener: &Address,
+    authorizer: Option<&Address>,
+    g: &mut Graph,
+) {
+    let mut integrations: BTreeMap<&str, Address> = BTreeMap::new();
+    for r in &api.routes {
+        let svc = r.service.as_str();
+        let integ = integrations.entry(svc).or_insert_with(|| {
+            let address = Address::of(kinds::APIGW_INTEGRATION, svc);
+            g.add(Resource::new(
+                kinds::APIGW_INTEGRATION,
+                svc,
+                &ApigwIntegration {
+                    api_id: reference(api_addr, "id"),
+                    description: format!(
+                        "gantry {address}: service {svc} via load balancer {}",
+                        api.lb
+                    ),
+                    integration_type: "HTTP_PROXY".into(),
+                    integration_method: "ANY".into(),
+                    connection_type: "VPC_LINK".into(),
+                    connection_id: reference(link, "id"),
+                    integration_uri: reference(listener, "arn"),
+                    payload_format_version: "1.0".into(),
+                    timeout_in_millis: INTEGRATION_TIMEOUT_MS,
+                },
+            ))
+        });
+        let name = if r.route_key == "$default" {
+            "default".to_string()
+        } else {
+            format!("{}-{:04x}", slug(&r.path), fnv1a(&r.route_key) & 0xffff)
+        };
+        g.add(Resource::new(
+            kinds::APIGW_ROUTE,
+            &name,
+            &ApigwRoute {
+                api_id: reference(api_addr, "id"),
+                route_key: r.route_key.clone(),
+                integration_id: reference(integ, "id"),
+                authorizer_id: authorizer.filter(|_| !r.public).map(|a| reference(a, "id")),
+            },
+        ));
+    }
+}
+
+/// The API's own host name: a regional certificate validated in the zone,
+/// the custom domain mapped to the stage, and an alias record to it.
+fn custom_domain(host: &str, zone: &Address, api_addr: &Address, stage: &Address, g: &mut Graph) {
     let cert = g.add(Resource::new(
         kinds::ACM_CERTIFICATE,
         "api_domain",
         &AcmCertificate {
-            domain_name: host.clone(),
+            domain_name: host.to_string(),
             subject_alternative_names: Vec::new(),
             // Regional custom domains take a certificate of their region.
             region: String::new(),
@@ -216,7 +239,7 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
         kinds::APIGW_DOMAIN_NAME,
         "main",
         &ApigwDomainName {
-            domain_name: host.clone(),
+            domain_name: host.to_string(),
             // The validation's output: known once ISSUED.
             certificate_arn: reference(&validation, "certificate_arn"),
             endpoint_type: "REGIONAL".into(),
@@ -227,9 +250,9 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
         kinds::APIGW_API_MAPPING,
         "main",
         &ApigwApiMapping {
-            api_id: reference(&api_addr, "id"),
+            api_id: reference(api_addr, "id"),
             domain_name: reference(&domain, "domain_name"),
-            stage: reference(&stage, "name"),
+            stage: reference(stage, "name"),
             api_mapping_key: String::new(),
         },
     ));
@@ -238,7 +261,7 @@ pub(crate) fn build(m: &Model, net: &Net, inputs: &ApiInputs, g: &mut Graph) {
         &format!("{}-a", host_slug(host)),
         &Route53Record {
             zone_id: reference(zone, "id"),
-            name: host.clone(),
+            name: host.to_string(),
             record_type: "A".into(),
             alias: Some(AliasTarget {
                 dns_name: reference(&domain, "regional_domain_name"),
