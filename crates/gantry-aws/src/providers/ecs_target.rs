@@ -3,13 +3,50 @@
 //! subnets and security groups without a public IP. Scheduler and
 //! EventBridge model it with types of the same names and builders in two
 //! SDK crates; [`ecs_target!`] writes the conversion both ways once, for
-//! the crate it is given.
+//! the crate it is given, with the delivery settings both share: the
+//! job's dead-letter queue, its retries, and a day (the most both allow)
+//! for a run to start before it counts as failed.
 
-/// Defines `ecs_parameters(&EcsTaskTarget)` (what to send) and
-/// `read_ecs(Option<&EcsParameters>, &mut EcsTaskTarget)` (what AWS holds)
-/// for the SDK crate `$sdk`.
+/// Defines `ecs_parameters(&EcsTaskTarget)` and `delivery(&EcsTaskTarget)`
+/// (what to send), and `read_ecs(Option<&EcsParameters>, &mut
+/// EcsTaskTarget)` and `read_delivery(...)` (what AWS holds), for the SDK
+/// crate `$sdk`.
 macro_rules! ecs_target {
     ($sdk:ident) => {
+        /// How long a run may wait to start before it counts as failed: a
+        /// day, the most EventBridge and Scheduler allow.
+        const MAX_EVENT_AGE: i32 = 86_400;
+
+        /// The dead-letter queue and retry policy of a job's trigger.
+        fn delivery(
+            t: &gantry_core::kinds::EcsTaskTarget,
+        ) -> ($sdk::types::DeadLetterConfig, $sdk::types::RetryPolicy) {
+            (
+                $sdk::types::DeadLetterConfig::builder()
+                    .arn(&t.dead_letter_arn)
+                    .build(),
+                $sdk::types::RetryPolicy::builder()
+                    .maximum_retry_attempts(t.maximum_retry_attempts)
+                    .maximum_event_age_in_seconds(MAX_EVENT_AGE)
+                    .build(),
+            )
+        }
+
+        /// The dead-letter queue and retries AWS holds, into `t`.
+        fn read_delivery(
+            dead_letter: Option<&$sdk::types::DeadLetterConfig>,
+            retry: Option<&$sdk::types::RetryPolicy>,
+            t: &mut gantry_core::kinds::EcsTaskTarget,
+        ) {
+            t.dead_letter_arn = dead_letter
+                .and_then(|d| d.arn())
+                .unwrap_or_default()
+                .to_string();
+            t.maximum_retry_attempts = retry
+                .and_then(|r| r.maximum_retry_attempts())
+                .unwrap_or_default();
+        }
+
         /// The ECS parameters that run `t`.
         fn ecs_parameters(
             t: &gantry_core::kinds::EcsTaskTarget,

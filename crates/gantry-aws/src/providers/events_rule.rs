@@ -13,15 +13,13 @@ use crate::context::AwsContext;
 use crate::shape::*;
 use crate::util::*;
 use async_trait::async_trait;
-use aws_sdk_eventbridge::types::{DeadLetterConfig, RetryPolicy, RuleState, Tag, Target};
+use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 use gantry_core::kinds::{EcsTaskTarget, EventsRule};
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 /// The id of the rule's one target.
 const TARGET_ID: &str = "task";
-/// How long EventBridge keeps trying to start a run: a day, its most.
-const MAX_EVENT_AGE: i32 = 86_400;
 
 super::ecs_target::ecs_target!(aws_sdk_eventbridge);
 
@@ -47,19 +45,15 @@ fn applied(name: &str, arn: &str) -> Applied {
 /// The EventBridge target running `t`.
 fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
     let ecs = ecs_parameters(t)?;
+    let (dead_letter, retry) = delivery(t);
     built(
         Target::builder()
             .id(TARGET_ID)
             .arn(&t.cluster_arn)
             .role_arn(&t.role_arn)
             .ecs_parameters(ecs)
-            .dead_letter_config(DeadLetterConfig::builder().arn(&t.dead_letter_arn).build())
-            .retry_policy(
-                RetryPolicy::builder()
-                    .maximum_retry_attempts(t.maximum_retry_attempts)
-                    .maximum_event_age_in_seconds(MAX_EVENT_AGE)
-                    .build(),
-            )
+            .dead_letter_config(dead_letter)
+            .retry_policy(retry)
             .build(),
     )
 }
@@ -69,18 +63,10 @@ fn target_of(t: &Target) -> EcsTaskTarget {
     let mut out = EcsTaskTarget {
         cluster_arn: t.arn().to_string(),
         role_arn: t.role_arn().unwrap_or_default().to_string(),
-        dead_letter_arn: t
-            .dead_letter_config()
-            .and_then(|d| d.arn())
-            .unwrap_or_default()
-            .to_string(),
-        maximum_retry_attempts: t
-            .retry_policy()
-            .and_then(|r| r.maximum_retry_attempts())
-            .unwrap_or_default(),
         ..Default::default()
     };
     read_ecs(t.ecs_parameters(), &mut out);
+    read_delivery(t.dead_letter_config(), t.retry_policy(), &mut out);
     out
 }
 

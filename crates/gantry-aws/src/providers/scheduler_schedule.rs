@@ -16,15 +16,12 @@ use crate::shape::*;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_scheduler::types::{
-    DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode, RetryPolicy, ScheduleState, Target,
+    FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target,
 };
 use gantry_core::kinds::{EcsTaskTarget, SchedulerSchedule};
 use gantry_core::*;
 
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
-/// How long a run may wait to start before it counts as failed: a day,
-/// the most Scheduler allows.
-const MAX_EVENT_AGE: i32 = 86_400;
 
 super::ecs_target::ecs_target!(aws_sdk_scheduler);
 
@@ -56,18 +53,14 @@ fn applied(group: &str, name: &str, arn: &str) -> Applied {
 /// The Scheduler target running `t`.
 fn target(t: &EcsTaskTarget) -> Result<Target, ProviderError> {
     let ecs = ecs_parameters(t)?;
+    let (dead_letter, retry) = delivery(t);
     built(
         Target::builder()
             .arn(&t.cluster_arn)
             .role_arn(&t.role_arn)
             .ecs_parameters(ecs)
-            .dead_letter_config(DeadLetterConfig::builder().arn(&t.dead_letter_arn).build())
-            .retry_policy(
-                RetryPolicy::builder()
-                    .maximum_retry_attempts(t.maximum_retry_attempts)
-                    .maximum_event_age_in_seconds(MAX_EVENT_AGE)
-                    .build(),
-            )
+            .dead_letter_config(dead_letter)
+            .retry_policy(retry)
             .build(),
     )
 }
@@ -77,18 +70,10 @@ fn target_of(t: &Target) -> EcsTaskTarget {
     let mut out = EcsTaskTarget {
         cluster_arn: t.arn().to_string(),
         role_arn: t.role_arn().to_string(),
-        dead_letter_arn: t
-            .dead_letter_config()
-            .and_then(|d| d.arn())
-            .unwrap_or_default()
-            .to_string(),
-        maximum_retry_attempts: t
-            .retry_policy()
-            .and_then(|r| r.maximum_retry_attempts())
-            .unwrap_or_default(),
         ..Default::default()
     };
     read_ecs(t.ecs_parameters(), &mut out);
+    read_delivery(t.dead_letter_config(), t.retry_policy(), &mut out);
     out
 }
 
