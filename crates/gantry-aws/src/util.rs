@@ -162,6 +162,16 @@ pub(crate) fn applied_id(id: impl Into<String>) -> gantry_core::Applied {
     }
 }
 
+/// `Ok(None)` when `e` says the resource is not there, else `e`: a
+/// describe by id of something deleted answers "gone", not an error.
+pub(crate) fn none_if_gone<T>(e: ProviderError) -> Result<Option<T>, ProviderError> {
+    if e.is_not_found() {
+        Ok(None)
+    } else {
+        Err(e)
+    }
+}
+
 pub(crate) fn ignore_not_found(r: Result<(), ProviderError>) -> Result<(), ProviderError> {
     match r {
         Err(e) if e.is_not_found() => Ok(()),

@@ -158,14 +158,7 @@ impl Provider {
             .await
         {
             Ok(out) => Ok(out.db_instances.unwrap_or_default().into_iter().next()),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

@@ -77,14 +77,7 @@ impl Provider {
             Ok(out) => Ok(out
                 .table
                 .filter(|t| t.table_status() != Some(&TableStatus::Deleting))),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

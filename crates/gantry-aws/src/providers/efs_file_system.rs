@@ -55,14 +55,7 @@ impl Provider {
             .await
         {
             Ok(out) => Ok(out.file_systems.unwrap_or_default().into_iter().find(live)),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

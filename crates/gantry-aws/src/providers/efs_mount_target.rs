@@ -46,14 +46,7 @@ impl Provider {
             .await
         {
             Ok(out) => Ok(out.mount_targets.unwrap_or_default().into_iter().find(live)),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 
@@ -105,14 +98,7 @@ impl Provider {
                 .into_iter()
                 .filter(live)
                 .find(|m| m.subnet_id() == subnet)),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 }

@@ -90,14 +90,7 @@ impl Provider {
                 .unwrap_or_default()
                 .into_iter()
                 .next()),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

@@ -119,14 +119,7 @@ impl Provider {
     async fn get(&self, name: &str) -> Result<Option<Role>, ProviderError> {
         match self.ctx.iam().get_role().role_name(name).send().await {
             Ok(out) => Ok(out.role),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

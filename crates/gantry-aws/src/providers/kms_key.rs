@@ -202,14 +202,7 @@ impl Provider {
     async fn describe(&self, region: &str, id: &str) -> Result<Option<KeyMetadata>, ProviderError> {
         match self.ctx.kms_in(region).describe_key().key_id(id).send().await {
             Ok(out) => Ok(out.key_metadata.filter(is_live)),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 

@@ -51,14 +51,7 @@ impl Provider {
         {
             Ok(d) if d.deleted_date().is_some() => Ok(None),
             Ok(d) => Ok(Some(d)),
-            Err(e) => {
-                let e = Self::err(e);
-                if e.is_not_found() {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) => none_if_gone(Self::err(e)),
         }
     }
 }
