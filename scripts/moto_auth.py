@@ -16,6 +16,10 @@ references describe:
   `AliasAttributes`, `UsernameConfiguration`, schema and tags. AWS's
   UpdateUserPool cannot change those (they are set at create, tags by
   TagResource) and keeps them; so does this fix.
+- DeleteUserPool deletes a pool whose `DeletionProtection` is `ACTIVE`;
+  AWS refuses with `InvalidParameterException` ("The user pool cannot be
+  deleted because deletion protection is activated. Deletion protection
+  must be inactivated first.") until UpdateUserPool turns it off.
 - API Gateway v2 `GetAuthorizers` (`GET /v2/apis/ID/authorizers`), which
   lists an API's authorizers: moto has GetAuthorizer for one id only.
   Added, one page holding them all (as moto's GetRoutes does).
@@ -29,6 +33,7 @@ from typing import Any
 
 import moto_tagging
 from moto.apigatewayv2.responses import ApiGatewayV2Response
+from moto.cognitoidp.exceptions import InvalidParameterException
 from moto.cognitoidp.models import CognitoIdpBackend
 
 _set_mfa = CognitoIdpBackend.set_user_pool_mfa_config
@@ -68,6 +73,21 @@ def _update_user_pool(self: Any, user_pool_id: str, extended_config: dict[str, A
 
 
 CognitoIdpBackend.update_user_pool = _update_user_pool
+
+_delete_pool = CognitoIdpBackend.delete_user_pool
+
+
+def _delete_user_pool(self: Any, user_pool_id: str) -> None:
+    pool = self.describe_user_pool(user_pool_id)
+    if pool.extended_config.get("DeletionProtection") == "ACTIVE":
+        raise InvalidParameterException(
+            "The user pool cannot be deleted because deletion protection is activated. "
+            "Deletion protection must be inactivated first."
+        )
+    _delete_pool(self, user_pool_id)
+
+
+CognitoIdpBackend.delete_user_pool = _delete_user_pool
 
 
 def _cognitoidp(account_id: str, region: str) -> Iterator[Any]:

@@ -4905,3 +4905,197 @@ async fn scaling_target_policies_and_schedules() {
         "{stats}"
     );
 }
+
+/// Sign-in (seed 004): the user pool with its password policy, TOTP MFA and
+/// deletion protection; a group; the public web client (PKCE code flow, no
+/// secret); the hosted UI domain. Each reads back as applied, updates in
+/// place, and is gone after delete; a protected pool refuses deletion.
+#[tokio::test]
+async fn cognito_pool_group_client_and_domain_lifecycle() {
+    let Some(h) = H::new("cog").await else { return };
+    let p0 = CognitoUserPool {
+        name: "cog-test".into(),
+        username_attributes: vec!["email".into()],
+        auto_verified_attributes: vec!["email".into()],
+        password_policy: PasswordPolicy {
+            minimum_length: 12,
+            require_lowercase: true,
+            require_uppercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            temporary_password_validity_days: 3,
+        },
+        mfa_configuration: "OFF".into(),
+        deletion_protection: true,
+    };
+    let pool = h.create(COGNITO_USER_POOL, "main", &p0).await;
+    h.read_eq(COGNITO_USER_POOL, "main", &pool.id, &p0).await;
+    assert!(out(&pool, "issuer").ends_with(&format!("/{}", pool.id)));
+    assert_eq!(
+        h.find(COGNITO_USER_POOL, "main", &p0).await,
+        Some(pool.clone())
+    );
+    let p1 = CognitoUserPool {
+        mfa_configuration: "OPTIONAL".into(),
+        password_policy: PasswordPolicy {
+            minimum_length: 16,
+            ..p0.password_policy.clone()
+        },
+        ..p0.clone()
+    };
+    h.update(COGNITO_USER_POOL, "main", &pool.id, &p0, &p1)
+        .await;
+    h.read_eq(COGNITO_USER_POOL, "main", &pool.id, &p1).await;
+    // Through Cognito's API: TOTP is on, and the policy is the new one.
+    let mfa = h
+        .ctx
+        .cognito()
+        .get_user_pool_mfa_config()
+        .user_pool_id(&pool.id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        mfa.mfa_configuration().map(|m| m.as_str()),
+        Some("OPTIONAL")
+    );
+    assert_eq!(
+        mfa.software_token_mfa_configuration().map(|s| s.enabled()),
+        Some(true)
+    );
+
+    let g0 = CognitoUserGroup {
+        user_pool_id: pool.id.clone(),
+        name: "admin".into(),
+        description: "Group admin of cog-test".into(),
+        precedence: 0,
+    };
+    let group = h.create(COGNITO_USER_GROUP, "admin", &g0).await;
+    h.read_eq(COGNITO_USER_GROUP, "admin", &group.id, &g0).await;
+    let g1 = CognitoUserGroup {
+        description: "Administrators".into(),
+        precedence: 2,
+        ..g0.clone()
+    };
+    h.update(COGNITO_USER_GROUP, "admin", &group.id, &g0, &g1)
+        .await;
+    h.read_eq(COGNITO_USER_GROUP, "admin", &group.id, &g1).await;
+
+    let c0 = CognitoUserPoolClient {
+        user_pool_id: pool.id.clone(),
+        name: "cog-test-web".into(),
+        generate_secret: false,
+        allowed_oauth_flows: vec!["code".into()],
+        allowed_oauth_scopes: vec!["email".into(), "openid".into(), "profile".into()],
+        callback_urls: vec!["https://app.example.com/callback".into()],
+        logout_urls: vec!["https://app.example.com/".into()],
+        supported_identity_providers: vec!["COGNITO".into()],
+        explicit_auth_flows: vec![
+            "ALLOW_REFRESH_TOKEN_AUTH".into(),
+            "ALLOW_USER_SRP_AUTH".into(),
+        ],
+        prevent_user_existence_errors: true,
+        enable_token_revocation: true,
+    };
+    let client = h.create(COGNITO_USER_POOL_CLIENT, "web", &c0).await;
+    h.read_eq(COGNITO_USER_POOL_CLIENT, "web", &client.id, &c0)
+        .await;
+    let described = h
+        .ctx
+        .cognito()
+        .describe_user_pool_client()
+        .user_pool_id(&pool.id)
+        .client_id(out(&client, "client_id"))
+        .send()
+        .await
+        .unwrap();
+    assert!(described
+        .user_pool_client()
+        .unwrap()
+        .client_secret()
+        .is_none());
+    let c1 = CognitoUserPoolClient {
+        callback_urls: vec![
+            "https://app.example.com/callback".into(),
+            "https://www.example.com/callback".into(),
+        ],
+        ..c0.clone()
+    };
+    h.update(COGNITO_USER_POOL_CLIENT, "web", &client.id, &c0, &c1)
+        .await;
+    h.read_eq(COGNITO_USER_POOL_CLIENT, "web", &client.id, &c1)
+        .await;
+
+    let d0 = CognitoUserPoolDomain {
+        domain: "cog-test-auth".into(),
+        user_pool_id: pool.id.clone(),
+    };
+    let domain = h.create(COGNITO_USER_POOL_DOMAIN, "main", &d0).await;
+    h.read_eq(COGNITO_USER_POOL_DOMAIN, "main", &domain.id, &d0)
+        .await;
+
+    h.delete(COGNITO_USER_POOL_DOMAIN, "main", &domain.id, &d0)
+        .await;
+    h.delete(COGNITO_USER_POOL_CLIENT, "web", &client.id, &c1)
+        .await;
+    h.delete(COGNITO_USER_GROUP, "admin", &group.id, &g1).await;
+    // Protected: the pool stays until the protection is lifted.
+    h.delete_err(COGNITO_USER_POOL, "main", &pool.id, &p1).await;
+    assert!(h
+        .read(COGNITO_USER_POOL, "main", &pool.id, &p1)
+        .await
+        .is_some());
+    let p2 = CognitoUserPool {
+        deletion_protection: false,
+        ..p1.clone()
+    };
+    h.update(COGNITO_USER_POOL, "main", &pool.id, &p1, &p2)
+        .await;
+    h.delete(COGNITO_USER_POOL, "main", &pool.id, &p2).await;
+    h.assert_inventory_empty().await;
+}
+
+/// Email (seed 004): the SES domain identity with its three DKIM records to
+/// publish and a custom MAIL FROM domain, updated in place and deleted.
+#[tokio::test]
+async fn ses_identity_lifecycle() {
+    let Some(h) = H::new("ses").await else { return };
+    let i0 = Sesv2EmailIdentity {
+        identity: "mail.ses-test.example".into(),
+        mail_from_domain: "bounce.mail.ses-test.example".into(),
+        behavior_on_mx_failure: "USE_DEFAULT_VALUE".into(),
+    };
+    let id = h.create(SESV2_EMAIL_IDENTITY, "main", &i0).await;
+    assert_eq!(id.id, "mail.ses-test.example");
+    for n in 1..=3 {
+        assert!(out(&id, &format!("dkim_name_{n}")).ends_with("._domainkey.mail.ses-test.example"));
+        assert!(out(&id, &format!("dkim_value_{n}")).ends_with(".dkim.amazonses.com"));
+    }
+    h.read_eq(SESV2_EMAIL_IDENTITY, "main", &id.id, &i0).await;
+    assert_eq!(
+        h.find(SESV2_EMAIL_IDENTITY, "main", &i0)
+            .await
+            .map(|a| a.id),
+        Some(id.id.clone())
+    );
+    let i1 = Sesv2EmailIdentity {
+        behavior_on_mx_failure: "REJECT_MESSAGE".into(),
+        ..i0.clone()
+    };
+    h.update(SESV2_EMAIL_IDENTITY, "main", &id.id, &i0, &i1)
+        .await;
+    h.read_eq(SESV2_EMAIL_IDENTITY, "main", &id.id, &i1).await;
+    let got = h
+        .ctx
+        .sesv2()
+        .get_email_identity()
+        .email_identity(&id.id)
+        .send()
+        .await
+        .unwrap();
+    let mf = got.mail_from_attributes().unwrap();
+    assert_eq!(mf.mail_from_domain(), "bounce.mail.ses-test.example");
+    assert_eq!(mf.behavior_on_mx_failure().as_str(), "REJECT_MESSAGE");
+    h.delete(SESV2_EMAIL_IDENTITY, "main", &id.id, &i1).await;
+    h.assert_inventory_empty().await;
+}
