@@ -53,6 +53,9 @@ cases. Each fix names the gap; remove it once moto closes the gap.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
+- Scheduler's DeleteScheduleGroup of a missing group fails inside moto,
+  and IAM cannot add or remove an OIDC provider's client ids.
+  `moto_jobs_ci.py`.
 
 Usage: python moto_server.py [moto_server arguments]
 """
@@ -67,6 +70,7 @@ import moto_autoscaling  # noqa: F401  (patches moto on import)
 import moto_cloudwatch  # noqa: F401  (patches moto on import)
 import moto_ecr  # noqa: F401  (patches moto on import)
 import moto_ecs  # noqa: F401  (patches moto on import)
+import moto_jobs_ci  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_s3_tls  # noqa: F401  (patches moto on import)

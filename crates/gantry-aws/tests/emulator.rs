@@ -5099,3 +5099,224 @@ async fn ses_identity_lifecycle() {
     h.delete(SESV2_EMAIL_IDENTITY, "main", &id.id, &i1).await;
     h.assert_inventory_empty().await;
 }
+
+/// An ECS target as the architect writes one for a job.
+fn job_target(dead_letter_arn: &str) -> EcsTaskTarget {
+    EcsTaskTarget {
+        cluster_arn: "arn:aws:ecs:us-east-1:123456789012:cluster/jobs-test".into(),
+        task_definition_arn:
+            "arn:aws:ecs:us-east-1:123456789012:task-definition/jobs-test-cleanup:1".into(),
+        role_arn: "arn:aws:iam::123456789012:role/jobs-test-cleanup-scheduler".into(),
+        subnet_ids: vec!["subnet-0a".into(), "subnet-0b".into()],
+        security_group_ids: vec!["sg-0a".into()],
+        capacity_provider: "FARGATE".into(),
+        dead_letter_arn: dead_letter_arn.into(),
+        maximum_retry_attempts: 2,
+    }
+}
+
+/// Seed 004's queues and jobs: a queue encrypted with the stack key with
+/// its dead-letter queue, admitting exactly the topic and rule that send to
+/// it; a schedule group and a schedule, and an EventBridge rule, each
+/// running a job's task with retries and the dead-letter queue. Each reads
+/// back as applied, updates in place, and is gone after delete.
+#[tokio::test]
+async fn queues_schedules_and_rules_lifecycle() {
+    let Some(h) = H::new("jobs").await else {
+        return;
+    };
+    let (key, k0) = h.key().await;
+    let dlq0 = SqsQueue {
+        name: "jobs-test-work-dlq".into(),
+        fifo: false,
+        visibility_timeout_seconds: 30,
+        message_retention_seconds: 1_209_600,
+        kms_key_id: out(&key, "arn"),
+        redrive: None,
+        sender_topic_arns: Vec::new(),
+        sender_rule_names: vec!["jobs-test-orders".into()],
+    };
+    let dlq = h.create(SQS_QUEUE, "work-dlq", &dlq0).await;
+    h.read_eq(SQS_QUEUE, "work-dlq", &dlq.id, &dlq0).await;
+    let topic = "arn:aws:sns:us-east-1:123456789012:jobs-test-orders";
+    let q0 = SqsQueue {
+        name: "jobs-test-work".into(),
+        visibility_timeout_seconds: 60,
+        message_retention_seconds: 345_600,
+        redrive: Some(Redrive {
+            dead_letter_target_arn: dlq.id.clone(),
+            max_receive_count: 5,
+        }),
+        sender_topic_arns: vec![topic.into()],
+        sender_rule_names: Vec::new(),
+        ..dlq0.clone()
+    };
+    let q = h.create(SQS_QUEUE, "work", &q0).await;
+    h.read_eq(SQS_QUEUE, "work", &q.id, &q0).await;
+    assert_eq!(
+        h.find(SQS_QUEUE, "work", &q0).await.map(|a| a.id),
+        Some(q.id.clone())
+    );
+    // Through SQS: the policy admits exactly the topic.
+    let attrs = h
+        .ctx
+        .sqs()
+        .get_queue_attributes()
+        .queue_url(out(&q, "url"))
+        .attribute_names(gantry_aws::aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let policy: Value = serde_json::from_str(
+        attrs
+            .attributes()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.as_str() == "Policy")
+            .map(|(_, v)| v.as_str())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        policy["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+        json!([topic])
+    );
+    let q1 = SqsQueue {
+        visibility_timeout_seconds: 120,
+        redrive: Some(Redrive {
+            dead_letter_target_arn: dlq.id.clone(),
+            max_receive_count: 3,
+        }),
+        sender_topic_arns: Vec::new(),
+        ..q0.clone()
+    };
+    h.update(SQS_QUEUE, "work", &q.id, &q0, &q1).await;
+    h.read_eq(SQS_QUEUE, "work", &q.id, &q1).await;
+
+    let g0 = SchedulerScheduleGroup {
+        name: "jobs-test".into(),
+    };
+    let group = h.create(SCHEDULER_SCHEDULE_GROUP, "main", &g0).await;
+    h.read_eq(SCHEDULER_SCHEDULE_GROUP, "main", &group.id, &g0)
+        .await;
+    let s0 = SchedulerSchedule {
+        name: "cleanup".into(),
+        group_name: "jobs-test".into(),
+        description: "job cleanup of jobs-test".into(),
+        schedule_expression: "cron(0 3 * * ? *)".into(),
+        timezone: "Europe/Paris".into(),
+        target: job_target(&dlq.id),
+    };
+    let schedule = h.create(SCHEDULER_SCHEDULE, "cleanup", &s0).await;
+    assert_eq!(schedule.id, "jobs-test/cleanup");
+    h.read_eq(SCHEDULER_SCHEDULE, "cleanup", &schedule.id, &s0)
+        .await;
+    let s1 = SchedulerSchedule {
+        schedule_expression: "cron(30 4 * * ? *)".into(),
+        target: EcsTaskTarget {
+            capacity_provider: "FARGATE_SPOT".into(),
+            maximum_retry_attempts: 5,
+            ..s0.target.clone()
+        },
+        ..s0.clone()
+    };
+    h.update(SCHEDULER_SCHEDULE, "cleanup", &schedule.id, &s0, &s1)
+        .await;
+    h.read_eq(SCHEDULER_SCHEDULE, "cleanup", &schedule.id, &s1)
+        .await;
+
+    let r0 = EventsRule {
+        name: "jobs-test-orders".into(),
+        description: "job orders of jobs-test".into(),
+        event_pattern: json!({"source": ["com.example.orders"], "detail-type": ["Order Created"]}),
+        target: job_target(&dlq.id),
+    };
+    let rule = h.create(EVENTS_RULE, "orders", &r0).await;
+    h.read_eq(EVENTS_RULE, "orders", &rule.id, &r0).await;
+    let r1 = EventsRule {
+        event_pattern: json!({"source": ["com.example.orders"]}),
+        ..r0.clone()
+    };
+    h.update(EVENTS_RULE, "orders", &rule.id, &r0, &r1).await;
+    h.read_eq(EVENTS_RULE, "orders", &rule.id, &r1).await;
+
+    h.delete(EVENTS_RULE, "orders", &rule.id, &r1).await;
+    h.delete(SCHEDULER_SCHEDULE, "cleanup", &schedule.id, &s1)
+        .await;
+    h.delete(SCHEDULER_SCHEDULE_GROUP, "main", &group.id, &g0)
+        .await;
+    h.delete(SQS_QUEUE, "work", &q.id, &q1).await;
+    h.delete(SQS_QUEUE, "work-dlq", &dlq.id, &dlq0).await;
+    h.delete(KMS_KEY, "main", &key.id, &k0).await;
+    h.assert_inventory_empty().await;
+}
+
+/// CI: IAM's OIDC provider for GitHub, its audiences updated in place; a
+/// JWT authorizer on an HTTP API, its audience updated.
+#[tokio::test]
+async fn oidc_provider_and_jwt_authorizer_lifecycle() {
+    let Some(h) = H::new("oidc").await else {
+        return;
+    };
+    let o0 = IamOpenidConnectProvider {
+        url: "https://token.actions.githubusercontent.com".into(),
+        client_ids: vec!["sts.amazonaws.com".into()],
+        thumbprints: Vec::new(),
+        existing: false,
+    };
+    let oidc = h.create(IAM_OPENID_CONNECT_PROVIDER, "github", &o0).await;
+    assert!(oidc
+        .id
+        .ends_with(":oidc-provider/token.actions.githubusercontent.com"));
+    h.read_subset(
+        IAM_OPENID_CONNECT_PROVIDER,
+        "github",
+        &oidc.id,
+        &o0,
+        &["url", "client_ids"],
+    )
+    .await;
+    let o1 = IamOpenidConnectProvider {
+        client_ids: vec!["sts.amazonaws.com".into(), "sigstore".into()],
+        ..o0.clone()
+    };
+    h.update(IAM_OPENID_CONNECT_PROVIDER, "github", &oidc.id, &o0, &o1)
+        .await;
+    h.read_subset(
+        IAM_OPENID_CONNECT_PROVIDER,
+        "github",
+        &oidc.id,
+        &o1,
+        &["url", "client_ids"],
+    )
+    .await;
+
+    let api0 = ApigwApi {
+        name: "oidc-test".into(),
+        description: "routes".into(),
+        disable_execute_api_endpoint: false,
+    };
+    let api = h.create(APIGW_API, "main", &api0).await;
+    let a0 = ApigwAuthorizer {
+        api_id: api.id.clone(),
+        name: "cognito".into(),
+        authorizer_type: "JWT".into(),
+        identity_source: vec!["$request.header.Authorization".into()],
+        issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc".into(),
+        audience: vec!["client-1".into()],
+    };
+    let auth = h.create(APIGW_AUTHORIZER, "cognito", &a0).await;
+    h.read_eq(APIGW_AUTHORIZER, "cognito", &auth.id, &a0).await;
+    let a1 = ApigwAuthorizer {
+        audience: vec!["client-2".into()],
+        ..a0.clone()
+    };
+    h.update(APIGW_AUTHORIZER, "cognito", &auth.id, &a0, &a1)
+        .await;
+    h.read_eq(APIGW_AUTHORIZER, "cognito", &auth.id, &a1).await;
+    h.delete(APIGW_AUTHORIZER, "cognito", &auth.id, &a1).await;
+    h.delete(APIGW_API, "main", &api.id, &api0).await;
+    h.delete(IAM_OPENID_CONNECT_PROVIDER, "github", &oidc.id, &o1)
+        .await;
+    h.assert_inventory_empty().await;
+}
