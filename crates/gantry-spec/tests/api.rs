@@ -1,7 +1,9 @@
 //! Diagnostics of `api` (an API Gateway HTTP API in front of an internal
 //! load balancer): message, hint and `line:col` are asserted exactly.
 
-use gantry_spec::{parse_str, Problem};
+use gantry_spec::parse_str;
+mod common;
+use common::*;
 
 const BASE: &str = "name: saas
 region: us-east-1
@@ -35,31 +37,6 @@ environments:
   prod:
     api: {rate_limit: 500, burst_limit: 1000}
 ";
-
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
-/// Asserts exactly one problem at `line:col` whose message contains `msg`.
-fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = ps.into_iter().next().unwrap();
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    p
-}
-
-fn hint(p: &Problem) -> &str {
-    p.hint.as_deref().unwrap_or("")
-}
 
 #[test]
 fn base_is_valid_and_overlays_merge() {

@@ -1,7 +1,9 @@
 //! Diagnostics of `ci.github`: message, hint and `line:col` asserted
 //! exactly; an overlay changes the deploy branches and the provider mode.
 
-use gantry_spec::{parse_str, OidcProviderMode, Problem};
+use gantry_spec::{parse_str, OidcProviderMode};
+mod common;
+use common::hint;
 
 const BASE: &str = "name: shop
 region: eu-west-1
@@ -18,30 +20,10 @@ environments:
     ci: {github: {deploy_branches: [main], oidc_provider: existing}}
 ";
 
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
 #[track_caller]
-fn one(text: &str, line: u32, col: u32, msg: &str, hint: &str) {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = &ps[0];
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert!(
-        p.hint.as_deref().unwrap_or("").contains(hint),
-        "hint {:?} lacks {hint:?}",
-        p.hint
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    assert_eq!(p.location, format!("gantry.yaml:{line}:{col}"));
+fn one(text: &str, line: u32, col: u32, msg: &str, want: &str) {
+    let p = common::one(text, line, col, msg);
+    assert!(hint(&p).contains(want), "hint {:?} lacks {want:?}", p.hint);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! One test per class of spec problem: the message and the `line:col` it
 //! points at are part of the user interface, so they are asserted exactly.
 
-use gantry_spec::{parse_str, Problem, SpecError};
+use gantry_spec::{parse_str, SpecError};
+mod common;
+use common::*;
 
 const BASE: &str = "name: shop
 region: us-east-1
@@ -15,32 +17,6 @@ services:
         port: 8080
         routes: [\"/*\"]
 ";
-
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
-/// Asserts exactly one problem, at `line:col`, whose message contains `msg`.
-fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = ps.into_iter().next().unwrap();
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    assert!(
-        p.to_string()
-            .starts_with(&format!("gantry.yaml:{line}:{col}: ")),
-        "{p}"
-    );
-    p
-}
 
 #[test]
 fn base_is_valid() {

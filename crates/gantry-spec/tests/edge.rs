@@ -1,7 +1,9 @@
 //! Diagnostics of the edge keys (`domain`, `load_balancers`, `waf`, detailed
 //! routes): message, hint and `line:col` are asserted exactly.
 
-use gantry_spec::{parse_str, Problem};
+use gantry_spec::parse_str;
+mod common;
+use common::*;
 
 const BASE: &str = "name: shop
 region: us-east-1
@@ -26,31 +28,6 @@ services:
           - {path: /api/*, lb: backend}
           - {path: /admin/*, host: app.example.com, sse: true}
 ";
-
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
-/// Asserts exactly one problem at `line:col` whose message contains `msg`.
-fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = ps.into_iter().next().unwrap();
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    p
-}
-
-fn hint(p: &Problem) -> &str {
-    p.hint.as_deref().unwrap_or("")
-}
 
 #[test]
 fn base_is_valid() {

@@ -2,7 +2,9 @@
 //! / `uses: [auth]`: message, hint and `line:col` asserted; the default
 //! callback URL and overlays.
 
-use gantry_spec::{parse_str, platform::default_callback, Problem};
+use gantry_spec::{parse_str, platform::default_callback};
+mod common;
+use common::*;
 
 const BASE: &str = "name: shop
 region: eu-west-1
@@ -35,32 +37,8 @@ environments:
     auth: {mfa: optional, callback_urls: [https://app.example.com/cb]}
 ";
 
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
 /// Asserts exactly one problem at `line:col` whose message contains `msg`.
 #[track_caller]
-fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = ps.into_iter().next().unwrap();
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    p
-}
-
-fn hint(p: &Problem) -> &str {
-    p.hint.as_deref().unwrap_or("")
-}
-
 #[test]
 fn base_is_valid_and_the_default_callback_is_the_first_host() {
     let spec = parse_str("gantry.yaml", BASE).unwrap();

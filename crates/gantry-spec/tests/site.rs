@@ -1,6 +1,8 @@
 //! Diagnostics of `site:`: message and `line:col` are asserted exactly.
 
-use gantry_spec::{parse_str, Problem};
+use gantry_spec::parse_str;
+mod common;
+use common::*;
 
 const BASE: &str = "name: astro
 region: eu-central-1
@@ -27,26 +29,6 @@ environments:
     site:
       cache: disabled
 ";
-
-fn problems(text: &str) -> Vec<Problem> {
-    match parse_str("gantry.yaml", text) {
-        Ok(_) => panic!("expected problems in:\n{text}"),
-        Err(e) => e.problems().to_vec(),
-    }
-}
-
-fn one(text: &str, line: u32, col: u32, msg: &str) -> Problem {
-    let ps = problems(text);
-    assert_eq!(ps.len(), 1, "expected one problem, got {ps:#?}");
-    let p = ps.into_iter().next().unwrap();
-    assert!(
-        p.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        p.message
-    );
-    assert_eq!((p.line, p.column), (line, col), "{p}");
-    p
-}
 
 #[test]
 fn base_is_valid() {
