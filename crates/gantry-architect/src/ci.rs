@@ -10,7 +10,7 @@
 //! - `iam_role.ci-deploy`, trusted only by pushes to the deploy branches
 //!   (`sub` = `repo:OWNER/NAME:ref:refs/heads/BRANCH`): exactly what
 //!   `gantry deploy --build` does: push to the stack's ECR repositories,
-//!   register the services' task definitions, update and follow the
+//!   register the services' and jobs' task definitions, update and follow the
 //!   stack's services, pass exactly their task and execution roles, and
 //!   read and write the state.
 //!
@@ -391,16 +391,15 @@ fn deploy_policies(m: &Model, g: &Graph) -> BTreeMap<String, Value> {
     };
     let repos = refs(kinds::ECR_REPOSITORY);
     let services = refs(kinds::ECS_SERVICE);
-    // Exactly the services' task and execution roles.
+    // Exactly the services' and jobs' task and execution roles (a deploy
+    // ships jobs' images too).
     let roles: Vec<String> = m
-        .services
-        .iter()
+        .tasks()
         .flat_map(|s| [format!("{}-execution", s.name), format!("{}-task", s.name)])
         .map(|n| reference(&Address::of(kinds::IAM_ROLE, &n), "arn"))
         .collect();
     let families: Vec<String> = m
-        .services
-        .iter()
+        .tasks()
         .map(|s| {
             format!(
                 "arn:{part}:ecs:{region}:*:task-definition/{prefix}-{}:*",

@@ -67,4 +67,7 @@ pub(crate) struct Task {
     pub task: Address,
     pub execution_role: Address,
     pub task_role: Address,
+    /// Its `build:` containers no deploy has shipped an image for yet:
+    /// their tasks cannot start.
+    pub unbuilt: Vec<String>,
 }

@@ -37,7 +37,9 @@ pub(crate) fn build(
         service(m, net, routing, w, &cluster, s, d, g);
     }
     for j in &m.jobs {
-        let t = task(m, routing, &wiring[j.name()], &j.task, None, g);
+        // A job's images a deploy put in place are kept, as a service's.
+        let d = deployed.services.get(j.name());
+        let t = task(m, routing, &wiring[j.name()], &j.task, d, g);
         crate::jobs::build(m, net, routing, j, &cluster, &t, g);
     }
 }
@@ -248,10 +250,21 @@ pub(crate) fn task(
                 .collect(),
         },
     ));
+    // A built image does not exist before the first deploy.
+    let unbuilt = s
+        .containers
+        .iter()
+        .filter(|c| {
+            matches!(c.image, Image::Build(_))
+                && !deployed.is_some_and(|d| d.images.contains_key(&c.name))
+        })
+        .map(|c| c.name.clone())
+        .collect();
     Task {
         task,
         execution_role: exec_role,
         task_role,
+        unbuilt,
     }
 }
 
@@ -266,7 +279,7 @@ fn service(
     deployed: Option<&DeployedImages>,
     g: &mut Graph,
 ) {
-    let Task { task, .. } = task(m, routing, w, s, deployed, g);
+    let Task { task, unbuilt, .. } = task(m, routing, w, s, deployed, g);
     let mut load_balancers: Vec<ServiceLoadBalancer> = routing
         .target_groups
         .iter()
@@ -282,17 +295,8 @@ fn service(
         .collect();
     load_balancers.sort();
     let has_lb = !load_balancers.is_empty();
-    // A built image does not exist before the first deploy: its tasks could
-    // not start, so the service waits at zero until `deploy` brings it up.
-    let unbuilt: Vec<&str> = s
-        .containers
-        .iter()
-        .filter(|c| {
-            matches!(c.image, Image::Build(_))
-                && !deployed.is_some_and(|d| d.images.contains_key(&c.name))
-        })
-        .map(|c| c.name.as_str())
-        .collect();
+    // Tasks of an image not built yet could not start: the service waits
+    // at zero until `deploy` brings it up.
     let desired_count = if unbuilt.is_empty() {
         s.desired_count as i32
     } else {

@@ -32,15 +32,16 @@ fn role(name: String, description: String, service: &str, statements: Vec<Value>
     }
 }
 
-/// The statements both triggers need: run exactly this task definition on
-/// this cluster, and pass exactly its roles to ECS tasks.
+/// The statements both triggers need: run exactly this task definition's
+/// family on this cluster (its newest revision, which a deploy of new
+/// images registers), and pass exactly its roles to ECS tasks.
 fn run_statements(cluster: &Address, t: &Task) -> Vec<Value> {
     vec![
         json!({
             "Sid": "RunTask",
             "Effect": "Allow",
             "Action": ["ecs:RunTask"],
-            "Resource": [reference(&t.task, "arn")],
+            "Resource": [reference(&t.task, "any_revision_arn")],
             "Condition": {"ArnEquals": {"ecs:cluster": reference(cluster, "arn")}},
         }),
         json!({
@@ -89,7 +90,9 @@ pub(crate) fn build(
     ));
     let target = |role: &Address| EcsTaskTarget {
         cluster_arn: reference(cluster, "arn"),
-        task_definition_arn: reference(&t.task, "arn"),
+        // The family: ECS runs its newest active revision, so `gantry
+        // deploy` of new images changes neither the schedule nor the rule.
+        task_definition_arn: reference(&t.task, "family_arn"),
         role_arn: reference(role, "arn"),
         subnet_ids: ids(&net.private_subnets),
         security_group_ids: vec![reference(&routing.service_sgs[name], "id")],
@@ -99,6 +102,17 @@ pub(crate) fn build(
         },
         dead_letter_arn: reference(&dlq, "arn"),
         maximum_retry_attempts: j.retries as i32,
+    };
+    // Runs of an image not built yet fail: say so on the trigger.
+    let unbuilt_note = (!t.unbuilt.is_empty()).then(|| {
+        format!(
+            "its runs fail (to the dead-letter queue) until the first `gantry deploy --build` pushes an image for {}",
+            t.unbuilt.join(", ")
+        )
+    });
+    let noted = |r: Resource| match &unbuilt_note {
+        Some(n) => r.with_note(n.clone()),
+        None => r,
     };
     if let Some(expr) = &j.schedule {
         // Scheduler sends what it could not start with the role itself.
@@ -132,7 +146,7 @@ pub(crate) fn build(
                 name: short_name(&prefix, 64),
             },
         ));
-        g.add(Resource::new(
+        g.add(noted(Resource::new(
             kinds::SCHEDULER_SCHEDULE,
             name,
             &SchedulerSchedule {
@@ -143,7 +157,7 @@ pub(crate) fn build(
                 timezone: j.timezone.clone(),
                 target: target(&r),
             },
-        ));
+        )));
     }
     if let Some(on) = &j.on {
         let r = g.add(Resource::new(
@@ -160,7 +174,7 @@ pub(crate) fn build(
         if !on.detail_type.is_empty() {
             pattern["detail-type"] = json!(on.detail_type);
         }
-        g.add(Resource::new(
+        g.add(noted(Resource::new(
             kinds::EVENTS_RULE,
             name,
             &EventsRule {
@@ -169,6 +183,6 @@ pub(crate) fn build(
                 event_pattern: pattern,
                 target: target(&r),
             },
-        ));
+        )));
     }
 }

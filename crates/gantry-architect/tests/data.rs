@@ -855,7 +855,8 @@ fn jobs_run_exactly_their_task_with_retries_and_a_dead_letter_queue() {
     let t = &s["target"];
     assert_eq!(
         t["task_definition_arn"],
-        r("ecs_task_definition.cleanup", "arn").as_str()
+        // The family: ECS runs its newest revision, which a deploy registers.
+        r("ecs_task_definition.cleanup", "family_arn").as_str()
     );
     assert_eq!(t["cluster_arn"], r("ecs_cluster.main", "arn").as_str());
     assert_eq!(
@@ -872,7 +873,7 @@ fn jobs_run_exactly_their_task_with_retries_and_a_dead_letter_queue() {
     let st = statements(&g, "cleanup-scheduler", "run");
     assert_eq!(
         st[0]["Resource"],
-        json!([r("ecs_task_definition.cleanup", "arn")])
+        json!([r("ecs_task_definition.cleanup", "any_revision_arn")])
     );
     assert_eq!(
         st[0]["Condition"]["ArnEquals"]["ecs:cluster"],

@@ -523,8 +523,9 @@ fn duration(s: &str) -> Result<std::time::Duration, String> {
 Exit codes: 0 every rollout completed; 5 a rollout failed (or the circuit
 breaker rolled it back); 6 still rolling out when --timeout ran out.")]
 pub struct DeployArgs {
-    /// The services to ship to (default: those the --image flags and
-    /// --build name).
+    /// The services and jobs to ship to (default: those the --image flags
+    /// and --build name). A job's new revision is registered; its
+    /// schedule and rule run it next.
     pub services: Vec<String>,
     /// `CONTAINER=IMAGE` or `SERVICE/CONTAINER=IMAGE`: an image built
     /// elsewhere (CI) for that container. Repeatable.
@@ -563,7 +564,7 @@ pub struct RollbackArgs {
 
 #[derive(Debug, Args)]
 pub struct DeploymentsArgs {
-    /// The service.
+    /// The service or job.
     pub service: String,
     /// Print machine-readable JSON.
     #[arg(long)]

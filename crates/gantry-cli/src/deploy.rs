@@ -146,9 +146,15 @@ pub trait Listener: Send + Sync {
 /// Why a deploy or rollback could not start.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum DeployError {
-    #[error("no service `{0}` in the spec")]
-    #[diagnostic(code(gantry::deploy::unknown_service), help("services: {1}"))]
+    #[error("no service or job `{0}` in the spec")]
+    #[diagnostic(code(gantry::deploy::unknown_service), help("services and jobs: {1}"))]
     UnknownService(String, String),
+    #[error("job `{0}` has no rollout to roll back")]
+    #[diagnostic(
+        code(gantry::deploy::job_rollback),
+        help("a job runs its newest revision: `gantry deploy {0} --image CONTAINER=REF` ships the image to go back to")
+    )]
+    JobRollback(String),
     #[error("service {service} has no container `{container}`")]
     #[diagnostic(
         code(gantry::deploy::unknown_container),
@@ -216,7 +222,8 @@ impl From<DeployError> for OpsError {
 struct Shipment {
     service: String,
     td: Address,
-    svc: Address,
+    /// The ECS service; `None` for a job, which has none.
+    svc: Option<Address>,
     release: Release,
     /// A registered revision to point the service at (a rollback to one
     /// still kept); otherwise these properties are registered.
@@ -296,7 +303,8 @@ pub async fn record_applied(
     let state = session.store.state();
     let by = session.lock.info().who;
     let mut edits = Vec::new();
-    for s in &ws.model.services {
+    // Services and jobs alike: a job's release history is its revisions.
+    for s in ws.model.tasks() {
         let (td, svc) = addresses(&s.name);
         let Some(now) = state.get(&td).filter(|r| r.status == Status::Ok) else {
             continue;
@@ -399,11 +407,18 @@ pub async fn deploy(
     let started = SystemTime::now();
     engine.recover(&session.store, &*reporter).await?;
     let selected = select(ws, opts)?;
+    // Jobs have a task definition and no ECS service.
+    let jobs: BTreeSet<String> = ws.model.jobs.iter().map(|j| j.name().to_string()).collect();
+    let is_job = |name: &str| jobs.contains(name);
     let addrs: Vec<Address> = selected
         .iter()
         .flat_map(|s| {
             let (a, b) = addresses(&s.name);
-            [a, b]
+            if is_job(&s.name) {
+                vec![a]
+            } else {
+                vec![a, b]
+            }
         })
         .collect();
     let refreshed = engine
@@ -414,7 +429,8 @@ pub async fn deploy(
     for s in &selected {
         let (td, svc) = addresses(&s.name);
         let gone = |a: &Address| matches!(refreshed.observed.get(a), Some(None));
-        if state.get(&td).is_none() || state.get(&svc).is_none() || gone(&td) || gone(&svc) {
+        let svc_missing = !is_job(&s.name) && (state.get(&svc).is_none() || gone(&svc));
+        if state.get(&td).is_none() || gone(&td) || svc_missing {
             return Err(DeployError::NotUp(s.name.clone()).into());
         }
     }
@@ -473,11 +489,12 @@ pub async fn deploy(
             continue;
         }
         let overrides = overrides_of(s, &images);
-        let desired = desired_count(ws, &state, s);
+        let job = is_job(&s.name);
+        let desired = if job { 0 } else { desired_count(ws, &state, s) };
         shipments.push(Shipment {
             service: s.name.clone(),
             td,
-            svc,
+            svc: (!job).then_some(svc),
             release: Release {
                 number: next_number(&state, &s.name),
                 revision: String::new(),
@@ -505,20 +522,19 @@ pub async fn deploy(
     .await
 }
 
-/// The services a deploy ships to: those named, or those its images and
-/// builds name.
+/// The services and jobs a deploy ships to: those named, or those its
+/// images and builds name.
 fn select(ws: &Workspace, opts: &DeployOptions) -> Result<Vec<Service>, OpsError> {
     let known = || {
         ws.model
-            .services
-            .iter()
+            .tasks()
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
     let mut names: BTreeSet<&str> = BTreeSet::new();
     for n in &opts.services {
-        if ws.model.services.iter().all(|s| &s.name != n) {
+        if ws.model.tasks().all(|s| &s.name != n) {
             return Err(DeployError::UnknownService(n.clone(), known()).into());
         }
         names.insert(n);
@@ -532,8 +548,7 @@ fn select(ws: &Workspace, opts: &DeployOptions) -> Result<Vec<Service>, OpsError
         if opts.build {
             names.extend(
                 ws.model
-                    .services
-                    .iter()
+                    .tasks()
                     .filter(|s| {
                         s.containers
                             .iter()
@@ -553,8 +568,7 @@ fn select(ws: &Workspace, opts: &DeployOptions) -> Result<Vec<Service>, OpsError
     }
     Ok(ws
         .model
-        .services
-        .iter()
+        .tasks()
         .filter(|s| names.contains(s.name.as_str()))
         .cloned()
         .collect())
@@ -565,22 +579,16 @@ fn owner<'w>(ws: &'w Workspace, a: &ImageArg) -> Result<&'w str, DeployError> {
     let has = |s: &Service| s.containers.iter().any(|c| c.name == a.container);
     match &a.service {
         Some(name) => {
-            let s = ws
-                .model
-                .services
-                .iter()
-                .find(|s| &s.name == name)
-                .ok_or_else(|| {
-                    DeployError::UnknownService(
-                        name.clone(),
-                        ws.model
-                            .services
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    )
-                })?;
+            let s = ws.model.tasks().find(|s| &s.name == name).ok_or_else(|| {
+                DeployError::UnknownService(
+                    name.clone(),
+                    ws.model
+                        .tasks()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })?;
             if !has(s) {
                 return Err(DeployError::UnknownContainer {
                     service: name.clone(),
@@ -596,7 +604,7 @@ fn owner<'w>(ws: &'w Workspace, a: &ImageArg) -> Result<&'w str, DeployError> {
             Ok(&s.name)
         }
         None => {
-            let owners: Vec<&Service> = ws.model.services.iter().filter(|s| has(s)).collect();
+            let owners: Vec<&Service> = ws.model.tasks().filter(|s| has(s)).collect();
             match owners.as_slice() {
                 [s] => Ok(&s.name),
                 [] => Err(DeployError::UnknownContainer {
@@ -604,8 +612,7 @@ fn owner<'w>(ws: &'w Workspace, a: &ImageArg) -> Result<&'w str, DeployError> {
                     container: a.container.clone(),
                     known: ws
                         .model
-                        .services
-                        .iter()
+                        .tasks()
                         .flat_map(|s| {
                             s.containers
                                 .iter()
@@ -737,6 +744,9 @@ pub async fn rollback(
     cancel: &CancellationToken,
 ) -> Result<Rollback, OpsError> {
     let started = SystemTime::now();
+    if ws.model.job(service).is_some() {
+        return Err(DeployError::JobRollback(service.to_string()).into());
+    }
     engine.recover(&session.store, &*reporter).await?;
     let s = ws
         .model
@@ -850,7 +860,7 @@ pub async fn rollback(
     let shipment = Shipment {
         service: service.to_string(),
         td,
-        svc,
+        svc: Some(svc),
         release: Release {
             number: next_number(&state, service),
             revision: String::new(),
@@ -887,7 +897,7 @@ fn shipment_of(service: &str, release: Release) -> Shipment {
     Shipment {
         service: service.to_string(),
         td,
-        svc,
+        svc: Some(svc),
         desired: release.desired_count,
         release,
         existing: None,
@@ -959,7 +969,7 @@ async fn ship(
     let services: Vec<(String, String)> = shipments
         .iter()
         .filter_map(|sh| {
-            let rs = state.get(&sh.svc)?;
+            let rs = state.get(sh.svc.as_ref()?)?;
             let cluster = rs.props.get("cluster_arn")?.as_str()?;
             Some((cluster.to_string(), rs.id.clone()))
         })
@@ -984,8 +994,19 @@ async fn ship(
     let mut mini = DesiredGraph::new();
     let mut targets = BTreeSet::new();
     for sh in &shipments {
+        let Some(svc) = &sh.svc else {
+            // A job: its new revision is all there is to ship.
+            let td = Resource::new(
+                kinds::ECS_TASK_DEFINITION,
+                &sh.service,
+                &Value::Object(sh.release.task_definition.clone()),
+            );
+            add(&mut mini, td)?;
+            targets.insert(sh.td.clone());
+            continue;
+        };
         let svc_rs = state
-            .get(&sh.svc)
+            .get(svc)
             .ok_or_else(|| DeployError::NotUp(sh.service.clone()))?;
         let mut props = svc_rs.props.clone();
         match &sh.existing {
@@ -1011,7 +1032,7 @@ async fn ship(
             &mut mini,
             Resource::new(kinds::ECS_SERVICE, &sh.service, &Value::Object(props)),
         )?;
-        targets.insert(sh.svc.clone());
+        targets.insert(svc.clone());
     }
     let plan = store
         .with_state(|s| gantry_plan::plan(&mini, s, &gantry_plan::Refreshed::none()))
@@ -1027,8 +1048,10 @@ async fn ship(
         let revision = state.get(&sh.td).map(|r| r.id.clone()).unwrap_or_default();
         if let Some(reason) = failed {
             // Whatever was registered, the service runs what its record says.
-            let runs = state
-                .get(&sh.svc)
+            let runs = sh
+                .svc
+                .as_ref()
+                .and_then(|a| state.get(a))
                 .and_then(|r| r.props.get("task_definition_arn"))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
@@ -1044,6 +1067,27 @@ async fn ship(
             continue;
         }
         sh.release.revision = revision.clone();
+        let Some(svc) = sh.svc.clone() else {
+            // A job: registered is done; its next run starts the revision.
+            sh.release.outcome = Rollout::Registered;
+            edits.push(Edit::Release {
+                service: sh.service.clone(),
+                release: sh.release.clone(),
+            });
+            listener.event(DeployEvent::Updated {
+                service: sh.service.clone(),
+                revision: revision.clone(),
+                desired: 0,
+            });
+            listener.event(DeployEvent::Ended {
+                service: sh.service.clone(),
+                outcome: Rollout::Registered,
+                reason: None,
+                elapsed: started.elapsed().unwrap_or_default(),
+            });
+            ended.push(sh.release);
+            continue;
+        };
         edits.push(Edit::Release {
             service: sh.service.clone(),
             release: sh.release.clone(),
@@ -1053,7 +1097,7 @@ async fn ship(
             revision: revision.clone(),
             desired: sh.desired,
         });
-        let watch = watch_of(&state, &sh.svc, &revision, started);
+        let watch = watch_of(&state, &svc, &revision, started);
         following.push((sh, watch));
     }
     store.edit(edits).await?;
@@ -1080,7 +1124,7 @@ fn add(g: &mut DesiredGraph, r: Resource) -> Result<(), OpsError> {
 
 /// Why a shipment's operations failed (or did not run), if they did.
 fn failure_of(summary: &Summary, sh: &Shipment) -> Option<String> {
-    let ours = |a: &Address| *a == sh.td || *a == sh.svc;
+    let ours = |a: &Address| *a == sh.td || Some(a) == sh.svc.as_ref();
     if let Some(f) = summary.failed.iter().find(|f| ours(&f.address)) {
         return Some(f.to_string());
     }
@@ -1224,7 +1268,7 @@ async fn follow_and_record(
                 continue;
             };
             if let Some(to) = back_to {
-                edits.extend(settle_edits(&state, &sh.td, Some(&sh.svc), &to));
+                edits.extend(settle_edits(&state, &sh.td, sh.svc.as_ref(), &to));
             }
             sh.release.outcome = outcome;
             sh.release.reason = reason.clone();

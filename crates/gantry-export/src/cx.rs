@@ -221,6 +221,22 @@ impl<'g> Cx<'g> {
                 _ => Err(unknown()),
             };
         }
+        // A task definition's family ARN (what a job's triggers run: its
+        // newest revision) has no attribute of its own: the revision's ARN
+        // (`Ref`) without its `:N`, so the trigger still follows the
+        // registration.
+        if target.kind == k::ECS_TASK_DEFINITION
+            && matches!(r.attr.as_str(), "family_arn" | "any_revision_arn")
+        {
+            let id = self.id(&r.address);
+            let mut parts: Vec<Value> = (0..6)
+                .map(|i| json!({"Fn::Select": [i, {"Fn::Split": [":", {"Ref": id}]}]}))
+                .collect();
+            if r.attr == "any_revision_arn" {
+                parts.push(json!("*"));
+            }
+            return Ok(json!({"Fn::Join": [":", parts]}));
+        }
         // A kind the exporter does not map yet is not in the template: what
         // the template's resources need of it is passed in.
         if crate::kinds::NOT_YET.contains(&target.kind.as_str()) {

@@ -160,13 +160,6 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
             }
         }
         for (cname, c) in &job.containers {
-            if let Some(b) = &c.build {
-                p.push(
-                    b.pos,
-                    format!("container `{}` of job `{}` has `build`", cname.value, name.value),
-                    "`gantry deploy --build` ships services only: build and push the image in CI and give it as `image:`".to_string(),
-                );
-            }
             if let Some(r) = c.routes.first() {
                 p.push(
                     r.pos,

@@ -96,6 +96,9 @@ pub enum Rollout {
     TimedOut,
     /// `deploy --no-wait`: not followed.
     NotFollowed,
+    /// A job's revision is registered: its next run uses it (a job has no
+    /// rollout to follow).
+    Registered,
 }
 
 impl Rollout {
@@ -114,6 +117,7 @@ impl std::fmt::Display for Rollout {
             Rollout::Failed => "failed",
             Rollout::TimedOut => "timed out",
             Rollout::NotFollowed => "not followed",
+            Rollout::Registered => "registered",
         })
     }
 }

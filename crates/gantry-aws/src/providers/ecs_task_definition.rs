@@ -281,15 +281,29 @@ fn props_of(
 }
 
 fn applied(td: &TaskDefinition) -> Applied {
-    let arn = td.task_definition_arn().unwrap_or_default().to_string();
+    revision_outputs(
+        td.task_definition_arn().unwrap_or_default(),
+        td.family().unwrap_or_default().to_string(),
+        td.revision().to_string(),
+    )
+}
+
+/// A revision's outputs: its ARN, family and number, and the family's ARN
+/// (without the revision: what a job's schedule or rule runs, the newest
+/// active revision, so a deploy of new images needs no change to them) and
+/// the pattern matching any of its revisions (what their role may run).
+fn revision_outputs(arn: &str, family: String, revision: String) -> Applied {
+    let family_arn = arn.rsplit_once(':').map_or(arn, |(f, _)| f).to_string();
     Applied {
         outputs: outputs([
-            ("id", arn.clone()),
-            ("arn", arn.clone()),
-            ("family", td.family().unwrap_or_default().to_string()),
-            ("revision", td.revision().to_string()),
+            ("id", arn.to_string()),
+            ("arn", arn.to_string()),
+            ("family", family),
+            ("revision", revision),
+            ("any_revision_arn", format!("{family_arn}:*")),
+            ("family_arn", family_arn),
         ]),
-        id: arn,
+        id: arn.to_string(),
     }
 }
 
@@ -311,15 +325,7 @@ fn applied_arn(arn: &str) -> Applied {
         .and_then(|(_, r)| r.rsplit_once(':'))
         .map(|(f, r)| (f.to_string(), r.to_string()))
         .unwrap_or_default();
-    Applied {
-        outputs: outputs([
-            ("id", arn.to_string()),
-            ("arn", arn.to_string()),
-            ("family", family),
-            ("revision", revision),
-        ]),
-        id: arn.to_string(),
-    }
+    revision_outputs(arn, family, revision)
 }
 
 impl Provider {

@@ -135,11 +135,11 @@ pub async fn rollback(g: &Global, a: &RollbackArgs) -> miette::Result<u8> {
 /// Reads the state without the lock: it only looks.
 pub fn deployments(g: &Global, a: &DeploymentsArgs) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
-    if ws.model.service(&a.service).is_none() {
-        let known: Vec<&str> = ws.model.services.iter().map(|s| s.name.as_str()).collect();
+    if ws.model.service(&a.service).is_none() && ws.model.job(&a.service).is_none() {
+        let known: Vec<&str> = ws.model.tasks().map(|s| s.name.as_str()).collect();
         return Err(miette::miette!(
-            help = format!("its services: {}", known.join(", ")),
-            "the spec has no service `{}`",
+            help = format!("its services and jobs: {}", known.join(", ")),
+            "the spec has no service or job `{}`",
             a.service
         ));
     }

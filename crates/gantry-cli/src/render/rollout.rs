@@ -201,6 +201,9 @@ impl Printer {
                     Rollout::NotFollowed => format!(
                         "{service}: not followed (--no-wait); `gantry status` shows how it goes"
                     ),
+                    Rollout::Registered => {
+                        format!("{service}: registered; the job's next run uses it")
+                    }
                     Rollout::InProgress => format!("{service}: {why}"),
                 }]
             }

@@ -351,6 +351,12 @@ services:
         build: ./app
         port: 8080
         routes: [\"/*\"]
+jobs:
+  nightly:
+    schedule: cron(0 3 * * ? *)
+    containers:
+      main:
+        build: ./app
 ";
     let mut p = Project::new(spec).keyed("built");
     for (k, v) in registry() {
@@ -418,8 +424,74 @@ services:
     );
     p.gantry(&["output", "ecr_repository.web"]).assert_code(1);
 
+    // The job's schedule names its task definition's family: ECS runs the
+    // newest revision, so a deploy changes nothing but the revision. Its
+    // runs fail until then, and the plan said so.
+    assert!(
+        up.stdout().contains("its runs fail (to the dead-letter queue) until the first `gantry deploy --build` pushes an image for main"),
+        "{}",
+        up.stdout()
+    );
+    let schedule = ctx
+        .scheduler()
+        .get_schedule()
+        .group_name("built-dev")
+        .name("nightly")
+        .send()
+        .await
+        .unwrap();
+    let family_arn = schedule
+        .target()
+        .unwrap()
+        .ecs_parameters()
+        .unwrap()
+        .task_definition_arn()
+        .to_string();
+    assert!(
+        family_arn.ends_with(":task-definition/built-dev-nightly"),
+        "{family_arn}"
+    );
+
     let out = p.gantry(&["deploy", "--build"]);
     out.assert_code(0);
+    // The job's new revision is the family's newest, with the pushed image.
+    let job_repo = p.recorded_id("ecr_repository.nightly-main");
+    let newest = ctx
+        .ecs()
+        .describe_task_definition()
+        .task_definition(&family_arn)
+        .send()
+        .await
+        .unwrap();
+    let newest = newest.task_definition().unwrap();
+    assert_eq!(
+        image_of(newest.container_definitions(), "main"),
+        format!("{registry}/{job_repo}:{commit}")
+    );
+    assert_eq!(
+        newest.task_definition_arn(),
+        Some(p.recorded_id("ecs_task_definition.nightly").as_str())
+    );
+    assert!(
+        out.stdout()
+            .contains("nightly: registered; the job's next run uses it"),
+        "{}",
+        out.stdout()
+    );
+    let history = p.gantry(&["deployments", "nightly"]);
+    assert!(
+        history.stdout().contains("registered"),
+        "{}",
+        history.stdout()
+    );
+    let back = p.gantry(&["rollback", "nightly"]);
+    back.assert_code(1);
+    assert!(
+        back.stderr()
+            .contains("job `nightly` has no rollout to roll back"),
+        "{}",
+        back.stderr()
+    );
     let repo = p.recorded_id("ecr_repository.web-app");
     let image = format!("{registry}/{repo}:{commit}");
     assert!(

@@ -243,8 +243,14 @@ async fn jobs_on_a_schedule_and_on_events_and_run_now() {
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
 
     // The schedule: in the stack's group, running exactly the job's task
-    // definition in the private subnets, with retries and a DLQ.
+    // definition family (its newest revision: what a deploy registers) in
+    // the private subnets, with retries and a DLQ.
     let task_def = p.recorded_id("ecs_task_definition.nightly");
+    let family = task_def.rsplit_once(':').unwrap().0.to_string();
+    assert!(
+        family.ends_with(":task-definition/jobs-dev-nightly"),
+        "{family}"
+    );
     let s = ctx
         .scheduler()
         .get_schedule()
@@ -257,7 +263,7 @@ async fn jobs_on_a_schedule_and_on_events_and_run_now() {
     assert_eq!(s.schedule_expression_timezone(), Some("Europe/Paris"));
     let t = s.target().unwrap();
     let ecs = t.ecs_parameters().unwrap();
-    assert_eq!(ecs.task_definition_arn(), task_def);
+    assert_eq!(ecs.task_definition_arn(), family);
     let vpc = ecs
         .network_configuration()
         .unwrap()
@@ -277,9 +283,10 @@ async fn jobs_on_a_schedule_and_on_events_and_run_now() {
         .ends_with(":jobs-dev-job-nightly-dlq"));
     let role = p.recorded_id("iam_role.nightly-scheduler");
     let doc = role_policy(&ctx, &role, "run").await;
+    // Any revision of exactly that family.
     assert_eq!(
         doc["Statement"][0]["Resource"],
-        serde_json::json!([task_def])
+        serde_json::json!([format!("{family}:*")])
     );
     assert_eq!(
         doc["Statement"][1]["Resource"],
