@@ -21,6 +21,7 @@ mod ecs_target;
 mod elb;
 mod memorydb;
 mod route53;
+mod servicediscovery;
 mod sns;
 mod wafv2;
 
