@@ -4,6 +4,8 @@
 //! writes the records and waits for issuance, as the validation resource
 //! does for Gantry); a certificate requested in another region than the
 //! stack's (CloudFront's, in us-east-1) is a Parameter for its ARN.
+//! Cloud Map's private DNS namespace and services (service discovery) are
+//! here too: a namespace is a private hosted zone Cloud Map keeps.
 
 use crate::cx::{parameter_attrs, Cx};
 use crate::{ExportError, NoteKind};
@@ -283,4 +285,37 @@ mod tests {
             json!({"Fn::Join": [",", {"Fn::GetAtt": ["Route53ZoneMain", "NameServers"]}]})
         );
     }
+}
+
+pub fn servicediscovery_private_dns_namespace(
+    cx: &mut Cx,
+    r: &Resource,
+) -> Result<(), ExportError> {
+    let p: ServicediscoveryPrivateDnsNamespace = cx.props(r)?;
+    let props = json!({
+        "Name": p.name,
+        "Vpc": cx.s(&p.vpc_id)?,
+        "Description": p.description,
+        "Tags": cx.tags(r, None),
+    });
+    cx.add(r, None, "AWS::ServiceDiscovery::PrivateDnsNamespace", props);
+    Ok(())
+}
+
+pub fn servicediscovery_service(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
+    let p: ServicediscoveryService = cx.props(r)?;
+    let props = json!({
+        "Name": p.name,
+        "NamespaceId": cx.s(&p.namespace_id)?,
+        "Description": p.description,
+        "DnsConfig": {
+            "RoutingPolicy": p.routing_policy,
+            "DnsRecords": [{"Type": "A", "TTL": p.dns_ttl}],
+        },
+        // ECS reports each task's health (the threshold is fixed at 1).
+        "HealthCheckCustomConfig": {"FailureThreshold": 1},
+        "Tags": cx.tags(r, None),
+    });
+    cx.add(r, None, "AWS::ServiceDiscovery::Service", props);
+    Ok(())
 }
