@@ -65,8 +65,12 @@ class ServiceDiscoveryTest(unittest.TestCase):
     def test_scaling_and_moving_registries_follow_the_tasks(self):
         self.ecs.update_service(cluster=self.f.stack, service="worker", desiredCount=1)
         self.assertEqual(len(self.instances()), 1)
+        primary = self.ecs.describe_services(cluster=self.f.stack, services=["worker"])["services"][0]["deployments"][0]["id"]
         self.ecs.update_service(cluster=self.f.stack, service="worker",
                                 serviceRegistries=[{"registryArn": self.registry[1][1]}])
+        # New tasks with the new registries: a deployment, as on AWS.
+        got = self.ecs.describe_services(cluster=self.f.stack, services=["worker"])["services"][0]
+        self.assertNotEqual(got["deployments"][0]["id"], primary)
         self.assertEqual(len(self.instances(0)), 0)
         self.assertEqual(len(self.instances(1)), 1)
 
