@@ -327,6 +327,16 @@ mod tests {
             "arn:aws:cognito-idp:eu-central-1:1:userpool/eu-central-1_AbC123",
             "eu-central-1_AbC123",
         ),
+        (
+            kinds::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+            "arn:aws:servicediscovery:eu-central-1:1:namespace/ns-abcdefghijklmnop",
+            "ns-abcdefghijklmnop",
+        ),
+        (
+            kinds::SERVICEDISCOVERY_SERVICE,
+            "arn:aws:servicediscovery:eu-central-1:1:service/srv-abcdefgh",
+            "srv-abcdefgh",
+        ),
     ];
 
     #[test]
