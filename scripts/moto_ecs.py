@@ -13,8 +13,8 @@ ECS API reference and the developer guide's service-deployment pages:
   `service.taskDefinition` (and as sent, `family:2` rather than the ARN),
   `forceNewDeployment` renames the existing deployment. Here a change of
   task definition, network configuration, capacity provider strategy,
-  load balancers or ECS Exec, or `forceNewDeployment`, starts a deployment
-  as on AWS: a new PRIMARY (IN_PROGRESS, nothing running yet), the old one
+  load balancers, service registries or ECS Exec, or `forceNewDeployment`,
+  starts a deployment as on AWS: a new PRIMARY (IN_PROGRESS, nothing running yet), the old one
   ACTIVE, `currentServiceDeployment` naming the new service deployment. A
   desiredCount-only change makes none (the PRIMARY's count follows).
 - Deployment ids have 18 digits or fewer (`ecs-svc/<19 digits>` on AWS),
@@ -462,7 +462,8 @@ def create_service(self: Any) -> Any:
 # --------------------------------------------------------- UpdateService
 
 _update_service = EC2ContainerServiceBackend.update_service
-_TRIGGERS = ("network_configuration", "capacity_provider_strategy", "load_balancers", "enable_execute_command")
+_TRIGGERS = ("network_configuration", "capacity_provider_strategy", "load_balancers", "service_registries",
+             "enable_execute_command")
 
 
 def _same(a: Any, b: Any) -> bool:

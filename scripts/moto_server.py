@@ -50,6 +50,9 @@ cases. Each fix names the gap; remove it once moto closes the gap.
   `moto_sesv2.py`.
 - Cognito user pools are not listed by the tagging API, and API Gateway v2
   has no GetAuthorizers. `moto_auth.py`.
+- Cloud Map: ECS never registers a service's tasks in its registries, and
+  services with instances and namespaces with services are deleted (AWS:
+  ResourceInUse). `moto_servicediscovery.py`.
 - CloudWatch Logs Insights: moto ignores `filter`, answers `@timestamp` in
   epoch milliseconds and reports no statistics; `moto_logs.py` fills those
   (its docstring names what stays unsupported).
@@ -74,6 +77,7 @@ import moto_jobs_ci  # noqa: F401  (patches moto on import)
 import moto_logs  # noqa: F401  (patches moto on import)
 import moto_memorydb_acl  # noqa: F401  (patches moto on import)
 import moto_s3_tls  # noqa: F401  (patches moto on import)
+import moto_servicediscovery  # noqa: F401  (patches moto on import)
 import moto_sesv2  # noqa: F401  (patches moto on import)
 import moto_sns  # noqa: F401  (patches moto on import)
 import moto_tagging  # noqa: F401  (patches moto on import)

@@ -15,7 +15,8 @@ type (`service:TYPE`, what `ResourceTypeFilters` matches):
   and `wafv2:global/ipset` (us-east-1), `apigateway:apis`,
   `apigateway:vpclinks`, `apigateway:domainnames`
   (`arn:aws:apigateway:REGION::/apis/ID` etc.), `memorydb:cluster`,
-  `memorydb:user`, `memorydb:acl`, `memorydb:subnetgroup`;
+  `memorydb:user`, `memorydb:acl`, `memorydb:subnetgroup`,
+  `servicediscovery:namespace`, `servicediscovery:service`;
 - wrong type or ARN: VPC flow logs (moto `ec2:flow-logs` and
   `.../flow-logs/fl-..`; AWS `ec2:vpc-flow-log`, `.../vpc-flow-log/fl-..`),
   log groups (moto `logs:loggroup`; AWS `logs:log-group`), ElastiCache
@@ -386,7 +387,24 @@ def _memorydb(account_id: str, region: str) -> Iterator[_Source]:
                   b.tagger.untag_resource_using_names)
 
 
-_EXTRA_SOURCES = (_ecr, _route53, _wafv2, _apigatewayv2, _memorydb)
+def _servicediscovery(account_id: str, region: str) -> Iterator[_Source]:
+    from moto.servicediscovery.models import servicediscovery_backends
+
+    b = _backend(servicediscovery_backends, account_id, region)
+    if b is None:
+        return
+
+    def items() -> Iterator[tuple[str, str, dict[str, str]]]:
+        for kind, objects in (("namespace", b.namespaces), ("service", b.services)):
+            for obj in list(objects.values()):
+                yield obj.arn, f"servicediscovery:{kind}", _list(b.tagger.list_tags_for_resource(obj.arn)["Tags"])
+
+    yield _Source("servicediscovery", b, items,
+                  lambda arn, tags: b.tagger.tag_resource(arn, _tag_list(tags)),
+                  b.tagger.untag_resource_using_names)
+
+
+_EXTRA_SOURCES = (_ecr, _route53, _wafv2, _apigatewayv2, _memorydb, _servicediscovery)
 
 
 class _InRegion:

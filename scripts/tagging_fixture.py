@@ -326,6 +326,18 @@ class Fixture:
         )
         self.expect("memorydb:cluster", f"arn:aws:memorydb:{r}:{a}:cluster/{s}-redis")
 
+        sd = self.client("servicediscovery")
+        op = sd.create_private_dns_namespace(Name=f"{s}.internal", Vpc=self.ids["vpc"], Tags=self.tags())
+        ns = sd.get_operation(OperationId=op["OperationId"])["Operation"]["Targets"]["NAMESPACE"]
+        self.ids["namespace"] = ns
+        self.expect("servicediscovery:namespace", f"arn:aws:servicediscovery:{r}:{a}:namespace/{ns}")
+        sds = sd.create_service(
+            Name="worker", NamespaceId=ns, Tags=self.tags(),
+            DnsConfig={"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 10}]},
+        )["Service"]["Id"]
+        self.ids["sd_service"] = sds
+        self.expect("servicediscovery:service", f"arn:aws:servicediscovery:{r}:{a}:service/{sds}")
+
         # Alerts: a topic and an alarm in the stack's region, and for a
         # site's CloudFront alarms a key, topic and alarm in us-east-1.
         gkey = self.client("kms", GLOBAL).create_key(Tags=self.tags("TagKey", "TagValue"))["KeyMetadata"]
@@ -354,6 +366,9 @@ class Fixture:
             self.client("cloudwatch", region).delete_alarms(AlarmNames=[f"{s}-5xx"])
             self.client("sns", region).delete_topic(TopicArn=ids[f"topic{suffix}"])
         self.client("kms", GLOBAL).schedule_key_deletion(KeyId=ids["gkey"], PendingWindowInDays=7)
+        sd = self.client("servicediscovery")
+        sd.delete_service(Id=ids["sd_service"])
+        sd.delete_namespace(Id=ids["namespace"])
         mdb = self.client("memorydb")
         mdb.delete_cluster(ClusterName=f"{s}-redis")
         mdb.delete_acl(ACLName=f"{s}-acl")

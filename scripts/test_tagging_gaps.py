@@ -28,7 +28,8 @@ KINDS = {
     "acm:certificate", "wafv2:regional/webacl", "wafv2:regional/ipset", "wafv2:global/webacl",
     "wafv2:global/ipset", "cloudfront:distribution", "apigateway:apis", "apigateway:vpclinks",
     "apigateway:domainnames", "memorydb:cluster", "memorydb:user", "memorydb:acl",
-    "memorydb:subnetgroup", "sns", "cloudwatch:alarm",
+    "memorydb:subnetgroup", "sns", "cloudwatch:alarm", "servicediscovery:namespace",
+    "servicediscovery:service",
 }
 
 

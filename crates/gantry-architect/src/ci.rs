@@ -205,6 +205,15 @@ pub fn read_actions(service: &str) -> Option<&'static [&'static str]> {
             "cognito-idp:ListUserPoolClients",
             "cognito-idp:ListUserPools",
         ],
+        // Cloud Map: what the refresh and adoption read (GetOperation only
+        // follows Gantry's own writes, which the plan role never makes).
+        "servicediscovery" => &[
+            "servicediscovery:GetNamespace",
+            "servicediscovery:GetService",
+            "servicediscovery:ListNamespaces",
+            "servicediscovery:ListServices",
+            "servicediscovery:ListTagsForResource",
+        ],
         "cloudwatch" => &[
             "cloudwatch:DescribeAlarms",
             "cloudwatch:GetDashboard",

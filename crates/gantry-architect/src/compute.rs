@@ -311,7 +311,7 @@ fn service(
             task_definition_arn: reference(&task, "arn"),
             desired_count,
             subnet_ids: ids(&net.private_subnets),
-            security_group_ids: vec![reference(&routing.service_sgs[&s.name], "id")],
+            security_group_ids: routing.task_sgs(&s.name),
             assign_public_ip: false,
             load_balancers,
             circuit_breaker_enable: true,
@@ -324,6 +324,12 @@ fn service(
                 Capacity::FargateSpot => "FARGATE_SPOT".into(),
             },
             enable_execute_command: s.exec,
+            service_registries: routing
+                .discovery
+                .registries
+                .get(&s.name)
+                .map(|r| vec![reference(r, "arn")])
+                .unwrap_or_default(),
         },
     )
     .with_depends_on(

@@ -905,6 +905,18 @@ fn wire(
                     "Condition": {"StringEquals": {"ses:FromAddress": e.from}},
                 }));
             }
+            StoreKind::Service => {
+                // Found by name through Cloud Map (`crate::discovery`).
+                let host = crate::discovery::host(m, &u.name);
+                let port = m
+                    .service(&u.name)
+                    .and_then(|t| t.discovery_port())
+                    .expect("validated: a used service has a port");
+                w.environment
+                    .insert(format!("{n}_URL"), format!("http://{host}:{port}"));
+                w.environment.insert(format!("{n}_HOST"), host);
+                w.environment.insert(format!("{n}_PORT"), port.to_string());
+            }
             StoreKind::Auth => {
                 let a = platform.auth.as_ref().expect("validated");
                 w.environment

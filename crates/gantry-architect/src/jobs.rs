@@ -95,7 +95,7 @@ pub(crate) fn build(
         task_definition_arn: reference(&t.task, "family_arn"),
         role_arn: reference(role, "arn"),
         subnet_ids: ids(&net.private_subnets),
-        security_group_ids: vec![reference(&routing.service_sgs[name], "id")],
+        security_group_ids: routing.task_sgs(name),
         capacity_provider: match j.task.capacity {
             Capacity::Fargate => "FARGATE".into(),
             Capacity::FargateSpot => "FARGATE_SPOT".into(),

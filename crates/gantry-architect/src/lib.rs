@@ -22,6 +22,7 @@ pub mod ci;
 pub mod common;
 mod compute;
 pub mod data;
+pub mod discovery;
 mod email;
 mod jobs;
 pub mod monitoring;

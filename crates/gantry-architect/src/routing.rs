@@ -41,6 +41,19 @@ pub(crate) struct Routing {
     /// listener, with an API.
     pub api_link_sg: Option<Address>,
     pub api_listener: Option<Address>,
+    /// Cloud Map services and client groups ([`crate::discovery`]).
+    pub discovery: crate::discovery::Discovery,
+}
+
+impl Routing {
+    /// The security groups of a service's or job's tasks: its own, and its
+    /// client group when it uses services.
+    pub fn task_sgs(&self, name: &str) -> Vec<String> {
+        std::iter::once(&self.service_sgs[name])
+            .chain(self.discovery.clients.get(name))
+            .map(|a| reference(a, "id"))
+            .collect()
+    }
 }
 
 /// ALB reserves names starting with `internal-`.
@@ -112,6 +125,7 @@ fn store_egress(m: &Model, s: &gantry_model::Service) -> Vec<SgRule> {
                     .map(|a| a.private_cidr.to_string())
                     .collect(),
             ),
+            // Services used: after the loop, once for them all.
             _ => continue,
         };
         for cidr in cidrs {
@@ -121,6 +135,7 @@ fn store_egress(m: &Model, s: &gantry_model::Service) -> Vec<SgRule> {
             });
         }
     }
+    rules.extend(crate::discovery::egress(m, s));
     rules
 }
 
@@ -237,6 +252,7 @@ pub(crate) fn build(
     let has_internal = m.load_balancers.iter().any(|l| !l.public);
 
     let link_sg = crate::api::link_security_group(m, net, g);
+    let discovery = crate::discovery::build(m, net, g);
     // Security groups of the load balancers.
     let mut alb_sgs: BTreeMap<&str, Address> = BTreeMap::new();
     for lb in &m.load_balancers {
@@ -326,6 +342,7 @@ pub(crate) fn build(
                 });
             }
         }
+        ingress.extend(crate::discovery::ingress(m, &discovery, s));
         let egress = task_egress(m, s, has_internal);
         let sg = g.add(Resource::new(
             kinds::SECURITY_GROUP,
@@ -366,6 +383,7 @@ pub(crate) fn build(
             listener_deps,
             api_link_sg: link_sg,
             api_listener: None,
+            discovery,
         });
     }
 
@@ -603,6 +621,7 @@ pub(crate) fn build(
         listener_deps,
         api_link_sg: link_sg,
         api_listener,
+        discovery,
     })
 }
 

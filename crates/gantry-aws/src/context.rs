@@ -70,6 +70,7 @@ pub(crate) struct Inner {
     pub appautoscaling: aws_sdk_applicationautoscaling::Client,
     pub sesv2: aws_sdk_sesv2::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub servicediscovery: aws_sdk_servicediscovery::Client,
     /// The Resource Groups Tagging API in the stack's region and in
     /// us-east-1 (global resources: CloudFront and what it uses).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
@@ -168,6 +169,13 @@ impl AwsContext {
                     "cognito-idp",
                     r()
                 ),
+                servicediscovery: client!(
+                    aws_sdk_servicediscovery,
+                    &config,
+                    gate,
+                    "servicediscovery",
+                    r()
+                ),
                 tagging: client!(aws_sdk_resourcegroupstagging, &config, gate, "tagging", r()),
                 tagging_global: client!(
                     aws_sdk_resourcegroupstagging,
@@ -252,6 +260,9 @@ impl AwsContext {
     }
     pub fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
         &self.inner.cognito
+    }
+    pub fn servicediscovery(&self) -> &aws_sdk_servicediscovery::Client {
+        &self.inner.servicediscovery
     }
     pub fn ec2(&self) -> &aws_sdk_ec2::Client {
         &self.inner.ec2

@@ -64,6 +64,7 @@ pub use aws_sdk_route53;
 pub use aws_sdk_s3;
 pub use aws_sdk_scheduler;
 pub use aws_sdk_secretsmanager;
+pub use aws_sdk_servicediscovery;
 pub use aws_sdk_sesv2;
 pub use aws_sdk_sns;
 pub use aws_sdk_sqs;

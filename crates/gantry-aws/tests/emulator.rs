@@ -1004,6 +1004,7 @@ async fn ecs_stack() {
         health_check_grace_period_seconds: 60,
         capacity_provider: "FARGATE".into(),
         enable_execute_command: true,
+        service_registries: vec![],
     };
     let sva = h.create(ECS_SERVICE, "web", &svc0).await;
     assert!(sva.id.starts_with("arn:aws:ecs:"));
@@ -5319,4 +5320,305 @@ async fn oidc_provider_and_jwt_authorizer_lifecycle() {
     h.delete(IAM_OPENID_CONNECT_PROVIDER, "github", &oidc.id, &o1)
         .await;
     h.assert_inventory_empty().await;
+}
+
+/// Service discovery, through the fault proxy with throttling on: a Cloud
+/// Map private DNS namespace and services (create, read back, update,
+/// adoption after a lost reply), an ECS service registered in one and
+/// moved to another (its tasks follow, as ListInstances shows), and the
+/// deletes a destroy makes: the Cloud Map service waits out the instances
+/// the ECS service's delete deregisters.
+#[tokio::test]
+async fn service_discovery_lifecycle() {
+    let key = "svc-discovery";
+    let Some(h) = H::keyed("sdisc", key, "us-east-1").await else {
+        return;
+    };
+    faults::profile(key, 11, 0.2, 0.0, &[]);
+    let v = vpc("sd-vpc", "10.41.0.0/16");
+    let vpc_a = h.create(VPC, "main", &v).await;
+    let s = subnet(&vpc_a.id, "sd-a", "10.41.1.0/24", "us-east-1a", false);
+    let sa = h.create(SUBNET, "a", &s).await;
+    let sg = SecurityGroup {
+        name: "sd-app".into(),
+        description: "app".into(),
+        vpc_id: vpc_a.id.clone(),
+        ingress: vec![],
+        egress: vec![all_out()],
+    };
+    let sga = h.create(SECURITY_GROUP, "app", &sg).await;
+
+    // The namespace: GetNamespace does not name the VPC, which keeps its record.
+    let ns0 = ServicediscoveryPrivateDnsNamespace {
+        name: "sdisc-test.internal".into(),
+        vpc_id: vpc_a.id.clone(),
+        description: "services found by name".into(),
+    };
+    let nsa = h
+        .create(SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, "main", &ns0)
+        .await;
+    assert!(nsa.id.starts_with("ns-"), "{}", nsa.id);
+    assert!(!out(&nsa, "hosted_zone_id").is_empty());
+    let ns_fields = &["name", "description"];
+    h.read_subset(
+        SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+        "main",
+        &nsa.id,
+        &ns0,
+        ns_fields,
+    )
+    .await;
+    let ns1 = ServicediscoveryPrivateDnsNamespace {
+        description: "services of sdisc, found by name".into(),
+        ..ns0.clone()
+    };
+    h.update(
+        SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+        "main",
+        &nsa.id,
+        &ns0,
+        &ns1,
+    )
+    .await;
+    h.read_subset(
+        SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+        "main",
+        &nsa.id,
+        &ns1,
+        ns_fields,
+    )
+    .await;
+    assert_eq!(
+        h.find(SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, "main", &ns1)
+            .await
+            .map(|a| a.id),
+        Some(nsa.id.clone())
+    );
+    // Another address of the stack does not adopt it.
+    assert_eq!(
+        h.find(SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, "other", &ns1)
+            .await
+            .map(|a| a.id),
+        None
+    );
+    // A second create (the name taken in the VPC) adopts it.
+    assert_eq!(
+        h.create(SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, "main", &ns1)
+            .await
+            .id,
+        nsa.id
+    );
+
+    let sd = |name: &str| ServicediscoveryService {
+        name: name.into(),
+        namespace_id: nsa.id.clone(),
+        description: format!("Service {name}: the IPs of its running tasks"),
+        dns_ttl: 10,
+        routing_policy: "MULTIVALUE".into(),
+    };
+    let worker0 = sd("worker");
+    let worker = h.create(SERVICEDISCOVERY_SERVICE, "worker", &worker0).await;
+    assert!(worker.id.starts_with("srv-"), "{}", worker.id);
+    h.read_eq(SERVICEDISCOVERY_SERVICE, "worker", &worker.id, &worker0)
+        .await;
+    let worker1 = ServicediscoveryService {
+        dns_ttl: 30,
+        description: "the worker's tasks".into(),
+        ..worker0.clone()
+    };
+    h.update(
+        SERVICEDISCOVERY_SERVICE,
+        "worker",
+        &worker.id,
+        &worker0,
+        &worker1,
+    )
+    .await;
+    h.read_eq(SERVICEDISCOVERY_SERVICE, "worker", &worker.id, &worker1)
+        .await;
+    // What AWS keeps: the A record with the new TTL and the custom health check.
+    let raw = h
+        .ctx
+        .servicediscovery()
+        .get_service()
+        .id(&worker.id)
+        .send()
+        .await
+        .unwrap()
+        .service
+        .unwrap();
+    let dns = raw.dns_config().unwrap();
+    assert_eq!(dns.dns_records().len(), 1);
+    assert_eq!(dns.dns_records()[0].ttl(), 30);
+    assert!(raw.health_check_custom_config().is_some());
+
+    // A create whose reply was lost took effect: it is found by name and
+    // tags, for its address only, and sending it again adopts it.
+    let other0 = sd("other");
+    faults::profile(key, 11, 0.0, 1.0, &["servicediscovery:CreateService"]);
+    let e = h
+        .create_err(SERVICEDISCOVERY_SERVICE, "other", &other0)
+        .await;
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+    faults::profile(key, 11, 0.2, 0.0, &[]);
+    let other = h
+        .find(SERVICEDISCOVERY_SERVICE, "other", &other0)
+        .await
+        .expect("the lost service is found");
+    assert_eq!(
+        h.find(SERVICEDISCOVERY_SERVICE, "worker", &other0)
+            .await
+            .map(|a| a.id),
+        None
+    );
+    assert_eq!(
+        h.create(SERVICEDISCOVERY_SERVICE, "other", &other0)
+            .await
+            .id,
+        other.id
+    );
+
+    // An ECS service registered in `worker`, then moved to `other`.
+    let ca = h
+        .create(
+            ECS_CLUSTER,
+            "main",
+            &EcsCluster {
+                name: "sdisc-test".into(),
+                container_insights: false,
+            },
+        )
+        .await;
+    let container: ContainerDefinition = serde_json::from_value(json!({
+        "name": "app",
+        "image": "public.ecr.aws/docker/library/python:3.12-alpine",
+        "command": ["python", "-m", "http.server", "8080"],
+        "essential": true,
+        "cpu": 256,
+        "memory_reservation": 512,
+        "port_mappings": [{"container_port": 8080, "protocol": "tcp"}],
+        "environment": {},
+        "readonly_root_filesystem": false,
+        "log_group": "/gantry/sdisc/test/worker",
+        "log_region": "us-east-1",
+        "log_stream_prefix": "worker",
+    }))
+    .unwrap();
+    let td = EcsTaskDefinition {
+        family: "sdisc-test-worker".into(),
+        cpu: 256,
+        memory: 512,
+        execution_role_arn: "arn:aws:iam::123456789012:role/sdisc-exec".into(),
+        task_role_arn: "arn:aws:iam::123456789012:role/sdisc-task".into(),
+        cpu_architecture: "X86_64".into(),
+        containers: vec![container],
+        volumes: vec![],
+    };
+    let tda = h.create(ECS_TASK_DEFINITION, "worker", &td).await;
+    let svc0 = EcsService {
+        name: "worker".into(),
+        cluster_arn: ca.id.clone(),
+        task_definition_arn: tda.id.clone(),
+        desired_count: 2,
+        subnet_ids: vec![sa.id.clone()],
+        security_group_ids: vec![sga.id.clone()],
+        assign_public_ip: false,
+        load_balancers: vec![],
+        circuit_breaker_enable: true,
+        circuit_breaker_rollback: true,
+        minimum_healthy_percent: 100,
+        maximum_percent: 200,
+        health_check_grace_period_seconds: 0,
+        capacity_provider: "FARGATE".into(),
+        enable_execute_command: false,
+        service_registries: vec![out(&worker, "arn")],
+    };
+    let sva = h.create(ECS_SERVICE, "worker", &svc0).await;
+    let fields = &["name", "desired_count", "service_registries"];
+    h.read_subset(ECS_SERVICE, "worker", &sva.id, &svc0, fields)
+        .await;
+    let instances = |id: String| {
+        let sd = h.ctx.servicediscovery().clone();
+        async move {
+            sd.list_instances()
+                .service_id(id)
+                .send()
+                .await
+                .unwrap()
+                .instances
+                .unwrap_or_default()
+        }
+    };
+    let got = instances(worker.id.clone()).await;
+    assert_eq!(got.len(), 2, "one instance a task: {got:?}");
+    for i in &got {
+        let ip = &i.attributes().unwrap()["AWS_INSTANCE_IPV4"];
+        assert!(ip.starts_with("10.41.1."), "{ip}");
+    }
+    let svc1 = EcsService {
+        service_registries: vec![out(&other, "arn")],
+        ..svc0.clone()
+    };
+    h.update(ECS_SERVICE, "worker", &sva.id, &svc0, &svc1).await;
+    h.read_subset(ECS_SERVICE, "worker", &sva.id, &svc1, fields)
+        .await;
+    assert_eq!(instances(worker.id.clone()).await.len(), 0);
+    assert_eq!(instances(other.id.clone()).await.len(), 2);
+
+    let inv = h.inventory().await;
+    for (k, id) in [
+        (SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, &nsa.id),
+        (SERVICEDISCOVERY_SERVICE, &worker.id),
+        (SERVICEDISCOVERY_SERVICE, &other.id),
+    ] {
+        assert!(
+            inv.iter().any(|i| i.kind == k && &i.id == id),
+            "inventory lacks {k} {id}: {inv:?}"
+        );
+    }
+
+    // A destroy: the Cloud Map service is refused while the ECS service's
+    // tasks are registered, and goes once its delete deregistered them.
+    h.delete(SERVICEDISCOVERY_SERVICE, "worker", &worker.id, &worker1)
+        .await;
+    let (_, _) = tokio::join!(
+        h.delete(SERVICEDISCOVERY_SERVICE, "other", &other.id, &other0),
+        async {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            assert_eq!(
+                instances(other.id.clone()).await.len(),
+                2,
+                "still registered"
+            );
+            h.delete(ECS_SERVICE, "worker", &sva.id, &svc1).await;
+        }
+    );
+    assert_eq!(
+        h.read(SERVICEDISCOVERY_SERVICE, "other", &other.id, &other0)
+            .await
+            .map(|o| o.props),
+        None
+    );
+    h.delete(ECS_TASK_DEFINITION, "worker", &tda.id, &td).await;
+    h.delete(
+        SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+        "main",
+        &nsa.id,
+        &ns1,
+    )
+    .await;
+    h.delete(
+        ECS_CLUSTER,
+        "main",
+        &ca.id,
+        &EcsCluster {
+            name: "sdisc-test".into(),
+            container_insights: false,
+        },
+    )
+    .await;
+    h.delete(SECURITY_GROUP, "app", &sga.id, &sg).await;
+    h.delete(SUBNET, "a", &sa.id, &s).await;
+    h.delete(VPC, "main", &vpc_a.id, &v).await;
+    assert_eq!(h.inventory().await, vec![]);
 }

@@ -260,6 +260,21 @@ fn overview(out: &mut String, m: &Model, g: &DesiredGraph) {
     let mut stores: BTreeMap<String, String> = BTreeMap::new();
     for s in &m.services {
         for u in &s.uses {
+            // A used service is another node of the diagram, found by name
+            // (a service finding its own peers draws no loop).
+            if u.kind == gantry_model::StoreKind::Service {
+                if u.name == s.name {
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "    svc_{} -- \"{} (Cloud Map)\" --> svc_{}",
+                    id(&s.name),
+                    label(&gantry_architect::discovery::host(m, &u.name)),
+                    id(&u.name)
+                );
+                continue;
+            }
             let kind = format!("{:?}", u.kind).to_lowercase();
             let (node, shape) = store_node(&kind, &u.name);
             stores.insert(node.clone(), shape);
@@ -403,6 +418,7 @@ fn request_flows(out: &mut String, m: &Model, g: &DesiredGraph) {
         }
         for (i, u) in s.uses.iter().enumerate() {
             let what = match format!("{:?}", u.kind).to_lowercase().as_str() {
+                "service" => "call by name (Cloud Map)",
                 "secret" | "parameter" => "read (injected at task start)",
                 _ if u.read_only() => "read",
                 _ => "read / write",

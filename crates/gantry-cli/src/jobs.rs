@@ -60,6 +60,11 @@ pub fn plan_run(
         &Address::of(kinds::SECURITY_GROUP, &format!("job-{}", job.name())),
     )
     .ok_or_else(missing)?;
+    // A job that uses services also carries its client group, which they admit.
+    let client = id(
+        state,
+        &Address::of(kinds::SECURITY_GROUP, &format!("client-{}", job.name())),
+    );
     let subnets: Vec<String> = state
         .resources
         .iter()
@@ -77,7 +82,7 @@ pub fn plan_run(
         cluster,
         task_definition,
         subnets,
-        security_groups: vec![sg],
+        security_groups: std::iter::once(sg).chain(client).collect(),
         capacity_provider: match job.task.capacity {
             Capacity::Fargate => "FARGATE".into(),
             Capacity::FargateSpot => "FARGATE_SPOT".into(),

@@ -46,7 +46,7 @@ macro_rules! with_kinds {
             // The revisions a service ran before stay registered: ECS's circuit
             // breaker rolls back to the last one, `gantry rollback` to any kept.
             (ECS_TASK_DEFINITION, ecs_task_definition, EcsTaskDefinition, meta("ecs", "task definition").force_new(&["family", "cpu", "memory", "execution_role_arn", "task_role_arn", "cpu_architecture", "containers", "volumes"]).keep_previous(3)),
-            (ECS_SERVICE, ecs_service, EcsService, meta("ecs", "ECS service").force_new(&["name", "cluster_arn"]).unordered(&["subnet_ids", "security_group_ids", "load_balancers"])),
+            (ECS_SERVICE, ecs_service, EcsService, meta("ecs", "ECS service").force_new(&["name", "cluster_arn"]).unordered(&["subnet_ids", "security_group_ids", "load_balancers", "service_registries"])),
             // A key lives in its region: another region is another key.
             (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key").force_new(&["region"])),
             (SECRET, secret, Secret, meta("secretsmanager", "secret").force_new(&["name", "generate_length", "exclude_punctuation"])),
@@ -118,6 +118,11 @@ macro_rules! with_kinds {
             (COGNITO_USER_POOL_CLIENT, cognito_user_pool_client, CognitoUserPoolClient, meta("cognito-idp", "user pool client").force_new(&["user_pool_id", "generate_secret"]).untagged().unordered(&["allowed_oauth_flows", "allowed_oauth_scopes", "callback_urls", "logout_urls", "supported_identity_providers", "explicit_auth_flows"])),
             (COGNITO_USER_POOL_DOMAIN, cognito_user_pool_domain, CognitoUserPoolDomain, meta("cognito-idp", "hosted UI domain").force_new(&["domain", "user_pool_id"]).untagged()),
             (APIGW_AUTHORIZER, apigw_authorizer, ApigwAuthorizer, meta("apigateway", "API authorizer").force_new(&["api_id", "authorizer_type"]).untagged().unordered(&["identity_source", "audience"])),
+            // ---- Service discovery (Cloud Map) ----
+            // UpdatePrivateDnsNamespace changes the description only.
+            (SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, servicediscovery_private_dns_namespace, ServicediscoveryPrivateDnsNamespace, meta("servicediscovery", "Cloud Map namespace").force_new(&["name", "vpc_id"])),
+            // UpdateService changes the description and the records' TTL, not the routing policy.
+            (SERVICEDISCOVERY_SERVICE, servicediscovery_service, ServicediscoveryService, meta("servicediscovery", "Cloud Map service").force_new(&["name", "namespace_id", "routing_policy"])),
         }
     };
 }
@@ -556,6 +561,11 @@ pub struct EcsService {
     /// ECS Exec (`gantry exec`) into its tasks.
     #[serde(default)]
     pub enable_execute_command: bool,
+    /// Cloud Map services (ARNs) its tasks are registered in: A records of
+    /// the tasks' own IPs (awsvpc), so no port. ECS registers a task once it
+    /// runs and deregisters it as it stops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_registries: Vec<String>,
 }
 
 /// A customer-managed KMS key with rotation on, plus its alias.
@@ -1482,4 +1492,30 @@ pub struct ApigwAuthorizer {
     pub identity_source: Vec<String>,
     pub issuer: String,
     pub audience: Vec<String>,
+}
+
+/// A Cloud Map private DNS namespace: a Route 53 private hosted zone of the
+/// VPC that Cloud Map keeps records in. The id is the namespace id
+/// (`ns-...`); outputs `id`, `arn`, `name`, `hosted_zone_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicediscoveryPrivateDnsNamespace {
+    /// The DNS domain, `STACK-ENV.internal`.
+    pub name: String,
+    pub vpc_id: String,
+    pub description: String,
+}
+
+/// A Cloud Map service: the DNS name `NAME.NAMESPACE` whose A records are
+/// the IPs of the ECS tasks registered in it, each healthy as ECS reports
+/// (a custom health check). The id is the service id (`srv-...`); outputs
+/// `id`, `arn`, `name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServicediscoveryService {
+    pub name: String,
+    pub namespace_id: String,
+    pub description: String,
+    /// Seconds resolvers may cache an answer.
+    pub dns_ttl: i64,
+    /// `MULTIVALUE`: up to eight healthy records per answer.
+    pub routing_policy: String,
 }

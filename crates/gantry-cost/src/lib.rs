@@ -288,6 +288,16 @@ impl Estimator<'_> {
                     HOURS * tasks * gb * off,
                     false,
                 )?;
+                // Cloud Map bills each registered task (instance) a month.
+                let registries = count(p, "service_registries");
+                if registries > 0.0 {
+                    line(
+                        &format!("Cloud Map registration, {tasks} task(s)"),
+                        "cloudmap_resource_month",
+                        tasks * registries,
+                        false,
+                    )?;
+                }
                 if p.get("assign_public_ip").and_then(Value::as_bool) == Some(true) {
                     line(
                         "public IPv4 address per task",
@@ -411,6 +421,10 @@ impl Estimator<'_> {
                     true,
                 )?;
             }
+            // Cloud Map keeps a namespace's records in a private hosted zone.
+            kinds::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE => {
+                line("private hosted zone", "route53_zone_month", 1.0, false)?
+            }
             kinds::SECRET => {
                 line("secret", "secret_month", 1.0, false)?;
                 line("API calls", "secret_api_10k", u.secret_calls_10k, true)?;
@@ -459,7 +473,8 @@ impl Estimator<'_> {
             // Everything else Gantry makes has no charge of its own (VPCs,
             // subnets, security groups, roles, IAM's OIDC provider for CI,
             // target groups, listeners, gateway endpoints, public
-            // certificates...).
+            // certificates, Cloud Map services: their registered tasks are
+            // priced on the ECS service...).
             _ => {}
         }
         Ok(())

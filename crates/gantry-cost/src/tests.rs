@@ -132,6 +132,41 @@ fn fargate_by_task_size_count_and_spot() {
 }
 
 #[test]
+fn service_discovery_is_a_hosted_zone_and_each_registered_task() {
+    let mut g = service(false, 2);
+    let svc = Address::of(kinds::ECS_SERVICE, "web");
+    g.resources.get_mut(&svc).unwrap().props.insert(
+        "service_registries".into(),
+        json!([reference(
+            &Address::of(kinds::SERVICEDISCOVERY_SERVICE, "web"),
+            "arn"
+        )]),
+    );
+    for (kind, name) in [
+        (kinds::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE, "main"),
+        (kinds::SERVICEDISCOVERY_SERVICE, "web"),
+    ] {
+        g.add(Resource::new(kind, name, &json!({"name": name})))
+            .unwrap();
+    }
+    let e = estimate(&g);
+    // Two tasks at $18.02, plus two registered instances at $0.10.
+    assert_eq!(cents(of(&e, kinds::ECS_SERVICE, "web")), 3604 + 20);
+    assert_eq!(
+        cents(of(
+            &e,
+            kinds::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+            "main"
+        )),
+        50
+    );
+    assert!(e
+        .by_address()
+        .get(&Address::of(kinds::SERVICEDISCOVERY_SERVICE, "web"))
+        .is_none_or(|v| *v == 0.0));
+}
+
+#[test]
 fn databases_caches_and_tables() {
     let g = graph(&[
         (

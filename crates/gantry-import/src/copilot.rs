@@ -574,7 +574,8 @@ impl Conv<'_> {
             | StoreKind::Queue
             | StoreKind::Topic
             | StoreKind::Email
-            | StoreKind::Auth => &mut self.d.services,
+            | StoreKind::Auth
+            | StoreKind::Service => &mut self.d.services,
         }
     }
 

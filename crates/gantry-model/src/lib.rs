@@ -432,9 +432,46 @@ impl Model {
     pub fn job(&self, name: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.name() == name)
     }
+
+    /// The services some service or job uses (`uses: [worker]`), sorted by
+    /// name: these are registered for discovery.
+    pub fn discovered(&self) -> impl Iterator<Item = &Service> {
+        self.services
+            .iter()
+            .filter(|s| self.tasks().any(|t| t.uses_service(&s.name)))
+    }
+
+    /// The private DNS domain services are found in: `STACK-ENV.internal`.
+    /// `.internal` is reserved for private use (ICANN, 2024), so it never
+    /// resolves on the internet; the stack and environment make it unique
+    /// to this VPC's stack, which finds it again by name after a crash.
+    pub fn discovery_domain(&self) -> String {
+        format!("{}.internal", self.prefix())
+    }
 }
 
 impl Service {
+    /// Whether it uses the service `name` (through discovery).
+    pub fn uses_service(&self, name: &str) -> bool {
+        self.uses
+            .iter()
+            .any(|u| u.kind == StoreKind::Service && u.name == name)
+    }
+
+    /// Its container ports, sorted: what a service using it may reach.
+    pub fn ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self.containers.iter().filter_map(|c| c.port).collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
+    }
+
+    /// The port `NAME_PORT` gives its users: the first container's (by
+    /// name) that has one.
+    pub fn discovery_port(&self) -> Option<u16> {
+        self.containers.iter().find_map(|c| c.port)
+    }
+
     pub fn container(&self, name: &str) -> Option<&Container> {
         self.containers.iter().find(|c| c.name == name)
     }

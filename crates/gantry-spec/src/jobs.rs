@@ -27,8 +27,8 @@ pub struct Job {
     pub memory: Option<Sp<u32>>,
     /// `fargate` (default) or `fargate-spot`.
     pub capacity: Option<Sp<Capacity>>,
-    /// Stores, secrets, parameters, queues and topics the job may use, as
-    /// for a service.
+    /// Stores, secrets, parameters, queues, topics and services the job
+    /// may use, as for a service.
     #[serde(default)]
     pub uses: Vec<Sp<Use>>,
     /// Containers by name (at least one); no `routes`.

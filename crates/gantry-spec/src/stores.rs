@@ -31,6 +31,8 @@ pub enum StoreKind {
     Email,
     /// The top-level `auth:` (used as `auth`).
     Auth,
+    /// Another service, reached through service discovery (Cloud Map).
+    Service,
 }
 
 impl StoreKind {
@@ -47,6 +49,7 @@ impl StoreKind {
             StoreKind::Topic => "topic",
             StoreKind::Email => "email domain",
             StoreKind::Auth => "user pool",
+            StoreKind::Service => "service",
         }
     }
 
@@ -87,6 +90,7 @@ pub fn injected_vars(kind: StoreKind, name: &str) -> Vec<String> {
         StoreKind::Topic => &["_TOPIC_ARN"],
         StoreKind::Email => &["_FROM"],
         StoreKind::Auth => &["_USER_POOL_ID", "_CLIENT_ID", "_ISSUER"],
+        StoreKind::Service => &["_HOST", "_PORT", "_URL"],
     };
     suffixes.iter().map(|s| format!("{n}{s}")).collect()
 }
@@ -108,7 +112,9 @@ impl Spec {
     }
 
     /// The kind of the store, secret or parameter called `name`; `email`
-    /// and `auth` name the top-level keys when the spec has them.
+    /// and `auth` name the top-level keys when the spec has them, and a
+    /// name no store has may be a service's (a store keeps its name: specs
+    /// written before services could be used name a topic like a service).
     pub fn store_kind(&self, name: &str) -> Option<StoreKind> {
         match name {
             crate::platform::EMAIL if self.email.is_some() => return Some(StoreKind::Email),
@@ -119,6 +125,11 @@ impl Spec {
             .into_iter()
             .find(|(n, _)| n.as_str() == name)
             .map(|(_, k)| k)
+            .or_else(|| {
+                self.services
+                    .contains_key(name)
+                    .then_some(StoreKind::Service)
+            })
     }
 }
 
@@ -486,6 +497,24 @@ fn check_buckets(spec: &Spec, p: &mut Problems) {
     }
 }
 
+/// A used service must have something to reach: a container port (the
+/// tasks are registered by IP, so the port comes from the spec).
+fn check_peer(spec: &Spec, user: &Sp<String>, name: &str, pos: Pos, p: &mut Problems) {
+    let Some(svc) = spec.services.get(name) else {
+        return;
+    };
+    if !svc.containers.values().any(|c| c.port.is_some()) {
+        p.push(
+            pos,
+            format!(
+                "`{}` uses service `{name}`, which has no container `port`",
+                user.value
+            ),
+            format!("give a container of `{name}` the `port` it listens on"),
+        );
+    }
+}
+
 fn check_uses(spec: &Spec, p: &mut Problems) {
     let all: Vec<&str> = spec.store_names().iter().map(|(n, _)| n.as_str()).collect();
     let jobs: Vec<(&Sp<String>, crate::types::Service)> =
@@ -499,6 +528,17 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
         for u in &svc.uses {
             let name = u.value.name();
             let Some(kind) = spec.store_kind(name) else {
+                if spec.jobs.contains_key(name) {
+                    p.push(
+                        u.pos,
+                        format!(
+                            "service `{}` uses job `{name}`, which has no endpoint to reach",
+                            sname.value
+                        ),
+                        "a job runs to its end and is not registered for discovery; use a service, or start the job with `gantry run` or an event".to_string(),
+                    );
+                    continue;
+                }
                 if let Some((key, example)) = crate::platform::missing_key(name) {
                     p.push(
                         u.pos,
@@ -510,10 +550,12 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
                     );
                     continue;
                 }
-                let hint = if all.is_empty() {
+                let hint = if all.is_empty() && spec.services.len() < 2 {
                     "define it under `postgres`, `redis`, `tables`, `buckets`, `volumes`, `secrets`, `parameters`, `queues` or `topics`".to_string()
                 } else {
-                    choice_hint(name, "names", &all)
+                    let mut names = all.clone();
+                    names.extend(spec.services.keys().map(|k| k.as_str()));
+                    choice_hint(name, "names", &names)
                 };
                 p.push(
                     u.pos,
@@ -533,6 +575,9 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
                 );
             }
             used.insert(name, u.pos);
+            if kind == StoreKind::Service {
+                check_peer(spec, sname, name, u.pos, p);
+            }
             if u.value.access() == Access::Read && !kind.has_read_only() {
                 p.push(
                     u.pos,

@@ -654,8 +654,10 @@ pub struct Service {
     pub desired_count: Option<Sp<u32>>,
     /// `fargate` (default) or `fargate-spot`.
     pub capacity: Option<Sp<Capacity>>,
-    /// Stores, secrets and parameters this service may use: a name, or
-    /// `{name: pdfs, access: read}` (tables, buckets and volumes).
+    /// Stores, secrets and parameters this service may use, and other
+    /// services it calls (found by name through Cloud Map, with
+    /// `NAME_HOST`, `NAME_PORT`, `NAME_URL`): a name, or
+    /// `{name: pdfs, access: read}` (tables, buckets, volumes and queues).
     #[serde(default)]
     pub uses: Vec<Sp<Use>>,
     /// Containers by name (at least one).

@@ -409,3 +409,110 @@ fn job_problems_point_at_their_keys() {
     let text = JOBS.replace("    schedule: cron(0 3 * * ? *)\n", "");
     one(&text, 11, 15, "`timezone` without `schedule`");
 }
+
+// ---- services using services (discovery) ----
+
+const PEERS: &str = "name: shop
+region: us-east-1
+tables:
+  sessions:
+    hash_key: {name: pk, type: S}
+services:
+  api:
+    uses: [worker, sessions]
+    containers:
+      app:
+        image: nginx:1.27
+        port: 8080
+        routes: [\"/*\"]
+  worker:
+    uses: [api]
+    containers:
+      app:
+        image: nginx:1.27
+        port: 9000
+jobs:
+  nightly:
+    schedule: rate(1 day)
+    uses: [worker]
+    containers:
+      main:
+        image: busybox:1
+";
+
+#[test]
+fn services_and_jobs_may_use_services_and_each_other() {
+    let spec = parse_str("gantry.yaml", PEERS).unwrap();
+    assert_eq!(
+        spec.store_kind("worker"),
+        Some(gantry_spec::StoreKind::Service)
+    );
+    // A service may use itself (tasks finding their peers).
+    let text = PEERS.replace("uses: [api]", "uses: [api, worker]");
+    parse_str("gantry.yaml", &text).unwrap();
+}
+
+#[test]
+fn a_job_cannot_be_used() {
+    let text = PEERS.replace("uses: [worker, sessions]", "uses: [nightly, sessions]");
+    let p = one(&text, 8, 12, "service `api` uses job `nightly`");
+    assert!(hint(&p).contains("gantry run"), "{p}");
+}
+
+#[test]
+fn a_used_service_needs_a_port() {
+    let text = PEERS.replace("        port: 9000\n", "");
+    let ps = problems(&text);
+    // Both the API and the job use it.
+    assert_eq!(ps.len(), 2, "{ps:#?}");
+    assert!(ps[0]
+        .message
+        .contains("uses service `worker`, which has no container `port`"));
+    assert_eq!((ps[0].line, ps[0].column), (8, 12));
+}
+
+#[test]
+fn a_store_keeps_its_name_over_a_service() {
+    let text = PEERS.replace("tables:\n  sessions:", "tables:\n  worker:");
+    let text = text.replace("uses: [worker, sessions]", "uses: [worker]");
+    let spec = parse_str("gantry.yaml", &text).unwrap();
+    assert_eq!(
+        spec.store_kind("worker"),
+        Some(gantry_spec::StoreKind::Table)
+    );
+}
+
+#[test]
+fn service_variables_may_not_be_overridden_nor_collide() {
+    let text = PEERS.replace(
+        "        port: 8080\n",
+        "        port: 8080\n        environment: {WORKER_URL: x}\n",
+    );
+    one(
+        &text,
+        13,
+        23,
+        "environment variable `WORKER_URL` is set by Gantry from `worker`",
+    );
+    let text = PEERS.replace(
+        "tables:\n  sessions:",
+        "secrets:\n  worker_host: {generate: 16}\ntables:\n  sessions:",
+    );
+    let text = text.replace(
+        "uses: [worker, sessions]",
+        "uses: [worker, worker_host, sessions]",
+    );
+    let ps = problems(&text);
+    assert!(
+        ps.iter()
+            .any(|p| p.message.contains("both inject `WORKER_HOST`")),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn unknown_names_suggest_services() {
+    let text = PEERS.replace("uses: [worker, sessions]", "uses: [wroker, sessions]");
+    let p = one(&text, 8, 12, "uses unknown store `wroker`");
+    assert!(hint(&p).contains("worker"), "{p}");
+}

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker,
     DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PropagateTags, Service,
-    ServiceField,
+    ServiceField, ServiceRegistry,
 };
 use gantry_core::kinds::{EcsService, ServiceLoadBalancer};
 use crate::shape::*;
@@ -59,6 +59,15 @@ fn load_balancers(p: &EcsService) -> Vec<LoadBalancer> {
                 .container_port(l.container_port)
                 .build()
         })
+        .collect()
+}
+
+/// Cloud Map registries by ARN; awsvpc tasks register A records of their
+/// own IPs, so no port or container is named.
+fn registries(p: &EcsService) -> Vec<ServiceRegistry> {
+    p.service_registries
+        .iter()
+        .map(|arn| ServiceRegistry::builder().registry_arn(arn).build())
         .collect()
 }
 
@@ -183,6 +192,13 @@ fn props_of(s: &Service, rec: Option<&EcsService>) -> (EcsService, Vec<&'static 
         health_check_grace_period_seconds: grace.unwrap_or_default(),
         capacity_provider: cp.unwrap_or_default(),
         enable_execute_command: s.enable_execute_command(),
+        service_registries: order_like(
+            s.service_registries()
+                .iter()
+                .filter_map(|r| r.registry_arn().map(str::to_string))
+                .collect(),
+            rec.map(|r| &r.service_registries[..]).unwrap_or_default(),
+        ),
     };
     (p, unread)
 }
@@ -250,6 +266,9 @@ impl AwsKind for Provider {
                 .capacity_provider_strategy(strategy(p)?)
                 .network_configuration(network(p)?)
                 .set_load_balancers((!lbs.is_empty()).then(|| lbs.clone()))
+                .set_service_registries(
+                    (!p.service_registries.is_empty()).then(|| registries(p)),
+                )
                 .deployment_configuration(deployment(p))
                 .set_health_check_grace_period_seconds(grace)
                 .enable_execute_command(p.enable_execute_command)
@@ -354,6 +373,13 @@ impl AwsKind for Provider {
         }
         if old.load_balancers != new.load_balancers {
             q = q.set_load_balancers(Some(load_balancers(new)));
+        }
+        // UpdateService takes registries since late 2023; an empty list
+        // removes them. The change rolls the tasks (ECS registers new ones).
+        if order_like(old.service_registries.clone(), &[])
+            != order_like(new.service_registries.clone(), &[])
+        {
+            q = q.set_service_registries(Some(registries(new)));
         }
         if (
             old.circuit_breaker_enable,

@@ -21,6 +21,7 @@ mod ecs_target;
 mod elb;
 mod memorydb;
 mod route53;
+mod servicediscovery;
 mod sns;
 mod wafv2;
 
@@ -325,6 +326,16 @@ mod tests {
             kinds::COGNITO_USER_POOL,
             "arn:aws:cognito-idp:eu-central-1:1:userpool/eu-central-1_AbC123",
             "eu-central-1_AbC123",
+        ),
+        (
+            kinds::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE,
+            "arn:aws:servicediscovery:eu-central-1:1:namespace/ns-abcdefghijklmnop",
+            "ns-abcdefghijklmnop",
+        ),
+        (
+            kinds::SERVICEDISCOVERY_SERVICE,
+            "arn:aws:servicediscovery:eu-central-1:1:service/srv-abcdefgh",
+            "srv-abcdefgh",
         ),
     ];
 

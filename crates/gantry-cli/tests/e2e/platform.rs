@@ -401,3 +401,202 @@ async fn jobs_on_a_schedule_and_on_events_and_run_now() {
         .await
         .is_err());
 }
+
+/// A worker the web service uses, found by name through Cloud Map.
+const WORKER: &str = "  worker:
+    containers:
+      app:
+        image: public.ecr.aws/docker/library/python:3.12-alpine
+        command: [\"python\", \"-m\", \"http.server\", \"9000\"]
+        port: 9000
+";
+
+/// Seed 004's service discovery, behind faults, checked through the AWS
+/// APIs: the private DNS namespace of the stack's VPC, the worker's Cloud
+/// Map service with its tasks registered by ECS, the security group rule
+/// admitting the web service's client group on the worker's port only, and
+/// the variables the web service gets; then a spec that no longer uses the
+/// worker removes it all (the ECS service leaves its registry first), and
+/// `destroy` leaves nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn services_find_the_services_they_use_through_cloud_map() {
+    let base = std::fs::read_to_string(format!("{}/examples/minimal.yaml", support::ROOT))
+        .unwrap()
+        .replace("name: minimal", "name: disc")
+        .replacen(
+            "\nenvironments:\n",
+            &format!("{WORKER}\nenvironments:\n"),
+            1,
+        );
+    let spec = base.replacen(
+        "    desired_count: 2\n",
+        "    desired_count: 2\n    uses: [worker]\n",
+        1,
+    );
+    let p = Project::new(&spec).keyed("disc");
+    support::emulator_env();
+    support::faults::profile(p.key(), 31, 0.15, 0.15);
+    let ctx = AwsContext::load(Some("us-east-1".into())).await.unwrap();
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    support::faults::reset(p.key());
+    p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
+    let sd = ctx.servicediscovery();
+
+    // The namespace: private DNS, named for the stack and environment.
+    let ns_id = p.recorded_id("servicediscovery_private_dns_namespace.main");
+    let ns = sd
+        .get_namespace()
+        .id(&ns_id)
+        .send()
+        .await
+        .unwrap()
+        .namespace
+        .unwrap();
+    assert_eq!(ns.name(), Some("disc-dev.internal"));
+    assert_eq!(ns.r#type().map(|t| t.as_str()), Some("DNS_PRIVATE"));
+
+    // The worker's Cloud Map service: A records, MULTIVALUE, 10 s, ECS health.
+    let listed = sd.list_services().send().await.unwrap().services.unwrap();
+    let ours: Vec<_> = listed
+        .iter()
+        .filter(|s| s.name() == Some("worker"))
+        .filter(|s| s.id() == Some(p.recorded_id("servicediscovery_service.worker").as_str()))
+        .collect();
+    assert_eq!(ours.len(), 1, "{listed:?}");
+    let svc = sd
+        .get_service()
+        .id(ours[0].id().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .service
+        .unwrap();
+    assert_eq!(svc.namespace_id(), Some(ns_id.as_str()));
+    let dns = svc.dns_config().unwrap();
+    assert_eq!(dns.routing_policy().map(|r| r.as_str()), Some("MULTIVALUE"));
+    assert_eq!(dns.dns_records()[0].r#type().as_str(), "A");
+    assert_eq!(dns.dns_records()[0].ttl(), 10);
+    assert!(svc.health_check_custom_config().is_some());
+
+    // ECS registers the worker's task there, with an IP of a private subnet.
+    let cluster = p.recorded_id("ecs_cluster.main");
+    let describe = |name: &'static str| {
+        let ecs = ctx.ecs().clone();
+        let cluster = cluster.clone();
+        async move {
+            ecs.describe_services()
+                .cluster(cluster)
+                .services(name)
+                .send()
+                .await
+                .unwrap()
+                .services
+                .unwrap()
+                .remove(0)
+        }
+    };
+    let worker = describe("worker").await;
+    let registries: Vec<&str> = worker
+        .service_registries()
+        .iter()
+        .filter_map(|r| r.registry_arn())
+        .collect();
+    assert_eq!(registries, [svc.arn().unwrap()]);
+    assert!(describe("web").await.service_registries().is_empty());
+    let instances = sd
+        .list_instances()
+        .service_id(svc.id().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap();
+    assert_eq!(
+        instances.len(),
+        1,
+        "dev runs one worker task: {instances:?}"
+    );
+    let ip = &instances[0].attributes().unwrap()["AWS_INSTANCE_IPV4"];
+    assert!(ip.starts_with("10.0."), "{ip}");
+
+    // The worker admits the web service's client group on 9000 only.
+    let client = p.recorded_id("security_group.client-web");
+    let web_sgs = describe("web")
+        .await
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .map(|v| v.security_groups().to_vec())
+        .unwrap();
+    assert!(web_sgs.contains(&client), "{web_sgs:?}");
+    let worker_sg = ctx
+        .ec2()
+        .describe_security_groups()
+        .group_ids(p.recorded_id("security_group.svc-worker"))
+        .send()
+        .await
+        .unwrap()
+        .security_groups
+        .unwrap()
+        .remove(0);
+    let rules: Vec<(i32, i32, Vec<&str>)> = worker_sg
+        .ip_permissions()
+        .iter()
+        .map(|r| {
+            (
+                r.from_port().unwrap_or_default(),
+                r.to_port().unwrap_or_default(),
+                r.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(rules, [(9000, 9000, vec![client.as_str()])]);
+
+    // What the web service's containers get.
+    let td = p
+        .gantry(&["state", "show", "ecs_task_definition.web"])
+        .json();
+    let env = &td["props"]["containers"][0]["environment"];
+    assert_eq!(env["WORKER_HOST"], "worker.disc-dev.internal");
+    assert_eq!(env["WORKER_PORT"], "9000");
+    assert_eq!(env["WORKER_URL"], "http://worker.disc-dev.internal:9000");
+
+    // No longer used: the worker leaves its registry, which goes, and the
+    // namespace with it.
+    p.edit(|_| base.clone());
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    assert!(describe("worker").await.service_registries().is_empty());
+    let left = sd
+        .list_namespaces()
+        .send()
+        .await
+        .unwrap()
+        .namespaces
+        .unwrap();
+    assert!(
+        !left.iter().any(|n| n.id() == Some(ns_id.as_str())),
+        "{left:?}"
+    );
+
+    // Used again, then destroyed: nothing is left.
+    p.edit(|_| spec.clone());
+    p.gantry(&["up", "--yes"]).assert_code(0);
+    p.gantry(&["destroy", "--yes"]).assert_code(0);
+    let inv = gantry_aws::inventory::stack_resources(&ctx, "disc", "dev")
+        .await
+        .unwrap();
+    assert!(inv.is_empty(), "left behind: {inv:?}");
+    let left = sd
+        .list_namespaces()
+        .send()
+        .await
+        .unwrap()
+        .namespaces
+        .unwrap();
+    assert!(
+        !left.iter().any(|n| n.name() == Some("disc-dev.internal")),
+        "{left:?}"
+    );
+}

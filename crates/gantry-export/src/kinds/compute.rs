@@ -205,6 +205,16 @@ pub fn ecs_service(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
             },
         },
         "LoadBalancers": (!lbs.is_empty()).then_some(lbs),
+        "ServiceRegistries": if p.service_registries.is_empty() {
+            None
+        } else {
+            Some(
+                p.service_registries
+                    .iter()
+                    .map(|arn| Ok(json!({"RegistryArn": cx.s(arn)?})))
+                    .collect::<Result<Vec<Value>, ExportError>>()?,
+            )
+        },
         "HealthCheckGracePeriodSeconds": grace,
         "DeploymentConfiguration": {
             "DeploymentCircuitBreaker": {

@@ -4,6 +4,8 @@
 //! writes the records and waits for issuance, as the validation resource
 //! does for Gantry); a certificate requested in another region than the
 //! stack's (CloudFront's, in us-east-1) is a Parameter for its ARN.
+//! Cloud Map's private DNS namespace and services (service discovery) are
+//! here too: a namespace is a private hosted zone Cloud Map keeps.
 
 use crate::cx::{parameter_attrs, Cx};
 use crate::{ExportError, NoteKind};
@@ -175,6 +177,40 @@ pub fn acm_certificate_validation(cx: &mut Cx, r: &Resource) -> Result<(), Expor
     Ok(())
 }
 
+pub fn servicediscovery_private_dns_namespace(
+    cx: &mut Cx,
+    r: &Resource,
+) -> Result<(), ExportError> {
+    let p: ServicediscoveryPrivateDnsNamespace = cx.props(r)?;
+    let props = json!({
+        "Name": p.name,
+        "Vpc": cx.s(&p.vpc_id)?,
+        "Description": p.description,
+        "Tags": cx.tags(r, None),
+    });
+    cx.add(r, None, "AWS::ServiceDiscovery::PrivateDnsNamespace", props);
+    Ok(())
+}
+
+pub fn servicediscovery_service(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
+    let p: ServicediscoveryService = cx.props(r)?;
+    let props = json!({
+        "Name": p.name,
+        "NamespaceId": cx.s(&p.namespace_id)?,
+        "Description": p.description,
+        "DnsConfig": {
+            "RoutingPolicy": p.routing_policy,
+            "DnsRecords": [{"Type": "A", "TTL": p.dns_ttl}],
+        },
+        // ECS reports each task's health (`FailureThreshold` is deprecated:
+        // Cloud Map always acts on the first report).
+        "HealthCheckCustomConfig": {},
+        "Tags": cx.tags(r, None),
+    });
+    cx.add(r, None, "AWS::ServiceDiscovery::Service", props);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::kinds::test_support::*;
@@ -282,5 +318,41 @@ mod tests {
             e.template["Outputs"]["Route53ZoneMainNameServers"]["Value"],
             json!({"Fn::Join": [",", {"Fn::GetAtt": ["Route53ZoneMain", "NameServers"]}]})
         );
+    }
+
+    #[test]
+    fn a_namespace_and_its_service_reference_each_other_by_id() {
+        let e = export(&graph(&[
+            (
+                "vpc",
+                "main",
+                json!({"name": "v", "cidr_block": "10.0.0.0/16", "enable_dns_support": true, "enable_dns_hostnames": true}),
+            ),
+            (
+                "servicediscovery_private_dns_namespace",
+                "main",
+                json!({"name": "shop-dev.internal", "vpc_id": "${ref:vpc.main.id}", "description": "d"}),
+            ),
+            (
+                "servicediscovery_service",
+                "worker",
+                json!({"name": "worker", "namespace_id": "${ref:servicediscovery_private_dns_namespace.main.id}",
+                       "description": "d", "dns_ttl": 10, "routing_policy": "MULTIVALUE"}),
+            ),
+        ]));
+        let ns = res(&e, "ServicediscoveryPrivateDnsNamespaceMain");
+        assert_eq!(ns["Type"], "AWS::ServiceDiscovery::PrivateDnsNamespace");
+        assert_eq!(ns["Properties"]["Name"], "shop-dev.internal");
+        assert_eq!(ns["Properties"]["Vpc"], json!({"Ref": "VpcMain"}));
+        let svc = &res(&e, "ServicediscoveryServiceWorker")["Properties"];
+        assert_eq!(
+            svc["NamespaceId"],
+            json!({"Fn::GetAtt": ["ServicediscoveryPrivateDnsNamespaceMain", "Id"]})
+        );
+        assert_eq!(
+            svc["DnsConfig"],
+            json!({"RoutingPolicy": "MULTIVALUE", "DnsRecords": [{"Type": "A", "TTL": 10}]})
+        );
+        assert_eq!(svc["HealthCheckCustomConfig"], json!({}));
     }
 }

@@ -63,6 +63,8 @@ fn mapper(kind: &str) -> Option<Mapper> {
         k::ROUTE53_RECORD => dns::route53_record,
         k::ACM_CERTIFICATE => dns::acm_certificate,
         k::ACM_CERTIFICATE_VALIDATION => dns::acm_certificate_validation,
+        k::SERVICEDISCOVERY_PRIVATE_DNS_NAMESPACE => dns::servicediscovery_private_dns_namespace,
+        k::SERVICEDISCOVERY_SERVICE => dns::servicediscovery_service,
         k::WAFV2_IP_SET => edge::wafv2_ip_set,
         k::WAFV2_WEB_ACL => edge::wafv2_web_acl,
         k::WAFV2_WEB_ACL_ASSOCIATION => edge::wafv2_web_acl_association,
