@@ -67,6 +67,8 @@ pub struct Usage {
     pub email_thousands: f64,
     /// Monthly active users of each user pool.
     pub auth_mau: f64,
+    /// Millions of traces each task with `tracing: xray` records.
+    pub xray_traces_millions: f64,
 }
 
 impl Default for Usage {
@@ -95,6 +97,7 @@ impl Default for Usage {
             dns_millions: 1.0,
             email_thousands: 10.0,
             auth_mau: 1000.0,
+            xray_traces_millions: 1.0,
         }
     }
 }
@@ -193,6 +196,19 @@ pub struct Estimator<'a> {
     /// desired count is not what runs in steady state (a `build:` service
     /// created at 0 until its first deploy).
     pub task_counts: BTreeMap<String, i64>,
+}
+
+/// Whether a task definition runs the X-Ray daemon (`tracing: xray`).
+fn has_xray_daemon(p: &Props) -> bool {
+    p.get("containers")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.get("image")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.starts_with("public.ecr.aws/xray/aws-xray-daemon:"))
+            })
+        })
 }
 
 /// The first address `v` refers to.
@@ -520,6 +536,13 @@ impl Estimator<'_> {
                 true,
             )?,
             kinds::COGNITO_USER_POOL => line("active users", "cognito_mau", u.auth_mau, true)?,
+            // A task with the X-Ray daemon sidecar records traces.
+            kinds::ECS_TASK_DEFINITION if has_xray_daemon(p) => line(
+                "X-Ray traces recorded",
+                "xray_traces_million",
+                u.xray_traces_millions,
+                true,
+            )?,
             "cloudwatch_metric_alarm" => line("alarm", "alarm_month", 1.0, false)?,
             "cloudwatch_dashboard" => line("dashboard", "dashboard_month", 1.0, false)?,
             // Everything else Gantry makes has no charge of its own (VPCs,
