@@ -3,7 +3,8 @@
 //! the stack's key and a bucket key, and versioning as asked; lifecycle and
 //! CORS rules are optional. A public bucket (`public_policy`) has the two
 //! policy blocks off so its public-read policy can apply; the two ACL
-//! blocks stay on, and the account's own setting is never touched.
+//! blocks stay on, and the account's own setting is never touched. Read
+//! gets the block back for public (and not yet recorded) buckets only.
 //!
 //! Bucket names are global, so the name is `bucket_prefix` + `-` + a
 //! 12-hex-digit suffix derived from the journal's intent token: unique per
@@ -457,7 +458,18 @@ impl Provider {
                     }
                 }
             },
-            self.public_policy(name)
+            async {
+                // Read back where it can differ from the all-blocked
+                // default Gantry sets at create: a public bucket, or one
+                // not recorded yet (adopted). A private bucket's block is
+                // not re-read, which keeps a no-op plan near one call per
+                // resource.
+                if rec.is_none_or(|r| r.public_policy) {
+                    self.public_policy(name).await
+                } else {
+                    Ok(false)
+                }
+            }
         )?;
         let mut unread = vec!["force_destroy"];
         let prefix = match rec {
