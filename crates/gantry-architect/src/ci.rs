@@ -134,6 +134,7 @@ pub fn read_actions(service: &str) -> Option<&'static [&'static str]> {
         "s3" => &[
             "s3:GetBucketCORS",
             "s3:GetBucketPolicy",
+            "s3:GetBucketPublicAccessBlock",
             "s3:GetBucketTagging",
             "s3:GetBucketVersioning",
             "s3:GetEncryptionConfiguration",
@@ -143,6 +144,7 @@ pub fn read_actions(service: &str) -> Option<&'static [&'static str]> {
         "efs" => &[
             "elasticfilesystem:DescribeAccessPoints",
             "elasticfilesystem:DescribeFileSystems",
+            "elasticfilesystem:DescribeLifecycleConfiguration",
             "elasticfilesystem:DescribeMountTargetSecurityGroups",
             "elasticfilesystem:DescribeMountTargets",
         ],

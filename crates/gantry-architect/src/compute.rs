@@ -190,6 +190,12 @@ pub(crate) fn task(
                 .into_iter()
                 .chain(routing.internal_hosts.clone())
                 .chain(w.environment.clone())
+                .chain(s.xray.then(|| {
+                    (
+                        "AWS_XRAY_DAEMON_ADDRESS".to_string(),
+                        format!("127.0.0.1:{XRAY_DAEMON_PORT}"),
+                    )
+                }))
                 .collect(),
             secrets: w.secrets.clone(),
             mount_points: c
@@ -224,7 +230,19 @@ pub(crate) fn task(
                     },
                 })
                 .collect(),
+            environment_files: c
+                .env_files
+                .iter()
+                .map(|f| EnvironmentFile {
+                    bucket_arn: w.env_file_buckets[&f.bucket].clone(),
+                    key: f.key.clone(),
+                })
+                .collect(),
         })
+        .chain(
+            (s.xray && s.container(gantry_model::XRAY_DAEMON_NAME).is_none())
+                .then(|| xray_daemon(m, &log_group)),
+        )
         .collect();
     let task = g.add(Resource::new(
         kinds::ECS_TASK_DEFINITION,
@@ -373,6 +391,41 @@ fn service(
     }
 }
 
+pub use gantry_model::XRAY_DAEMON_IMAGE;
+/// Where the daemon listens for segments (UDP) and sampling calls (TCP).
+pub const XRAY_DAEMON_PORT: i32 = 2000;
+
+/// The X-Ray daemon sidecar of `tracing: xray` (unless the spec has a
+/// container `xray-daemon` of its own): non-essential (the app keeps
+/// running if it stops), a small reservation the model leaves out of the
+/// containers' shares, UDP 2000 on the task's localhost, and its own log
+/// stream.
+fn xray_daemon(m: &Model, log_group: &Address) -> ContainerDefinition {
+    ContainerDefinition {
+        name: gantry_model::XRAY_DAEMON_NAME.to_string(),
+        image: XRAY_DAEMON_IMAGE.to_string(),
+        command: Vec::new(),
+        essential: false,
+        cpu: gantry_model::XRAY_DAEMON_CPU as i32,
+        memory_reservation: gantry_model::XRAY_DAEMON_MEMORY as i32,
+        port_mappings: vec![PortMapping {
+            container_port: XRAY_DAEMON_PORT,
+            protocol: "udp".into(),
+        }],
+        // The daemon finds its region here (Fargate has no EC2 metadata).
+        environment: BTreeMap::from([("AWS_REGION".to_string(), m.region.clone())]),
+        secrets: BTreeMap::new(),
+        mount_points: Vec::new(),
+        health_check: None,
+        readonly_root_filesystem: true,
+        log_group: reference(log_group, "name"),
+        log_region: m.region.clone(),
+        log_stream_prefix: gantry_model::XRAY_DAEMON_NAME.to_string(),
+        depends_on: Vec::new(),
+        environment_files: Vec::new(),
+    }
+}
+
 /// A container's image: a registry image as the spec names it (or the one
 /// deployed over it while the spec still names the same), a built one as
 /// deployed, or, before the first deploy, its repository's URL (no tag).
@@ -422,6 +475,26 @@ fn task_policies(uses: &[serde_json::Value], s: &Service) -> BTreeMap<String, se
         out.insert(
             "app".to_string(),
             json!({"Version": "2012-10-17", "Statement": statements}),
+        );
+    }
+    if s.xray {
+        // What the AWS managed `AWSXRayDaemonWriteAccess` allows the
+        // daemon. X-Ray has no resource-level permissions for these
+        // actions, so the resource can only be `*`.
+        out.insert(
+            "tracing".to_string(),
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Sid": "XRayDaemon",
+                "Effect": "Allow",
+                "Action": [
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingStatisticSummaries",
+                    "xray:GetSamplingTargets",
+                    "xray:PutTelemetryRecords",
+                    "xray:PutTraceSegments",
+                ],
+                "Resource": ["*"],
+            }]}),
         );
     }
     if s.exec {

@@ -52,6 +52,9 @@ pub(crate) struct ServiceWiring {
     pub volumes: BTreeMap<String, (EfsVolume, bool)>,
     /// Resources the ECS service must wait for (EFS mount targets).
     pub depends_on: Vec<Address>,
+    /// The ARN (a reference) of each bucket the containers' `env_files`
+    /// read, by store name.
+    pub env_file_buckets: BTreeMap<String, String>,
 }
 
 /// The platform services `uses` may name: `email` and `auth`.
@@ -264,7 +267,8 @@ impl Stores<'_> {
         }
     }
 
-    /// Secrets Manager secrets and plain SSM parameters.
+    /// Secrets Manager secrets and SSM parameters (plain, or SecureStrings
+    /// under the stack key).
     fn secrets_and_parameters(&self, b: &mut Built, g: &mut Graph) {
         let m = self.m;
         let prefix = &self.prefix;
@@ -298,8 +302,17 @@ impl Stores<'_> {
                 &p.name,
                 &SsmParameter {
                     name: format!("/gantry/{}/{}/{}", m.stack, m.env, p.name),
-                    description: format!("Parameter {} of {prefix}", p.name),
+                    description: if p.secure {
+                        format!(
+                            "Secure parameter {} of {prefix}, set with `gantry secret set {}`",
+                            p.name, p.name
+                        )
+                    } else {
+                        format!("Parameter {} of {prefix}", p.name)
+                    },
                     value: p.value.clone(),
+                    secure: p.secure,
+                    key_id: if p.secure { key_arn() } else { String::new() },
                 },
             ));
             b.parameters.insert(p.name.clone(), addr);
@@ -502,7 +515,10 @@ impl Stores<'_> {
                 &bk.name,
                 &S3Bucket {
                     bucket_prefix: bp,
-                    kms_key_arn: key_arn(),
+                    // Anonymous readers cannot use a KMS key: a public
+                    // bucket is encrypted with S3's own (SSE-S3).
+                    kms_key_arn: if bk.public { String::new() } else { key_arn() },
+                    public_policy: bk.public,
                     versioning: bk.versioning,
                     lifecycle_rules: bk
                         .lifecycle
@@ -529,6 +545,22 @@ impl Stores<'_> {
                     force_destroy: bk.force_destroy,
                 },
             ));
+            if bk.public {
+                // Read of the objects for everyone, never list or write;
+                // the reference to the bucket orders it after the bucket's
+                // Block Public Access admits public policies.
+                g.add(Resource::new(
+                    kinds::S3_BUCKET_POLICY,
+                    &bk.name,
+                    &S3BucketPolicy {
+                        bucket: reference(&addr, "id"),
+                        bucket_arn: reference(&addr, "arn"),
+                        cloudfront_distribution_arns: Vec::new(),
+                        deny_insecure_transport: true,
+                        public_read: true,
+                    },
+                ));
+            }
             b.buckets.insert(bk.name.clone(), addr);
         }
     }
@@ -565,6 +597,11 @@ impl Stores<'_> {
                     kms_key_id: key_arn(),
                     performance_mode: "generalPurpose".into(),
                     throughput_mode: "elastic".into(),
+                    transition_to_ia: v.infrequent_access_after.map(|d| format!("AFTER_{d}_DAYS")),
+                    // A file read again is hot again: back to Standard.
+                    transition_to_primary_storage_class: v
+                        .infrequent_access_after
+                        .map(|_| "AFTER_1_ACCESS".to_string()),
                 },
             ));
             let targets = m
@@ -759,6 +796,9 @@ fn wire(
                     },
                 );
                 param_arns.push(arn);
+                // A SecureString is decrypted with the stack key on the
+                // agent's behalf.
+                exec_key |= m.parameters.iter().any(|p| p.name == u.name && p.secure);
             }
             StoreKind::Table => {
                 let (t, name) = &b.tables[&u.name];
@@ -821,8 +861,11 @@ fn wire(
                     actions,
                     vec![reference(bk, "objects_arn")],
                 ));
-                data_key_read = true;
-                data_key_write |= !u.read_only();
+                // A public bucket is SSE-S3: no key to use.
+                if !m.buckets.iter().any(|x| x.name == u.name && x.public) {
+                    data_key_read = true;
+                    data_key_write |= !u.read_only();
+                }
             }
             StoreKind::Queue => {
                 let q = &b.queues[&u.name];
@@ -933,6 +976,7 @@ fn wire(
             }
         }
     }
+    env_files(m, s, b, part, &mut w, &mut exec_key);
     if data_key_read {
         let actions: &[&str] = if data_key_write {
             &["kms:Decrypt", "kms:GenerateDataKey"]
@@ -969,4 +1013,56 @@ fn wire(
         ));
     }
     w
+}
+
+/// What the containers' `env_files` need: the execution role (ECS's agent
+/// loads the files) may `s3:GetObject` exactly those objects and
+/// `s3:GetBucketLocation` on their buckets, as AWS documents for
+/// environment files, and decrypt with the stack key the buckets use.
+/// An object's ARN is the bucket's name plus the key, but the name ends in
+/// the provider's random suffix and a reference must be a whole string: the
+/// statement matches that suffix with exactly as many `?` (one character
+/// each), so it names these keys of a bucket named like this one only.
+fn env_files(
+    m: &Model,
+    s: &gantry_model::Service,
+    b: &Built,
+    part: &str,
+    w: &mut ServiceWiring,
+    exec_key: &mut bool,
+) {
+    let files: std::collections::BTreeSet<(&str, &str)> = s
+        .containers
+        .iter()
+        .flat_map(|c| c.env_files.iter())
+        .map(|f| (f.bucket.as_str(), f.key.as_str()))
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    let suffix = "?".repeat(BUCKET_SUFFIX_LEN);
+    let objects: Vec<String> = files
+        .iter()
+        .map(|(bucket, key)| {
+            format!(
+                "arn:{part}:s3:::{}-{suffix}/{key}",
+                bucket_prefix(m, bucket)
+            )
+        })
+        .collect();
+    let buckets: std::collections::BTreeSet<&str> = files.iter().map(|(bk, _)| *bk).collect();
+    for bk in &buckets {
+        w.env_file_buckets
+            .insert(bk.to_string(), reference(&b.buckets[*bk], "arn"));
+    }
+    w.exec_statements
+        .push(statement("ReadEnvFiles".into(), &["s3:GetObject"], objects));
+    w.exec_statements.push(statement(
+        "LocateEnvFileBuckets".into(),
+        &["s3:GetBucketLocation"],
+        w.env_file_buckets.values().cloned().collect(),
+    ));
+    *exec_key |= buckets
+        .iter()
+        .any(|bk| m.buckets.iter().any(|x| x.name == *bk && !x.public));
 }

@@ -309,6 +309,8 @@ pub(crate) fn endpoints(
     // Tasks reach the queues and topics they use through their endpoints.
     let sqs = (!m.queues.is_empty()).then_some(("sqs", "sqs"));
     let sns = (!m.topics.is_empty()).then_some(("sns", "sns"));
+    // The X-Ray daemon sidecars send traces to X-Ray's API.
+    let xray = m.tasks().any(|s| s.xray).then_some(("xray", "xray"));
     for (name, service) in INTERFACE_ENDPOINTS
         .iter()
         .copied()
@@ -316,6 +318,7 @@ pub(crate) fn endpoints(
         .chain(exec)
         .chain(sqs)
         .chain(sns)
+        .chain(xray)
     {
         g.add(Resource::new(
             kinds::VPC_ENDPOINT,

@@ -63,6 +63,7 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
             cors_rules: Vec::new(),
             // A build artifact: `gantry site publish` recreates it.
             force_destroy: true,
+            public_policy: false,
         },
     ));
     let oac = g.add(Resource::new(
@@ -201,6 +202,7 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
             bucket_arn: reference(&bucket, "arn"),
             cloudfront_distribution_arns: vec![reference(&dist, "arn")],
             deny_insecure_transport: true,
+            public_read: false,
         },
     ));
 

@@ -922,3 +922,262 @@ fn jobs_run_exactly_their_task_with_retries_and_a_dead_letter_queue() {
     assert!(g.get(&Address::new("ecs_task_definition.adhoc")).is_some());
     assert!(g.get(&Address::new("sqs_queue.job-adhoc-dlq")).is_none());
 }
+
+// ---- issue 10 items 6-8 on seed 004's example: X-Ray, a SecureString,
+// a public bucket, EFS Infrequent Access and environment files ----
+
+const SAAS: &str = include_str!("../../../examples/saas-platform.yaml");
+
+/// What the options touch in seed 004's example.
+fn options_kinds(g: &DesiredGraph) -> std::collections::BTreeMap<String, Value> {
+    let wanted = [
+        "ecs_task_definition.orders",
+        "ecs_task_definition.users",
+        "iam_role.orders-task",
+        "iam_role.orders-execution",
+        "iam_role.users-task",
+        "ssm_parameter.push_server_key",
+        "s3_bucket.assets",
+        "s3_bucket.config",
+        "s3_bucket_policy.assets",
+        "efs_file_system.uploads",
+    ];
+    wanted
+        .iter()
+        .map(|a| (a.to_string(), props(g, a)))
+        .collect()
+}
+
+#[test]
+fn snapshot_saas_platform_options_dev() {
+    insta::assert_json_snapshot!(
+        "saas_platform_options_dev",
+        options_kinds(&graph(SAAS, "dev"))
+    );
+}
+
+fn container<'a>(td: &'a Value, name: &str) -> &'a Value {
+    td["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no container {name} in {td}"))
+}
+
+#[test]
+fn xray_adds_a_sidecar_its_permissions_and_the_daemon_address() {
+    let g = graph(SAAS, "dev");
+    let td = props(&g, "ecs_task_definition.orders");
+    let d = container(&td, "xray-daemon");
+    let image = d["image"].as_str().unwrap();
+    assert!(
+        image.starts_with("public.ecr.aws/xray/aws-xray-daemon:3."),
+        "pinned to a version tag: {image}"
+    );
+    assert_eq!(d["essential"], false);
+    assert_eq!(
+        d["port_mappings"],
+        json!([{"container_port": 2000, "protocol": "udp"}])
+    );
+    assert_eq!(d["log_stream_prefix"], "xray-daemon");
+    assert_eq!(d["log_group"], r("log_group.orders", "name"));
+    // Reserved out of the task's 512 units / 1024 MiB, not added to it.
+    let app = container(&td, "app");
+    assert_eq!(td["cpu"], 512);
+    assert_eq!(
+        app["cpu"].as_i64().unwrap() + d["cpu"].as_i64().unwrap(),
+        512
+    );
+    assert_eq!(
+        app["memory_reservation"].as_i64().unwrap() + d["memory_reservation"].as_i64().unwrap(),
+        1024
+    );
+    assert_eq!(
+        app["environment"]["AWS_XRAY_DAEMON_ADDRESS"],
+        "127.0.0.1:2000"
+    );
+    let tracing = statements(&g, "orders-task", "tracing");
+    assert_eq!(
+        tracing,
+        vec![json!({
+            "Sid": "XRayDaemon",
+            "Effect": "Allow",
+            "Action": [
+                "xray:GetSamplingRules",
+                "xray:GetSamplingStatisticSummaries",
+                "xray:GetSamplingTargets",
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
+            ],
+            "Resource": ["*"],
+        })]
+    );
+    // The web service is not traced: no sidecar, no policy, no variable.
+    let web = props(&g, "ecs_task_definition.web");
+    assert_eq!(web["containers"].as_array().unwrap().len(), 1);
+    assert!(statements(&g, "web-task", "tracing").is_empty());
+    assert!(web["containers"][0]["environment"]
+        .get("AWS_XRAY_DAEMON_ADDRESS")
+        .is_none());
+}
+
+/// Tracing without NAT: the daemon copied into private ECR stands for the
+/// sidecar; a job traced with Gantry's own sidecar needs NAT.
+const TRACED: &str = "name: traced
+region: us-east-1
+network:
+  egress: endpoints
+services:
+  api:
+    tracing: xray
+    containers:
+      app:
+        image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1
+        port: 8080
+        routes: [\"/*\"]
+      xray-daemon:
+        image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-xray-daemon:3.3.14
+        essential: false
+jobs:
+  nightly:
+    schedule: cron(0 3 * * ? *)
+    tracing: xray
+    containers:
+      main:
+        image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1
+      xray-daemon:
+        image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-xray-daemon:3.3.14
+        essential: false
+";
+
+#[test]
+fn xray_without_nat_gets_its_endpoint_and_jobs_can_trace() {
+    let g = graph(TRACED, "dev");
+    let ep = props(&g, "vpc_endpoint.xray");
+    assert_eq!(ep["service_name"], "com.amazonaws.us-east-1.xray");
+    assert_eq!(ep["vpc_endpoint_type"], "Interface");
+    // The spec's own daemon stands for Gantry's: one daemon, the spec's
+    // image, and no reservation taken out for a second one.
+    let td = props(&g, "ecs_task_definition.api");
+    let names: Vec<&str> = td["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["app", "xray-daemon"]);
+    assert!(container(&td, "xray-daemon")["image"]
+        .as_str()
+        .unwrap()
+        .starts_with("123456789012.dkr.ecr."));
+    assert_eq!(container(&td, "app")["cpu"], 128);
+    assert_eq!(
+        container(&td, "app")["environment"]["AWS_XRAY_DAEMON_ADDRESS"],
+        "127.0.0.1:2000"
+    );
+    assert!(!statements(&g, "api-task", "tracing").is_empty());
+    let job = props(&g, "ecs_task_definition.nightly");
+    container(&job, "xray-daemon");
+    assert!(!statements(&g, "nightly-task", "tracing").is_empty());
+    // With NAT there is no endpoint to pay for.
+    assert!(graph(SAAS, "dev")
+        .get(&Address::new("vpc_endpoint.xray"))
+        .is_none());
+}
+
+#[test]
+fn a_secure_parameter_is_a_securestring_read_only_by_its_users() {
+    let g = graph(SAAS, "dev");
+    let p = props(&g, "ssm_parameter.push_server_key");
+    assert_eq!(p["secure"], true);
+    assert_eq!(p["key_id"], r("kms_key.main", "arn"));
+    assert_eq!(p["value"], "", "the value never passes through props");
+    let app = container(&props(&g, "ecs_task_definition.orders"), "app").clone();
+    assert_eq!(
+        app["secrets"]["PUSH_SERVER_KEY"],
+        json!({"arn": r("ssm_parameter.push_server_key", "arn")})
+    );
+    assert!(app["environment"].get("PUSH_SERVER_KEY").is_none());
+    let exec = statements(&g, "orders-execution", "execution");
+    let read = exec.iter().find(|s| s["Sid"] == "ReadParameters").unwrap();
+    assert_eq!(read["Action"], json!(["ssm:GetParameters"]));
+    assert_eq!(
+        read["Resource"],
+        json!([r("ssm_parameter.push_server_key", "arn")])
+    );
+    let decrypt = exec.iter().find(|s| s["Sid"] == "DecryptSecrets").unwrap();
+    assert_eq!(decrypt["Resource"], json!([r("kms_key.main", "arn")]));
+    // `users` does not use it: no read of it.
+    assert!(!statements(&g, "users-execution", "execution")
+        .iter()
+        .any(|s| s["Sid"] == "ReadParameters"));
+}
+
+#[test]
+fn a_public_bucket_is_readable_by_anyone_and_warned_about() {
+    let g = graph(SAAS, "dev");
+    let b = props(&g, "s3_bucket.assets");
+    assert_eq!(b["public_policy"], true);
+    assert_eq!(
+        b["kms_key_arn"], "",
+        "SSE-S3: anonymous readers have no key"
+    );
+    let policy = props(&g, "s3_bucket_policy.assets");
+    assert_eq!(policy["public_read"], true);
+    assert_eq!(policy["bucket_arn"], r("s3_bucket.assets", "arn"));
+    assert_eq!(policy["cloudfront_distribution_arns"], json!([]));
+    // The other buckets stay private, with the stack key and no policy.
+    let docs = props(&g, "s3_bucket.documents");
+    assert!(docs.get("public_policy").is_none());
+    assert_eq!(docs["kms_key_arn"], r("kms_key.main", "arn"));
+    assert!(g.get(&Address::new("s3_bucket_policy.documents")).is_none());
+    let spec = gantry_spec::parse_str("gantry.yaml", SAAS).unwrap();
+    let warnings = Model::build(&spec, "dev").unwrap().warnings();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("bucket `assets` is public")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn efs_moves_cold_files_to_infrequent_access_and_back() {
+    let g = graph(SAAS, "dev");
+    let fs = props(&g, "efs_file_system.uploads");
+    assert_eq!(fs["transition_to_ia"], "AFTER_30_DAYS");
+    assert_eq!(fs["transition_to_primary_storage_class"], "AFTER_1_ACCESS");
+    let plain = graph(FILES, "dev");
+    let fs = props(&plain, "efs_file_system.uploads");
+    assert!(fs.get("transition_to_ia").is_none());
+}
+
+#[test]
+fn env_files_are_loaded_by_the_execution_role_only() {
+    let g = graph(SAAS, "dev");
+    let app = container(&props(&g, "ecs_task_definition.orders"), "app").clone();
+    assert_eq!(
+        app["environment_files"],
+        json!([{"bucket_arn": r("s3_bucket.config", "arn"), "key": "config/orders.env"}])
+    );
+    let exec = statements(&g, "orders-execution", "execution");
+    let objects = exec.iter().find(|s| s["Sid"] == "ReadEnvFiles").unwrap();
+    assert_eq!(objects["Action"], json!(["s3:GetObject"]));
+    // Exactly that key of the bucket named `saas-dev-config-` + 12 characters.
+    assert_eq!(
+        objects["Resource"],
+        json!(["arn:aws:s3:::saas-dev-config-????????????/config/orders.env"])
+    );
+    let located = exec
+        .iter()
+        .find(|s| s["Sid"] == "LocateEnvFileBuckets")
+        .unwrap();
+    assert_eq!(located["Action"], json!(["s3:GetBucketLocation"]));
+    assert_eq!(located["Resource"], json!([r("s3_bucket.config", "arn")]));
+    // The config bucket is encrypted with the stack key: the agent decrypts.
+    assert!(exec.iter().any(|s| s["Sid"] == "DecryptSecrets"));
+    // The application itself gets nothing of the config bucket.
+    let task = props(&g, "iam_role.orders-task").to_string();
+    assert!(!task.contains("s3_bucket.config"), "{task}");
+}

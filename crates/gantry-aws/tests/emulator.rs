@@ -957,9 +957,22 @@ async fn ecs_stack() {
         "log_stream_prefix": "web",
     }))
     .unwrap();
+    // An environment file of a bucket, read back as the bucket's ARN and
+    // the key; and the X-Ray sidecar's UDP port.
+    let container = ContainerDefinition {
+        environment_files: vec![EnvironmentFile {
+            bucket_arn: "arn:aws:s3:::ecs-test-config-0123456789ab".into(),
+            key: "web/app.env".into(),
+        }],
+        ..container
+    };
     let sidecar = ContainerDefinition {
         name: "agent".into(),
-        port_mappings: vec![],
+        port_mappings: vec![PortMapping {
+            container_port: 2000,
+            protocol: "udp".into(),
+        }],
+        environment_files: vec![],
         environment: BTreeMap::new(),
         health_check: None,
         readonly_root_filesystem: false,
@@ -1536,6 +1549,8 @@ async fn kms_secret_and_parameter_lifecycle() {
         name: "/gantry/secrets/test/LOG_LEVEL".into(),
         description: "log level".into(),
         value: "info".into(),
+        secure: false,
+        key_id: String::new(),
     };
     let pa = h.create(SSM_PARAMETER, "log-level", &p0).await;
     assert!(out(&pa, "arn").contains("parameter/gantry/secrets/test/LOG_LEVEL"));
@@ -1551,6 +1566,88 @@ async fn kms_secret_and_parameter_lifecycle() {
     };
     h.update(SSM_PARAMETER, "log-level", &pa.id, &p0, &p1).await;
     h.read_eq(SSM_PARAMETER, "log-level", &pa.id, &p1).await;
+
+    // A SecureString under the stack key: created holding a random
+    // placeholder, read back as its type and key only (never its value).
+    let q0 = SsmParameter {
+        name: "/gantry/secrets/test/PUSH_KEY".into(),
+        description: "push key".into(),
+        value: String::new(),
+        secure: true,
+        key_id: out(&key, "arn"),
+    };
+    let qa = h.create(SSM_PARAMETER, "push-key", &q0).await;
+    h.read_eq(SSM_PARAMETER, "push-key", &qa.id, &q0).await;
+    let got = h
+        .ctx
+        .ssm()
+        .get_parameter()
+        .name(&q0.name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap()
+        .parameter
+        .unwrap();
+    assert_eq!(
+        got.r#type(),
+        Some(&gantry_aws::aws_sdk_ssm::types::ParameterType::SecureString)
+    );
+    let placeholder = got.value().unwrap().to_string();
+    assert!(
+        placeholder.len() >= 32,
+        "a random placeholder: {placeholder}"
+    );
+    let seen = h
+        .read(SSM_PARAMETER, "push-key", &qa.id, &q0)
+        .await
+        .unwrap();
+    assert!(
+        !format!("{:?} {:?}", seen.props, seen.outputs).contains(&placeholder),
+        "read never carries the value"
+    );
+    // Set out of band (`gantry secret set`), then an update of the
+    // description keeps that value and the key.
+    gantry_aws::secrets::put_parameter_value(&h.ctx, &q0.name, &q0.key_id, "fcm-123")
+        .await
+        .unwrap();
+    let q1 = SsmParameter {
+        description: "push key, renamed".into(),
+        ..q0.clone()
+    };
+    h.update(SSM_PARAMETER, "push-key", &qa.id, &q0, &q1).await;
+    h.read_eq(SSM_PARAMETER, "push-key", &qa.id, &q1).await;
+    let meta = h
+        .ctx
+        .ssm()
+        .describe_parameters()
+        .parameter_filters(
+            gantry_aws::aws_sdk_ssm::types::ParameterStringFilter::builder()
+                .key("Name")
+                .values(&q0.name)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let key_id = meta.parameters()[0].key_id().unwrap();
+    assert!(
+        q0.key_id.ends_with(key_id.rsplit('/').next().unwrap()),
+        "{key_id} is the stack key {}",
+        q0.key_id
+    );
+    let got = h
+        .ctx
+        .ssm()
+        .get_parameter()
+        .name(&q0.name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.parameter().and_then(|p| p.value()), Some("fcm-123"));
+    h.delete(SSM_PARAMETER, "push-key", &qa.id, &q1).await;
 
     let mut items: Vec<String> = h.inventory().await.into_iter().map(|i| i.kind).collect();
     items.sort();
@@ -2000,6 +2097,7 @@ async fn s3_bucket_lifecycle() {
             max_age_seconds: 3000,
         }],
         force_destroy: false,
+        public_policy: false,
     };
     let ba = h.create(S3_BUCKET, "pdfs", &b0).await;
     let name = ba.id.clone();
@@ -2120,6 +2218,96 @@ async fn s3_bucket_lifecycle() {
     };
     h.update(S3_BUCKET, "pdfs", &name, &b1, &b2).await;
     h.delete(S3_BUCKET, "pdfs", &name, &b2).await;
+
+    // A public bucket of static assets: SSE-S3, Block Public Access off
+    // for policies only (ACLs stay blocked), and a policy letting anyone
+    // read its objects, nothing more.
+    let p0 = S3Bucket {
+        bucket_prefix: "s3-assets".into(),
+        kms_key_arn: String::new(),
+        versioning: true,
+        lifecycle_rules: vec![],
+        cors_rules: vec![],
+        force_destroy: true,
+        public_policy: true,
+    };
+    let pa = h.create(S3_BUCKET, "assets", &p0).await;
+    let assets = pa.id.clone();
+    h.read_subset(
+        S3_BUCKET,
+        "assets",
+        &assets,
+        &p0,
+        &["public_policy", "kms_key_arn"],
+    )
+    .await;
+    let pab = s3
+        .get_public_access_block()
+        .bucket(&assets)
+        .send()
+        .await
+        .unwrap();
+    let pab = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (
+            pab.block_public_acls(),
+            pab.ignore_public_acls(),
+            pab.block_public_policy(),
+            pab.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(false), Some(false))
+    );
+    let pol0 = S3BucketPolicy {
+        bucket: assets.clone(),
+        bucket_arn: out(&pa, "arn"),
+        cloudfront_distribution_arns: vec![],
+        deny_insecure_transport: true,
+        public_read: true,
+    };
+    let pola = h.create(S3_BUCKET_POLICY, "assets", &pol0).await;
+    h.read_eq(S3_BUCKET_POLICY, "assets", &pola.id, &pol0).await;
+    let doc: Value = serde_json::from_str(
+        s3.get_bucket_policy()
+            .bucket(&assets)
+            .send()
+            .await
+            .unwrap()
+            .policy()
+            .unwrap(),
+    )
+    .unwrap();
+    let public = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["Principal"] == "*" && st["Effect"] == "Allow")
+        .expect("a public read statement");
+    assert_eq!(public["Action"], "s3:GetObject");
+    assert_eq!(public["Resource"], format!("arn:aws:s3:::{assets}/*"));
+    // Made private again: the policy goes, and every block comes back.
+    h.delete(S3_BUCKET_POLICY, "assets", &pola.id, &pol0).await;
+    let p1 = S3Bucket {
+        public_policy: false,
+        ..p0.clone()
+    };
+    h.update(S3_BUCKET, "assets", &assets, &p0, &p1).await;
+    // `public_policy: false` is left out of props: a read of `true` would
+    // be a field the applied props lack.
+    h.read_subset(S3_BUCKET, "assets", &assets, &p1, &["versioning"])
+        .await;
+    let pab = s3
+        .get_public_access_block()
+        .bucket(&assets)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pab.public_access_block_configuration()
+            .unwrap()
+            .block_public_policy(),
+        Some(true)
+    );
+    h.delete(S3_BUCKET, "assets", &assets, &p1).await;
     h.delete(KMS_KEY, "main", &key.id, &k0).await;
     h.assert_inventory_empty().await;
 }
@@ -2134,6 +2322,8 @@ async fn efs_lifecycle() {
         kms_key_id: out(&key, "arn"),
         performance_mode: "generalPurpose".into(),
         throughput_mode: "elastic".into(),
+        transition_to_ia: None,
+        transition_to_primary_storage_class: None,
     };
     let fa = h.create(EFS_FILE_SYSTEM, "shared", &f0).await;
     assert!(fa.id.starts_with("fs-"));
@@ -2160,6 +2350,45 @@ async fn efs_lifecycle() {
     };
     h.update(EFS_FILE_SYSTEM, "shared", &fa.id, &f0, &f1).await;
     h.read_eq(EFS_FILE_SYSTEM, "shared", &fa.id, &f1).await;
+    // Infrequent Access after 30 days, back on the first access; then
+    // cleared again.
+    let f2 = EfsFileSystem {
+        transition_to_ia: Some("AFTER_30_DAYS".into()),
+        transition_to_primary_storage_class: Some("AFTER_1_ACCESS".into()),
+        ..f1.clone()
+    };
+    h.update(EFS_FILE_SYSTEM, "shared", &fa.id, &f1, &f2).await;
+    h.read_eq(EFS_FILE_SYSTEM, "shared", &fa.id, &f2).await;
+    let lc = h
+        .ctx
+        .efs()
+        .describe_lifecycle_configuration()
+        .file_system_id(&fa.id)
+        .send()
+        .await
+        .unwrap();
+    let policies = lc.lifecycle_policies();
+    assert_eq!(policies.len(), 2, "one transition per policy: {policies:?}");
+    assert_eq!(
+        policies[0].transition_to_ia().map(|t| t.as_str()),
+        Some("AFTER_30_DAYS")
+    );
+    assert_eq!(
+        policies[1]
+            .transition_to_primary_storage_class()
+            .map(|t| t.as_str()),
+        Some("AFTER_1_ACCESS")
+    );
+    h.update(EFS_FILE_SYSTEM, "shared", &fa.id, &f2, &f1).await;
+    h.read_eq(EFS_FILE_SYSTEM, "shared", &fa.id, &f1).await;
+    // A file system created with the lifecycle has it from the start.
+    let g0 = EfsFileSystem {
+        name: "efs-cold".into(),
+        ..f2.clone()
+    };
+    let ga = h.create(EFS_FILE_SYSTEM, "cold", &g0).await;
+    h.read_eq(EFS_FILE_SYSTEM, "cold", &ga.id, &g0).await;
+    h.delete(EFS_FILE_SYSTEM, "cold", &ga.id, &g0).await;
 
     let m0 = EfsMountTarget {
         file_system_id: fa.id.clone(),
@@ -2812,6 +3041,7 @@ async fn cloudfront_site_lifecycle() {
         lifecycle_rules: Vec::new(),
         cors_rules: Vec::new(),
         force_destroy: true,
+        public_policy: false,
     };
     let ba = h.create(S3_BUCKET, "site", &b0).await;
     let bucket = ba.id.clone();
@@ -2935,6 +3165,7 @@ async fn cloudfront_site_lifecycle() {
         bucket_arn: out(&ba, "arn"),
         cloudfront_distribution_arns: vec![out(&da, "arn")],
         deny_insecure_transport: true,
+        public_read: false,
     };
     h.create(S3_BUCKET_POLICY, "site", &p0).await;
     h.read_eq(S3_BUCKET_POLICY, "site", &bucket, &p0).await;

@@ -367,12 +367,15 @@ pub enum SiteCommand {
 #[derive(Debug, Subcommand)]
 pub enum SecretCommand {
     /// Store a secret's value, read from standard input (never from the
-    /// spec or the command line). The stack must be up.
+    /// spec or the command line): a secret under `secrets:`, or a secure
+    /// parameter (`parameters: {NAME: {secure: true}}`). The stack must be
+    /// up.
     #[command(after_help = "Examples:
   printf %s \"$OPENAI_API_KEY\" | gantry secret set openai_key
   gantry secret set -e prod session_key < key.txt")]
     Set {
-        /// The secret's name under `secrets:` in the spec.
+        /// The secret's name under `secrets:` (or the secure parameter's
+        /// under `parameters:`) in the spec.
         name: String,
     },
 }

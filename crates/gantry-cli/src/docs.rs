@@ -604,6 +604,10 @@ fn encryption(out: &mut String, g: &DesiredGraph) {
             if relevant && !v.is_null() {
                 let shown = match text(Some(v)) {
                     s if s.contains("`kms_key.main`") => "the stack's KMS key".to_string(),
+                    // A public or CloudFront-read bucket: no KMS key.
+                    s if s.is_empty() && r.kind == kinds::S3_BUCKET => {
+                        "SSE-S3 (S3's own key)".to_string()
+                    }
                     s => s,
                 };
                 rows.push(format!("| `{}` | `{k}` | {} |", r.address, cell(&shown)));

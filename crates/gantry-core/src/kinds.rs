@@ -50,7 +50,8 @@ macro_rules! with_kinds {
             // A key lives in its region: another region is another key.
             (KMS_KEY, kms_key, KmsKey, meta("kms", "KMS key").force_new(&["region"])),
             (SECRET, secret, Secret, meta("secretsmanager", "secret").force_new(&["name", "generate_length", "exclude_punctuation"])),
-            (SSM_PARAMETER, ssm_parameter, SsmParameter, meta("ssm", "SSM parameter").force_new(&["name"])),
+            // A SecureString's value is never read: switching type starts it afresh.
+            (SSM_PARAMETER, ssm_parameter, SsmParameter, meta("ssm", "SSM parameter").force_new(&["name", "secure"])),
             (DB_SUBNET_GROUP, db_subnet_group, DbSubnetGroup, meta("rds", "DB subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
             (DB_INSTANCE, db_instance, DbInstance, meta("rds", "PostgreSQL database").force_new(&["identifier", "engine", "kms_key_id", "db_name", "master_username", "db_subnet_group_name", "port"]).data().unordered(&["vpc_security_group_ids"])),
             (ELASTICACHE_SUBNET_GROUP, elasticache_subnet_group, ElasticacheSubnetGroup, meta("elasticache", "cache subnet group").force_new(&["name"]).unordered(&["subnet_ids"])),
@@ -470,6 +471,26 @@ pub struct ContainerDefinition {
     /// Names of containers that must be healthy/started first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<ContainerDependency>,
+    /// S3 objects of `KEY=value` lines ECS loads into the environment at
+    /// start (ECS `environmentFiles`, type `s3`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environment_files: Vec<EnvironmentFile>,
+}
+
+/// An environment file: the object `key` of a bucket. Kept as the bucket's
+/// ARN (usually a reference) and the key because a reference must be a
+/// whole string; the provider joins them into the object's ARN.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EnvironmentFile {
+    pub bucket_arn: String,
+    pub key: String,
+}
+
+impl EnvironmentFile {
+    /// The object's ARN, ECS's `value`.
+    pub fn arn(&self) -> String {
+        format!("{}/{}", self.bucket_arn, self.key)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -624,13 +645,21 @@ pub struct Secret {
     pub recovery_window_in_days: i32,
 }
 
-/// A plain (non-secret) SSM parameter.
+/// An SSM parameter: a plain `String`, or a `SecureString` encrypted with
+/// `key_id` whose value never passes through props, plans or state (a
+/// random placeholder at create, then `gantry secret set`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SsmParameter {
     /// The full name, `/gantry/{stack}/{env}/NAME`.
     pub name: String,
     pub description: String,
+    /// The plain value; empty for a SecureString.
     pub value: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secure: bool,
+    /// The KMS key (ARN) of a SecureString.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -759,6 +788,11 @@ pub struct S3Bucket {
     /// Delete objects on destroy; otherwise a bucket with objects is kept
     /// and the destroy reports it.
     pub force_destroy: bool,
+    /// Block Public Access lets a public bucket policy through
+    /// (`BlockPublicPolicy` and `RestrictPublicBuckets` off); ACLs stay
+    /// blocked, and the account-level setting is never touched.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public_policy: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -769,6 +803,13 @@ pub struct EfsFileSystem {
     pub performance_mode: String,
     /// `elastic`.
     pub throughput_mode: String,
+    /// Lifecycle `TransitionToIA` (`AFTER_30_DAYS`); none keeps every file
+    /// in Standard storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition_to_ia: Option<String>,
+    /// Lifecycle `TransitionToPrimaryStorageClass` (`AFTER_1_ACCESS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition_to_primary_storage_class: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -903,9 +944,10 @@ pub struct Wafv2WebAclAssociation {
     pub resource_arn: String,
 }
 
-/// The policy of a bucket CloudFront serves: read access for the named
-/// distributions (Origin Access Control, scoped by `AWS:SourceArn`) and a
-/// deny of any request not made over TLS. The id is the bucket name.
+/// A bucket's policy: read access for the named CloudFront distributions
+/// (Origin Access Control, scoped by `AWS:SourceArn`), or for everyone
+/// (`public_read`), and a deny of any request not made over TLS. The id is
+/// the bucket name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct S3BucketPolicy {
     pub bucket: String,
@@ -914,6 +956,10 @@ pub struct S3BucketPolicy {
     pub cloudfront_distribution_arns: Vec<String>,
     /// Deny every request not made over TLS.
     pub deny_insecure_transport: bool,
+    /// Anyone (`*`) may `s3:GetObject` the bucket's objects (a public
+    /// bucket of static assets); never list or write.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public_read: bool,
 }
 
 /// A CloudFront Origin Access Control for S3 origins (SigV4, always sign).

@@ -121,6 +121,19 @@ pub struct Estimator<'a> {
     pub task_counts: BTreeMap<String, i64>,
 }
 
+/// Whether a task definition runs the X-Ray daemon (`tracing: xray`).
+fn has_xray_daemon(p: &Props) -> bool {
+    p.get("containers")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.get("image")
+                    .and_then(Value::as_str)
+                    .is_some_and(|i| i.starts_with("public.ecr.aws/xray/aws-xray-daemon:"))
+            })
+        })
+}
+
 /// The first address `v` refers to.
 fn referenced(v: Option<&Value>) -> Option<Address> {
     v.and_then(|v| find_refs(v).into_iter().next().map(|r| r.address))
@@ -460,6 +473,13 @@ impl Estimator<'_> {
                 true,
             )?,
             kinds::COGNITO_USER_POOL => line("active users", "cognito_mau", u.auth_mau, true)?,
+            // A task with the X-Ray daemon sidecar records traces.
+            kinds::ECS_TASK_DEFINITION if has_xray_daemon(p) => line(
+                "X-Ray traces recorded",
+                "xray_traces_million",
+                u.xray_traces_millions,
+                true,
+            )?,
             kinds::CLOUDWATCH_METRIC_ALARM => {
                 // Priced per metric the alarm reads: a metric-math alarm
                 // pays for each metric in its expression, not for the

@@ -437,6 +437,10 @@ pub(crate) fn parameter_attrs(r: &Resource, ctx: &Context) -> Option<&'static [&
         k::WAFV2_WEB_ACL | k::WAFV2_IP_SET if s("scope") == "CLOUDFRONT" && elsewhere => {
             Some(&["arn"])
         }
+        // CloudFormation cannot create a SecureString.
+        k::SSM_PARAMETER if r.props.get("secure").and_then(Value::as_bool) == Some(true) => {
+            Some(&["arn"])
+        }
         _ => None,
     }
 }

@@ -127,8 +127,44 @@ fn major_version(_: &str, db: &Value, _: &Map<String, Value>) -> bool {
 const NO_DOMAIN: &str = "The spec has no domain, so there is no certificate: Gantry serves this internet-facing load balancer over plain HTTP (gantry validate warns about it). A domain makes port 80 a redirect to HTTPS.";
 const INTERNAL_HTTP: &str = "An internal load balancer, reachable only inside the VPC (from the API's VPC link or other services): Gantry does not issue certificates for internal load balancers yet, so traffic inside the VPC is plain HTTP.";
 
+/// A bucket whose Block Public Access lets a public policy through
+/// (`buckets.NAME.public`).
+fn public_bucket(_: &str, b: &Value, _: &Map<String, Value>) -> bool {
+    b["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] == false
+}
+
+/// A bucket policy with Gantry's public read statement.
+fn public_read_policy(_: &str, p: &Value, _: &Map<String, Value>) -> bool {
+    p["Properties"]["PolicyDocument"]["Statement"]
+        .as_array()
+        .is_some_and(|st| st.iter().any(|s| s["Sid"] == "PublicRead"))
+}
+
+const PUBLIC_BUCKET: &str = "The spec makes this bucket public (`public: true`, static assets): its policy lets anyone read its objects (s3:GetObject only, never list or write), so its Block Public Access lets policies through; ACLs stay blocked, and gantry plan warns.";
+
 /// Every skip, with its reason.
 pub const SKIPS: &[Skip] = &[
+    Skip {
+        tool: Tool::Checkov,
+        check: "CKV_AWS_54",
+        resource_type: "AWS::S3::Bucket",
+        when: public_bucket,
+        reason: PUBLIC_BUCKET,
+    },
+    Skip {
+        tool: Tool::Checkov,
+        check: "CKV_AWS_56",
+        resource_type: "AWS::S3::Bucket",
+        when: public_bucket,
+        reason: PUBLIC_BUCKET,
+    },
+    Skip {
+        tool: Tool::Checkov,
+        check: "CKV_AWS_70",
+        resource_type: "AWS::S3::BucketPolicy",
+        when: public_read_policy,
+        reason: PUBLIC_BUCKET,
+    },
     Skip {
         tool: Tool::Checkov,
         check: "CKV_AWS_260",

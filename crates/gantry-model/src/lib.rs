@@ -5,7 +5,10 @@
 //! left out. Pure and I/O-free; [`load`] is the one convenience that reads a
 //! file, for the CLI.
 
-pub use gantry_spec::{env_stem, Access, Capacity, Egress, StoreKind};
+pub use gantry_spec::{
+    env_stem, Access, Capacity, Egress, StoreKind, XRAY_DAEMON_CPU, XRAY_DAEMON_IMAGE,
+    XRAY_DAEMON_MEMORY, XRAY_DAEMON_NAME,
+};
 use gantry_spec::{Command, Spec, DEFAULT_CIDR, DEFAULT_ENV};
 
 mod api;
@@ -159,6 +162,10 @@ pub struct Service {
     /// Autoscaling of its task count; with it, the running count is the
     /// scaler's and `desired_count` only the first one.
     pub scaling: Option<Scaling>,
+    /// X-Ray tracing (`tracing: xray`): Gantry's daemon sidecar, whose cpu
+    /// and memory the containers' even shares leave out, unless a container
+    /// named `xray-daemon` stands for it.
+    pub xray: bool,
 }
 
 /// One Allow statement of a task role, from the spec's `policy:`.
@@ -198,6 +205,16 @@ pub struct Container {
     pub essential: bool,
     /// Volumes mounted into the container, sorted by volume name.
     pub mounts: Vec<Mount>,
+    /// Environment files loaded at start, in the order written.
+    pub env_files: Vec<EnvFile>,
+}
+
+/// An environment file: an object of one of the stack's buckets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvFile {
+    /// The bucket's store name.
+    pub bucket: String,
+    pub key: String,
 }
 
 /// A volume mounted into a container.
@@ -324,6 +341,7 @@ impl Model {
             && self.buckets.is_empty()
             && self.volumes.is_empty()
             && self.secrets.is_empty()
+            && !self.parameters.iter().any(|p| p.secure)
             && self.queues.is_empty()
             && self.topics.is_empty()
             && !self
@@ -404,6 +422,12 @@ impl Model {
                     ));
                 }
             }
+        }
+        for b in self.buckets.iter().filter(|b| b.public) {
+            out.push(format!(
+                "bucket `{}` is public: anyone on the internet may read (s3:GetObject) every object in it",
+                b.name
+            ));
         }
         // Only worth saying when the user wants a WAF at all.
         if let (Some(api), Some(_)) = (&self.api, &self.waf) {
@@ -633,6 +657,18 @@ pub fn derive_data_subnets(cidr: Ipv4Net, count: usize) -> Result<Vec<Ipv4Net>, 
 }
 
 fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service) -> Service {
+    let xray = s.tracing.is_some();
+    // Gantry's X-Ray sidecar's reservation is not the containers' to share
+    // (unless a container of the spec stands for it).
+    let (side_cpu, side_mem) = if xray && !s.containers.contains_key(gantry_spec::XRAY_DAEMON_NAME)
+    {
+        (
+            gantry_spec::XRAY_DAEMON_CPU,
+            gantry_spec::XRAY_DAEMON_MEMORY,
+        )
+    } else {
+        (0, 0)
+    };
     let cpu = s.cpu.as_ref().map_or(DEFAULT_CPU, |c| c.value);
     let memory = s.memory.as_ref().map_or(DEFAULT_MEMORY, |m| m.value);
     // Containers without an explicit size share what the others leave, so
@@ -643,14 +679,14 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
         total.saturating_sub(set).checked_div(unset).unwrap_or(0)
     };
     let cpu_share = share(
-        cpu,
+        cpu.saturating_sub(side_cpu),
         s.containers
             .values()
             .map(|c| c.cpu.as_ref().map(|v| v.value))
             .collect(),
     );
     let mem_share = share(
-        memory,
+        memory.saturating_sub(side_mem),
         s.containers
             .values()
             .map(|c| c.memory.as_ref().map(|v| v.value))
@@ -683,6 +719,7 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
             .collect(),
         log_retention: s.log_retention.as_ref().map(|r| r.value),
         exec: s.exec.as_ref().is_some_and(|e| e.value),
+        xray,
         uses: s
             .uses
             .iter()
@@ -750,6 +787,14 @@ fn service(spec: &Spec, name: &gantry_spec::Sp<String>, s: &gantry_spec::Service
                     .map(|(v, p)| Mount {
                         volume: v.value.clone(),
                         path: p.value.clone(),
+                    })
+                    .collect(),
+                env_files: c
+                    .env_files
+                    .iter()
+                    .map(|f| EnvFile {
+                        bucket: f.bucket.value.clone(),
+                        key: f.key.value.clone(),
                     })
                     .collect(),
             })

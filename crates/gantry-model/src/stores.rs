@@ -95,6 +95,8 @@ pub struct Cors {
 pub struct Bucket {
     pub name: String,
     pub versioning: bool,
+    /// Anyone may read its objects (`s3:GetObject` to `*`).
+    pub public: bool,
     pub lifecycle: Vec<Lifecycle>,
     pub cors: Vec<Cors>,
     pub force_destroy: bool,
@@ -107,6 +109,8 @@ pub struct Volume {
     pub gid: u32,
     pub path: String,
     pub permissions: String,
+    /// Days without access before a file moves to Infrequent Access.
+    pub infrequent_access_after: Option<u32>,
 }
 
 /// An application secret; its value is never part of the model.
@@ -121,7 +125,11 @@ pub struct AppSecret {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parameter {
     pub name: String,
+    /// The plain value; empty for a SecureString, whose value is never
+    /// part of the model.
     pub value: String,
+    /// A SecureString encrypted with the stack key.
+    pub secure: bool,
 }
 
 fn or<T: Clone>(v: &Option<gantry_spec::Sp<T>>, d: T) -> T {
@@ -212,6 +220,7 @@ pub(crate) fn buckets(spec: &Spec) -> Vec<Bucket> {
             Bucket {
                 name: name.value.clone(),
                 versioning: or(&b.versioning, true),
+                public: or(&b.public, false),
                 lifecycle: b
                     .lifecycle
                     .iter()
@@ -253,6 +262,7 @@ pub(crate) fn volumes(spec: &Spec) -> Vec<Volume> {
                 gid: or(&v.gid, 1000),
                 path: or(&v.path, format!("/{}", name.value)),
                 permissions: or(&v.permissions, "0750".to_string()),
+                infrequent_access_after: v.infrequent_access_after.as_ref().map(|d| d.value),
             }
         })
         .collect()
@@ -277,7 +287,8 @@ pub(crate) fn parameters(spec: &Spec) -> Vec<Parameter> {
         .iter()
         .map(|(name, v)| Parameter {
             name: name.value.clone(),
-            value: v.value.clone(),
+            value: v.value.value().unwrap_or_default().to_string(),
+            secure: v.value.secure(),
         })
         .collect()
 }

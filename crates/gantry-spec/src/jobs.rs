@@ -49,6 +49,8 @@ pub struct Job {
     /// Times a run that could not start is retried (0 to 185). Default 2;
     /// what still fails goes to the job's dead-letter queue.
     pub retries: Option<Sp<u32>>,
+    /// `xray`: the X-Ray daemon sidecar, as for a service.
+    pub tracing: Option<Sp<crate::types::Tracing>>,
 }
 
 /// The events a job runs on: every listed field must match.
@@ -76,6 +78,7 @@ impl Job {
             exec: None,
             log_retention: self.log_retention.clone(),
             scaling: None,
+            tracing: self.tracing.clone(),
         }
     }
 }

@@ -140,6 +140,11 @@ fn syntax_problem(e: &serde_saphyr::Error, p: &mut Problems) {
                     "invalid `uses` entry: expected a name or `{name: NAME, access: read}`".to_string(),
                     Some("write `- db` or `- {name: pdfs, access: read}`; `access` is `read` or `read-write`".to_string()),
                 )
+            } else if text.contains("did not match any variant of untagged enum ParameterValue") {
+                (
+                    "invalid parameter: expected a value or `{secure: true}`".to_string(),
+                    Some("write `NAME: value` for a plain parameter, or `NAME: {secure: true}` for a SecureString set with `gantry secret set NAME`".to_string()),
+                )
             } else if text.contains("expected mapping") {
                 (
                     "wrong type: expected a mapping of `key: value` entries".to_string(),

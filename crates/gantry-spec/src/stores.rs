@@ -425,22 +425,75 @@ pub(crate) fn check_view(spec: &Spec, p: &mut Problems) {
             }
         }
     }
+    for v in spec.volumes.values().flatten() {
+        if let Some(d) = &v.infrequent_access_after {
+            if !EFS_IA_DAYS.contains(&d.value) {
+                p.push(
+                    d.pos,
+                    format!("invalid infrequent_access_after {}", d.value),
+                    format!(
+                        "EFS moves files to Infrequent Access after one of {} days",
+                        EFS_IA_DAYS
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
     for s in spec.secrets.values().flatten() {
         range(p, "generated secret length", &s.generate, 8, 4096);
     }
     for v in spec.parameters.values() {
-        if !reserved(p, v) && (v.is_empty() || v.len() > 4096) {
-            p.push(
-                v.pos,
-                "invalid parameter value",
-                "SSM parameter values are 1 to 4096 characters; secrets go in `secrets:`"
-                    .to_string(),
-            );
-        }
+        check_parameter(v, p);
     }
     crate::messaging::check_view(spec, p);
     check_uses(spec, p);
 }
+
+/// A parameter's value: a plain one of 1 to 4096 characters, or a
+/// SecureString whose value stays out of the spec.
+fn check_parameter(v: &Sp<crate::types::ParameterValue>, p: &mut Problems) {
+    let secure = v.value.secure();
+    match (secure, v.value.value()) {
+        (true, Some(_)) => p.push(
+            v.pos,
+            "a secure parameter's value may not be written in the spec",
+            "remove `value` and set it with `gantry secret set NAME` (reads stdin) after `gantry up`"
+                .to_string(),
+        ),
+        (false, None) => p.push(
+            v.pos,
+            "parameter without a value",
+            "write `NAME: value`, or `NAME: {secure: true}` for a SecureString set with `gantry secret set NAME`"
+                .to_string(),
+        ),
+        (false, Some(val)) => {
+            if looks_like_reference(val) {
+                p.push(
+                    v.pos,
+                    format!("`${{ref:` is reserved: `{val}`"),
+                    "Gantry uses `${ref:...}` internally for references between resources; remove it"
+                        .to_string(),
+                );
+            } else if val.is_empty() || val.len() > 4096 {
+                p.push(
+                    v.pos,
+                    "invalid parameter value",
+                    "SSM parameter values are 1 to 4096 characters; secret values go in `{secure: true}` parameters or `secrets:`"
+                        .to_string(),
+                );
+            }
+        }
+        (true, None) => {}
+    }
+}
+
+/// The days after which EFS may move a file to Infrequent Access (AWS's
+/// `TransitionToIA` enumeration).
+pub const EFS_IA_DAYS: &[u32] = &[1, 7, 14, 30, 60, 90, 180, 270, 365];
 
 fn check_buckets(spec: &Spec, p: &mut Problems) {
     for b in spec.buckets.values().flatten() {
@@ -620,6 +673,7 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
             }
         }
         for (cname, c) in &svc.containers {
+            check_env_files(spec, cname, c, p);
             let mut paths: BTreeMap<&str, Pos> = BTreeMap::new();
             for (vol, path) in &c.mounts {
                 if !spec.volumes.contains_key(&vol.value) {
@@ -682,6 +736,41 @@ fn check_uses(spec: &Spec, p: &mut Problems) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A container's environment files: objects of the stack's own buckets,
+/// with the `.env` name ECS requires and no IAM wildcard in the key (the
+/// execution role is allowed exactly these objects).
+fn check_env_files(spec: &Spec, cname: &Sp<String>, c: &crate::types::Container, p: &mut Problems) {
+    for f in &c.env_files {
+        if !spec.buckets.contains_key(&f.bucket.value) {
+            let names: Vec<&str> = spec.buckets.keys().map(|k| k.as_str()).collect();
+            p.push(
+                f.bucket.pos,
+                format!(
+                    "container `{}` reads an environment file from unknown bucket `{}`",
+                    cname.value, f.bucket.value
+                ),
+                choice_hint(&f.bucket, "buckets", &names),
+            );
+        }
+        let key = &f.key;
+        if reserved(p, key) {
+            continue;
+        }
+        if !key.ends_with(".env")
+            || key.starts_with('/')
+            || key.len() > 1024
+            || key.contains(['*', '?', '$'])
+        {
+            p.push(
+                key.pos,
+                format!("invalid environment file key `{}`", key.value),
+                "write the object's key without a leading `/` or wildcards, ending in `.env` (ECS requires it), like `config/app.env`"
+                    .to_string(),
+            );
         }
     }
 }

@@ -49,9 +49,11 @@ pub struct Spec {
     /// or set with `gantry secret set NAME` (stdin); never written here.
     #[serde(default)]
     pub secrets: BTreeMap<Sp<String>, Option<SecretSpec>>,
-    /// Plain (non-secret) SSM parameters: name → value.
+    /// SSM parameters: name → value (a plain `String`), or `{secure:
+    /// true}` for a `SecureString` encrypted with the stack key whose value
+    /// is set with `gantry secret set NAME` (stdin), never written here.
     #[serde(default)]
-    pub parameters: BTreeMap<Sp<String>, Sp<String>>,
+    pub parameters: BTreeMap<Sp<String>, Sp<ParameterValue>>,
     /// SQS queues by name: encrypted with the stack key, each with a
     /// dead-letter queue. `uses: [NAME]` injects `NAME_QUEUE_URL`.
     #[serde(default)]
@@ -485,6 +487,12 @@ pub struct Table {
 pub struct Bucket {
     /// Default true.
     pub versioning: Option<Sp<bool>>,
+    /// Anyone may read its objects (static assets): a bucket policy
+    /// allowing `s3:GetObject` on its objects to everyone (never list or
+    /// write), and the bucket's Block Public Access relaxed for policies
+    /// only. Encrypted with S3's own key (anonymous readers cannot use a
+    /// KMS key). Default false; `plan` warns.
+    pub public: Option<Sp<bool>>,
     #[serde(default)]
     pub lifecycle: Vec<Lifecycle>,
     #[serde(default)]
@@ -530,6 +538,50 @@ pub struct Volume {
     pub path: Option<Sp<String>>,
     /// Octal permissions of that directory when created. Default `0750`.
     pub permissions: Option<Sp<String>>,
+    /// Days without access after which a file moves to Infrequent Access
+    /// storage (1, 7, 14, 30, 60, 90, 180, 270 or 365); its first access
+    /// moves it back. Default: never.
+    pub infrequent_access_after: Option<Sp<u32>>,
+}
+
+/// An SSM parameter's value: a plain string, or `{secure: true}`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ParameterValue {
+    Plain(String),
+    Detailed(ParameterSpec),
+}
+
+/// An SSM parameter written as a mapping.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// A `SecureString` encrypted with the stack key, injected as an ECS
+    /// secret. Its value is never in the spec: set it with `gantry secret
+    /// set NAME` (stdin); until then it holds a random placeholder.
+    pub secure: Option<bool>,
+    /// The value of a plain (`secure: false`) parameter.
+    pub value: Option<String>,
+}
+
+impl ParameterValue {
+    /// Whether it is a `SecureString`.
+    pub fn secure(&self) -> bool {
+        matches!(
+            self,
+            ParameterValue::Detailed(ParameterSpec {
+                secure: Some(true),
+                ..
+            })
+        )
+    }
+    /// The plain value written in the spec, if any.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            ParameterValue::Plain(v) => Some(v),
+            ParameterValue::Detailed(d) => d.value.as_deref(),
+        }
+    }
 }
 
 /// An application secret.
@@ -680,7 +732,32 @@ pub struct Service {
     /// memory or requests per target, and schedules. With it, the running
     /// count is the scaler's (`desired_count` is only the first one).
     pub scaling: Option<Sp<Scaling>>,
+    /// `xray`: an X-Ray daemon sidecar in the task (its cpu and memory
+    /// taken from the task's; a container named `xray-daemon` stands for
+    /// it), the task role allowed to send traces, and
+    /// `AWS_XRAY_DAEMON_ADDRESS` in every container. Default: none.
+    pub tracing: Option<Sp<Tracing>>,
 }
+
+/// Distributed tracing of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tracing {
+    /// AWS X-Ray, through the X-Ray daemon as a sidecar.
+    Xray,
+}
+
+/// CPU units the X-Ray daemon sidecar reserves out of the task's.
+pub const XRAY_DAEMON_CPU: u32 = 32;
+/// MiB the X-Ray daemon sidecar reserves out of the task's.
+pub const XRAY_DAEMON_MEMORY: u32 = 64;
+/// The sidecar's container name. A traced task's container of that name
+/// (an image copied into private ECR, for `egress: endpoints`) stands for
+/// Gantry's sidecar.
+pub const XRAY_DAEMON_NAME: &str = "xray-daemon";
+/// The X-Ray daemon's image, pinned (a moving tag would change the task
+/// under a running service).
+pub const XRAY_DAEMON_IMAGE: &str = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";
 
 /// Autoscaling of a service's task count.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -868,6 +945,22 @@ pub struct Container {
     /// The volume must be in the service's `uses`.
     #[serde(default)]
     pub mounts: BTreeMap<Sp<String>, Sp<String>>,
+    /// Files of variables (`KEY=value` lines, `.env`) in one of the
+    /// stack's buckets, loaded at start (ECS `environmentFiles`): `{bucket:
+    /// NAME, key: config/app.env}`. The execution role may read exactly
+    /// these objects.
+    #[serde(default)]
+    pub env_files: Vec<EnvFile>,
+}
+
+/// An environment file: an S3 object of one of the stack's buckets.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvFile {
+    /// A bucket under `buckets:`.
+    pub bucket: Sp<String>,
+    /// The object's key, ending in `.env`.
+    pub key: Sp<String>,
 }
 
 /// A static single-page app behind CloudFront.

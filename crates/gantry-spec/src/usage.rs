@@ -107,6 +107,8 @@ usage_fields! {
     email_thousands: 10.0,
     /// Monthly active users of each user pool. Default 1000.
     auth_mau: 1000.0,
+    /// Millions of traces each task with `tracing: xray` records. Default 1.
+    xray_traces_millions: 1.0,
 }
 
 /// Every figure is a finite, non-negative quantity.

@@ -363,6 +363,15 @@ fn check_pullable(spec: &Spec, svc: &Service, p: &mut Problems) {
             );
         }
     }
+    if let Some(t) = &svc.tracing {
+        if !svc.containers.contains_key(crate::types::XRAY_DAEMON_NAME) {
+            p.push(
+                t.pos,
+                format!("the X-Ray daemon's image (ECR Public) cannot be pulled with `egress: {}` (line {})", egress.value.as_str(), egress.pos.line),
+                format!("copy `{}` into this account's ECR and add it as a container named `{}` (it then stands for Gantry's sidecar), or use `egress: nat`", crate::types::XRAY_DAEMON_IMAGE, crate::types::XRAY_DAEMON_NAME),
+            );
+        }
+    }
 }
 
 fn check_reserved(p: &mut Problems, s: &Sp<String>) {
@@ -406,8 +415,24 @@ fn check_service(sname: &Sp<String>, svc: &Service, p: &mut Problems) {
 
     let mut ports: BTreeMap<u32, &str> = BTreeMap::new();
     let (mut mem_sum, mut mem_unset, mut cpu_sum) = (0u64, 0u64, 0u64);
+    // Gantry's X-Ray sidecar reserves its share out of the task's (a
+    // container of the spec named `xray-daemon` stands in for it).
+    if svc.tracing.is_some() && !svc.containers.contains_key(crate::types::XRAY_DAEMON_NAME) {
+        mem_sum += u64::from(crate::types::XRAY_DAEMON_MEMORY);
+        cpu_sum += u64::from(crate::types::XRAY_DAEMON_CPU);
+    }
     for (cname, c) in &svc.containers {
         check_container(cname, c, p);
+        if svc.tracing.is_some()
+            && cname.value != crate::types::XRAY_DAEMON_NAME
+            && c.port.as_ref().is_some_and(|p| p.value == 2000)
+        {
+            p.push(
+                c.port.as_ref().map_or(cname.pos, |p| p.pos),
+                "port 2000 is the X-Ray daemon's with `tracing: xray`",
+                "use another port".to_string(),
+            );
+        }
         if let Some(port) = &c.port {
             match ports.get(&port.value) {
                 Some(other) => p.push(

@@ -516,3 +516,135 @@ fn unknown_names_suggest_services() {
     let p = one(&text, 8, 12, "uses unknown store `wroker`");
     assert!(hint(&p).contains("worker"), "{p}");
 }
+
+// ---- issue 10 items 6-8: tracing, secure parameters, storage options ----
+
+#[test]
+fn the_new_options_parse() {
+    let text = BASE
+        .replace("  pdfs:\n", "  pdfs:\n  assets: {public: true}\n")
+        .replace(
+            "  uploads: {uid: 1000, gid: 1000}",
+            "  uploads: {uid: 1000, gid: 1000, infrequent_access_after: 30}",
+        )
+        .replace("  mode: fast\n", "  mode: fast\n  key: {secure: true}\n  plain: {value: x}\n")
+        .replace("  web:\n", "  web:\n    tracing: xray\n")
+        .replace(
+            "        mounts: {uploads: /data}\n",
+            "        mounts: {uploads: /data}\n        env_files: [{bucket: pdfs, key: app/web.env}]\n",
+        );
+    let spec = parse_str("gantry.yaml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(spec.parameters.values().any(|v| v.value.secure()));
+    assert!(
+        spec.buckets["assets"]
+            .as_ref()
+            .unwrap()
+            .public
+            .as_ref()
+            .unwrap()
+            .value
+    );
+}
+
+#[test]
+fn infrequent_access_after_is_one_of_awss_days() {
+    let text = BASE.replace(
+        "  uploads: {uid: 1000, gid: 1000}",
+        "  uploads: {uid: 1000, gid: 1000, infrequent_access_after: 45}",
+    );
+    let p = one(&text, 14, 60, "invalid infrequent_access_after 45");
+    assert!(
+        hint(&p).contains("1, 7, 14, 30, 60, 90, 180, 270, 365"),
+        "{p}"
+    );
+}
+
+#[test]
+fn env_files_name_a_bucket_of_the_stack() {
+    let text = BASE.replace(
+        "        mounts: {uploads: /data}\n",
+        "        mounts: {uploads: /data}\n        env_files:\n          - {bucket: pfds, key: app.env}\n",
+    );
+    let p = one(&text, 30, 22, "unknown bucket `pfds`");
+    assert!(hint(&p).contains("pdfs"), "{p}");
+}
+
+#[test]
+fn env_file_keys_end_in_env_without_wildcards() {
+    for key in ["app.txt", "/app.env", "conf/*.env"] {
+        let text = BASE.replace(
+            "        mounts: {uploads: /data}\n",
+            &format!("        mounts: {{uploads: /data}}\n        env_files:\n          - {{bucket: pdfs, key: \"{key}\"}}\n"),
+        );
+        let p = one(&text, 30, 33, "invalid environment file key");
+        assert!(hint(&p).contains(".env"), "{p}");
+    }
+}
+
+#[test]
+fn a_secure_parameters_value_stays_out_of_the_spec() {
+    let text = BASE.replace(
+        "  mode: fast\n",
+        "  mode: fast\n  key: {secure: true, value: hunter2}\n",
+    );
+    let p = one(&text, 20, 8, "secure parameter's value may not be written");
+    assert!(hint(&p).contains("gantry secret set"), "{p}");
+    // A mapping without a value is not a plain parameter either.
+    let text = BASE.replace("  mode: fast\n", "  mode: fast\n  key: {secure: false}\n");
+    one(&text, 20, 8, "parameter without a value");
+    let text = BASE.replace("  mode: fast\n", "  mode: fast\n  key: {secret: true}\n");
+    let ps = problems(&text);
+    assert!(
+        ps.iter()
+            .any(|p| p.message.contains("expected a value or `{secure: true}`")),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn tracing_takes_its_share_and_its_name() {
+    // 512 MiB: two containers of 240 leave no room for the 64 MiB daemon.
+    let text = BASE
+        .replace("  web:\n", "  web:\n    tracing: xray\n")
+        .replace(
+            "        image: nginx:1.27\n",
+            "        image: nginx:1.27\n        memory: 480\n",
+        );
+    let p = one(&text, 21, 3, "container memory exceeds task memory");
+    assert!(p.message.contains("544 MiB"), "{p}");
+    // Without NAT, ECR Public's daemon cannot be pulled: say so, unless a
+    // container of a private ECR image stands for it.
+    let endpoints = BASE
+        .replace(
+            "region: us-east-1\n",
+            "region: us-east-1\nnetwork: {egress: endpoints}\n",
+        )
+        .replace(
+            "        image: nginx:1.27\n",
+            "        image: 1234567890.dkr.ecr.us-east-1.amazonaws.com/web:1\n",
+        )
+        .replace("  web:\n", "  web:\n    tracing: xray\n");
+    let p = one(
+        &endpoints,
+        23,
+        14,
+        "X-Ray daemon's image (ECR Public) cannot be pulled",
+    );
+    assert!(hint(&p).contains("container named `xray-daemon`"), "{p}");
+    let own = endpoints.replace(
+        "        mounts: {uploads: /data}\n",
+        "        mounts: {uploads: /data}\n      xray-daemon:\n        image: 1234567890.dkr.ecr.us-east-1.amazonaws.com/xray:3.3.14\n        essential: false\n",
+    );
+    parse_str("gantry.yaml", &own).unwrap_or_else(|e| panic!("{e:?}"));
+    let text = BASE
+        .replace("  web:\n", "  web:\n    tracing: xray\n")
+        .replace("port: 8080", "port: 2000");
+    one(&text, 27, 15, "port 2000 is the X-Ray daemon's");
+    let text = BASE.replace("  web:\n", "  web:\n    tracing: jaeger\n");
+    let ps = problems(&text);
+    assert!(
+        ps.iter()
+            .any(|p| p.message.contains("unknown value `jaeger`")),
+        "{ps:#?}"
+    );
+}

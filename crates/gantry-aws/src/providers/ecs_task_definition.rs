@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use aws_sdk_ecs::types::{
     Compatibility, ContainerCondition, ContainerDefinition as AwsContainer,
     ContainerDependency as AwsDependency, CpuArchitecture, EfsAuthorizationConfig,
+    EnvironmentFile as AwsEnvironmentFile, EnvironmentFileType,
     EfsAuthorizationConfigIam, EfsTransitEncryption, EfsVolumeConfiguration,
     HealthCheck as AwsHealthCheck, KeyValuePair, LogConfiguration, LogDriver,
     MountPoint as AwsMountPoint, NetworkMode, OsFamily, PortMapping as AwsPortMapping,
@@ -18,7 +19,7 @@ use aws_sdk_ecs::types::{
 };
 use gantry_core::kinds::{
     ContainerDefinition, ContainerDependency, ContainerHealthCheck, EcsTaskDefinition,
-    EfsVolume, MountPoint, PortMapping, SecretRef,
+    EfsVolume, EnvironmentFile, MountPoint, PortMapping, SecretRef,
 };
 use crate::shape::*;
 use gantry_core::*;
@@ -123,7 +124,36 @@ fn container(c: &ContainerDefinition) -> Result<AwsContainer, ProviderError> {
         .readonly_root_filesystem(c.readonly_root_filesystem)
         .log_configuration(logs)
         .set_depends_on((!depends_on.is_empty()).then_some(depends_on))
+        .set_environment_files(
+            (!c.environment_files.is_empty())
+                .then(|| {
+                    c.environment_files
+                        .iter()
+                        .map(|f| {
+                            AwsEnvironmentFile::builder()
+                                .value(f.arn())
+                                .r#type(EnvironmentFileType::S3)
+                                .build()
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()
+                .map_err(build_err)?,
+        )
         .build())
+}
+
+/// An environment file's object ARN (`arn:aws:s3:::BUCKET/KEY`) as the
+/// bucket's ARN and the key.
+fn env_file_of(arn: &str) -> EnvironmentFile {
+    let (bucket_arn, key) = match arn.split_once(":::") {
+        Some((head, rest)) => match rest.split_once('/') {
+            Some((bucket, key)) => (format!("{head}:::{bucket}"), key.to_string()),
+            None => (arn.to_string(), String::new()),
+        },
+        None => (arn.to_string(), String::new()),
+    };
+    EnvironmentFile { bucket_arn, key }
 }
 
 /// Splits an ECS `valueFrom` back into the ARN and the JSON key: a Secrets
@@ -243,6 +273,11 @@ fn container_of(c: &AwsContainer) -> ContainerDefinition {
                 container_name: d.container_name().to_string(),
                 condition: d.condition().as_str().to_string(),
             })
+            .collect(),
+        environment_files: c
+            .environment_files()
+            .iter()
+            .map(|f| env_file_of(f.value()))
             .collect(),
     }
 }
@@ -624,7 +659,10 @@ mod tests {
             "log_group": "/gantry/app",
             "log_region": "eu-west-1",
             "log_stream_prefix": "app",
-            "depends_on": [{"container_name": "agent", "condition": "HEALTHY"}]
+            "depends_on": [{"container_name": "agent", "condition": "HEALTHY"}],
+            "environment_files": [
+                {"bucket_arn": "arn:aws:s3:::app-dev-config-0123456789ab", "key": "web/app.env"}
+            ]
         }))
         .unwrap();
         assert_eq!(container_of(&container(&c).unwrap()), c);

@@ -2,13 +2,16 @@
 //! is the file system id; outputs add `arn`. The creation token comes from
 //! the journal's intent, so a retried create returns the same file system.
 //! The name (tag) and throughput mode change in place (`UpdateFileSystem`,
-//! not implemented by the emulator).
+//! not implemented by the emulator), and so does the lifecycle (moving
+//! files to Infrequent Access and back), which read gets back from
+//! `DescribeLifecycleConfiguration`.
 
 use crate::context::AwsContext;
 use crate::util::*;
 use async_trait::async_trait;
 use aws_sdk_efs::types::{
-    FileSystemDescription, LifeCycleState, PerformanceMode, Tag, ThroughputMode,
+    FileSystemDescription, LifeCycleState, LifecyclePolicy, PerformanceMode, Tag,
+    ThroughputMode, TransitionToIaRules, TransitionToPrimaryStorageClassRules,
 };
 use gantry_core::kinds::EfsFileSystem;
 use crate::shape::*;
@@ -77,6 +80,60 @@ impl Provider {
             },
         )
         .await
+    }
+
+    /// Sets the lifecycle policies (none clears them): each transition is a
+    /// policy of its own, as the API requires.
+    async fn put_lifecycle(&self, id: &str, p: &EfsFileSystem) -> Result<(), ProviderError> {
+        let mut policies = Vec::new();
+        if let Some(ia) = &p.transition_to_ia {
+            policies.push(
+                LifecyclePolicy::builder()
+                    .transition_to_ia(TransitionToIaRules::from(ia.as_str()))
+                    .build(),
+            );
+        }
+        if let Some(back) = &p.transition_to_primary_storage_class {
+            policies.push(
+                LifecyclePolicy::builder()
+                    .transition_to_primary_storage_class(
+                        TransitionToPrimaryStorageClassRules::from(back.as_str()),
+                    )
+                    .build(),
+            );
+        }
+        self.ctx
+            .efs()
+            .put_lifecycle_configuration()
+            .file_system_id(id)
+            .set_lifecycle_policies(Some(policies))
+            .send()
+            .await
+            .map_err(Self::err)?;
+        Ok(())
+    }
+
+    /// The transitions to IA and back, as set.
+    async fn lifecycle(&self, id: &str) -> Result<(Option<String>, Option<String>), ProviderError> {
+        let out = self
+            .ctx
+            .efs()
+            .describe_lifecycle_configuration()
+            .file_system_id(id)
+            .send()
+            .await
+            .map_err(Self::err)?;
+        let policies = out.lifecycle_policies();
+        Ok((
+            policies
+                .iter()
+                .find_map(|p| p.transition_to_ia())
+                .map(|r| r.as_str().to_string()),
+            policies
+                .iter()
+                .find_map(|p| p.transition_to_primary_storage_class())
+                .map(|r| r.as_str().to_string()),
+        ))
     }
 
     /// Every live file system with its tags (for `find` and the inventory).
@@ -149,6 +206,9 @@ impl AwsKind for Provider {
             }
         };
         let f = self.wait_available(&id).await?;
+        if p.transition_to_ia.is_some() || p.transition_to_primary_storage_class.is_some() {
+            self.put_lifecycle(&id, p).await?;
+        }
         Ok(applied(&f))
     }
 
@@ -180,11 +240,15 @@ impl AwsKind for Provider {
                     String::new()
                 }
             };
+            let (transition_to_ia, transition_to_primary_storage_class) =
+                self.lifecycle(&id).await?;
             let props = EfsFileSystem {
                 name,
                 kms_key_id,
                 performance_mode: f.performance_mode().as_str().to_string(),
                 throughput_mode,
+                transition_to_ia,
+                transition_to_primary_storage_class,
             };
             Ok(Some(Seen { id: id.clone(), props, unread: unread.to_vec(), outputs: applied(&f).outputs }))
         })
@@ -213,6 +277,11 @@ impl AwsKind for Provider {
                 .await
                 .map_err(Self::err)?;
             self.wait_available(req.id).await?;
+        }
+        if old.transition_to_ia != new.transition_to_ia
+            || old.transition_to_primary_storage_class != new.transition_to_primary_storage_class
+        {
+            self.put_lifecycle(req.id, new).await?;
         }
         let f = self
             .describe(req.id)

@@ -1,7 +1,10 @@
 //! `s3_bucket`: a private S3 bucket. Every bucket gets all four public
 //! access blocks, bucket-owner-enforced ownership (no ACLs), SSE-KMS with
 //! the stack's key and a bucket key, and versioning as asked; lifecycle and
-//! CORS rules are optional.
+//! CORS rules are optional. A public bucket (`public_policy`) has the two
+//! policy blocks off so its public-read policy can apply; the two ACL
+//! blocks stay on, and the account's own setting is never touched. Read
+//! gets the block back for public (and not yet recorded) buckets only.
 //!
 //! Bucket names are global, so the name is `bucket_prefix` + `-` + a
 //! 12-hex-digit suffix derived from the journal's intent token: unique per
@@ -134,6 +137,46 @@ impl Provider {
             .await
             .map_err(Self::err)?;
         Ok(())
+    }
+
+    /// Blocks public ACLs always, and public policies unless the bucket is
+    /// public (`public_policy`).
+    async fn put_public_access_block(&self, name: &str, public_policy: bool) -> Result<(), ProviderError> {
+        self.ctx
+            .s3()
+            .put_public_access_block()
+            .bucket(name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(true)
+                    .ignore_public_acls(true)
+                    .block_public_policy(!public_policy)
+                    .restrict_public_buckets(!public_policy)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(Self::err)?;
+        Ok(())
+    }
+
+    /// Whether the bucket's Block Public Access lets public policies
+    /// through (either policy block off); a bucket without the setting
+    /// (made outside Gantry) reads as open.
+    async fn public_policy(&self, name: &str) -> Result<bool, ProviderError> {
+        match self.ctx.s3().get_public_access_block().bucket(name).send().await {
+            Ok(o) => Ok(o.public_access_block_configuration().is_some_and(|c| {
+                c.block_public_policy() != Some(true) || c.restrict_public_buckets() != Some(true)
+            })),
+            Err(e) => {
+                let e = Self::err(e);
+                if e.code.as_deref() == Some("NoSuchPublicAccessBlockConfiguration") {
+                    Ok(true)
+                } else {
+                    Err(e)
+                }
+            }
+        }
     }
 
     async fn put_versioning(&self, name: &str, on: bool) -> Result<(), ProviderError> {
@@ -328,7 +371,7 @@ impl Provider {
                 return Err(e);
             }
         };
-        let (enc, lifecycle, cors) = futures::try_join!(
+        let (enc, lifecycle, cors, public_policy) = futures::try_join!(
             async {
                 match s3.get_bucket_encryption().bucket(name).send().await {
                     Ok(o) => Ok(o
@@ -414,6 +457,18 @@ impl Provider {
                         }
                     }
                 }
+            },
+            async {
+                // Read back where it can differ from the all-blocked
+                // default Gantry sets at create: a public bucket, or one
+                // not recorded yet (adopted). A private bucket's block is
+                // not re-read, which keeps a no-op plan near one call per
+                // resource.
+                if rec.is_none_or(|r| r.public_policy) {
+                    self.public_policy(name).await
+                } else {
+                    Ok(false)
+                }
             }
         )?;
         let mut unread = vec!["force_destroy"];
@@ -437,6 +492,7 @@ impl Provider {
             lifecycle_rules: lifecycle,
             cors_rules: cors,
             force_destroy: false,
+            public_policy,
         };
         if rec.is_none() {
             unread.push("bucket_prefix");
@@ -495,19 +551,7 @@ impl AwsKind for Provider {
             .send()
             .await
             .map_err(Self::err)?;
-        s3.put_public_access_block()
-            .bucket(&name)
-            .public_access_block_configuration(
-                PublicAccessBlockConfiguration::builder()
-                    .block_public_acls(true)
-                    .ignore_public_acls(true)
-                    .block_public_policy(true)
-                    .restrict_public_buckets(true)
-                    .build(),
-            )
-            .send()
-            .await
-            .map_err(Self::err)?;
+        self.put_public_access_block(&name, p.public_policy).await?;
         s3.put_bucket_ownership_controls()
             .bucket(&name)
             .ownership_controls(
@@ -567,6 +611,9 @@ impl AwsKind for Provider {
         }
         if old.cors_rules != new.cors_rules {
             self.put_cors(req.id, &new.cors_rules).await?;
+        }
+        if old.public_policy != new.public_policy {
+            self.put_public_access_block(req.id, new.public_policy).await?;
         }
         // `force_destroy` only matters at delete.
         Ok(self.applied(req.id))

@@ -1,12 +1,14 @@
-//! `s3_bucket_policy`: the policy of a bucket CloudFront serves. Gantry
-//! renders the whole document (two statements with fixed `Sid`s: CloudFront
-//! read through Origin Access Control, scoped by `AWS:SourceArn` to the
-//! named distributions, and a deny of plain-HTTP requests), so read parses
-//! both back out by the `Sid`s it owns: a missing TLS statement reads as
-//! `deny_insecure_transport: false`, a missing CloudFront statement as no
-//! distribution, and update puts Gantry's document back. The id
-//! is the bucket name. Bucket policies carry no tags: find adopts a policy
-//! whose CloudFront statement Gantry wrote.
+//! `s3_bucket_policy`: the policy of a bucket CloudFront serves, or of a
+//! public bucket. Gantry renders the whole document (statements with fixed
+//! `Sid`s: CloudFront read through Origin Access Control, scoped by
+//! `AWS:SourceArn` to the named distributions; public read of the objects
+//! (`s3:GetObject` to `*`, never list or write); and a deny of plain-HTTP
+//! requests), so read parses them back out by the `Sid`s it owns: a missing
+//! TLS statement reads as `deny_insecure_transport: false`, a missing
+//! CloudFront statement as no distribution, a missing public statement as
+//! not public, and update puts Gantry's document back. The id is the
+//! bucket name. Bucket policies carry no tags: find adopts a policy with a
+//! read statement Gantry wrote.
 
 use crate::context::AwsContext;
 use crate::util::*;
@@ -19,6 +21,7 @@ use serde_json::{json, Value};
 const NOT_FOUND: &[&str] = &["NoSuchBucket", "NoSuchBucketPolicy"];
 const CLOUDFRONT_SID: &str = "GantryCloudFrontRead";
 const TLS_SID: &str = "GantryDenyInsecureTransport";
+const PUBLIC_SID: &str = "GantryPublicRead";
 
 pub(crate) struct Provider {
     ctx: AwsContext,
@@ -35,14 +38,27 @@ fn applied(bucket: &str) -> Applied {
 pub(crate) fn document(p: &S3BucketPolicy) -> Value {
     let mut arns = p.cloudfront_distribution_arns.clone();
     arns.sort();
-    let mut statements = vec![json!({
+    let mut statements = Vec::new();
+    if !arns.is_empty() {
+        statements.push(json!({
                 "Sid": CLOUDFRONT_SID,
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudfront.amazonaws.com"},
                 "Action": "s3:GetObject",
                 "Resource": format!("{}/*", p.bucket_arn),
                 "Condition": {"StringEquals": {"AWS:SourceArn": arns}},
-    })];
+        }));
+    }
+    if p.public_read {
+        // Objects only: no `s3:ListBucket`, no write.
+        statements.push(json!({
+                "Sid": PUBLIC_SID,
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": format!("{}/*", p.bucket_arn),
+        }));
+    }
     if p.deny_insecure_transport {
         statements.push(json!({
                 "Sid": TLS_SID,
@@ -69,25 +85,37 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 /// What of `doc` Gantry recognises: the distributions of its CloudFront
-/// statement (`None` when that statement is missing) and whether the TLS
-/// deny is intact.
-fn parse_document(doc: &Value) -> Option<(Vec<String>, bool)> {
+/// statement, whether its public read statement is there (`None` when
+/// neither is), and whether the TLS deny is intact.
+fn parse_document(doc: &Value) -> Option<(Vec<String>, bool, bool)> {
     let statements = doc.get("Statement")?.as_array()?;
     fn sid(s: &Value) -> Option<&str> {
         s.get("Sid").and_then(Value::as_str)
     }
-    let cf = statements.iter().find(|s| sid(s) == Some(CLOUDFRONT_SID))?;
-    let arns = strings(
-        cf.pointer("/Condition/StringEquals/AWS:SourceArn")
-            .or_else(|| cf.pointer("/Condition/StringEquals/aws:SourceArn")),
-    );
+    let cf = statements.iter().find(|s| sid(s) == Some(CLOUDFRONT_SID));
+    // Public read as Gantry writes it: objects only, GetObject only.
+    let public = statements.iter().any(|s| {
+        sid(s) == Some(PUBLIC_SID)
+            && s.get("Effect").and_then(Value::as_str) == Some("Allow")
+            && strings(s.get("Action")) == ["s3:GetObject"]
+            && strings(s.get("Resource")).iter().all(|r| r.ends_with("/*"))
+    });
+    if cf.is_none() && !public {
+        return None;
+    }
+    let arns = cf.map_or_else(Vec::new, |cf| {
+        strings(
+            cf.pointer("/Condition/StringEquals/AWS:SourceArn")
+                .or_else(|| cf.pointer("/Condition/StringEquals/aws:SourceArn")),
+        )
+    });
     let tls = statements.iter().any(|s| {
         sid(s) == Some(TLS_SID)
             && s.get("Effect").and_then(Value::as_str) == Some("Deny")
             && s.pointer("/Condition/Bool/aws:SecureTransport")
                 .is_some_and(|v| v.as_str() == Some("false") || v.as_bool() == Some(false))
     });
-    Some((arns, tls))
+    Some((arns, public, tls))
 }
 
 impl Provider {
@@ -140,7 +168,7 @@ impl AwsKind for Provider {
             let bucket_arn = format!("arn:aws:s3:::{}", &id);
             // A document Gantry no longer recognises (its statements edited
             // away) reads as granting no distribution, so the plan puts it back.
-            let (arns, tls) = parse_document(&doc).unwrap_or_default();
+            let (arns, public_read, tls) = parse_document(&doc).unwrap_or_default();
             let arns = order_like(
                 arns,
                 rec.as_ref()
@@ -152,6 +180,7 @@ impl AwsKind for Provider {
                 bucket_arn,
                 cloudfront_distribution_arns: arns,
                 deny_insecure_transport: tls,
+                public_read,
             };
             Ok(Some(Seen::new(id.clone(), p, applied(&id).outputs)))
         })
@@ -199,11 +228,12 @@ mod tests {
             bucket_arn: "arn:aws:s3:::b".into(),
             cloudfront_distribution_arns: vec!["arn:aws:cloudfront::1:distribution/E1".into()],
             deny_insecure_transport: true,
+            public_read: false,
         };
         let doc = document(&p);
         assert_eq!(
             parse_document(&doc),
-            Some((p.cloudfront_distribution_arns.clone(), true))
+            Some((p.cloudfront_distribution_arns.clone(), false, true))
         );
         assert_eq!(
             doc.pointer("/Statement/0/Resource").and_then(Value::as_str),
@@ -218,8 +248,31 @@ mod tests {
             bucket_arn: "arn:aws:s3:::b".into(),
             cloudfront_distribution_arns: vec!["x".into()],
             deny_insecure_transport: true,
+            public_read: false,
         });
         doc["Statement"].as_array_mut().unwrap().pop();
-        assert_eq!(parse_document(&doc), Some((vec!["x".to_string()], false)));
+        assert_eq!(parse_document(&doc), Some((vec!["x".to_string()], false, false)));
+    }
+
+    #[test]
+    fn public_read_is_objects_only_and_round_trips() {
+        let p = S3BucketPolicy {
+            bucket: "b".into(),
+            bucket_arn: "arn:aws:s3:::b".into(),
+            cloudfront_distribution_arns: Vec::new(),
+            deny_insecure_transport: true,
+            public_read: true,
+        };
+        let doc = document(&p);
+        let statements = doc["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "no CloudFront statement without distributions");
+        assert_eq!(statements[0]["Principal"], "*");
+        assert_eq!(statements[0]["Action"], "s3:GetObject");
+        assert_eq!(statements[0]["Resource"], "arn:aws:s3:::b/*");
+        assert_eq!(parse_document(&doc), Some((Vec::new(), true, true)));
+        // A widened statement (list or write) is not Gantry's: read as not public.
+        let mut wide = doc.clone();
+        wide["Statement"][0]["Action"] = serde_json::json!(["s3:GetObject", "s3:PutObject"]);
+        assert_eq!(parse_document(&wide), None);
     }
 }

@@ -1,6 +1,12 @@
-//! `ssm_parameter`: a plain `String` parameter in SSM Parameter Store (secret
-//! values belong in `secret`). The id is the full name; outputs add `arn` and
-//! `name`. Updates overwrite the value in place.
+//! `ssm_parameter`: a parameter in SSM Parameter Store, a plain `String` or a
+//! `SecureString` encrypted with the stack's key. The id is the full name;
+//! outputs add `arn` and `name`. Updates overwrite in place.
+//!
+//! A SecureString's value never passes through props, plans or state: it is
+//! created holding a random placeholder (SSM requires a value), replaced out
+//! of band by `gantry secret set`, and never read back: read reports the
+//! type and `KeyId` (DescribeParameters) only. An update of its description
+//! or key re-puts the current value, decrypted in memory for that call.
 
 use crate::context::AwsContext;
 use crate::util::*;
@@ -53,11 +59,12 @@ impl Provider {
             .collect())
     }
 
-    /// Descriptions (only DescribeParameters returns them), by name.
+    /// Descriptions and KMS key ids (only DescribeParameters returns them),
+    /// by name.
     async fn descriptions(
         &self,
         names: &[String],
-    ) -> Result<HashMap<String, String>, ProviderError> {
+    ) -> Result<HashMap<String, (String, String)>, ProviderError> {
         let pages = try_join_all(chunks(names, 50).map(|c| async move {
             let filter = ParameterStringFilter::builder()
                 .key("Name")
@@ -86,25 +93,59 @@ impl Provider {
         Ok(pages
             .into_iter()
             .flatten()
-            .filter_map(|m| Some((m.name?, m.description.unwrap_or_default())))
+            .filter_map(|m| {
+                Some((
+                    m.name?,
+                    (m.description.unwrap_or_default(), m.key_id.unwrap_or_default()),
+                ))
+            })
             .collect())
     }
 
-    async fn put(&self, p: &SsmParameter, tags: Option<Vec<Tag>>) -> Result<(), ProviderError> {
+    /// Puts `p` holding `value` (the plain value, or a SecureString's).
+    async fn put(
+        &self,
+        p: &SsmParameter,
+        value: &str,
+        tags: Option<Vec<Tag>>,
+    ) -> Result<(), ProviderError> {
         let overwrite = tags.is_none();
+        let kind = if p.secure {
+            ParameterType::SecureString
+        } else {
+            ParameterType::String
+        };
         self.ctx
             .ssm()
             .put_parameter()
             .name(&p.name)
-            .value(&p.value)
+            .value(value)
             .description(&p.description)
-            .r#type(ParameterType::String)
+            .r#type(kind)
+            .set_key_id((p.secure && !p.key_id.is_empty()).then(|| p.key_id.clone()))
             .set_overwrite(overwrite.then_some(true))
             .set_tags(tags)
             .send()
             .await
             .map_err(Self::err)?;
         Ok(())
+    }
+
+    /// A SecureString's current value, decrypted (kept in memory only).
+    async fn secure_value(&self, name: &str) -> Result<String, ProviderError> {
+        let out = self
+            .ctx
+            .ssm()
+            .get_parameter()
+            .name(name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(Self::err)?;
+        Ok(out
+            .parameter
+            .and_then(|p| p.value)
+            .unwrap_or_default())
     }
 
     async fn arn_of(&self, name: &str) -> Result<String, ProviderError> {
@@ -132,7 +173,13 @@ impl AwsKind for Provider {
             .into_iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
             .collect();
-        self.put(p, Some(tags)).await?;
+        // Random, so nothing guessable is ever live before `secret set`.
+        let value = if p.secure {
+            format!("unset-{}", uuid::Uuid::new_v4().simple())
+        } else {
+            p.value.clone()
+        };
+        self.put(p, &value, Some(tags)).await?;
         Ok(applied(&p.name, &self.arn_of(&p.name).await?))
     }
 
@@ -144,13 +191,28 @@ impl AwsKind for Provider {
             .filter_map(|r| {
                 let p = params.get(r.id)?;
                 let mut unread = Vec::new();
+                let secure = p.r#type() == Some(&ParameterType::SecureString);
+                let (description, key_id) = descs.get(r.id).cloned().unwrap_or_else(|| {
+                    unread.push("description");
+                    (String::new(), String::new())
+                });
+                let recorded_key = r.recorded.as_ref().map(|x| x.key_id.as_str());
                 let props = SsmParameter {
                     name: r.id.to_string(),
-                    description: descs.get(r.id).cloned().unwrap_or_else(|| {
-                        unread.push("description");
+                    description,
+                    // Without decryption a SecureString reads as its
+                    // ciphertext: never compared, never recorded.
+                    value: if secure {
                         String::new()
-                    }),
-                    value: p.value().unwrap_or_default().to_string(),
+                    } else {
+                        p.value().unwrap_or_default().to_string()
+                    },
+                    secure,
+                    key_id: if secure {
+                        kms_like(&key_id, recorded_key)
+                    } else {
+                        String::new()
+                    },
                 };
                 Some(Seen { id: r.id.to_string(), props, unread: unread.to_vec(), outputs: applied(r.id, p.arn().unwrap_or_default()).outputs })
             })
@@ -159,7 +221,12 @@ impl AwsKind for Provider {
 
     async fn update(&self, req: Update<'_, SsmParameter>) -> Result<Applied, ProviderError> {
         let new = &req.new;
-        self.put(new, None).await?;
+        let value = if new.secure {
+            self.secure_value(req.id).await?
+        } else {
+            new.value.clone()
+        };
+        self.put(new, &value, None).await?;
         Ok(applied(req.id, &self.arn_of(req.id).await?))
     }
 

@@ -1,5 +1,6 @@
 //! `gantry secret set NAME`: store a secret's value, read from stdin, in the
-//! Secrets Manager secret Gantry created for it. The value never touches the
+//! Secrets Manager secret Gantry created for it (or in a secure parameter,
+//! `parameters: {NAME: {secure: true}}`, a SecureString). The value never touches the
 //! spec, the command line, the plan or the state.
 
 use gantry_cli::cli::Global;
@@ -10,12 +11,21 @@ use std::io::{IsTerminal, Read};
 pub async fn set(g: &Global, name: &str) -> miette::Result<u8> {
     let ws = Workspace::load(g)?;
     let state = ws.read_state().map_err(ops::OpsError::from)?;
-    let address = gantry_core::Address::of(gantry_core::kinds::SECRET, name);
+    let mut address = gantry_core::Address::of(gantry_core::kinds::SECRET, name);
     if ws.graph.get(&address).is_none() {
-        return Err(miette::miette!(
-            help = "declare it under `secrets:` in the spec",
-            "the spec has no secret `{name}`"
-        ));
+        // Names are shared across stores: a secure parameter may be meant.
+        let param = gantry_core::Address::of(gantry_core::kinds::SSM_PARAMETER, name);
+        let secure = ws
+            .graph
+            .get(&param)
+            .is_some_and(|r| r.props.get("secure").and_then(|v| v.as_bool()) == Some(true));
+        if !secure {
+            return Err(miette::miette!(
+                help = "declare it under `secrets:`, or as `parameters: {name}: {{secure: true}}`, in the spec",
+                "the spec has no secret or secure parameter `{name}`"
+            ));
+        }
+        address = param;
     }
     let Some(recorded) = state.get(&address) else {
         return Err(miette::miette!(
@@ -42,9 +52,27 @@ pub async fn set(g: &Global, name: &str) -> miette::Result<u8> {
         ));
     }
     let ctx = ops::connect(&ws.model).await?;
-    gantry_aws::secrets::put_value(&ctx, &recorded.id, value)
-        .await
-        .map_err(|e| miette::miette!("{address}: {e}"))?;
+    if address.kind() == gantry_core::kinds::SSM_PARAMETER {
+        // Encrypted with the key the parameter was created with.
+        let key_id = recorded
+            .props
+            .get("key_id")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        if value.len() > 4096 {
+            return Err(miette::miette!(
+                "a parameter's value is at most 4096 characters; `{name}` has {}",
+                value.len()
+            ));
+        }
+        gantry_aws::secrets::put_parameter_value(&ctx, &recorded.id, key_id, value)
+            .await
+            .map_err(|e| miette::miette!("{address}: {e}"))?;
+    } else {
+        gantry_aws::secrets::put_value(&ctx, &recorded.id, value)
+            .await
+            .map_err(|e| miette::miette!("{address}: {e}"))?;
+    }
     eprintln!(
         "Stored a new value for `{name}` ({} bytes). Running tasks see it after their next start.",
         value.len()

@@ -318,6 +318,9 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
         .expect("mounted");
     assert_eq!(mount.container_path(), Some("/app/uploads"));
 
+    // Issue 10 items 6-8, read back through the AWS APIs.
+    options_are_applied(&ctx, &p, &up, &fs_id, &td).await;
+
     p.gantry(&["plan", "--detailed-exitcode"]).assert_code(0);
     support::assert_refresh_cost(&p.plan_calls());
 
@@ -340,6 +343,216 @@ async fn saas_platform_api_gateway_efs_and_destroy() {
         "the VPC link is gone"
     );
     assert!(gw.get_domain_name().domain_name(host).send().await.is_err());
+}
+
+/// X-Ray on `orders`, its SecureString, the public `assets` bucket, EFS
+/// Infrequent Access and the environment file, as AWS reports them.
+async fn options_are_applied(
+    ctx: &AwsContext,
+    p: &Project,
+    up: &support::Run,
+    fs_id: &str,
+    td: &gantry_aws::aws_sdk_ecs::types::TaskDefinition,
+) {
+    assert!(
+        up.stderr().contains("bucket `assets` is public"),
+        "the plan warns about the public bucket: {}",
+        up.stderr()
+    );
+
+    // The X-Ray daemon sidecar and what the app containers get.
+    let daemon = td
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some("xray-daemon"))
+        .expect("the X-Ray sidecar");
+    assert!(daemon
+        .image()
+        .unwrap()
+        .starts_with("public.ecr.aws/xray/aws-xray-daemon:3."));
+    assert_eq!(daemon.essential(), Some(false));
+    let port = &daemon.port_mappings()[0];
+    assert_eq!(port.container_port(), Some(2000));
+    assert_eq!(port.protocol().map(|p| p.as_str()), Some("udp"));
+    let app = td
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some("app"))
+        .unwrap();
+    assert!(app.environment().iter().any(|kv| {
+        kv.name() == Some("AWS_XRAY_DAEMON_ADDRESS") && kv.value() == Some("127.0.0.1:2000")
+    }));
+
+    // The SecureString: encrypted with the stack key, injected as a secret.
+    let name = "/gantry/saas/dev/push_server_key";
+    let got = ctx
+        .ssm()
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap()
+        .parameter
+        .unwrap();
+    assert_eq!(got.r#type().map(|t| t.as_str()), Some("SecureString"));
+    let placeholder = got.value().unwrap().to_string();
+    let meta = ctx
+        .ssm()
+        .describe_parameters()
+        .parameter_filters(
+            gantry_aws::aws_sdk_ssm::types::ParameterStringFilter::builder()
+                .key("Name")
+                .values(name)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let key_id = meta.parameters()[0].key_id().unwrap().to_string();
+    let keys = ctx.kms().list_aliases().send().await.unwrap();
+    let stack_key = keys
+        .aliases()
+        .iter()
+        .find(|a| a.alias_name() == Some("alias/gantry/saas-dev"))
+        .and_then(|a| a.target_key_id())
+        .expect("the stack key");
+    assert!(
+        key_id.ends_with(stack_key),
+        "{key_id} is the stack key {stack_key}"
+    );
+    let secret = app
+        .secrets()
+        .iter()
+        .find(|s| s.name() == "PUSH_SERVER_KEY")
+        .expect("injected as an ECS secret");
+    assert_eq!(secret.value_from(), got.arn().unwrap());
+    assert!(app
+        .environment()
+        .iter()
+        .all(|kv| kv.name() != Some("PUSH_SERVER_KEY")));
+    // Set from stdin; neither the value nor the placeholder reaches the
+    // state or the plan.
+    p.gantry_with_stdin(&["secret", "set", "push_server_key"], "fcm-0123456789\n")
+        .assert_code(0);
+    let set = ctx
+        .ssm()
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        set.parameter().and_then(|x| x.value()),
+        Some("fcm-0123456789")
+    );
+    let state = p.state_text();
+    assert!(!state.contains("fcm-0123456789") && !state.contains(&placeholder));
+    let plan = p.gantry(&["plan", "--json"]);
+    plan.assert_code(0);
+    assert!(!plan.stdout().contains("fcm-0123456789"));
+
+    // The public bucket: read of its objects for everyone, ACLs blocked.
+    let s3 = ctx.s3();
+    let buckets = s3.list_buckets().send().await.unwrap();
+    let bucket_of = |prefix: &str| {
+        buckets
+            .buckets()
+            .iter()
+            .filter_map(|b| b.name())
+            .find(|n| n.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no bucket {prefix}*"))
+            .to_string()
+    };
+    let assets = bucket_of("saas-dev-assets-");
+    let policy: serde_json::Value = serde_json::from_str(
+        s3.get_bucket_policy()
+            .bucket(&assets)
+            .send()
+            .await
+            .unwrap()
+            .policy()
+            .unwrap(),
+    )
+    .unwrap();
+    let allows: Vec<&serde_json::Value> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|st| st["Effect"] == "Allow")
+        .collect();
+    assert_eq!(allows.len(), 1, "{policy}");
+    assert_eq!(allows[0]["Principal"], "*");
+    assert_eq!(allows[0]["Action"], "s3:GetObject");
+    assert_eq!(allows[0]["Resource"], format!("arn:aws:s3:::{assets}/*"));
+    let pab = s3
+        .get_public_access_block()
+        .bucket(&assets)
+        .send()
+        .await
+        .unwrap();
+    let pab = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (
+            pab.block_public_acls(),
+            pab.ignore_public_acls(),
+            pab.block_public_policy(),
+            pab.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(false), Some(false))
+    );
+    // The private bucket keeps every block.
+    let docs = bucket_of("saas-dev-documents-");
+    let pab = s3
+        .get_public_access_block()
+        .bucket(&docs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pab.public_access_block_configuration()
+            .unwrap()
+            .block_public_policy(),
+        Some(true)
+    );
+
+    // EFS: Infrequent Access after 30 days, back on the first access.
+    let lc = ctx
+        .efs()
+        .describe_lifecycle_configuration()
+        .file_system_id(fs_id)
+        .send()
+        .await
+        .unwrap();
+    let rules: Vec<(Option<&str>, Option<&str>)> = lc
+        .lifecycle_policies()
+        .iter()
+        .map(|x| {
+            (
+                x.transition_to_ia().map(|t| t.as_str()),
+                x.transition_to_primary_storage_class().map(|t| t.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            (Some("AFTER_30_DAYS"), None),
+            (None, Some("AFTER_1_ACCESS"))
+        ]
+    );
+
+    // The environment file, from the stack's config bucket.
+    let config = bucket_of("saas-dev-config-");
+    let files = app.environment_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].r#type().as_str(), "s3");
+    assert_eq!(
+        files[0].value(),
+        format!("arn:aws:s3:::{config}/config/orders.env")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

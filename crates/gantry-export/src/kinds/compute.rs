@@ -94,6 +94,12 @@ fn container(cx: &mut Cx, c: &ContainerDefinition) -> Result<Value, ExportError>
         };
         secrets.push(json!({"Name": name, "ValueFrom": from}));
     }
+    let mut env_files = Vec::new();
+    for f in &c.environment_files {
+        let bucket = cx.s(&f.bucket_arn)?;
+        let value = cx.concat(vec![bucket, json!(format!("/{}", f.key))]);
+        env_files.push(json!({"Type": "s3", "Value": value}));
+    }
     let health = c.health_check.as_ref().map(|h| {
         json!({
             "Command": h.command,
@@ -116,6 +122,7 @@ fn container(cx: &mut Cx, c: &ContainerDefinition) -> Result<Value, ExportError>
         })).collect::<Vec<_>>(),
         "Environment": env,
         "Secrets": (!secrets.is_empty()).then_some(secrets),
+        "EnvironmentFiles": (!env_files.is_empty()).then_some(env_files),
         "MountPoints": (!c.mount_points.is_empty()).then(|| c.mount_points.iter().map(|m| json!({
             "SourceVolume": m.source_volume,
             "ContainerPath": m.container_path,

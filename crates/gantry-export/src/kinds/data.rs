@@ -139,6 +139,23 @@ pub fn secret(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
 
 pub fn ssm_parameter(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: SsmParameter = cx.props(r)?;
+    if p.secure {
+        // CloudFormation cannot create a SecureString (and its value must
+        // stay out of the template): it is made beside the stack.
+        cx.parameter(
+            r,
+            json!({
+                "Type": "String",
+                "AllowedPattern": "arn:aws[a-z-]*:ssm:.+:parameter/.+",
+                "Description": format!("The ARN of the SecureString parameter {} (CloudFormation cannot create SecureStrings)", p.name),
+            }),
+            format!(
+                "CloudFormation cannot create the SecureString {}: create it with `aws ssm put-parameter --type SecureString --key-id KEY --name {} --value ...` and pass its ARN",
+                p.name, p.name
+            ),
+        );
+        return Ok(());
+    }
     let props = json!({
         "Name": p.name,
         "Description": p.description,
@@ -298,8 +315,8 @@ pub fn s3_bucket(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
         "PublicAccessBlockConfiguration": {
             "BlockPublicAcls": true,
             "IgnorePublicAcls": true,
-            "BlockPublicPolicy": true,
-            "RestrictPublicBuckets": true,
+            "BlockPublicPolicy": !p.public_policy,
+            "RestrictPublicBuckets": !p.public_policy,
         },
         "BucketEncryption": {"ServerSideEncryptionConfiguration": [{
             "ServerSideEncryptionByDefault": encryption,
@@ -316,11 +333,24 @@ pub fn s3_bucket(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
 
 pub fn efs_file_system(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let p: EfsFileSystem = cx.props(r)?;
+    // One transition per policy, as EFS requires.
+    let lifecycle: Vec<Value> = p
+        .transition_to_ia
+        .iter()
+        .map(|t| json!({"TransitionToIA": t}))
+        .chain(
+            p.transition_to_primary_storage_class
+                .iter()
+                .map(|t| json!({"TransitionToPrimaryStorageClass": t})),
+        )
+        .collect();
+    let lifecycle = (!lifecycle.is_empty()).then_some(lifecycle);
     let props = json!({
         "Encrypted": true,
         "KmsKeyId": cx.s(&p.kms_key_id)?,
         "PerformanceMode": p.performance_mode,
         "ThroughputMode": p.throughput_mode,
+        "LifecyclePolicies": lifecycle,
         "FileSystemTags": cx.tags(r, Some(&p.name)),
     });
     cx.add(r, None, "AWS::EFS::FileSystem", props);

@@ -121,14 +121,26 @@ pub fn s3_bucket_policy(cx: &mut Cx, r: &Resource) -> Result<(), ExportError> {
     let objects = cx.concat(vec![bucket_arn.clone(), json!("/*")]);
     let mut arns = p.cloudfront_distribution_arns.clone();
     arns.sort();
-    let mut statements = vec![json!({
-        "Sid": "AllowCloudFrontServicePrincipal",
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Action": "s3:GetObject",
-        "Resource": objects,
-        "Condition": {"StringEquals": {"AWS:SourceArn": cx.list(&arns)?}},
-    })];
+    let mut statements = Vec::new();
+    if !arns.is_empty() {
+        statements.push(json!({
+            "Sid": "AllowCloudFrontServicePrincipal",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": objects,
+            "Condition": {"StringEquals": {"AWS:SourceArn": cx.list(&arns)?}},
+        }));
+    }
+    if p.public_read {
+        statements.push(json!({
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": objects,
+        }));
+    }
     if p.deny_insecure_transport {
         statements.push(json!({
             "Sid": "DenyInsecureTransport",
