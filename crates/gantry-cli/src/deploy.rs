@@ -994,8 +994,8 @@ async fn ship(
     let mut mini = DesiredGraph::new();
     let mut targets = BTreeSet::new();
     for sh in &shipments {
-        let Some(svc) = &sh.svc else {
-            // A job: its new revision is all there is to ship.
+        // The new revision, unless the shipment reuses one still registered.
+        if sh.existing.is_none() {
             let td = Resource::new(
                 kinds::ECS_TASK_DEFINITION,
                 &sh.service,
@@ -1003,30 +1003,20 @@ async fn ship(
             );
             add(&mut mini, td)?;
             targets.insert(sh.td.clone());
+        }
+        // A job: its new revision is all there is to ship.
+        let Some(svc) = &sh.svc else {
             continue;
         };
         let svc_rs = state
             .get(svc)
             .ok_or_else(|| DeployError::NotUp(sh.service.clone()))?;
         let mut props = svc_rs.props.clone();
-        match &sh.existing {
-            Some(rev) => {
-                props.insert("task_definition_arn".into(), Value::String(rev.clone()));
-            }
-            None => {
-                let td = Resource::new(
-                    kinds::ECS_TASK_DEFINITION,
-                    &sh.service,
-                    &Value::Object(sh.release.task_definition.clone()),
-                );
-                add(&mut mini, td)?;
-                targets.insert(sh.td.clone());
-                props.insert(
-                    "task_definition_arn".into(),
-                    Value::String(reference(&sh.td, "arn")),
-                );
-            }
-        }
+        let revision = match &sh.existing {
+            Some(rev) => rev.clone(),
+            None => reference(&sh.td, "arn"),
+        };
+        props.insert("task_definition_arn".into(), Value::String(revision));
         props.insert("desired_count".into(), Value::from(sh.desired));
         add(
             &mut mini,
