@@ -16,7 +16,7 @@ use crate::routing::{host_slug, ip_sets, web_acl, WebAclSpec};
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
-use gantry_model::Model;
+use gantry_model::{Model, Site};
 
 /// AWS managed cache policy `Managed-CachingOptimized`.
 pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
@@ -75,28 +75,7 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
         },
     ));
 
-    let cert = match (zone, &site.host) {
-        (Some(zone), Some(host)) => {
-            let cert = g.add(Resource::new(
-                kinds::ACM_CERTIFICATE,
-                "site",
-                &AcmCertificate {
-                    domain_name: host.clone(),
-                    subject_alternative_names: Vec::new(),
-                    region: CLOUDFRONT_REGION.into(),
-                },
-            ));
-            Some(g.add(Resource::new(
-                kinds::ACM_CERTIFICATE_VALIDATION,
-                "site",
-                &AcmCertificateValidation {
-                    certificate_arn: reference(&cert, "arn"),
-                    zone_id: reference(zone, "id"),
-                },
-            )))
-        }
-        _ => None,
-    };
+    let cert = certificate(zone, site.host.as_deref(), g);
 
     let acl = match (&m.waf, site.waf) {
         (Some(waf), true) => {
@@ -122,32 +101,8 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
         origin_access_control_id: Some(reference(&oac, "id")),
         origin_protocol_policy: None,
     }];
-    let mut ordered_behaviors = Vec::new();
-    if let Some(api) = &site.api {
-        let lb = m.load_balancers.iter().find(|l| l.name == api.lb);
-        let lb_addr = Address::of(kinds::LB, &api.lb);
-        // HTTPS to the load balancer needs a name its certificate covers.
-        let (domain_name, policy) = match lb.filter(|l| m.is_https(l)) {
-            Some(l) => (l.hosts[0].clone(), "https-only"),
-            None => (reference(&lb_addr, "dns_name"), "http-only"),
-        };
-        let id = format!("lb-{}", api.lb);
-        origins.push(CloudfrontOrigin {
-            id: id.clone(),
-            domain_name,
-            origin_access_control_id: None,
-            origin_protocol_policy: Some(policy.into()),
-        });
-        for path in &api.paths {
-            ordered_behaviors.push(CloudfrontBehavior {
-                path_pattern: path.clone(),
-                target_origin_id: id.clone(),
-                cache_policy_id: CACHING_DISABLED.into(),
-                origin_request_policy_id: Some(ALL_VIEWER_EXCEPT_HOST.into()),
-                allowed_methods: methods(true),
-            });
-        }
-    }
+    let (api_origin, ordered_behaviors) = api_origin(m, site);
+    origins.extend(api_origin);
 
     let dist = g.add(Resource::new(
         kinds::CLOUDFRONT_DISTRIBUTION,
@@ -207,24 +162,87 @@ pub(crate) fn build(m: &Model, zone: Option<&Address>, g: &mut Graph) {
     ));
 
     if let (Some(zone), Some(_), Some(host)) = (zone, &cert, &site.host) {
-        for record_type in ["A", "AAAA"] {
-            g.add(Resource::new(
-                kinds::ROUTE53_RECORD,
-                &format!("{}-{}", host_slug(host), record_type.to_ascii_lowercase()),
-                &Route53Record {
-                    zone_id: reference(zone, "id"),
-                    name: host.clone(),
-                    record_type: record_type.into(),
-                    alias: Some(AliasTarget {
-                        dns_name: reference(&dist, "domain_name"),
-                        zone_id: reference(&dist, "hosted_zone_id"),
-                        // CloudFront alias targets do not support health evaluation.
-                        evaluate_target_health: false,
-                    }),
-                    records: Vec::new(),
-                    ttl: None,
-                },
-            ));
-        }
+        alias_records(zone, host, &dist, g);
+    }
+}
+
+/// The site's certificate (in us-east-1, as CloudFront requires), validated
+/// through the zone, when it has a host there.
+fn certificate(zone: Option<&Address>, host: Option<&str>, g: &mut Graph) -> Option<Address> {
+    let (zone, host) = (zone?, host?);
+    let cert = g.add(Resource::new(
+        kinds::ACM_CERTIFICATE,
+        "site",
+        &AcmCertificate {
+            domain_name: host.to_string(),
+            subject_alternative_names: Vec::new(),
+            region: CLOUDFRONT_REGION.into(),
+        },
+    ));
+    Some(g.add(Resource::new(
+        kinds::ACM_CERTIFICATE_VALIDATION,
+        "site",
+        &AcmCertificateValidation {
+            certificate_arn: reference(&cert, "arn"),
+            zone_id: reference(zone, "id"),
+        },
+    )))
+}
+
+/// With `site.api`: the load balancer as a second origin (HTTPS when it
+/// serves it) and a behaviour per API path, uncached, forwarding what the
+/// viewer sent but its Host.
+fn api_origin(m: &Model, site: &Site) -> (Option<CloudfrontOrigin>, Vec<CloudfrontBehavior>) {
+    let Some(api) = &site.api else {
+        return (None, Vec::new());
+    };
+    let lb = m.load_balancers.iter().find(|l| l.name == api.lb);
+    let lb_addr = Address::of(kinds::LB, &api.lb);
+    // HTTPS to the load balancer needs a name its certificate covers.
+    let (domain_name, policy) = match lb.filter(|l| m.is_https(l)) {
+        Some(l) => (l.hosts[0].clone(), "https-only"),
+        None => (reference(&lb_addr, "dns_name"), "http-only"),
+    };
+    let id = format!("lb-{}", api.lb);
+    let behaviors = api
+        .paths
+        .iter()
+        .map(|path| CloudfrontBehavior {
+            path_pattern: path.clone(),
+            target_origin_id: id.clone(),
+            cache_policy_id: CACHING_DISABLED.into(),
+            origin_request_policy_id: Some(ALL_VIEWER_EXCEPT_HOST.into()),
+            allowed_methods: methods(true),
+        })
+        .collect();
+    let origin = CloudfrontOrigin {
+        id,
+        domain_name,
+        origin_access_control_id: None,
+        origin_protocol_policy: Some(policy.into()),
+    };
+    (Some(origin), behaviors)
+}
+
+/// A and AAAA alias records of the site's host to the distribution.
+fn alias_records(zone: &Address, host: &str, dist: &Address, g: &mut Graph) {
+    for record_type in ["A", "AAAA"] {
+        g.add(Resource::new(
+            kinds::ROUTE53_RECORD,
+            &format!("{}-{}", host_slug(host), record_type.to_ascii_lowercase()),
+            &Route53Record {
+                zone_id: reference(zone, "id"),
+                name: host.to_string(),
+                record_type: record_type.into(),
+                alias: Some(AliasTarget {
+                    dns_name: reference(dist, "domain_name"),
+                    zone_id: reference(dist, "hosted_zone_id"),
+                    // CloudFront alias targets do not support health evaluation.
+                    evaluate_target_health: false,
+                }),
+                records: Vec::new(),
+                ttl: None,
+            },
+        ));
     }
 }
