@@ -41,96 +41,127 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
             enable_dns_hostnames: true,
         },
     ));
-    let vpc_id = reference(&vpc, "id");
+    let tier = Tier {
+        prefix: &prefix,
+        vpc_id: reference(&vpc, "id"),
+    };
     let igw = g.add(Resource::new(
         kinds::INTERNET_GATEWAY,
         "main",
         &InternetGateway {
             name: prefix.clone(),
-            vpc_id: vpc_id.clone(),
+            vpc_id: tier.vpc_id.clone(),
         },
     ));
-
-    let public_rt = g.add(Resource::new(
-        kinds::ROUTE_TABLE,
+    let public_rt = tier.route_table(
         "public",
-        &RouteTable {
-            name: format!("{prefix}-public"),
-            vpc_id: vpc_id.clone(),
-            routes: vec![Route {
-                destination_cidr_block: "0.0.0.0/0".into(),
-                gateway_id: Some(reference(&igw, "id")),
-                nat_gateway_id: None,
-            }],
-        },
-    ));
+        vec![Route {
+            destination_cidr_block: "0.0.0.0/0".into(),
+            gateway_id: Some(reference(&igw, "id")),
+            nat_gateway_id: None,
+        }],
+        g,
+    );
 
     let mut public_subnets = Vec::new();
     let mut private_subnets = Vec::new();
     for az in &m.network.azs {
-        for (tier, cidr, list) in [
-            ("public", az.public_cidr, &mut public_subnets),
-            ("private", az.private_cidr, &mut private_subnets),
-        ] {
-            let name = format!("{tier}-{}", az.suffix);
-            let subnet = g.add(Resource::new(
-                kinds::SUBNET,
-                &name,
-                &Subnet {
-                    name: format!("{prefix}-{name}"),
-                    vpc_id: vpc_id.clone(),
-                    cidr_block: cidr.to_string(),
-                    availability_zone: az.name.clone(),
-                    // Only the ALB and NAT gateways live in public subnets and
-                    // neither needs auto-assigned public IPs.
-                    map_public_ip_on_launch: false,
-                },
-            ));
-            list.push(subnet);
-        }
-        let public = public_subnets.last().expect("just pushed");
-        g.add(Resource::new(
-            kinds::ROUTE_TABLE_ASSOCIATION,
+        let public = tier.subnet(
             &format!("public-{}", az.suffix),
-            &RouteTableAssociation {
-                subnet_id: reference(public, "id"),
-                route_table_id: reference(&public_rt, "id"),
-            },
+            az.public_cidr,
+            &az.name,
+            g,
+        );
+        private_subnets.push(tier.subnet(
+            &format!("private-{}", az.suffix),
+            az.private_cidr,
+            &az.name,
+            g,
         ));
+        associate(&format!("public-{}", az.suffix), &public, &public_rt, g);
+        public_subnets.push(public);
     }
-
     if let Some(extra) = &m.network.lb_extra_public {
         let name = format!("public-{}", extra.suffix);
-        let subnet = g.add(Resource::new(
-            kinds::SUBNET,
-            &name,
-            &Subnet {
-                name: format!("{prefix}-{name}"),
-                vpc_id: vpc_id.clone(),
-                cidr_block: extra.public_cidr.to_string(),
-                availability_zone: extra.name.clone(),
-                map_public_ip_on_launch: false,
-            },
-        ));
-        g.add(Resource::new(
-            kinds::ROUTE_TABLE_ASSOCIATION,
-            &name,
-            &RouteTableAssociation {
-                subnet_id: reference(&subnet, "id"),
-                route_table_id: reference(&public_rt, "id"),
-            },
-        ));
+        let subnet = tier.subnet(&name, extra.public_cidr, &extra.name, g);
+        associate(&name, &subnet, &public_rt, g);
         public_subnets.push(subnet);
     }
+    let nats = nat_gateways(m, &prefix, &igw, &public_subnets, g);
+    let private_route_tables = private_routes(m, &tier, &private_subnets, &nats, g);
+    let data_subnets = data_tier(m, &tier, g);
+    Net {
+        vpc,
+        public_subnets,
+        private_subnets,
+        private_route_tables,
+        data_subnets,
+    }
+}
 
-    // NAT gateways: one in the first AZ for `nat`, one per AZ for `nat-per-az`.
+/// What every subnet and route table of the VPC shares.
+struct Tier<'a> {
+    prefix: &'a str,
+    vpc_id: String,
+}
+
+impl Tier<'_> {
+    /// Subnet `name` (`public-a`, `private-a`, `data-a`).
+    fn subnet(&self, name: &str, cidr: impl ToString, az: &str, g: &mut Graph) -> Address {
+        g.add(Resource::new(
+            kinds::SUBNET,
+            name,
+            &Subnet {
+                name: format!("{}-{name}", self.prefix),
+                vpc_id: self.vpc_id.clone(),
+                cidr_block: cidr.to_string(),
+                availability_zone: az.to_string(),
+                // Only the ALB and NAT gateways live in public subnets and
+                // neither needs auto-assigned public IPs.
+                map_public_ip_on_launch: false,
+            },
+        ))
+    }
+
+    fn route_table(&self, name: &str, routes: Vec<Route>, g: &mut Graph) -> Address {
+        g.add(Resource::new(
+            kinds::ROUTE_TABLE,
+            name,
+            &RouteTable {
+                name: format!("{}-{name}", self.prefix),
+                vpc_id: self.vpc_id.clone(),
+                routes,
+            },
+        ))
+    }
+}
+
+fn associate(name: &str, subnet: &Address, route_table: &Address, g: &mut Graph) {
+    g.add(Resource::new(
+        kinds::ROUTE_TABLE_ASSOCIATION,
+        name,
+        &RouteTableAssociation {
+            subnet_id: reference(subnet, "id"),
+            route_table_id: reference(route_table, "id"),
+        },
+    ));
+}
+
+/// NAT gateways: one in the first AZ for `nat`, one per AZ for `nat-per-az`.
+fn nat_gateways(
+    m: &Model,
+    prefix: &str,
+    igw: &Address,
+    public_subnets: &[Address],
+    g: &mut Graph,
+) -> Vec<Address> {
     let nat_azs = match m.network.egress {
         Egress::Nat => 1,
         Egress::NatPerAz => m.network.azs.len(),
         Egress::Endpoints | Egress::None => 0,
     };
     let mut nats = Vec::new();
-    for (az, public) in m.network.azs.iter().zip(&public_subnets).take(nat_azs) {
+    for (az, public) in m.network.azs.iter().zip(public_subnets).take(nat_azs) {
         let name = format!("nat-{}", az.suffix);
         let eip = g.add(Resource::new(
             kinds::EIP,
@@ -155,12 +186,21 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
         );
         nats.push(nat);
     }
+    nats
+}
 
-    // One private route table per AZ whatever the egress mode: tables are
-    // free, and switching `nat` ↔ `nat-per-az` then only edits routes
-    // instead of replacing tables and their associations.
-    let mut private_route_tables = Vec::new();
-    for (i, (az, subnet)) in m.network.azs.iter().zip(&private_subnets).enumerate() {
+/// One private route table per AZ whatever the egress mode: tables are
+/// free, and switching `nat` ↔ `nat-per-az` then only edits routes instead
+/// of replacing tables and their associations.
+fn private_routes(
+    m: &Model,
+    tier: &Tier,
+    private_subnets: &[Address],
+    nats: &[Address],
+    g: &mut Graph,
+) -> Vec<Address> {
+    let mut tables = Vec::new();
+    for (i, (az, subnet)) in m.network.azs.iter().zip(private_subnets).enumerate() {
         let routes = match nats.get(i).or(nats.first()) {
             Some(nat) => vec![Route {
                 destination_cidr_block: "0.0.0.0/0".into(),
@@ -170,72 +210,31 @@ pub(crate) fn build(m: &Model, g: &mut Graph) -> Net {
             None => Vec::new(),
         };
         let name = format!("private-{}", az.suffix);
-        let rt = g.add(Resource::new(
-            kinds::ROUTE_TABLE,
-            &name,
-            &RouteTable {
-                name: format!("{prefix}-{name}"),
-                vpc_id: vpc_id.clone(),
-                routes,
-            },
-        ));
-        g.add(Resource::new(
-            kinds::ROUTE_TABLE_ASSOCIATION,
-            &name,
-            &RouteTableAssociation {
-                subnet_id: reference(subnet, "id"),
-                route_table_id: reference(&rt, "id"),
-            },
-        ));
-        private_route_tables.push(rt);
+        let rt = tier.route_table(&name, routes, g);
+        associate(&name, subnet, &rt, g);
+        tables.push(rt);
     }
+    tables
+}
 
-    // Data subnets: one route table with no route out at all, so a
-    // database or cache cannot reach (or be reached from) the internet
-    // whatever happens to the other tiers' routes.
-    let mut data_subnets = Vec::new();
-    if !m.network.data.is_empty() {
-        let rt = g.add(Resource::new(
-            kinds::ROUTE_TABLE,
-            "data",
-            &RouteTable {
-                name: format!("{prefix}-data"),
-                vpc_id: vpc_id.clone(),
-                routes: Vec::new(),
-            },
-        ));
-        for d in &m.network.data {
+/// Data subnets: one route table with no route out at all, so a database
+/// or cache cannot reach (or be reached from) the internet whatever
+/// happens to the other tiers' routes.
+fn data_tier(m: &Model, tier: &Tier, g: &mut Graph) -> Vec<Address> {
+    if m.network.data.is_empty() {
+        return Vec::new();
+    }
+    let rt = tier.route_table("data", Vec::new(), g);
+    m.network
+        .data
+        .iter()
+        .map(|d| {
             let name = format!("data-{}", d.suffix);
-            let subnet = g.add(Resource::new(
-                kinds::SUBNET,
-                &name,
-                &Subnet {
-                    name: format!("{prefix}-{name}"),
-                    vpc_id: vpc_id.clone(),
-                    cidr_block: d.cidr.to_string(),
-                    availability_zone: d.az.clone(),
-                    map_public_ip_on_launch: false,
-                },
-            ));
-            g.add(Resource::new(
-                kinds::ROUTE_TABLE_ASSOCIATION,
-                &name,
-                &RouteTableAssociation {
-                    subnet_id: reference(&subnet, "id"),
-                    route_table_id: reference(&rt, "id"),
-                },
-            ));
-            data_subnets.push(subnet);
-        }
-    }
-
-    Net {
-        vpc,
-        public_subnets,
-        private_subnets,
-        private_route_tables,
-        data_subnets,
-    }
+            let subnet = tier.subnet(&name, d.cidr, &d.az, g);
+            associate(&name, &subnet, &rt, g);
+            subnet
+        })
+        .collect()
 }
 
 /// Interface endpoints a Fargate task needs to start without a NAT gateway:
