@@ -82,68 +82,9 @@ pub(crate) fn task(
         },
     ));
 
-    // Repositories are namespaced by environment: dev and prod are separate
-    // stacks, and destroying one must not delete the other's images.
-    let mut repos: BTreeMap<&str, Address> = BTreeMap::new();
-    for c in &s.containers {
-        if let Image::Build(_) = c.image {
-            let repo = g.add(Resource::new(
-                kinds::ECR_REPOSITORY,
-                &format!("{}-{}", s.name, c.name),
-                &EcrRepository {
-                    name: format!("{}/{}/{}-{}", m.stack, m.env, s.name, c.name),
-                    image_tag_mutability: "IMMUTABLE".into(),
-                    scan_on_push: true,
-                },
-            ));
-            repos.insert(c.name.as_str(), repo);
-        }
-    }
+    let repos = repositories(m, s, g);
 
-    // The log group ARN is written out rather than referenced because ARNs
-    // of log groups differ in whether they end in `:*`; the account is a
-    // wildcard since the role can only be used in its own account anyway.
-    let mut statements = vec![json!({
-        "Sid": "WriteLogs",
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": [format!("arn:{}:logs:{}:*:log-group:{log_name}:*", partition(&m.region), m.region)],
-    })];
-    // Private ECR images named in `image:` (this account's or another's)
-    // are pulled with the execution role too: exactly those repositories.
-    let named: BTreeSet<String> = s
-        .containers
-        .iter()
-        .filter_map(|c| match &c.image {
-            Image::Registry(i) => ecr_repository_arn(i),
-            Image::Build(_) => None,
-        })
-        .collect();
-    if !repos.is_empty() || !named.is_empty() {
-        statements.push(json!({
-            "Sid": "EcrAuth",
-            "Effect": "Allow",
-            "Action": ["ecr:GetAuthorizationToken"],
-            "Resource": ["*"],
-        }));
-    }
-    if !repos.is_empty() {
-        statements.push(json!({
-            "Sid": "PullOwnImages",
-            "Effect": "Allow",
-            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            "Resource": repos.values().map(|r| reference(r, "arn")).collect::<Vec<_>>(),
-        }));
-    }
-    if !named.is_empty() {
-        statements.push(json!({
-            "Sid": "PullNamedImages",
-            "Effect": "Allow",
-            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-            "Resource": named.into_iter().collect::<Vec<_>>(),
-        }));
-    }
-    statements.extend(w.exec_statements.iter().cloned());
+    let statements = execution_statements(m, s, w, &log_name, &repos);
     let exec_role = g.add(Resource::new(
         kinds::IAM_ROLE,
         &format!("{}-execution", s.name),
@@ -166,79 +107,19 @@ pub(crate) fn task(
         ),
     ));
 
+    let parts = Parts {
+        m,
+        routing,
+        w,
+        s,
+        deployed,
+        repos: &repos,
+        log_group: &log_group,
+    };
     let containers = s
         .containers
         .iter()
-        .map(|c| ContainerDefinition {
-            name: c.name.clone(),
-            image: image(c, &repos, deployed),
-            command: c.command.clone(),
-            essential: c.essential,
-            cpu: c.cpu as i32,
-            memory_reservation: c.memory as i32,
-            port_mappings: c
-                .port
-                .map(|p| PortMapping {
-                    container_port: i32::from(p),
-                    protocol: "tcp".into(),
-                })
-                .into_iter()
-                .collect(),
-            environment: c
-                .environment
-                .clone()
-                .into_iter()
-                .chain(routing.internal_hosts.clone())
-                .chain(w.environment.clone())
-                .chain(s.xray.then(|| {
-                    (
-                        "AWS_XRAY_DAEMON_ADDRESS".to_string(),
-                        format!("127.0.0.1:{XRAY_DAEMON_PORT}"),
-                    )
-                }))
-                .collect(),
-            secrets: w.secrets.clone(),
-            mount_points: c
-                .mounts
-                .iter()
-                .map(|mt| MountPoint {
-                    source_volume: mt.volume.clone(),
-                    container_path: mt.path.clone(),
-                    read_only: w.volumes.get(&mt.volume).is_some_and(|(_, ro)| *ro),
-                })
-                .collect(),
-            health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
-                command: h.command.clone(),
-                interval_seconds: h.interval as i32,
-                timeout_seconds: h.timeout as i32,
-                retries: h.retries as i32,
-                start_period_seconds: h.start_period as i32,
-            }),
-            readonly_root_filesystem: c.readonly_root_filesystem,
-            log_group: reference(&log_group, "name"),
-            log_region: m.region.clone(),
-            log_stream_prefix: c.name.clone(),
-            depends_on: c
-                .depends_on
-                .iter()
-                .map(|d| ContainerDependency {
-                    container_name: d.clone(),
-                    // Wait for health when the dependency can report it.
-                    condition: match s.container(d).and_then(|x| x.health_check.as_ref()) {
-                        Some(_) => "HEALTHY".into(),
-                        None => "START".into(),
-                    },
-                })
-                .collect(),
-            environment_files: c
-                .env_files
-                .iter()
-                .map(|f| EnvironmentFile {
-                    bucket_arn: w.env_file_buckets[&f.bucket].clone(),
-                    key: f.key.clone(),
-                })
-                .collect(),
-        })
+        .map(|c| parts.container(c))
         .chain(
             (s.xray && s.container(gantry_model::XRAY_DAEMON_NAME).is_none())
                 .then(|| xray_daemon(m, &log_group)),
@@ -283,6 +164,174 @@ pub(crate) fn task(
         execution_role: exec_role,
         task_role,
         unbuilt,
+    }
+}
+
+/// The execution role's statements: its log group, pulling its images
+/// (its own repositories, and private ECR images named in `image:`), and
+/// what its stores add (secrets to read at start).
+fn execution_statements(
+    m: &Model,
+    s: &Service,
+    w: &ServiceWiring,
+    log_name: &str,
+    repos: &BTreeMap<&str, Address>,
+) -> Vec<serde_json::Value> {
+    // The log group ARN is written out rather than referenced because ARNs
+    // of log groups differ in whether they end in `:*`; the account is a
+    // wildcard since the role can only be used in its own account anyway.
+    let mut statements = vec![json!({
+        "Sid": "WriteLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [format!("arn:{}:logs:{}:*:log-group:{log_name}:*", partition(&m.region), m.region)],
+    })];
+    // Private ECR images named in `image:` (this account's or another's)
+    // are pulled with the execution role too: exactly those repositories.
+    let named: BTreeSet<String> = s
+        .containers
+        .iter()
+        .filter_map(|c| match &c.image {
+            Image::Registry(i) => ecr_repository_arn(i),
+            Image::Build(_) => None,
+        })
+        .collect();
+    if !repos.is_empty() || !named.is_empty() {
+        statements.push(json!({
+            "Sid": "EcrAuth",
+            "Effect": "Allow",
+            "Action": ["ecr:GetAuthorizationToken"],
+            "Resource": ["*"],
+        }));
+    }
+    if !repos.is_empty() {
+        statements.push(json!({
+            "Sid": "PullOwnImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Resource": repos.values().map(|r| reference(r, "arn")).collect::<Vec<_>>(),
+        }));
+    }
+    if !named.is_empty() {
+        statements.push(json!({
+            "Sid": "PullNamedImages",
+            "Effect": "Allow",
+            "Action": ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            "Resource": named.into_iter().collect::<Vec<_>>(),
+        }));
+    }
+    statements.extend(w.exec_statements.iter().cloned());
+    statements
+}
+
+/// The ECR repository of each `build:` container. Repositories are
+/// namespaced by environment: dev and prod are separate stacks, and
+/// destroying one must not delete the other's images.
+fn repositories<'s>(m: &Model, s: &'s Service, g: &mut Graph) -> BTreeMap<&'s str, Address> {
+    let mut repos = BTreeMap::new();
+    for c in &s.containers {
+        if let Image::Build(_) = c.image {
+            let repo = g.add(Resource::new(
+                kinds::ECR_REPOSITORY,
+                &format!("{}-{}", s.name, c.name),
+                &EcrRepository {
+                    name: format!("{}/{}/{}-{}", m.stack, m.env, s.name, c.name),
+                    image_tag_mutability: "IMMUTABLE".into(),
+                    scan_on_push: true,
+                },
+            ));
+            repos.insert(c.name.as_str(), repo);
+        }
+    }
+    repos
+}
+
+/// What each of a task's container definitions is made from.
+struct Parts<'a> {
+    m: &'a Model,
+    routing: &'a Routing,
+    w: &'a ServiceWiring,
+    s: &'a Service,
+    deployed: Option<&'a DeployedImages>,
+    repos: &'a BTreeMap<&'a str, Address>,
+    log_group: &'a Address,
+}
+
+impl Parts<'_> {
+    /// Container `c` as ECS runs it: its image (as deployed), environment
+    /// (its own, the internal hosts, what its stores inject, the X-Ray
+    /// daemon's address), secrets, mounts, health check, logs and order.
+    fn container(&self, c: &Container) -> ContainerDefinition {
+        ContainerDefinition {
+            name: c.name.clone(),
+            image: image(c, self.repos, self.deployed),
+            command: c.command.clone(),
+            essential: c.essential,
+            cpu: c.cpu as i32,
+            memory_reservation: c.memory as i32,
+            port_mappings: c
+                .port
+                .map(|p| PortMapping {
+                    container_port: i32::from(p),
+                    protocol: "tcp".into(),
+                })
+                .into_iter()
+                .collect(),
+            environment: c
+                .environment
+                .clone()
+                .into_iter()
+                .chain(self.routing.internal_hosts.clone())
+                .chain(self.w.environment.clone())
+                .chain(self.s.xray.then(|| {
+                    (
+                        "AWS_XRAY_DAEMON_ADDRESS".to_string(),
+                        format!("127.0.0.1:{XRAY_DAEMON_PORT}"),
+                    )
+                }))
+                .collect(),
+            secrets: self.w.secrets.clone(),
+            mount_points: c
+                .mounts
+                .iter()
+                .map(|mt| MountPoint {
+                    source_volume: mt.volume.clone(),
+                    container_path: mt.path.clone(),
+                    read_only: self.w.volumes.get(&mt.volume).is_some_and(|(_, ro)| *ro),
+                })
+                .collect(),
+            health_check: c.health_check.as_ref().map(|h| ContainerHealthCheck {
+                command: h.command.clone(),
+                interval_seconds: h.interval as i32,
+                timeout_seconds: h.timeout as i32,
+                retries: h.retries as i32,
+                start_period_seconds: h.start_period as i32,
+            }),
+            readonly_root_filesystem: c.readonly_root_filesystem,
+            log_group: reference(self.log_group, "name"),
+            log_region: self.m.region.clone(),
+            log_stream_prefix: c.name.clone(),
+            depends_on: c
+                .depends_on
+                .iter()
+                .map(|d| ContainerDependency {
+                    container_name: d.clone(),
+                    // Wait for health when the dependency can report it.
+                    condition: match self.s.container(d).and_then(|x| x.health_check.as_ref()) {
+                        Some(_) => "HEALTHY".into(),
+                        None => "START".into(),
+                    },
+                })
+                .collect(),
+            environment_files: c
+                .env_files
+                .iter()
+                .map(|f| EnvironmentFile {
+                    bucket_arn: self.w.env_file_buckets[&f.bucket].clone(),
+                    key: f.key.clone(),
+                })
+                .collect(),
+        }
     }
 }
 
