@@ -25,7 +25,7 @@ use crate::routing::Routing;
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
-use gantry_model::{env_stem, Model, StoreKind};
+use gantry_model::{env_stem, Model, StoreKind, Use};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -713,6 +713,8 @@ fn statement(sid: String, actions: &[&str], resources: Vec<String>) -> Value {
     json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources})
 }
 
+/// What service `s` gets from the stores it `uses`: variables, ECS
+/// secrets, its task role's and execution role's statements, volumes.
 fn wire(
     m: &Model,
     s: &gantry_model::Service,
@@ -720,299 +722,400 @@ fn wire(
     platform: &Platform,
     part: &str,
 ) -> ServiceWiring {
-    let mut w = ServiceWiring::default();
-    let mut secret_arns: Vec<String> = Vec::new();
-    let mut param_arns: Vec<String> = Vec::new();
-    // Whether the service reads values encrypted with the stack key
-    // (application secrets, Redis AUTH tokens) / uses key-encrypted data.
-    let (mut exec_key, mut data_key_read, mut data_key_write) = (false, false, false);
+    let cx = Cx {
+        m,
+        b,
+        platform,
+        part,
+    };
+    let mut acc = Acc::default();
     for u in &s.uses {
-        let n = env_stem(&u.name);
-        let sid = camel(&u.name);
+        let (n, sid) = (env_stem(&u.name), camel(&u.name));
         match u.kind {
-            StoreKind::Postgres => {
-                let db = &b.postgres[&u.name];
-                let model = m
-                    .postgres
-                    .iter()
-                    .find(|d| d.name == u.name)
-                    .expect("validated");
-                w.environment
-                    .insert(format!("{n}_HOST"), reference(db, "address"));
-                w.environment
-                    .insert(format!("{n}_PORT"), POSTGRES_PORT.to_string());
-                w.environment
-                    .insert(format!("{n}_DATABASE"), model.database.clone());
-                w.environment
-                    .insert(format!("{n}_USER"), model.username.clone());
-                let arn = reference(db, "master_user_secret_arn");
-                w.secrets.insert(
-                    format!("{n}_PASSWORD"),
-                    SecretRef {
-                        arn: arn.clone(),
-                        json_key: Some("password".into()),
-                    },
-                );
-                secret_arns.push(arn);
-            }
-            StoreKind::Redis => {
-                let rb = &b.redis[&u.name];
-                w.environment
-                    .insert(format!("{n}_HOST"), reference(&rb.addr, rb.host_attr));
-                w.environment
-                    .insert(format!("{n}_PORT"), REDIS_PORT.to_string());
-                w.environment.insert(format!("{n}_TLS"), "true".into());
-                w.environment.insert(format!("{n}_USER"), rb.user.clone());
-                let arn = reference(&rb.auth, "arn");
-                w.secrets.insert(
-                    format!("{n}_AUTH_TOKEN"),
-                    SecretRef {
-                        arn: arn.clone(),
-                        json_key: None,
-                    },
-                );
-                secret_arns.push(arn);
-                exec_key = true;
-            }
-            StoreKind::Secret => {
-                let arn = reference(&b.secrets[&u.name], "arn");
-                w.secrets.insert(
-                    n,
-                    SecretRef {
-                        arn: arn.clone(),
-                        json_key: None,
-                    },
-                );
-                secret_arns.push(arn);
-                exec_key = true;
-            }
-            StoreKind::Parameter => {
-                let arn = reference(&b.parameters[&u.name], "arn");
-                w.secrets.insert(
-                    n,
-                    SecretRef {
-                        arn: arn.clone(),
-                        json_key: None,
-                    },
-                );
-                param_arns.push(arn);
-                // A SecureString is decrypted with the stack key on the
-                // agent's behalf.
-                exec_key |= m.parameters.iter().any(|p| p.name == u.name && p.secure);
-            }
-            StoreKind::Table => {
-                let (t, name) = &b.tables[&u.name];
-                w.environment
-                    .insert(format!("{n}_TABLE"), reference(t, "name"));
-                let mut actions = vec![
-                    "dynamodb:BatchGetItem",
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:DescribeTable",
-                    "dynamodb:GetItem",
-                    "dynamodb:Query",
-                    "dynamodb:Scan",
-                ];
-                if !u.read_only() {
-                    actions.extend([
-                        "dynamodb:BatchWriteItem",
-                        "dynamodb:DeleteItem",
-                        "dynamodb:PutItem",
-                        "dynamodb:UpdateItem",
-                    ]);
-                    actions.sort_unstable();
-                }
-                // Indexes are named from the table's deterministic name: a
-                // reference must be a whole string, so `ARN/index/*` is
-                // written out (any account: the role only acts in its own).
-                w.task_statements.push(statement(
-                    format!("Table{sid}"),
-                    &actions,
-                    vec![
-                        reference(t, "arn"),
-                        format!("arn:{part}:dynamodb:{}:*:table/{name}/index/*", m.region),
-                    ],
-                ));
-                data_key_read = true;
-                data_key_write |= !u.read_only();
-            }
-            StoreKind::Bucket => {
-                let bk = &b.buckets[&u.name];
-                w.environment
-                    .insert(format!("{n}_BUCKET"), reference(bk, "name"));
-                w.task_statements.push(statement(
-                    format!("Bucket{sid}List"),
-                    &["s3:ListBucket"],
-                    vec![reference(bk, "arn")],
-                ));
-                let actions: &[&str] = if u.read_only() {
-                    &["s3:GetObject"]
-                } else {
-                    &[
-                        "s3:AbortMultipartUpload",
-                        "s3:DeleteObject",
-                        "s3:GetObject",
-                        "s3:PutObject",
-                    ]
-                };
-                // `objects_arn` is the bucket ARN plus `/*`: exactly this
-                // bucket's objects, known once the provider has named it.
-                w.task_statements.push(statement(
-                    format!("Bucket{sid}Objects"),
-                    actions,
-                    vec![reference(bk, "objects_arn")],
-                ));
-                // A public bucket is SSE-S3: no key to use.
-                if !m.buckets.iter().any(|x| x.name == u.name && x.public) {
-                    data_key_read = true;
-                    data_key_write |= !u.read_only();
-                }
-            }
-            StoreKind::Queue => {
-                let q = &b.queues[&u.name];
-                w.environment
-                    .insert(format!("{n}_QUEUE_URL"), reference(q, "url"));
-                w.environment
-                    .insert(format!("{n}_QUEUE_ARN"), reference(q, "arn"));
-                // `access: read` consumes only; the default also sends.
-                let mut actions = vec![
-                    "sqs:ChangeMessageVisibility",
-                    "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
-                    "sqs:GetQueueUrl",
-                    "sqs:ReceiveMessage",
-                ];
-                if !u.read_only() {
-                    actions.push("sqs:SendMessage");
-                }
-                w.task_statements.push(statement(
-                    format!("Queue{sid}"),
-                    &actions,
-                    vec![reference(q, "arn")],
-                ));
-                data_key_read = true;
-                data_key_write |= !u.read_only();
-            }
-            StoreKind::Topic => {
-                let t = &b.topics[&u.name];
-                w.environment
-                    .insert(format!("{n}_TOPIC_ARN"), reference(t, "arn"));
-                w.task_statements.push(statement(
-                    format!("Topic{sid}"),
-                    &["sns:Publish"],
-                    vec![reference(t, "arn")],
-                ));
-                // Publishing to an encrypted topic makes a data key.
-                data_key_read = true;
-                data_key_write = true;
-            }
-            StoreKind::Volume => {
-                let (fs, ap, targets) = &b.volumes[&u.name];
-                let actions: &[&str] = if u.read_only() {
-                    &["elasticfilesystem:ClientMount"]
-                } else {
-                    &[
-                        "elasticfilesystem:ClientMount",
-                        "elasticfilesystem:ClientWrite",
-                    ]
-                };
-                w.task_statements.push(json!({
-                    "Sid": format!("Volume{sid}"),
-                    "Effect": "Allow",
-                    "Action": actions,
-                    "Resource": [reference(fs, "arn")],
-                    "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": reference(ap, "arn")}},
-                }));
-                w.volumes.insert(
-                    u.name.clone(),
-                    (
-                        EfsVolume {
-                            name: u.name.clone(),
-                            file_system_id: reference(fs, "id"),
-                            access_point_id: reference(ap, "id"),
-                        },
-                        u.read_only(),
-                    ),
-                );
-                w.depends_on.extend(targets.iter().cloned());
-            }
-            StoreKind::Email => {
-                let e = platform.email.as_ref().expect("validated");
-                w.environment.insert(format!("{n}_FROM"), e.from.clone());
-                // Only this identity, and only as its sender (SendRawEmail
-                // for SMTP-style libraries on the v1 API).
-                w.task_statements.push(json!({
-                    "Sid": "SendEmail",
-                    "Effect": "Allow",
-                    "Action": ["ses:SendEmail", "ses:SendRawEmail"],
-                    "Resource": [reference(&e.identity, "arn")],
-                    "Condition": {"StringEquals": {"ses:FromAddress": e.from}},
-                }));
-            }
-            StoreKind::Service => {
-                // Found by name through Cloud Map (`crate::discovery`).
-                let host = crate::discovery::host(m, &u.name);
-                let port = m
-                    .service(&u.name)
-                    .and_then(|t| t.discovery_port())
-                    .expect("validated: a used service has a port");
-                w.environment
-                    .insert(format!("{n}_URL"), format!("http://{host}:{port}"));
-                w.environment.insert(format!("{n}_HOST"), host);
-                w.environment.insert(format!("{n}_PORT"), port.to_string());
-            }
-            StoreKind::Auth => {
-                let a = platform.auth.as_ref().expect("validated");
-                w.environment
-                    .insert(format!("{n}_USER_POOL_ID"), reference(&a.pool, "id"));
-                w.environment
-                    .insert(format!("{n}_CLIENT_ID"), reference(&a.client, "client_id"));
-                w.environment
-                    .insert(format!("{n}_ISSUER"), reference(&a.pool, "issuer"));
-                w.task_statements.push(statement(
-                    "AdministerUsers".into(),
-                    AUTH_ADMIN_ACTIONS,
-                    vec![reference(&a.pool, "arn")],
-                ));
-            }
+            StoreKind::Postgres => acc.postgres(&cx, u, n, &sid),
+            StoreKind::Redis => acc.redis(&cx, u, n, &sid),
+            StoreKind::Secret => acc.secret(&cx, u, n, &sid),
+            StoreKind::Parameter => acc.parameter(&cx, u, n, &sid),
+            StoreKind::Table => acc.table(&cx, u, n, &sid),
+            StoreKind::Bucket => acc.bucket(&cx, u, n, &sid),
+            StoreKind::Queue => acc.queue(&cx, u, n, &sid),
+            StoreKind::Topic => acc.topic(&cx, u, n, &sid),
+            StoreKind::Volume => acc.volume(&cx, u, n, &sid),
+            StoreKind::Email => acc.email(&cx, u, n, &sid),
+            StoreKind::Service => acc.service(&cx, u, n, &sid),
+            StoreKind::Auth => acc.auth(&cx, u, n, &sid),
         }
     }
-    env_files(m, s, b, part, &mut w, &mut exec_key);
-    if data_key_read {
-        let actions: &[&str] = if data_key_write {
-            &["kms:Decrypt", "kms:GenerateDataKey"]
+    env_files(m, s, b, part, &mut acc.w, &mut acc.exec_key);
+    acc.finish(b)
+}
+
+/// What `wire` reads from.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    m: &'a Model,
+    b: &'a Built,
+    platform: &'a Platform,
+    part: &'a str,
+}
+
+/// A service's wiring as its uses add to it, and what its roles will need
+/// of the stack key and of Secrets Manager and SSM.
+#[derive(Default)]
+struct Acc {
+    w: ServiceWiring,
+    secret_arns: Vec<String>,
+    param_arns: Vec<String>,
+    /// The execution role decrypts with the stack key (application
+    /// secrets, Redis AUTH tokens, SecureStrings).
+    exec_key: bool,
+    /// The task role reads / writes data encrypted with the stack key.
+    data_key_read: bool,
+    data_key_write: bool,
+}
+
+impl Acc {
+    /// A PostgreSQL database: where it is, and its password as an ECS secret.
+    fn postgres(&mut self, cx: &Cx, u: &Use, n: String, _sid: &str) {
+        let Cx { m, b, .. } = *cx;
+        let db = &b.postgres[&u.name];
+        let model = m
+            .postgres
+            .iter()
+            .find(|d| d.name == u.name)
+            .expect("validated");
+        self.w
+            .environment
+            .insert(format!("{n}_HOST"), reference(db, "address"));
+        self.w
+            .environment
+            .insert(format!("{n}_PORT"), POSTGRES_PORT.to_string());
+        self.w
+            .environment
+            .insert(format!("{n}_DATABASE"), model.database.clone());
+        self.w
+            .environment
+            .insert(format!("{n}_USER"), model.username.clone());
+        let arn = reference(db, "master_user_secret_arn");
+        self.w.secrets.insert(
+            format!("{n}_PASSWORD"),
+            SecretRef {
+                arn: arn.clone(),
+                json_key: Some("password".into()),
+            },
+        );
+        self.secret_arns.push(arn);
+    }
+
+    /// A Redis cache: where it is (TLS), and its AUTH token as an ECS secret.
+    fn redis(&mut self, cx: &Cx, u: &Use, n: String, _sid: &str) {
+        let Cx { b, .. } = *cx;
+        let rb = &b.redis[&u.name];
+        self.w
+            .environment
+            .insert(format!("{n}_HOST"), reference(&rb.addr, rb.host_attr));
+        self.w
+            .environment
+            .insert(format!("{n}_PORT"), REDIS_PORT.to_string());
+        self.w.environment.insert(format!("{n}_TLS"), "true".into());
+        self.w
+            .environment
+            .insert(format!("{n}_USER"), rb.user.clone());
+        let arn = reference(&rb.auth, "arn");
+        self.w.secrets.insert(
+            format!("{n}_AUTH_TOKEN"),
+            SecretRef {
+                arn: arn.clone(),
+                json_key: None,
+            },
+        );
+        self.secret_arns.push(arn);
+        self.exec_key = true;
+    }
+
+    /// An application secret, as an ECS secret.
+    fn secret(&mut self, cx: &Cx, u: &Use, n: String, _sid: &str) {
+        let Cx { b, .. } = *cx;
+        let arn = reference(&b.secrets[&u.name], "arn");
+        self.w.secrets.insert(
+            n,
+            SecretRef {
+                arn: arn.clone(),
+                json_key: None,
+            },
+        );
+        self.secret_arns.push(arn);
+        self.exec_key = true;
+    }
+
+    /// An SSM parameter, as an ECS secret (a SecureString decrypted with the stack key).
+    fn parameter(&mut self, cx: &Cx, u: &Use, n: String, _sid: &str) {
+        let Cx { m, b, .. } = *cx;
+        let arn = reference(&b.parameters[&u.name], "arn");
+        self.w.secrets.insert(
+            n,
+            SecretRef {
+                arn: arn.clone(),
+                json_key: None,
+            },
+        );
+        self.param_arns.push(arn);
+        // A SecureString is decrypted with the stack key on the
+        // agent's behalf.
+        self.exec_key |= m.parameters.iter().any(|p| p.name == u.name && p.secure);
+    }
+
+    /// A DynamoDB table: its name, and reads (and writes) on it and its indexes.
+    fn table(&mut self, cx: &Cx, u: &Use, n: String, sid: &str) {
+        let Cx { m, b, part, .. } = *cx;
+        let (t, name) = &b.tables[&u.name];
+        self.w
+            .environment
+            .insert(format!("{n}_TABLE"), reference(t, "name"));
+        let mut actions = vec![
+            "dynamodb:BatchGetItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+        ];
+        if !u.read_only() {
+            actions.extend([
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ]);
+            actions.sort_unstable();
+        }
+        // Indexes are named from the table's deterministic name: a
+        // reference must be a whole string, so `ARN/index/*` is
+        // written out (any account: the role only acts in its own).
+        self.w.task_statements.push(statement(
+            format!("Table{sid}"),
+            &actions,
+            vec![
+                reference(t, "arn"),
+                format!("arn:{part}:dynamodb:{}:*:table/{name}/index/*", m.region),
+            ],
+        ));
+        self.data_key_read = true;
+        self.data_key_write |= !u.read_only();
+    }
+
+    /// An S3 bucket: its name, listing it, and reading (and writing) its objects.
+    fn bucket(&mut self, cx: &Cx, u: &Use, n: String, sid: &str) {
+        let Cx { m, b, .. } = *cx;
+        let bk = &b.buckets[&u.name];
+        self.w
+            .environment
+            .insert(format!("{n}_BUCKET"), reference(bk, "name"));
+        self.w.task_statements.push(statement(
+            format!("Bucket{sid}List"),
+            &["s3:ListBucket"],
+            vec![reference(bk, "arn")],
+        ));
+        let actions: &[&str] = if u.read_only() {
+            &["s3:GetObject"]
         } else {
-            &["kms:Decrypt"]
+            &[
+                "s3:AbortMultipartUpload",
+                "s3:DeleteObject",
+                "s3:GetObject",
+                "s3:PutObject",
+            ]
         };
-        let key = b.key.as_ref().expect("stores have a key");
-        w.task_statements.push(statement(
-            "StackKey".into(),
+        // `objects_arn` is the bucket ARN plus `/*`: exactly this
+        // bucket's objects, known once the provider has named it.
+        self.w.task_statements.push(statement(
+            format!("Bucket{sid}Objects"),
             actions,
-            vec![reference(key, "arn")],
+            vec![reference(bk, "objects_arn")],
+        ));
+        // A public bucket is SSE-S3: no key to use.
+        if !m.buckets.iter().any(|x| x.name == u.name && x.public) {
+            self.data_key_read = true;
+            self.data_key_write |= !u.read_only();
+        }
+    }
+
+    /// An SQS queue: its URL and ARN, consuming (and sending) on it.
+    fn queue(&mut self, cx: &Cx, u: &Use, n: String, sid: &str) {
+        let Cx { b, .. } = *cx;
+        let q = &b.queues[&u.name];
+        self.w
+            .environment
+            .insert(format!("{n}_QUEUE_URL"), reference(q, "url"));
+        self.w
+            .environment
+            .insert(format!("{n}_QUEUE_ARN"), reference(q, "arn"));
+        // `access: read` consumes only; the default also sends.
+        let mut actions = vec![
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",
+            "sqs:ReceiveMessage",
+        ];
+        if !u.read_only() {
+            actions.push("sqs:SendMessage");
+        }
+        self.w.task_statements.push(statement(
+            format!("Queue{sid}"),
+            &actions,
+            vec![reference(q, "arn")],
+        ));
+        self.data_key_read = true;
+        self.data_key_write |= !u.read_only();
+    }
+
+    /// An SNS topic: its ARN, and publishing to it.
+    fn topic(&mut self, cx: &Cx, u: &Use, n: String, sid: &str) {
+        let Cx { b, .. } = *cx;
+        let t = &b.topics[&u.name];
+        self.w
+            .environment
+            .insert(format!("{n}_TOPIC_ARN"), reference(t, "arn"));
+        self.w.task_statements.push(statement(
+            format!("Topic{sid}"),
+            &["sns:Publish"],
+            vec![reference(t, "arn")],
+        ));
+        // Publishing to an encrypted topic makes a data key.
+        self.data_key_read = true;
+        self.data_key_write = true;
+    }
+
+    /// An EFS volume: mounting (and writing) through its access point.
+    fn volume(&mut self, cx: &Cx, u: &Use, _n: String, sid: &str) {
+        let Cx { b, .. } = *cx;
+        let (fs, ap, targets) = &b.volumes[&u.name];
+        let actions: &[&str] = if u.read_only() {
+            &["elasticfilesystem:ClientMount"]
+        } else {
+            &[
+                "elasticfilesystem:ClientMount",
+                "elasticfilesystem:ClientWrite",
+            ]
+        };
+        self.w.task_statements.push(json!({
+            "Sid": format!("Volume{sid}"),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [reference(fs, "arn")],
+            "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": reference(ap, "arn")}},
+        }));
+        self.w.volumes.insert(
+            u.name.clone(),
+            (
+                EfsVolume {
+                    name: u.name.clone(),
+                    file_system_id: reference(fs, "id"),
+                    access_point_id: reference(ap, "id"),
+                },
+                u.read_only(),
+            ),
+        );
+        self.w.depends_on.extend(targets.iter().cloned());
+    }
+
+    /// The email identity: its sender, and sending as it.
+    fn email(&mut self, cx: &Cx, _u: &Use, n: String, _sid: &str) {
+        let Cx { platform, .. } = *cx;
+        let e = platform.email.as_ref().expect("validated");
+        self.w
+            .environment
+            .insert(format!("{n}_FROM"), e.from.clone());
+        // Only this identity, and only as its sender (SendRawEmail
+        // for SMTP-style libraries on the v1 API).
+        self.w.task_statements.push(json!({
+            "Sid": "SendEmail",
+            "Effect": "Allow",
+            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+            "Resource": [reference(&e.identity, "arn")],
+            "Condition": {"StringEquals": {"ses:FromAddress": e.from}},
+        }));
+    }
+
+    /// Another service, found by name through Cloud Map (`crate::discovery`).
+    fn service(&mut self, cx: &Cx, u: &Use, n: String, _sid: &str) {
+        let Cx { m, .. } = *cx;
+        // Found by name through Cloud Map (`crate::discovery`).
+        let host = crate::discovery::host(m, &u.name);
+        let port = m
+            .service(&u.name)
+            .and_then(|t| t.discovery_port())
+            .expect("validated: a used service has a port");
+        self.w
+            .environment
+            .insert(format!("{n}_URL"), format!("http://{host}:{port}"));
+        self.w.environment.insert(format!("{n}_HOST"), host);
+        self.w
+            .environment
+            .insert(format!("{n}_PORT"), port.to_string());
+    }
+
+    /// The user pool: its ids and issuer, and administering its users.
+    fn auth(&mut self, cx: &Cx, _u: &Use, n: String, _sid: &str) {
+        let Cx { platform, .. } = *cx;
+        let a = platform.auth.as_ref().expect("validated");
+        self.w
+            .environment
+            .insert(format!("{n}_USER_POOL_ID"), reference(&a.pool, "id"));
+        self.w
+            .environment
+            .insert(format!("{n}_CLIENT_ID"), reference(&a.client, "client_id"));
+        self.w
+            .environment
+            .insert(format!("{n}_ISSUER"), reference(&a.pool, "issuer"));
+        self.w.task_statements.push(statement(
+            "AdministerUsers".into(),
+            AUTH_ADMIN_ACTIONS,
+            vec![reference(&a.pool, "arn")],
         ));
     }
-    if !secret_arns.is_empty() {
-        w.exec_statements.push(statement(
-            "ReadSecrets".into(),
-            &["secretsmanager:GetSecretValue"],
-            secret_arns,
-        ));
+
+    /// The stack key and secret reads the uses add up to.
+    fn finish(self, b: &Built) -> ServiceWiring {
+        let mut w = self.w;
+        if self.data_key_read {
+            let actions: &[&str] = if self.data_key_write {
+                &["kms:Decrypt", "kms:GenerateDataKey"]
+            } else {
+                &["kms:Decrypt"]
+            };
+            let key = b.key.as_ref().expect("stores have a key");
+            w.task_statements.push(statement(
+                "StackKey".into(),
+                actions,
+                vec![reference(key, "arn")],
+            ));
+        }
+        if !self.secret_arns.is_empty() {
+            w.exec_statements.push(statement(
+                "ReadSecrets".into(),
+                &["secretsmanager:GetSecretValue"],
+                self.secret_arns,
+            ));
+        }
+        if !self.param_arns.is_empty() {
+            w.exec_statements.push(statement(
+                "ReadParameters".into(),
+                &["ssm:GetParameters"],
+                self.param_arns,
+            ));
+        }
+        if self.exec_key {
+            let key = b.key.as_ref().expect("secrets have a key");
+            w.exec_statements.push(statement(
+                "DecryptSecrets".into(),
+                &["kms:Decrypt"],
+                vec![reference(key, "arn")],
+            ));
+        }
+        w
     }
-    if !param_arns.is_empty() {
-        w.exec_statements.push(statement(
-            "ReadParameters".into(),
-            &["ssm:GetParameters"],
-            param_arns,
-        ));
-    }
-    if exec_key {
-        let key = b.key.as_ref().expect("secrets have a key");
-        w.exec_statements.push(statement(
-            "DecryptSecrets".into(),
-            &["kms:Decrypt"],
-            vec![reference(key, "arn")],
-        ));
-    }
-    w
 }
 
 /// What the containers' `env_files` need: the execution role (ECS's agent
