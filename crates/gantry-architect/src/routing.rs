@@ -224,6 +224,13 @@ pub(crate) fn zone(m: &Model, g: &mut Graph) -> Option<Address> {
     })
 }
 
+/// A route with its service and container.
+type Routed<'a> = (
+    &'a str,
+    &'a gantry_model::Container,
+    &'a gantry_model::Route,
+);
+
 pub(crate) fn build(
     m: &Model,
     net: &Net,
@@ -232,7 +239,7 @@ pub(crate) fn build(
 ) -> Result<Routing, ArchitectError> {
     let prefix = m.prefix();
     // (service, container, route) for every route.
-    let routed: Vec<(&str, &gantry_model::Container, &gantry_model::Route)> = m
+    let routed: Vec<Routed> = m
         .services
         .iter()
         .flat_map(|s| {
@@ -256,122 +263,11 @@ pub(crate) fn build(
     // Security groups of the load balancers.
     let mut alb_sgs: BTreeMap<&str, Address> = BTreeMap::new();
     for lb in &m.load_balancers {
-        let api_link = link_sg.as_ref().filter(|_| m.is_api_lb(&lb.name));
-        let ingress = if lb.public {
-            internet_ingress()
-        } else if let Some(link) = api_link {
-            vec![crate::api::lb_ingress(link)]
-        } else {
-            let cidr = m.network.cidr.to_string();
-            [80, 443]
-                .into_iter()
-                .map(|port| SgRule {
-                    cidr_ipv4: Some(cidr.clone()),
-                    ..tcp(
-                        port,
-                        format!(
-                            "HTTP{} from inside the VPC",
-                            if port == 443 { "S" } else { "" }
-                        ),
-                    )
-                })
-                .collect()
-        };
-        let ports: BTreeSet<i32> = routed
-            .iter()
-            .filter(|(_, _, r)| r.lb == lb.name)
-            .filter_map(|(_, c, _)| c.port)
-            .map(i32::from)
-            .collect();
-        let egress = ports
-            .iter()
-            .map(|p| SgRule {
-                cidr_ipv4: Some(m.network.cidr.to_string()),
-                ..tcp(
-                    *p,
-                    format!("to service containers on port {p} inside the VPC"),
-                )
-            })
-            .collect();
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &prefixed_alb(&lb.name),
-            &SecurityGroup {
-                name: sg_name(&format!("{prefix}-{}", prefixed_alb(&lb.name))),
-                description: if lb.name == MAIN && lb.public {
-                    "Load balancer: HTTP/HTTPS from the internet".into()
-                } else if lb.public {
-                    format!("Load balancer {}: HTTP/HTTPS from the internet", lb.name)
-                } else if api_link.is_some() {
-                    format!(
-                        "Internal load balancer {}: HTTP from the API Gateway VPC link",
-                        lb.name
-                    )
-                } else {
-                    format!(
-                        "Internal load balancer {}: HTTP/HTTPS from inside the VPC",
-                        lb.name
-                    )
-                },
-                vpc_id: net.vpc_id(),
-                ingress,
-                egress,
-            },
-        ));
+        let sg = alb_security_group(m, net, lb, link_sg.as_ref(), &routed, g);
         alb_sgs.insert(lb.name.as_str(), sg);
     }
 
-    let mut service_sgs = BTreeMap::new();
-    for s in &m.services {
-        let mut ingress = Vec::new();
-        for lb in &m.load_balancers {
-            let ports: BTreeSet<u16> = s
-                .routed()
-                .filter(|c| c.routes.iter().any(|r| r.lb == lb.name))
-                .filter_map(|c| c.port)
-                .collect();
-            for p in ports {
-                let from = if lb.name == MAIN {
-                    "the load balancer".to_string()
-                } else {
-                    format!("load balancer {}", lb.name)
-                };
-                ingress.push(SgRule {
-                    source_security_group_id: Some(reference(&alb_sgs[lb.name.as_str()], "id")),
-                    ..tcp(i32::from(p), format!("from {from} to port {p}"))
-                });
-            }
-        }
-        ingress.extend(crate::discovery::ingress(m, &discovery, s));
-        let egress = task_egress(m, s, has_internal);
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &format!("svc-{}", s.name),
-            &SecurityGroup {
-                name: sg_name(&format!("{prefix}-{}", s.name)),
-                description: format!("Service {}: traffic from the load balancer only", s.name),
-                vpc_id: net.vpc_id(),
-                ingress,
-                egress,
-            },
-        ));
-        service_sgs.insert(s.name.clone(), sg);
-    }
-    // A job takes no traffic: egress only.
-    for j in &m.jobs {
-        let sg = g.add(Resource::new(
-            kinds::SECURITY_GROUP,
-            &format!("job-{}", j.name()),
-            &SecurityGroup {
-                name: sg_name(&format!("{prefix}-job-{}", j.name())),
-                description: format!("Job {}: no inbound traffic", j.name()),
-                vpc_id: net.vpc_id(),
-                ingress: Vec::new(),
-                egress: task_egress(m, &j.task, has_internal),
-            },
-        ));
-        service_sgs.insert(j.name().to_string(), sg);
-    }
+    let service_sgs = task_security_groups(m, net, &alb_sgs, &discovery, has_internal, g);
 
     let mut target_groups = BTreeMap::new();
     let mut listener_deps: BTreeMap<String, Vec<Address>> = BTreeMap::new();
@@ -422,52 +318,7 @@ pub(crate) fn build(
                 },
             );
         }
-        let mut default_tg = None;
-        let mut rules = Vec::new();
-        for (svc, c) in m
-            .services
-            .iter()
-            .flat_map(|s| s.routed().map(move |c| (s.name.as_str(), c)))
-            .filter(|(_, c)| c.routes.iter().any(|r| r.lb == lb.name))
-        {
-            let port = i32::from(c.port.unwrap_or(80));
-            let name = suffixed(&format!("{svc}-{}", c.name), &lb.name);
-            let tg = g.add(Resource::new(
-                kinds::LB_TARGET_GROUP,
-                &name,
-                &LbTargetGroup {
-                    name: short_name(&format!("{prefix}-{name}"), 32),
-                    port,
-                    protocol: "HTTP".into(),
-                    target_type: "ip".into(),
-                    vpc_id: net.vpc_id(),
-                    health_check: HealthCheck {
-                        path: c.health_path.clone(),
-                        matcher: "200-399".into(),
-                        interval_seconds: 15,
-                        timeout_seconds: 5,
-                        healthy_threshold: 2,
-                        unhealthy_threshold: 3,
-                    },
-                    // Long enough to finish ordinary requests, short enough that
-                    // rolling deploys do not wait the 300 s default.
-                    deregistration_delay_seconds: 30,
-                },
-            ));
-            for r in c.routes.iter().filter(|r| r.lb == lb.name) {
-                if r.path == "/*" && r.host.is_none() {
-                    default_tg = Some(tg.clone());
-                } else {
-                    rules.push(RuleSpec {
-                        host: r.host.clone(),
-                        path: r.path.clone(),
-                        tg: tg.clone(),
-                        svc: svc.to_string(),
-                    });
-                }
-            }
-            target_groups.insert((svc.to_string(), c.name.clone(), lb.name.clone()), tg);
-        }
+        let (default_tg, rules) = lb_target_groups(m, net, lb, &mut target_groups, g);
 
         let default_action = match &default_tg {
             Some(tg) => ListenerAction::Forward {
@@ -480,58 +331,7 @@ pub(crate) fn build(
             },
         };
 
-        // With a domain and hosts: a certificate, HTTPS carrying the routes,
-        // and HTTP redirecting to it. Otherwise HTTP carries the routes.
-        let https = match (&zone, m.is_https(lb)) {
-            (Some(zone), true) => Some(certificate(lb, zone, g)),
-            _ => None,
-        };
-        let forwarding = match &https {
-            Some(validation) => {
-                g.add(Resource::new(
-                    kinds::LB_LISTENER,
-                    &prefixed(&lb.name, "http"),
-                    &LbListener {
-                        load_balancer_arn: reference(&lb_addr, "arn"),
-                        port: 80,
-                        protocol: "HTTP".into(),
-                        default_action: ListenerAction::Redirect {
-                            protocol: "HTTPS".into(),
-                            port: "443".into(),
-                            status_code: "HTTP_301".into(),
-                        },
-                        certificate_arn: None,
-                        ssl_policy: None,
-                    },
-                ));
-                g.add(Resource::new(
-                    kinds::LB_LISTENER,
-                    &prefixed(&lb.name, "https"),
-                    &LbListener {
-                        load_balancer_arn: reference(&lb_addr, "arn"),
-                        port: 443,
-                        protocol: "HTTPS".into(),
-                        default_action,
-                        // The validation's output: known once ISSUED, so the
-                        // listener waits for issuance.
-                        certificate_arn: Some(reference(validation, "certificate_arn")),
-                        ssl_policy: Some(SSL_POLICY.into()),
-                    },
-                ))
-            }
-            None => g.add(Resource::new(
-                kinds::LB_LISTENER,
-                &prefixed(&lb.name, "http"),
-                &LbListener {
-                    load_balancer_arn: reference(&lb_addr, "arn"),
-                    port: 80,
-                    protocol: "HTTP".into(),
-                    default_action,
-                    certificate_arn: None,
-                    ssl_policy: None,
-                },
-            )),
-        };
+        let (https, forwarding) = listeners(m, lb, &lb_addr, zone.as_ref(), default_action, g);
         if m.is_api_lb(&lb.name) {
             api_listener = Some(forwarding.clone());
         }
@@ -544,74 +344,12 @@ pub(crate) fn build(
             }
         }
 
-        let prios =
-            priority::rule_priorities(rules.iter().map(|r| (r.host.as_deref(), r.path.as_str())));
-        for r in rules {
-            let key = priority::rule_key(r.host.as_deref(), &r.path);
-            // (host, path) is unique per load balancer, so it names the rule;
-            // the hash keeps two paths with the same slug apart.
-            let mut name = format!("{}-{:04x}", slug(&r.path), fnv1a(&key) & 0xffff);
-            if let Some(h) = &r.host {
-                name = format!("{}-{name}", host_slug(h));
-            }
-            let rule = g.add(Resource::new(
-                kinds::LB_LISTENER_RULE,
-                &prefixed(&lb.name, &name),
-                &LbListenerRule {
-                    listener_arn: reference(&forwarding, "arn"),
-                    priority: prios[&key],
-                    path_patterns: vec![r.path.clone()],
-                    host_headers: r.host.iter().cloned().collect(),
-                    target_group_arn: reference(&r.tg, "arn"),
-                },
-            ));
-            listener_deps.entry(r.svc).or_default().push(rule);
-        }
+        listener_rules(lb, &forwarding, rules, &mut listener_deps, g);
 
         if let (Some(zone), true) = (&zone, https.is_some()) {
-            // A only: Gantry's load balancers are IPv4 (an AAAA alias to
-            // them would answer NODATA).
-            for host in &lb.hosts {
-                g.add(Resource::new(
-                    kinds::ROUTE53_RECORD,
-                    &format!("{}-a", host_slug(host)),
-                    &Route53Record {
-                        zone_id: reference(zone, "id"),
-                        name: host.clone(),
-                        record_type: "A".into(),
-                        alias: Some(AliasTarget {
-                            dns_name: reference(&lb_addr, "dns_name"),
-                            zone_id: reference(&lb_addr, "zone_id"),
-                            evaluate_target_health: true,
-                        }),
-                        records: Vec::new(),
-                        ttl: None,
-                    },
-                ));
-            }
+            alias_records(lb, zone, &lb_addr, g);
         }
-
-        if let (Some(waf), true) = (&m.waf, lb.waf && lb.public) {
-            let acl = web_acl(
-                WebAclSpec {
-                    key: &lb.name,
-                    name: format!("{prefix}-{}", lb.name),
-                    description: format!("Gantry {prefix}: load balancer {}", lb.name),
-                    scope: "REGIONAL",
-                },
-                waf,
-                &waf_ip_sets,
-                g,
-            );
-            g.add(Resource::new(
-                kinds::WAFV2_WEB_ACL_ASSOCIATION,
-                &lb.name,
-                &Wafv2WebAclAssociation {
-                    web_acl_arn: reference(&acl, "arn"),
-                    resource_arn: reference(&lb_addr, "arn"),
-                },
-            ));
-        }
+        lb_waf(m, lb, &lb_addr, &waf_ip_sets, g);
     }
 
     Ok(Routing {
@@ -623,6 +361,368 @@ pub(crate) fn build(
         api_listener,
         discovery,
     })
+}
+
+/// A load balancer's security group: in from the internet (public), from
+/// the API's VPC link (the API's), or from inside the VPC (internal); out
+/// to exactly its targets' ports inside the VPC.
+fn alb_security_group(
+    m: &Model,
+    net: &Net,
+    lb: &gantry_model::LoadBalancer,
+    link_sg: Option<&Address>,
+    routed: &[Routed],
+    g: &mut Graph,
+) -> Address {
+    let prefix = m.prefix();
+    let api_link = link_sg.filter(|_| m.is_api_lb(&lb.name));
+    let ingress = if lb.public {
+        internet_ingress()
+    } else if let Some(link) = api_link {
+        vec![crate::api::lb_ingress(link)]
+    } else {
+        let cidr = m.network.cidr.to_string();
+        [80, 443]
+            .into_iter()
+            .map(|port| SgRule {
+                cidr_ipv4: Some(cidr.clone()),
+                ..tcp(
+                    port,
+                    format!(
+                        "HTTP{} from inside the VPC",
+                        if port == 443 { "S" } else { "" }
+                    ),
+                )
+            })
+            .collect()
+    };
+    let ports: BTreeSet<i32> = routed
+        .iter()
+        .filter(|(_, _, r)| r.lb == lb.name)
+        .filter_map(|(_, c, _)| c.port)
+        .map(i32::from)
+        .collect();
+    let egress = ports
+        .iter()
+        .map(|p| SgRule {
+            cidr_ipv4: Some(m.network.cidr.to_string()),
+            ..tcp(
+                *p,
+                format!("to service containers on port {p} inside the VPC"),
+            )
+        })
+        .collect();
+    g.add(Resource::new(
+        kinds::SECURITY_GROUP,
+        &prefixed_alb(&lb.name),
+        &SecurityGroup {
+            name: sg_name(&format!("{prefix}-{}", prefixed_alb(&lb.name))),
+            description: if lb.name == MAIN && lb.public {
+                "Load balancer: HTTP/HTTPS from the internet".into()
+            } else if lb.public {
+                format!("Load balancer {}: HTTP/HTTPS from the internet", lb.name)
+            } else if api_link.is_some() {
+                format!(
+                    "Internal load balancer {}: HTTP from the API Gateway VPC link",
+                    lb.name
+                )
+            } else {
+                format!(
+                    "Internal load balancer {}: HTTP/HTTPS from inside the VPC",
+                    lb.name
+                )
+            },
+            vpc_id: net.vpc_id(),
+            ingress,
+            egress,
+        },
+    ))
+}
+
+/// Each service's security group (in from its load balancers on exactly
+/// its routed ports, and from the services that use it), and each job's
+/// (no inbound traffic); out as `task_egress` allows.
+fn task_security_groups(
+    m: &Model,
+    net: &Net,
+    alb_sgs: &BTreeMap<&str, Address>,
+    discovery: &crate::discovery::Discovery,
+    has_internal: bool,
+    g: &mut Graph,
+) -> BTreeMap<String, Address> {
+    let prefix = m.prefix();
+    let mut service_sgs = BTreeMap::new();
+    for s in &m.services {
+        let mut ingress = Vec::new();
+        for lb in &m.load_balancers {
+            let ports: BTreeSet<u16> = s
+                .routed()
+                .filter(|c| c.routes.iter().any(|r| r.lb == lb.name))
+                .filter_map(|c| c.port)
+                .collect();
+            for p in ports {
+                let from = if lb.name == MAIN {
+                    "the load balancer".to_string()
+                } else {
+                    format!("load balancer {}", lb.name)
+                };
+                ingress.push(SgRule {
+                    source_security_group_id: Some(reference(&alb_sgs[lb.name.as_str()], "id")),
+                    ..tcp(i32::from(p), format!("from {from} to port {p}"))
+                });
+            }
+        }
+        ingress.extend(crate::discovery::ingress(m, discovery, s));
+        let egress = task_egress(m, s, has_internal);
+        let sg = g.add(Resource::new(
+            kinds::SECURITY_GROUP,
+            &format!("svc-{}", s.name),
+            &SecurityGroup {
+                name: sg_name(&format!("{prefix}-{}", s.name)),
+                description: format!("Service {}: traffic from the load balancer only", s.name),
+                vpc_id: net.vpc_id(),
+                ingress,
+                egress,
+            },
+        ));
+        service_sgs.insert(s.name.clone(), sg);
+    }
+    // A job takes no traffic: egress only.
+    for j in &m.jobs {
+        let sg = g.add(Resource::new(
+            kinds::SECURITY_GROUP,
+            &format!("job-{}", j.name()),
+            &SecurityGroup {
+                name: sg_name(&format!("{prefix}-job-{}", j.name())),
+                description: format!("Job {}: no inbound traffic", j.name()),
+                vpc_id: net.vpc_id(),
+                ingress: Vec::new(),
+                egress: task_egress(m, &j.task, has_internal),
+            },
+        ));
+        service_sgs.insert(j.name().to_string(), sg);
+    }
+    service_sgs
+}
+
+/// A target group per routed container of load balancer `lb` (into
+/// `target_groups`): the one `/*` without a host forwards to by default,
+/// and the rules of the other routes.
+fn lb_target_groups(
+    m: &Model,
+    net: &Net,
+    lb: &gantry_model::LoadBalancer,
+    target_groups: &mut BTreeMap<(String, String, String), Address>,
+    g: &mut Graph,
+) -> (Option<Address>, Vec<RuleSpec>) {
+    let prefix = m.prefix();
+    let mut default_tg = None;
+    let mut rules = Vec::new();
+    for (svc, c) in m
+        .services
+        .iter()
+        .flat_map(|s| s.routed().map(move |c| (s.name.as_str(), c)))
+        .filter(|(_, c)| c.routes.iter().any(|r| r.lb == lb.name))
+    {
+        let port = i32::from(c.port.unwrap_or(80));
+        let name = suffixed(&format!("{svc}-{}", c.name), &lb.name);
+        let tg = g.add(Resource::new(
+            kinds::LB_TARGET_GROUP,
+            &name,
+            &LbTargetGroup {
+                name: short_name(&format!("{prefix}-{name}"), 32),
+                port,
+                protocol: "HTTP".into(),
+                target_type: "ip".into(),
+                vpc_id: net.vpc_id(),
+                health_check: HealthCheck {
+                    path: c.health_path.clone(),
+                    matcher: "200-399".into(),
+                    interval_seconds: 15,
+                    timeout_seconds: 5,
+                    healthy_threshold: 2,
+                    unhealthy_threshold: 3,
+                },
+                // Long enough to finish ordinary requests, short enough that
+                // rolling deploys do not wait the 300 s default.
+                deregistration_delay_seconds: 30,
+            },
+        ));
+        for r in c.routes.iter().filter(|r| r.lb == lb.name) {
+            if r.path == "/*" && r.host.is_none() {
+                default_tg = Some(tg.clone());
+            } else {
+                rules.push(RuleSpec {
+                    host: r.host.clone(),
+                    path: r.path.clone(),
+                    tg: tg.clone(),
+                    svc: svc.to_string(),
+                });
+            }
+        }
+        target_groups.insert((svc.to_string(), c.name.clone(), lb.name.clone()), tg);
+    }
+    (default_tg, rules)
+}
+
+/// The listeners of load balancer `lb`: with a domain and hosts, a
+/// certificate, HTTPS carrying the routes and HTTP redirecting to it;
+/// otherwise HTTP carrying the routes. The certificate's validation (with
+/// HTTPS) and the listener that forwards.
+fn listeners(
+    m: &Model,
+    lb: &gantry_model::LoadBalancer,
+    lb_addr: &Address,
+    zone: Option<&Address>,
+    default_action: ListenerAction,
+    g: &mut Graph,
+) -> (Option<Address>, Address) {
+    let https = match (zone, m.is_https(lb)) {
+        (Some(zone), true) => Some(certificate(lb, zone, g)),
+        _ => None,
+    };
+    let forwarding = match &https {
+        Some(validation) => {
+            g.add(Resource::new(
+                kinds::LB_LISTENER,
+                &prefixed(&lb.name, "http"),
+                &LbListener {
+                    load_balancer_arn: reference(lb_addr, "arn"),
+                    port: 80,
+                    protocol: "HTTP".into(),
+                    default_action: ListenerAction::Redirect {
+                        protocol: "HTTPS".into(),
+                        port: "443".into(),
+                        status_code: "HTTP_301".into(),
+                    },
+                    certificate_arn: None,
+                    ssl_policy: None,
+                },
+            ));
+            g.add(Resource::new(
+                kinds::LB_LISTENER,
+                &prefixed(&lb.name, "https"),
+                &LbListener {
+                    load_balancer_arn: reference(lb_addr, "arn"),
+                    port: 443,
+                    protocol: "HTTPS".into(),
+                    default_action,
+                    // The validation's output: known once ISSUED, so the
+                    // listener waits for issuance.
+                    certificate_arn: Some(reference(validation, "certificate_arn")),
+                    ssl_policy: Some(SSL_POLICY.into()),
+                },
+            ))
+        }
+        None => g.add(Resource::new(
+            kinds::LB_LISTENER,
+            &prefixed(&lb.name, "http"),
+            &LbListener {
+                load_balancer_arn: reference(lb_addr, "arn"),
+                port: 80,
+                protocol: "HTTP".into(),
+                default_action,
+                certificate_arn: None,
+                ssl_policy: None,
+            },
+        )),
+    };
+    (https, forwarding)
+}
+
+/// A listener rule per route other than the default, in priority order
+/// (more specific first); each service waits for its rules.
+fn listener_rules(
+    lb: &gantry_model::LoadBalancer,
+    forwarding: &Address,
+    rules: Vec<RuleSpec>,
+    listener_deps: &mut BTreeMap<String, Vec<Address>>,
+    g: &mut Graph,
+) {
+    let prios =
+        priority::rule_priorities(rules.iter().map(|r| (r.host.as_deref(), r.path.as_str())));
+    for r in rules {
+        let key = priority::rule_key(r.host.as_deref(), &r.path);
+        // (host, path) is unique per load balancer, so it names the rule;
+        // the hash keeps two paths with the same slug apart.
+        let mut name = format!("{}-{:04x}", slug(&r.path), fnv1a(&key) & 0xffff);
+        if let Some(h) = &r.host {
+            name = format!("{}-{name}", host_slug(h));
+        }
+        let rule = g.add(Resource::new(
+            kinds::LB_LISTENER_RULE,
+            &prefixed(&lb.name, &name),
+            &LbListenerRule {
+                listener_arn: reference(forwarding, "arn"),
+                priority: prios[&key],
+                path_patterns: vec![r.path.clone()],
+                host_headers: r.host.iter().cloned().collect(),
+                target_group_arn: reference(&r.tg, "arn"),
+            },
+        ));
+        listener_deps.entry(r.svc).or_default().push(rule);
+    }
+}
+
+/// A records of `lb`'s hosts, aliases of it. A only: Gantry's load
+/// balancers are IPv4 (an AAAA alias to them would answer NODATA).
+fn alias_records(
+    lb: &gantry_model::LoadBalancer,
+    zone: &Address,
+    lb_addr: &Address,
+    g: &mut Graph,
+) {
+    for host in &lb.hosts {
+        g.add(Resource::new(
+            kinds::ROUTE53_RECORD,
+            &format!("{}-a", host_slug(host)),
+            &Route53Record {
+                zone_id: reference(zone, "id"),
+                name: host.clone(),
+                record_type: "A".into(),
+                alias: Some(AliasTarget {
+                    dns_name: reference(lb_addr, "dns_name"),
+                    zone_id: reference(lb_addr, "zone_id"),
+                    evaluate_target_health: true,
+                }),
+                records: Vec::new(),
+                ttl: None,
+            },
+        ));
+    }
+}
+
+/// The stack's web ACL on a public load balancer that has the WAF on.
+fn lb_waf(
+    m: &Model,
+    lb: &gantry_model::LoadBalancer,
+    lb_addr: &Address,
+    waf_ip_sets: &(Option<Address>, Option<Address>),
+    g: &mut Graph,
+) {
+    let (Some(waf), true) = (&m.waf, lb.waf && lb.public) else {
+        return;
+    };
+    let prefix = m.prefix();
+    let acl = web_acl(
+        WebAclSpec {
+            key: &lb.name,
+            name: format!("{prefix}-{}", lb.name),
+            description: format!("Gantry {prefix}: load balancer {}", lb.name),
+            scope: "REGIONAL",
+        },
+        waf,
+        waf_ip_sets,
+        g,
+    );
+    g.add(Resource::new(
+        kinds::WAFV2_WEB_ACL_ASSOCIATION,
+        &lb.name,
+        &Wafv2WebAclAssociation {
+            web_acl_arn: reference(&acl, "arn"),
+            resource_arn: reference(lb_addr, "arn"),
+        },
+    ));
 }
 
 /// What differs between the stack's web ACLs.
