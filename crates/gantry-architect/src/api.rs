@@ -22,9 +22,9 @@
 //! contain, so they never collide with theirs.
 
 use crate::common::{retention, sg_name, stack_key_arn, tcp};
+use crate::naming::host_slug;
 use crate::naming::{fnv1a, slug};
 use crate::network::{ids, Net};
-use crate::routing::host_slug;
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};

@@ -8,6 +8,12 @@ use crate::Model;
 use gantry_core::kinds::{self, SgRule};
 use gantry_core::{reference, Address};
 
+/// The ports stores listen on: their security groups admit their users
+/// there, and `routing` opens tasks' egress to them without NAT.
+pub const POSTGRES_PORT: i32 = 5432;
+pub const REDIS_PORT: i32 = 6379;
+pub const NFS_PORT: i32 = 2049;
+
 /// Log retention in days: production keeps three months, the rest a month.
 pub const RETENTION_DAYS: i32 = 30;
 pub const PROD_RETENTION_DAYS: i32 = 90;

@@ -29,9 +29,7 @@ use gantry_model::{env_stem, Model, StoreKind, Use};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub const POSTGRES_PORT: i32 = 5432;
-pub const REDIS_PORT: i32 = 6379;
-pub const NFS_PORT: i32 = 2049;
+pub use crate::common::{NFS_PORT, POSTGRES_PORT, REDIS_PORT};
 /// Length of the random suffix the S3 provider appends to `bucket_prefix`
 /// (after a `-`).
 pub const BUCKET_SUFFIX_LEN: usize = 12;

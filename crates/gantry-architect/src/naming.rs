@@ -72,6 +72,15 @@ pub fn slug(path: &str) -> String {
         .to_string()
 }
 
+/// An address fragment for a host name: `api.example.com` → `api-example-com`.
+pub fn host_slug(host: &str) -> String {
+    let s: String = host
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    short_name(&s, 60)
+}
+
 /// The AWS partition of a region, for hand-built ARNs.
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

@@ -15,7 +15,7 @@
 //! `lb_listener.NAME-http`, target groups `SVC-CONTAINER-NAME`).
 
 use crate::common::{sg_name, tcp};
-use crate::naming::{fnv1a, short_name, slug};
+use crate::naming::{fnv1a, host_slug, short_name, slug};
 use crate::network::{ids, Net};
 use crate::{priority, ArchitectError, Graph, MAX_RULES};
 use gantry_core::kinds::{self, *};
@@ -107,17 +107,17 @@ fn store_egress(m: &Model, s: &gantry_model::Service) -> Vec<SgRule> {
     for u in &s.uses {
         let (port, what, cidrs): (i32, &str, Vec<String>) = match u.kind {
             StoreKind::Postgres => (
-                crate::data::POSTGRES_PORT,
+                crate::common::POSTGRES_PORT,
                 "PostgreSQL",
                 m.network.data.iter().map(|d| d.cidr.to_string()).collect(),
             ),
             StoreKind::Redis => (
-                crate::data::REDIS_PORT,
+                crate::common::REDIS_PORT,
                 "Redis",
                 m.network.data.iter().map(|d| d.cidr.to_string()).collect(),
             ),
             StoreKind::Volume => (
-                crate::data::NFS_PORT,
+                crate::common::NFS_PORT,
                 "NFS to EFS volume",
                 m.network
                     .azs
@@ -159,15 +159,6 @@ fn prefixed(lb: &str, name: &str) -> String {
     } else {
         format!("{lb}-{name}")
     }
-}
-
-/// An address fragment for a host name: `api.example.com` → `api-example-com`.
-pub fn host_slug(host: &str) -> String {
-    let s: String = host
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    short_name(&s, 60)
 }
 
 fn internet_ingress() -> Vec<SgRule> {

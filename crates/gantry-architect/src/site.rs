@@ -12,7 +12,8 @@
 //! the distribution.
 
 use crate::data::bucket_prefix;
-use crate::routing::{host_slug, ip_sets, web_acl, WebAclSpec};
+use crate::naming::host_slug;
+use crate::routing::{ip_sets, web_acl, WebAclSpec};
 use crate::Graph;
 use gantry_core::kinds::{self, *};
 use gantry_core::{reference, Address, Resource};
